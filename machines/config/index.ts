@@ -1,0 +1,3 @@
+export * from './limits.js';
+export * from './safety.js';
+export * from './protocols.js';

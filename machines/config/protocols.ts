@@ -1,0 +1,181 @@
+/**
+ * Protocol configurations, one schema per maneuver, each carrying its safety thresholds.
+ * Defaults follow ../docs/clinical.md (Hodgson 2011, PHARLAP 2019, Fan 2008); bounds are hard.
+ * Durations are in seconds in configuration files (`holdS`, `dwellS`) and milliseconds inside.
+ */
+import { z } from 'zod';
+import { bounded, boundedInt } from '../../common/validation.js';
+import { HARD_LIMITS } from './limits.js';
+import { SafetyConfigSchema } from './safety.js';
+
+export const MANEUVERS = ['sustained-inflation', 'high-pressure-pcv', 'staircase'] as const;
+export type ManeuverKind = (typeof MANEUVERS)[number];
+
+/** When a maneuver counts as having produced a response (gates a repeat). */
+export const ResponseCriterionSchema = z
+  .object({
+    metric: z.enum(['spo2', 'compliance', 'either']).default('spo2'),
+    /** SpO2 rise over baseline, in points, that counts as a response. */
+    spo2RisePts: bounded(0.5, 20, 'points').default(2),
+    /** Compliance rise over baseline, in percent, that counts as a response. */
+    complianceRisePct: bounded(1, 100, '%').default(10),
+  })
+  .strict();
+
+export const RepeatPolicySchema = z
+  .object({
+    /** Repeats allowed after the first maneuver (operator-initiated). */
+    maxRepeats: boundedInt(0, 3).default(1),
+    /** Minimum time between the end of one maneuver and the start of the next. */
+    minIntervalS: bounded(0, 3600, 's').default(300),
+  })
+  .strict();
+
+const common = {
+  /** Overdistention limit: the protocol's peak pressure limit (the guard adds the safety tolerance). */
+  peakLimitCmH2O: bounded(30, HARD_LIMITS.peakMaxCmH2O, 'cmH2O').default(55),
+  /** Wait for OPERATOR_CONFIRM before each step is applied. */
+  confirmEachStep: z.boolean().default(false),
+  /** With `confirmEachStep`, abort (restoring baseline) when no confirmation comes within this time. */
+  confirmTimeoutS: bounded(10, 600, 's').default(120),
+  /** Observation on the post-maneuver settings before the response is assessed. */
+  assessS: bounded(0, 600, 's').default(60),
+  /** Step measurements are means over this last part of each dwell. */
+  measureWindowS: bounded(5, 180, 's').default(60),
+  response: ResponseCriterionSchema.prefault({}),
+  repeat: RepeatPolicySchema.prefault({}),
+  safety: SafetyConfigSchema.prefault({}),
+};
+
+export const SustainedInflationProtocolSchema = z
+  .object({
+    maneuver: z.literal('sustained-inflation'),
+    /** CPAP level held during the inflation. */
+    peepCmH2O: bounded(30, 50, 'cmH2O').default(40),
+    holdS: bounded(20, 30, 's').default(30),
+    ...common,
+  })
+  .strict()
+  .superRefine((v, ctx) => {
+    if (v.peepCmH2O > v.peakLimitCmH2O) {
+      ctx.addIssue({ code: 'custom', path: ['peepCmH2O'], message: `must not exceed peakLimitCmH2O (${v.peakLimitCmH2O} cmH2O)` });
+    }
+  });
+
+export const HighPressurePcvProtocolSchema = z
+  .object({
+    maneuver: z.literal('high-pressure-pcv'),
+    peepCmH2O: bounded(25, 30, 'cmH2O').default(25),
+    /** Absolute peak inspiratory pressure. */
+    peakCmH2O: bounded(40, 45, 'cmH2O').default(40),
+    holdS: bounded(60, 180, 's').default(120),
+    ...common,
+  })
+  .strict()
+  .superRefine((v, ctx) => {
+    if (v.peakCmH2O > v.peakLimitCmH2O) {
+      ctx.addIssue({ code: 'custom', path: ['peakCmH2O'], message: `must not exceed peakLimitCmH2O (${v.peakLimitCmH2O} cmH2O)` });
+    }
+  });
+
+export const StaircaseProtocolSchema = z
+  .object({
+    maneuver: z.literal('staircase'),
+    /** Ascending PEEP levels of the incremental (recruitment) phase. */
+    incrementalPeepsCmH2O: z
+      .array(bounded(10, HARD_LIMITS.peepMaxCmH2O, 'cmH2O'))
+      .min(1, { error: 'must list 1 to 8 PEEP levels' })
+      .max(8, { error: 'must list 1 to 8 PEEP levels' })
+      .default([20, 30, 40]),
+    incrementalDwellS: bounded(30, 300, 's').default(120),
+    /** PCV driving pressure (peak = PEEP + driving pressure) for every staircase step. */
+    drivingPressureCmH2O: bounded(HARD_LIMITS.drivingPressureMinCmH2O, HARD_LIMITS.drivingPressureMaxCmH2O, 'cmH2O').default(15),
+    decremental: z
+      .object({
+        startPeepCmH2O: bounded(10, 35, 'cmH2O').default(25),
+        stepCmH2O: bounded(1, 5, 'cmH2O').default(2.5),
+        floorPeepCmH2O: bounded(5, 25, 'cmH2O').default(15),
+        dwellS: bounded(60, 600, 's').default(180),
+      })
+      .strict()
+      .prefault({}),
+    derecruitment: z
+      .object({
+        /** `spo2`: SpO2 falls by `spo2DropPts` below the best of the decremental phase (PHARLAP).
+         *  `compliance`: compliance falls by `complianceDropPct` below its best (ART / OLA style). */
+        method: z.enum(['spo2', 'compliance']).default('spo2'),
+        spo2DropPts: bounded(1, 5, 'points').default(2),
+        complianceDropPct: bounded(2, 30, '%').default(5),
+      })
+      .strict()
+      .prefault({}),
+    reRecruit: z
+      .object({
+        peepCmH2O: bounded(20, HARD_LIMITS.peepMaxCmH2O, 'cmH2O').default(40),
+        dwellS: bounded(30, 180, 's').default(60),
+      })
+      .strict()
+      .prefault({}),
+    /** Final PEEP = derecruitment PEEP + margin (floor + margin when no derecruitment is seen). */
+    finalMarginCmH2O: bounded(0, 5, 'cmH2O').default(2.5),
+    ...common,
+  })
+  .strict()
+  .superRefine((v, ctx) => {
+    const peeps = v.incrementalPeepsCmH2O;
+    for (let i = 1; i < peeps.length; i++) {
+      if ((peeps[i] ?? 0) <= (peeps[i - 1] ?? 0)) {
+        ctx.addIssue({ code: 'custom', path: ['incrementalPeepsCmH2O', i], message: `must be strictly ascending (previous level ${peeps[i - 1]})` });
+      }
+    }
+    const dp = v.drivingPressureCmH2O;
+    peeps.forEach((p, i) => {
+      if (p + dp > v.peakLimitCmH2O) {
+        ctx.addIssue({ code: 'custom', path: ['incrementalPeepsCmH2O', i], message: `PEEP + driving pressure (${p + dp}) must not exceed peakLimitCmH2O (${v.peakLimitCmH2O} cmH2O)` });
+      }
+    });
+    if (v.reRecruit.peepCmH2O + dp > v.peakLimitCmH2O) {
+      ctx.addIssue({ code: 'custom', path: ['reRecruit', 'peepCmH2O'], message: `PEEP + driving pressure (${v.reRecruit.peepCmH2O + dp}) must not exceed peakLimitCmH2O (${v.peakLimitCmH2O} cmH2O)` });
+    }
+    const d = v.decremental;
+    if (d.startPeepCmH2O <= d.floorPeepCmH2O) {
+      ctx.addIssue({ code: 'custom', path: ['decremental', 'startPeepCmH2O'], message: `must be above decremental.floorPeepCmH2O (${d.floorPeepCmH2O} cmH2O)` });
+    }
+    if ((d.startPeepCmH2O - d.floorPeepCmH2O) / d.stepCmH2O > 20) {
+      ctx.addIssue({ code: 'custom', path: ['decremental', 'stepCmH2O'], message: 'gives more than 20 decremental steps; use a larger step' });
+    }
+    if (d.floorPeepCmH2O + v.finalMarginCmH2O + dp > v.peakLimitCmH2O) {
+      ctx.addIssue({ code: 'custom', path: ['finalMarginCmH2O'], message: 'final PEEP would exceed the peak limit' });
+    }
+  });
+
+/** Any maneuver's protocol, discriminated by `maneuver`. */
+export const ProtocolSchema = z.discriminatedUnion('maneuver', [
+  SustainedInflationProtocolSchema,
+  HighPressurePcvProtocolSchema,
+  StaircaseProtocolSchema,
+]);
+
+export type SustainedInflationProtocol = z.output<typeof SustainedInflationProtocolSchema>;
+export type HighPressurePcvProtocol = z.output<typeof HighPressurePcvProtocolSchema>;
+export type StaircaseProtocol = z.output<typeof StaircaseProtocolSchema>;
+export type Protocol = z.output<typeof ProtocolSchema>;
+export type ProtocolInput = z.input<typeof ProtocolSchema>;
+
+/** The default protocol of a maneuver. */
+export function defaultProtocol(maneuver: ManeuverKind): Protocol {
+  return ProtocolSchema.parse({ maneuver });
+}
+
+/** The decremental PEEP levels a staircase protocol walks, from start down to the floor. */
+export function decrementalPeeps(p: StaircaseProtocol): number[] {
+  const { startPeepCmH2O: start, stepCmH2O: step, floorPeepCmH2O: floor } = p.decremental;
+  const out: number[] = [];
+  for (let i = 0; ; i++) {
+    const peep = Math.round((start - i * step) * 100) / 100;
+    if (peep < floor - 1e-9) break;
+    out.push(peep);
+  }
+  if ((out[out.length - 1] ?? floor) > floor + 1e-9) out.push(floor);
+  return out;
+}

@@ -1,0 +1,40 @@
+/**
+ * rm-sequencer maneuver machines: the public API for vendors and the runner.
+ *
+ * @example
+ * import { createActor } from 'xstate';
+ * import { machineFor, defaultProtocol } from 'rm-sequencer/machines';
+ * const actor = createActor(machineFor('staircase'), { input: { protocol: defaultProtocol('staircase'), baseline } });
+ * actor.on('command.apply', (cmd) => ventilator.apply(cmd.settings));
+ * actor.start();
+ */
+import type { ManeuverKind } from './config/protocols.js';
+import { highPressurePcvMachine } from './highPressurePcv.js';
+import type { ManeuverMachine } from './shell.js';
+import { staircaseMachine } from './staircase.js';
+import { sustainedInflationMachine } from './sustainedInflation.js';
+
+export const MACHINES: Record<ManeuverKind, ManeuverMachine> = {
+  'sustained-inflation': sustainedInflationMachine,
+  'high-pressure-pcv': highPressurePcvMachine,
+  staircase: staircaseMachine,
+};
+
+/** The machine of a maneuver. */
+export function machineFor(kind: ManeuverKind): ManeuverMachine {
+  return MACHINES[kind];
+}
+
+export { sustainedInflationMachine, highPressurePcvMachine, staircaseMachine };
+export * from './types.js';
+export * from './config/index.js';
+export * from './context.js';
+export * from './derecruitment.js';
+export * from './preconditions.js';
+export * from './response.js';
+export * from './plans.js';
+export * from './safety/guards.js';
+export * from './safety/rules.js';
+export * from './outcome.js';
+export { maneuverSetup, sampleAbort, type StepPlan } from './setup.js';
+export { defineManeuver, stepPhase, MONITOR_EVENTS, type ManeuverMachine, type ManeuverStateConfig } from './shell.js';

@@ -1,0 +1,83 @@
+/**
+ * Preconditions checked before a maneuver starts (and before a repeat). A `block` issue
+ * keeps the maneuver from starting; a `warn` issue is recorded and shown.
+ */
+import type { SafetyConfig } from './config/safety.js';
+import { evaluateSample } from './safety/rules.js';
+import type { LatestValues, PreconditionIssue, VentSettings } from './types.js';
+
+export interface PreconditionInput {
+  now: number;
+  latest: LatestValues;
+  baseline: VentSettings;
+  safety: SafetyConfig;
+  peakLimitCmH2O: number;
+  /** A device or link fault seen before the start. */
+  fault: { code: string; message: string } | null;
+}
+
+/**
+ * Every precondition issue at `now`. Start only when none has severity `block`.
+ *
+ * @example
+ * const issues = checkPreconditions({ now, latest, baseline, safety, peakLimitCmH2O: 55, fault: null });
+ * const canStart = issues.every((i) => i.severity !== 'block');
+ */
+export function checkPreconditions(input: PreconditionInput): PreconditionIssue[] {
+  const { now, latest, baseline, safety } = input;
+  const issues: PreconditionIssue[] = [];
+  const maxAgeMs = safety.vitalsStaleS * 1000;
+
+  if (input.fault) {
+    issues.push({ code: 'device-fault', severity: 'block', message: `device fault before start: ${input.fault.code} (${input.fault.message})` });
+  }
+  if (latest.spo2Pct === null || latest.mapMmHg === null) {
+    const missing = [latest.spo2Pct === null ? 'SpO2' : null, latest.mapMmHg === null ? 'MAP' : null].filter(Boolean).join(' and ');
+    issues.push({ code: 'vitals-missing', severity: 'block', message: `no ${missing} received yet` });
+  } else {
+    for (const [label, at] of [
+      ['SpO2', latest.spo2At],
+      ['MAP', latest.mapAt],
+    ] as const) {
+      if (at !== null && now - at > maxAgeMs) {
+        issues.push({ code: 'vitals-stale', severity: 'block', message: `${label} is ${((now - at) / 1000).toFixed(1)} s old (limit ${safety.vitalsStaleS} s)` });
+      }
+    }
+  }
+
+  const b = baseline;
+  const settingProblems: string[] = [];
+  if (!(b.peepCmH2O >= 0 && b.peepCmH2O <= safety.baselinePeepMaxCmH2O)) settingProblems.push(`PEEP ${b.peepCmH2O} outside 0-${safety.baselinePeepMaxCmH2O} cmH2O`);
+  if (!(b.peakCmH2O >= b.peepCmH2O && b.peakCmH2O <= safety.baselinePeakMaxCmH2O)) settingProblems.push(`peak ${b.peakCmH2O} outside PEEP-${safety.baselinePeakMaxCmH2O} cmH2O`);
+  if (!(b.fio2 >= 0.21 && b.fio2 <= 1)) settingProblems.push(`FiO2 ${b.fio2} outside 0.21-1`);
+  if (!(b.rateBpm >= 0 && b.rateBpm <= 40)) settingProblems.push(`rate ${b.rateBpm} outside 0-40 /min`);
+  for (const m of settingProblems) issues.push({ code: 'baseline-out-of-range', severity: 'block', message: `baseline ${m}` });
+
+  if (latest.spo2Pct !== null && latest.mapMmHg !== null) {
+    const sample = {
+      t: now,
+      source: 'precondition',
+      spo2Pct: latest.spo2Pct,
+      mapMmHg: latest.mapMmHg,
+      ...(latest.sbpMmHg !== null ? { sbpMmHg: latest.sbpMmHg } : {}),
+      ...(latest.hrBpm !== null ? { hrBpm: latest.hrBpm } : {}),
+    };
+    // Only absolute limits apply before the start: the baseline is what "fall" is measured from.
+    const baselineVitals = { spo2Pct: latest.spo2Pct, mapMmHg: latest.mapMmHg, sbpMmHg: latest.sbpMmHg, hrBpm: latest.hrBpm, complianceMlPerCmH2O: null };
+    for (const v of evaluateSample({ sample, baseline: baselineVitals, safety, peakLimitCmH2O: input.peakLimitCmH2O })) {
+      issues.push({ code: 'vitals-violate-guard', severity: 'block', message: `${v.message} before the start (${v.guard})` });
+    }
+    if (latest.spo2Pct > safety.spo2DetectCeilingPct) {
+      issues.push({
+        code: 'spo2-too-high-to-detect-derecruitment',
+        severity: safety.blockOnHighBaselineSpo2 ? 'block' : 'warn',
+        message: `baseline SpO2 ${latest.spo2Pct}% above ${safety.spo2DetectCeilingPct}%: derecruitment may not show; lower FiO2 for SpO2 90-92% first`,
+      });
+    }
+  }
+  return issues;
+}
+
+export function blocks(issues: readonly PreconditionIssue[]): boolean {
+  return issues.some((i) => i.severity === 'block');
+}

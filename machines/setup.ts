@@ -1,0 +1,290 @@
+/**
+ * The shared `setup()` of every maneuver machine: context and event types, the safety
+ * monitor's guards and the actions that record, command and abort. Maneuvers add only
+ * their own step plans (and the staircase its titration guards) with `extend`.
+ */
+import { assign, emit, setup } from 'xstate';
+import {
+  baselineRecord,
+  captureBaselineVitals,
+  initialContext,
+  newStep,
+  recordOf,
+  settingsMatch,
+  withSample,
+  type ManeuverContext,
+  type ManeuverInput,
+} from './context.js';
+import { decrementalPeeps } from './config/protocols.js';
+import { titratedPeep } from './derecruitment.js';
+import { blocks, checkPreconditions } from './preconditions.js';
+import { derecruitedAtCurrentStep, staircaseOf } from './plans.js';
+import { assessResponse } from './response.js';
+import { sanitizeSample } from './safety/guards.js';
+import { evaluateClock, evaluateSample } from './safety/rules.js';
+import type {
+  AbortRecord,
+  CommandPurpose,
+  ManeuverEmitted,
+  ManeuverEvent,
+  MonitorSample,
+  StepPhase,
+  VentSettings,
+} from './types.js';
+
+/** A step a maneuver asks for: settings to apply, and how long to dwell once verified. */
+export interface StepPlan {
+  phase: StepPhase;
+  label: string;
+  settings: VentSettings;
+  dwellMs: number;
+  purpose: CommandPurpose;
+}
+
+type EventOf<T extends ManeuverEvent['type']> = Extract<ManeuverEvent, { type: T }>;
+
+const clockOf = (context: ManeuverContext, event: ManeuverEvent): number => Math.max(context.now, event.now);
+
+/** Name of the current state, for abort records (set by the runner-independent snapshot). */
+function stateLabel(context: ManeuverContext): string {
+  return context.current ? `${context.current.phase}: ${context.current.label}` : 'idle';
+}
+
+function preconditionsAt(context: ManeuverContext, now: number) {
+  return checkPreconditions({
+    now,
+    latest: context.latest,
+    baseline: context.baseline,
+    safety: context.safety,
+    peakLimitCmH2O: context.protocol.peakLimitCmH2O,
+    fault: context.lastFault,
+  });
+}
+
+/** The first guard a sample violates, as an abort record (null when safe). */
+export function sampleAbort(context: ManeuverContext, now: number, raw: MonitorSample): AbortRecord | null {
+  if (!context.baselineVitals) return null;
+  const { sample } = sanitizeSample(raw);
+  const [first, ...rest] = evaluateSample({
+    sample,
+    baseline: context.baselineVitals,
+    safety: context.safety,
+    peakLimitCmH2O: context.protocol.peakLimitCmH2O,
+  });
+  if (!first) return null;
+  const also = rest.length ? ` (also: ${rest.map((v) => v.guard).join(', ')})` : '';
+  return { reason: first.reason, guard: first.guard, message: first.message + also, at: now, sample: raw, fromState: stateLabel(context) };
+}
+
+export const maneuverSetup = setup({
+  types: {
+    context: {} as ManeuverContext,
+    events: {} as ManeuverEvent,
+    input: {} as ManeuverInput,
+    emitted: {} as ManeuverEmitted,
+  },
+  guards: {
+    preconditionsMet: ({ context, event }) => !blocks(preconditionsAt(context, clockOf(context, event))),
+    canRepeat: ({ context, event }) => {
+      const now = clockOf(context, event);
+      const policy = context.protocol.repeat;
+      return (
+        context.response?.met === true &&
+        context.repeats < policy.maxRepeats &&
+        context.completedAt !== null &&
+        now - context.completedAt >= policy.minIntervalS * 1000 &&
+        !blocks(preconditionsAt(context, now))
+      );
+    },
+    sampleViolatesSafety: ({ context, event }) =>
+      event.type === 'SAMPLE' && sampleAbort(context, clockOf(context, event), event.sample) !== null,
+    vitalsStale: ({ context, event }) => evaluateClock(clockOf(context, event), context.latest, context.safety) !== null,
+    applyOverdue: ({ context, event }) =>
+      context.pending !== null && clockOf(context, event) - context.pending.requestedAt > context.safety.applyTimeoutS * 1000,
+    restoreOverdue: ({ context, event }) =>
+      context.pending !== null && clockOf(context, event) - context.pending.requestedAt > context.safety.restoreTimeoutS * 1000,
+    isPendingSeq: ({ context, event }) =>
+      (event.type === 'APPLIED' || event.type === 'APPLY_FAILED') && context.pending !== null && event.seq === context.pending.seq,
+    readbackVerified: ({ context, event }) =>
+      event.type === 'APPLIED' &&
+      context.pending !== null &&
+      event.seq === context.pending.seq &&
+      settingsMatch(context.pending.settings, event.readback),
+    dwellElapsed: ({ context }) =>
+      context.current !== null && context.current.startedAt !== null && context.now - context.current.startedAt >= context.current.dwellMs,
+    autoProceed: ({ context }) => !context.protocol.confirmEachStep,
+    restoreAttemptsLeft: ({ context }) => context.restoreAttempts < context.safety.restoreAttempts,
+    retryDelayElapsed: ({ context }) =>
+      context.lastFailureAt === null || context.now - context.lastFailureAt >= context.safety.restoreRetryDelayS * 1000,
+    confirmOverdue: ({ context, event }) =>
+      context.awaitingSince !== null && clockOf(context, event) - context.awaitingSince > context.protocol.confirmTimeoutS * 1000,
+    // Staircase titration.
+    moreIncremental: ({ context }) => context.stepIndex + 1 < staircaseOf(context.protocol).incrementalPeepsCmH2O.length,
+    moreDecremental: ({ context }) => context.stepIndex + 1 < decrementalPeeps(staircaseOf(context.protocol)).length,
+    derecruitedNow: ({ context }) => derecruitedAtCurrentStep(context),
+  },
+  actions: {
+    observe: assign({ now: ({ context, event }) => clockOf(context, event) }),
+    recordSample: assign(({ context, event }) => (event.type === 'SAMPLE' ? withSample(context, event.sample) : {})),
+    recordFault: assign({
+      lastFault: ({ context, event }) =>
+        event.type === 'DEVICE_FAULT' ? { code: event.code, message: event.message, at: event.now } : context.lastFault,
+    }),
+    recordPreconditionIssues: assign({
+      preconditionIssues: ({ context, event }) => preconditionsAt(context, clockOf(context, event)),
+    }),
+    beginManeuver: assign(({ context, event }) => {
+      const now = clockOf(context, event);
+      return {
+        now,
+        preconditionIssues: preconditionsAt(context, now),
+        baselineVitals: captureBaselineVitals(context.latest),
+        startedAt: now,
+        completedAt: null,
+        steps: [baselineRecord(context.baseline, context.latest, now)],
+        stepIndex: 0,
+        current: null,
+        derecruitmentPeepCmH2O: null,
+        finalPeepCmH2O: null,
+        response: null,
+      };
+    }),
+    beginRepeat: assign(({ context }) => ({
+      previousRuns: [
+        ...context.previousRuns,
+        { steps: context.steps, response: context.response, finalPeepCmH2O: context.finalPeepCmH2O, completedAt: context.completedAt },
+      ],
+      repeats: context.repeats + 1,
+      // The settings the patient now tolerates (verified at completion) are what a repeat restores.
+      baseline: context.verified ?? context.baseline,
+    })),
+    requestStep: assign(({ context }, plan: StepPlan) => {
+      const seq = context.seq + 1;
+      return {
+        seq,
+        pending: { seq, settings: plan.settings, purpose: plan.purpose, label: plan.label, requestedAt: context.now },
+        current: newStep(plan.phase, plan.label, plan.settings, plan.dwellMs),
+      };
+    }),
+    requestBaseline: assign(({ context }) => {
+      const seq = context.seq + 1;
+      return {
+        seq,
+        restoreAttempts: context.restoreAttempts + 1,
+        pending: {
+          seq,
+          settings: context.baseline,
+          purpose: 'restore-baseline' as const,
+          label: 'Restore baseline',
+          requestedAt: context.now,
+        },
+      };
+    }),
+    emitCommand: emit(({ context }) => {
+      const p = context.pending;
+      if (!p) throw new Error('emitCommand without a pending command: requestStep or requestBaseline must run first');
+      return { type: 'command.apply' as const, seq: p.seq, settings: p.settings, purpose: p.purpose, label: p.label };
+    }),
+    beginDwell: assign(({ context, event }) => {
+      const now = clockOf(context, event);
+      return {
+        now,
+        pending: null,
+        verified: event.type === 'APPLIED' ? event.readback : context.verified,
+        current: context.current ? { ...context.current, startedAt: now } : null,
+      };
+    }),
+    recordStep: assign(({ context }) =>
+      context.current ? { steps: [...context.steps, recordOf(context.current, context.latest, context.now)] } : {},
+    ),
+    markAwaiting: assign({ awaitingSince: ({ context }) => context.now }),
+    clearAwaiting: assign({ awaitingSince: null }),
+    markDerecruitment: assign(({ context }) => {
+      const p = staircaseOf(context.protocol);
+      const peep = context.current?.settings.peepCmH2O ?? null;
+      return { derecruitmentPeepCmH2O: peep, finalPeepCmH2O: titratedPeep(peep, p.decremental.floorPeepCmH2O, p.finalMarginCmH2O) };
+    }),
+    markNoDerecruitment: assign(({ context }) => {
+      const p = staircaseOf(context.protocol);
+      return { derecruitmentPeepCmH2O: null, finalPeepCmH2O: titratedPeep(null, p.decremental.floorPeepCmH2O, p.finalMarginCmH2O) };
+    }),
+    advanceIndex: assign({ stepIndex: ({ context }) => context.stepIndex + 1 }),
+    resetIndex: assign({ stepIndex: 0 }),
+    abortWith: assign((_, abort: AbortRecord) => ({
+      abort,
+      restoreAttempts: 0,
+      restoreFailures: [],
+      lastFailureAt: null,
+      awaitingSince: null,
+      baselineVerified: false,
+    })),
+    recordRestoreFailure: assign(({ context, event }) => {
+      const why =
+        event.type === 'APPLY_FAILED'
+          ? `${event.code}: ${event.message}`
+          : event.type === 'APPLIED'
+            ? 'readback does not match the baseline'
+            : `no confirmation within ${context.safety.restoreTimeoutS} s`;
+      return {
+        restoreFailures: [...context.restoreFailures, `attempt ${context.restoreAttempts}: ${why}`],
+        lastFailureAt: clockOf(context, event),
+      };
+    }),
+    markBaselineVerified: assign(({ context, event }) => ({
+      baselineVerified: true,
+      pending: null,
+      verified: event.type === 'APPLIED' ? event.readback : context.verified,
+    })),
+    completeManeuver: assign(({ context }) => ({
+      completedAt: context.now,
+      current: null,
+      response: assessResponse(context.protocol, context.baselineVitals, context.steps[context.steps.length - 1]),
+    })),
+  },
+});
+
+/** Abort records for the monitor's non-sample triggers. */
+export const abortRecords = {
+  stale: (context: ManeuverContext, event: ManeuverEvent): AbortRecord => {
+    const now = clockOf(context, event);
+    const v = evaluateClock(now, context.latest, context.safety);
+    return { reason: 'stale-vitals', guard: 'vitalsStale', message: v?.message ?? 'vitals stale', at: now, fromState: stateLabel(context) };
+  },
+  applyTimeout: (context: ManeuverContext, event: ManeuverEvent): AbortRecord => ({
+    reason: 'device-fault',
+    guard: 'applyOverdue',
+    message: `"${context.pending?.label ?? 'setting'}" not confirmed within ${context.safety.applyTimeoutS} s`,
+    at: clockOf(context, event),
+    fromState: stateLabel(context),
+  }),
+  fault: (context: ManeuverContext, event: EventOf<'DEVICE_FAULT'>): AbortRecord => ({
+    reason: 'device-fault',
+    guard: event.code,
+    message: event.message,
+    at: clockOf(context, event),
+    fromState: stateLabel(context),
+  }),
+  applyFailed: (context: ManeuverContext, event: EventOf<'APPLY_FAILED'>): AbortRecord => ({
+    reason: 'device-fault',
+    guard: `apply-${event.code}`,
+    message: `"${context.pending?.label ?? 'setting'}" failed: ${event.message}`,
+    at: clockOf(context, event),
+    fromState: stateLabel(context),
+  }),
+  readbackMismatch: (context: ManeuverContext, event: EventOf<'APPLIED'>): AbortRecord => ({
+    reason: 'device-fault',
+    guard: 'readbackMismatch',
+    message: `readback of "${context.pending?.label ?? 'setting'}" does not match: PEEP ${event.readback.peepCmH2O}, peak ${event.readback.peakCmH2O}, mode ${event.readback.mode}`,
+    at: clockOf(context, event),
+    fromState: stateLabel(context),
+  }),
+  operator: (context: ManeuverContext, event: EventOf<'OPERATOR_ABORT'>): AbortRecord => ({
+    reason: 'operator-abort',
+    guard: 'operatorAbort',
+    message: event.note ? `operator abort: ${event.note}` : 'operator abort',
+    at: clockOf(context, event),
+    fromState: stateLabel(context),
+  }),
+};
+
+export { initialContext };

@@ -1,0 +1,187 @@
+/**
+ * The shell every maneuver runs in: preconditions, the one safety monitor, abort with
+ * verified baseline restore, failsafe, completion and repeat. A maneuver supplies only the
+ * phases inside `active`; the monitor sits on `active` itself, and no phase handles
+ * SAMPLE, TICK, DEVICE_FAULT or OPERATOR_ABORT, so a phase can never shadow it
+ * (test/machines/shell.test.ts checks this for every machine).
+ */
+import { and } from 'xstate';
+import type { StepPlan } from './setup.js';
+import { abortRecords, initialContext, maneuverSetup, sampleAbort } from './setup.js';
+import type { ManeuverContext } from './context.js';
+
+/** A state node config typed against the shared setup. */
+export type ManeuverStateConfig = Parameters<typeof maneuverSetup.createStateConfig>[0];
+type Always = ManeuverStateConfig['always'];
+
+/** Events only the shell may handle inside `active`. */
+export const MONITOR_EVENTS = ['SAMPLE', 'TICK', 'DEVICE_FAULT', 'OPERATOR_ABORT', 'APPLY_FAILED'] as const;
+
+/**
+ * One step phase: wait for the operator if the protocol asks for confirmation, apply the
+ * planned settings, wait for the verified readback, dwell, then take `whenDone`.
+ *
+ * @example
+ * const inflation = stepPhase(sustainedInflationPlan, { guard: 'dwellElapsed', target: 'assessment', actions: 'recordStep' });
+ */
+export function stepPhase(plan: (ctx: ManeuverContext) => StepPlan, whenDone: Always): ManeuverStateConfig {
+  return {
+    initial: 'confirming',
+    states: {
+      confirming: {
+        entry: 'markAwaiting',
+        exit: 'clearAwaiting',
+        always: { guard: 'autoProceed', target: 'applying' },
+        on: { OPERATOR_CONFIRM: { target: 'applying', actions: 'observe' } },
+      },
+      applying: {
+        entry: [{ type: 'requestStep', params: ({ context }) => plan(context) }, 'emitCommand'],
+        on: { APPLIED: { guard: 'readbackVerified', target: 'dwelling', actions: 'beginDwell' } },
+      },
+      dwelling: { always: whenDone },
+    },
+  };
+}
+
+/** Restore-baseline attempts: shared by `aborting` (bounded) and `failsafe` (unbounded). */
+function restoreStates(onVerified: string, onExhausted: string | null): ManeuverStateConfig {
+  const failed = (extraGuard: 'isPendingSeq' | 'restoreOverdue') =>
+    onExhausted === null
+      ? [{ guard: extraGuard, target: 'waiting', actions: ['observe', 'recordRestoreFailure'] as const }]
+      : [
+          { guard: and([extraGuard, 'restoreAttemptsLeft']), target: 'waiting', actions: ['observe', 'recordRestoreFailure'] as const },
+          { guard: extraGuard, target: onExhausted, actions: ['observe', 'recordRestoreFailure'] as const },
+        ];
+  return {
+    initial: 'restoring',
+    states: {
+      restoring: {
+        entry: ['requestBaseline', 'emitCommand'],
+        on: {
+          APPLIED: [
+            { guard: 'readbackVerified', target: onVerified, actions: ['observe', 'markBaselineVerified'] },
+            ...failed('isPendingSeq'),
+            { actions: 'observe' },
+          ],
+          APPLY_FAILED: [...failed('isPendingSeq'), { actions: 'observe' }],
+          TICK: [...failed('restoreOverdue'), { actions: 'observe' }],
+        },
+      },
+      waiting: { always: { guard: 'retryDelayElapsed', target: 'restoring' } },
+    },
+  };
+}
+
+/** Builds a complete maneuver machine around its phases. */
+export function defineManeuver(id: string, description: string, phases: NonNullable<ManeuverStateConfig['states']>, firstPhase: string) {
+  const failsafeRestore = restoreStates('#failsafe.restored', null);
+  return maneuverSetup.createMachine({
+    id,
+    description,
+    context: ({ input }) => initialContext(input),
+    initial: 'idle',
+    on: {
+      TICK: { actions: 'observe' },
+      SAMPLE: { actions: ['observe', 'recordSample'] },
+      DEVICE_FAULT: { actions: ['observe', 'recordFault'] },
+    },
+    states: {
+      idle: {
+        description: 'Waiting for the operator; vitals are collected for the preconditions.',
+        on: {
+          START: [
+            { guard: 'preconditionsMet', target: 'active', actions: ['observe', 'beginManeuver'] },
+            { target: 'notStarted', actions: ['observe', 'recordPreconditionIssues'] },
+          ],
+          OPERATOR_ABORT: { target: 'cancelled', actions: 'observe' },
+        },
+      },
+      notStarted: { type: 'final', description: 'Preconditions failed; nothing was changed on the ventilator.' },
+      cancelled: { type: 'final', description: 'The operator cancelled before the start; nothing was changed.' },
+      active: {
+        id: 'active',
+        description: 'The maneuver runs under the safety monitor.',
+        initial: firstPhase,
+        on: {
+          SAMPLE: [
+            {
+              guard: 'sampleViolatesSafety',
+              target: 'aborting',
+              actions: [
+                'observe',
+                'recordSample',
+                {
+                  type: 'abortWith',
+                  params: ({ context, event }) => sampleAbort(context, context.now, event.sample) ?? abortRecords.stale(context, event),
+                },
+              ],
+            },
+            { actions: ['observe', 'recordSample'] },
+          ],
+          TICK: [
+            { guard: 'vitalsStale', target: 'aborting', actions: ['observe', { type: 'abortWith', params: ({ context, event }) => abortRecords.stale(context, event) }] },
+            { guard: 'applyOverdue', target: 'aborting', actions: ['observe', { type: 'abortWith', params: ({ context, event }) => abortRecords.applyTimeout(context, event) }] },
+            {
+              guard: 'confirmOverdue',
+              target: 'aborting',
+              actions: [
+                'observe',
+                {
+                  type: 'abortWith',
+                  params: ({ context, event }) => ({
+                    reason: 'operator-timeout' as const,
+                    guard: 'confirmOverdue',
+                    message: `no operator confirmation within ${context.protocol.confirmTimeoutS} s`,
+                    at: event.now,
+                    fromState: context.current?.label ?? 'active',
+                  }),
+                },
+              ],
+            },
+            { actions: 'observe' },
+          ],
+          DEVICE_FAULT: { target: 'aborting', actions: ['observe', 'recordFault', { type: 'abortWith', params: ({ context, event }) => abortRecords.fault(context, event) }] },
+          APPLY_FAILED: [
+            { guard: 'isPendingSeq', target: 'aborting', actions: ['observe', { type: 'abortWith', params: ({ context, event }) => abortRecords.applyFailed(context, event) }] },
+            { actions: 'observe' },
+          ],
+          APPLIED: [
+            // A phase takes a verified readback first; reaching here means it did not match.
+            { guard: 'isPendingSeq', target: 'aborting', actions: ['observe', { type: 'abortWith', params: ({ context, event }) => abortRecords.readbackMismatch(context, event) }] },
+            { actions: 'observe' },
+          ],
+          OPERATOR_ABORT: { target: 'aborting', actions: ['observe', { type: 'abortWith', params: ({ context, event }) => abortRecords.operator(context, event) }] },
+        },
+        states: phases,
+      },
+      aborting: {
+        id: 'aborting',
+        description: 'Restoring the baseline settings captured at the start, verified by readback.',
+        ...restoreStates('#aborted', '#failsafe'),
+      },
+      aborted: { id: 'aborted', type: 'final', description: 'Baseline restored and verified; the abort reason is recorded.' },
+      failsafe: {
+        id: 'failsafe',
+        description: 'The baseline could not be verified: alarm until a person acknowledges; restore keeps being retried.',
+        on: { OPERATOR_ACK: { target: 'halted', actions: 'observe' } },
+        initial: 'restoring',
+        states: {
+          ...failsafeRestore.states,
+          restored: { description: 'Baseline verified after all; still waiting for the acknowledgement.' },
+        },
+      },
+      halted: { type: 'final', description: 'Failsafe acknowledged: the operator has taken over.' },
+      completed: {
+        id: 'completed',
+        description: 'Maneuver done and the resulting settings verified; the operator may repeat it or end.',
+        on: {
+          OPERATOR_REPEAT: { guard: 'canRepeat', target: 'active', actions: ['observe', 'beginRepeat', 'beginManeuver'] },
+          OPERATOR_END: { target: 'finished', actions: 'observe' },
+        },
+      },
+      finished: { type: 'final', description: 'Session ended after completion.' },
+    },
+  });
+}
+
+export type ManeuverMachine = ReturnType<typeof defineManeuver>;

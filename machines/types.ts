@@ -1,0 +1,222 @@
+/**
+ * Domain types shared by the maneuver machines, the HAL and the runner.
+ *
+ * Units are part of every name: `peepCmH2O`, `mapMmHg`, `spo2Pct`, `dwellMs`.
+ * Times are milliseconds on the injected clock (virtual in tests, wall clock on a device).
+ */
+
+/** Ventilation modes the maneuvers use. */
+export type VentMode = 'CPAP' | 'PCV' | 'VC';
+
+/**
+ * Ventilator settings as the controller commands and reads them back.
+ *
+ * `peakCmH2O` is the absolute peak inspiratory pressure in PCV (PEEP + driving pressure);
+ * in CPAP it equals `peepCmH2O`; in VC it is the pressure limit the device alarms at.
+ *
+ * @example
+ * const baseline: VentSettings = { mode: 'VC', peepCmH2O: 10, peakCmH2O: 30, rateBpm: 20, fio2: 0.6, tidalVolumeMl: 420 };
+ */
+export interface VentSettings {
+  mode: VentMode;
+  peepCmH2O: number;
+  peakCmH2O: number;
+  rateBpm: number;
+  /** Fraction of inspired oxygen, 0.21-1. */
+  fio2: number;
+  /** Set tidal volume in VC mode. */
+  tidalVolumeMl?: number;
+}
+
+/**
+ * One monitored sample. Ventilator values and patient vitals arrive from different
+ * sources (the `Ventilator` port and the `VitalsSource` port); the runner merges them.
+ * Absent fields were not measured by that source.
+ *
+ * `t` is when the value was measured (source clock mapped onto the injected clock);
+ * the machine judges freshness as `now - t`.
+ */
+export interface MonitorSample {
+  t: number;
+  source: string;
+  spo2Pct?: number;
+  mapMmHg?: number;
+  sbpMmHg?: number;
+  hrBpm?: number;
+  peakCmH2O?: number;
+  plateauCmH2O?: number;
+  peepCmH2O?: number;
+  tidalVolumeMl?: number;
+  complianceMlPerCmH2O?: number;
+}
+
+/** Values the safety monitor and the step records read, with the time each was last seen. */
+export interface LatestValues {
+  spo2Pct: number | null;
+  spo2At: number | null;
+  mapMmHg: number | null;
+  mapAt: number | null;
+  sbpMmHg: number | null;
+  hrBpm: number | null;
+  peakCmH2O: number | null;
+  complianceMlPerCmH2O: number | null;
+}
+
+/** Vital signs captured when the maneuver starts: the reference for "fall from baseline" guards. */
+export interface BaselineVitals {
+  spo2Pct: number;
+  mapMmHg: number;
+  sbpMmHg: number | null;
+  hrBpm: number | null;
+  complianceMlPerCmH2O: number | null;
+}
+
+/** Error codes a HAL `apply` can fail with, as the machine sees them. */
+export type ApplyErrorCode =
+  | 'refused'
+  | 'out-of-range'
+  | 'timeout'
+  | 'disconnected'
+  | 'readback-mismatch'
+  | 'not-permitted';
+
+/** Fault codes that end a maneuver no matter where it is. */
+export type DeviceFaultCode = 'link-lost' | 'device-alarm' | 'device-reset' | 'vitals-source-lost' | 'internal-error';
+
+/** Events the runner sends to a maneuver actor. Every event carries the clock time `now`. */
+export type ManeuverEvent =
+  | { type: 'START'; now: number }
+  | { type: 'TICK'; now: number }
+  | { type: 'SAMPLE'; now: number; sample: MonitorSample }
+  | { type: 'APPLIED'; now: number; seq: number; readback: VentSettings }
+  | { type: 'APPLY_FAILED'; now: number; seq: number; code: ApplyErrorCode; message: string }
+  | { type: 'DEVICE_FAULT'; now: number; code: DeviceFaultCode; message: string }
+  | { type: 'OPERATOR_CONFIRM'; now: number }
+  | { type: 'OPERATOR_ABORT'; now: number; note?: string }
+  | { type: 'OPERATOR_ACK'; now: number }
+  | { type: 'OPERATOR_REPEAT'; now: number }
+  | { type: 'OPERATOR_END'; now: number };
+
+export type ManeuverEventType = ManeuverEvent['type'];
+
+/** Why a command is issued. */
+export type CommandPurpose = 'step' | 'final' | 'restore-baseline';
+
+/** The one command a maneuver issues: apply these settings and confirm by readback. */
+export interface ApplyCommand {
+  type: 'command.apply';
+  seq: number;
+  settings: VentSettings;
+  purpose: CommandPurpose;
+  label: string;
+}
+
+/** Events a maneuver actor emits for the runner (subscribe with `actor.on(type, ...)`). */
+export type ManeuverEmitted = ApplyCommand;
+
+/** Category of an abort, machine-readable. */
+export type AbortReason =
+  | 'hypotension'
+  | 'desaturation'
+  | 'heart-rate'
+  | 'overdistention'
+  | 'stale-vitals'
+  | 'device-fault'
+  | 'operator-abort'
+  | 'operator-timeout';
+
+/** What triggered an abort: the category, the guard that fired and the evidence. */
+export interface AbortRecord {
+  reason: AbortReason;
+  /** Name of the guard or fault that fired (e.g. `mapBelowFloor`, `link-lost`). */
+  guard: string;
+  message: string;
+  at: number;
+  /** The sample that violated a guard, when a sample did. */
+  sample?: MonitorSample;
+  /** The state the maneuver was in when it aborted. */
+  fromState: string;
+}
+
+/** Maneuver phases, used in step records and the console's plan. */
+export type StepPhase =
+  | 'baseline'
+  | 'inflation'
+  | 'high-pressure'
+  | 'incremental'
+  | 'decremental'
+  | 're-recruit'
+  | 'final'
+  | 'restore'
+  | 'assessment';
+
+/** Measurements collected while a step dwells. Means over the step's measurement window. */
+export interface StepRecord {
+  phase: StepPhase;
+  label: string;
+  settings: VentSettings;
+  /** When the settings were verified and the dwell began. */
+  startedAt: number;
+  endedAt: number;
+  spo2Pct: number | null;
+  mapMmHg: number | null;
+  hrBpm: number | null;
+  complianceMlPerCmH2O: number | null;
+  peakCmH2O: number | null;
+}
+
+/** Running sums for the measurement window of the current step. */
+export interface StepAccumulator {
+  spo2Sum: number;
+  spo2N: number;
+  mapSum: number;
+  mapN: number;
+  hrSum: number;
+  hrN: number;
+  complianceSum: number;
+  complianceN: number;
+  peakMax: number | null;
+}
+
+/** The step being applied or dwelt in. */
+export interface CurrentStep {
+  phase: StepPhase;
+  label: string;
+  settings: VentSettings;
+  dwellMs: number;
+  /** Set once the settings are verified; the dwell counts from here. */
+  startedAt: number | null;
+  acc: StepAccumulator;
+}
+
+/** The outstanding command, if any. */
+export interface PendingCommand {
+  seq: number;
+  settings: VentSettings;
+  purpose: CommandPurpose;
+  label: string;
+  requestedAt: number;
+}
+
+/** Result of the response assessment that decides whether a repeat is allowed. */
+export interface ResponseAssessment {
+  met: boolean;
+  spo2BeforePct: number | null;
+  spo2AfterPct: number | null;
+  complianceBefore: number | null;
+  complianceAfter: number | null;
+  detail: string;
+}
+
+/** A failed precondition, with a stable code. */
+export interface PreconditionIssue {
+  code:
+    | 'device-fault'
+    | 'vitals-missing'
+    | 'vitals-stale'
+    | 'baseline-out-of-range'
+    | 'vitals-violate-guard'
+    | 'spo2-too-high-to-detect-derecruitment';
+  severity: 'block' | 'warn';
+  message: string;
+}
