@@ -140,7 +140,7 @@ export function updateLatest(latest: LatestValues, sample: MonitorSample): Lates
 /** Whether `now` lies in the measurement window at the end of the current dwell. */
 export function inMeasureWindow(step: CurrentStep, now: number, windowMs: number): boolean {
   if (step.startedAt === null) return false;
-  return now >= step.startedAt + Math.max(0, step.dwellMs - windowMs);
+  return now > step.startedAt + Math.max(0, step.dwellMs - windowMs);
 }
 
 /** Adds a sample to a step's running sums. */

@@ -177,6 +177,8 @@ export function defineManeuver(id: string, description: string, phases: NonNulla
         on: {
           OPERATOR_REPEAT: { guard: 'canRepeat', target: 'active', actions: ['observe', 'beginRepeat', 'beginManeuver'] },
           OPERATOR_END: { target: 'finished', actions: 'observe' },
+          // The operator may still revert to the pre-maneuver settings.
+          OPERATOR_ABORT: { target: 'aborting', actions: ['observe', { type: 'abortWith', params: ({ context, event }) => abortRecords.operator(context, event) }] },
         },
       },
       finished: { type: 'final', description: 'Session ended after completion.' },

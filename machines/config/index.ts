@@ -1,3 +1,4 @@
 export * from './limits.js';
 export * from './safety.js';
 export * from './protocols.js';
+export * from './jsonSchema.js';

@@ -1,0 +1,94 @@
+import { describe, expect, it } from 'vitest';
+import {
+  DEFAULT_SAFETY,
+  evaluateClock,
+  evaluateSample,
+  hrAboveMax,
+  hrBelowMin,
+  mapBelowFloor,
+  mapFallExceeded,
+  peakAboveLimit,
+  sanitizeSample,
+  sbpBelowFloor,
+  spo2BelowFloor,
+  spo2FallExceeded,
+  staleVital,
+  vitalsStale,
+  emptyLatest,
+  type BaselineVitals,
+  type MonitorSample,
+} from '../../machines/index.js';
+
+const baseline: BaselineVitals = { spo2Pct: 94, mapMmHg: 80, sbpMmHg: 120, hrBpm: 90, complianceMlPerCmH2O: 33 };
+const input = (s: Partial<MonitorSample>) => ({
+  sample: { t: 0, source: 'test', ...s },
+  baseline,
+  safety: DEFAULT_SAFETY,
+  peakLimitCmH2O: 55,
+});
+
+describe('safety guards (defaults: MAP 60 / 20%, SBP 80, SpO2 85 / 5 pts, HR 60-140, peak 55+5)', () => {
+  it('mapBelowFloor fires strictly below the floor', () => {
+    expect(mapBelowFloor(input({ mapMmHg: 59.9 }))).toBe(true);
+    expect(mapBelowFloor(input({ mapMmHg: 60 }))).toBe(false);
+    expect(mapBelowFloor(input({}))).toBe(false);
+  });
+  it('mapFallExceeded fires when MAP falls more than 20% below baseline', () => {
+    expect(mapFallExceeded(input({ mapMmHg: 64 }))).toBe(false); // exactly 20%
+    expect(mapFallExceeded(input({ mapMmHg: 63.9 }))).toBe(true);
+    expect(mapFallExceeded({ ...input({ mapMmHg: 10 }), baseline: { ...baseline, mapMmHg: 0 } })).toBe(false);
+  });
+  it('sbpBelowFloor fires below 80', () => {
+    expect(sbpBelowFloor(input({ sbpMmHg: 79 }))).toBe(true);
+    expect(sbpBelowFloor(input({ sbpMmHg: 80 }))).toBe(false);
+  });
+  it('spo2BelowFloor fires below 85', () => {
+    expect(spo2BelowFloor(input({ spo2Pct: 84 }))).toBe(true);
+    expect(spo2BelowFloor(input({ spo2Pct: 85 }))).toBe(false);
+  });
+  it('spo2FallExceeded fires when SpO2 falls more than 5 points below baseline', () => {
+    expect(spo2FallExceeded(input({ spo2Pct: 89 }))).toBe(false);
+    expect(spo2FallExceeded(input({ spo2Pct: 88.9 }))).toBe(true);
+  });
+  it('heart rate guards fire outside 60-140', () => {
+    expect(hrBelowMin(input({ hrBpm: 59 }))).toBe(true);
+    expect(hrBelowMin(input({ hrBpm: 60 }))).toBe(false);
+    expect(hrAboveMax(input({ hrBpm: 141 }))).toBe(true);
+    expect(hrAboveMax(input({ hrBpm: 140 }))).toBe(false);
+  });
+  it('peakAboveLimit fires above protocol limit + tolerance', () => {
+    expect(peakAboveLimit(input({ peakCmH2O: 60 }))).toBe(false);
+    expect(peakAboveLimit(input({ peakCmH2O: 60.1 }))).toBe(true);
+  });
+  it('evaluateSample returns every violation in table order with its reason', () => {
+    const v = evaluateSample(input({ mapMmHg: 50, spo2Pct: 80, peakCmH2O: 70 }));
+    expect(v.map((x) => x.guard)).toEqual(['mapBelowFloor', 'mapFallExceeded', 'spo2BelowFloor', 'spo2FallExceeded', 'peakAboveLimit']);
+    expect(v[0]?.reason).toBe('hypotension');
+    expect(v[2]?.reason).toBe('desaturation');
+    expect(v[4]?.reason).toBe('overdistention');
+    expect(evaluateSample(input({ mapMmHg: 78, spo2Pct: 93, hrBpm: 90, sbpMmHg: 110, peakCmH2O: 50 }))).toEqual([]);
+  });
+});
+
+describe('stale-vitals watchdog', () => {
+  const latest = { ...emptyLatest(), spo2Pct: 94, spo2At: 1000, mapMmHg: 78, mapAt: 2000 };
+  it('reports missing vitals', () => {
+    expect(staleVital(0, emptyLatest(), DEFAULT_SAFETY)).toBe('spo2');
+    expect(vitalsStale(0, emptyLatest(), DEFAULT_SAFETY)).toBe(true);
+  });
+  it('fires when a vital is older than vitalsStaleS', () => {
+    expect(vitalsStale(11_000, latest, DEFAULT_SAFETY)).toBe(false);
+    expect(staleVital(11_001, latest, DEFAULT_SAFETY)).toBe('spo2');
+    expect(staleVital(12_001, { ...latest, spo2At: 12_000 }, DEFAULT_SAFETY)).toBe('map');
+    expect(evaluateClock(11_001, latest, DEFAULT_SAFETY)?.message).toMatch(/no fresh SpO2 for 10\.0 s/);
+    expect(evaluateClock(0, emptyLatest(), DEFAULT_SAFETY)?.message).toBe('no SpO2 received');
+  });
+});
+
+describe('sanitizeSample (raw -> plausible)', () => {
+  it('drops implausible and non-finite values so they never count as fresh', () => {
+    const { sample, dropped } = sanitizeSample({ t: 5, source: 'x', spo2Pct: 0, mapMmHg: Number.NaN, hrBpm: 88, peakCmH2O: 999 });
+    expect(sample).toEqual({ t: 5, source: 'x', hrBpm: 88 });
+    expect(dropped.sort()).toEqual(['mapMmHg', 'peakCmH2O', 'spo2Pct']);
+  });
+});

@@ -1,0 +1,101 @@
+import { describe, expect, it } from 'vitest';
+import { BASELINE, Driver } from '../support/driver.js';
+
+/** SpO2 while a decremental step at `peep` runs: the lung stays open down to 20 cmH2O. */
+const spo2ForPeep = (peep: number, state: string): number => (state.includes('decremental') && peep <= 17.5 ? 91 : 95);
+
+async function runScripted(d: Driver, spo2: (peep: number, state: string) => number): Promise<void> {
+  d.start();
+  await d.run(60 * 60_000, {
+    until: (x) => {
+      x.vitals.spo2Pct = spo2(x.context.current?.settings.peepCmH2O ?? 10, x.state);
+      return x.state === 'completed' || x.snapshot.status === 'done';
+    },
+  });
+}
+
+describe('staircase', () => {
+  it('ends with the prescribed PEEP: derecruitment seen at 17.5 -> final 20', async () => {
+    const d = new Driver('staircase');
+    await runScripted(d, spo2ForPeep);
+    expect(d.state).toBe('completed');
+    expect(d.context.derecruitmentPeepCmH2O).toBe(17.5);
+    expect(d.context.finalPeepCmH2O).toBe(20);
+    // The last command applies the baseline mode at the titrated PEEP.
+    expect(d.lastCommand?.settings).toEqual({ ...BASELINE, peepCmH2O: 20, peakCmH2O: 40 });
+    expect(d.lastCommand?.purpose).toBe('final');
+  });
+
+  it('shows 2-minute incremental and 3-minute decremental dwells in virtual time', async () => {
+    const d = new Driver('staircase');
+    await runScripted(d, spo2ForPeep);
+    const rows = d.context.steps.map((s) => ({ phase: s.phase, peep: s.settings.peepCmH2O, peak: s.settings.peakCmH2O, dwellS: (s.endedAt - s.startedAt) / 1000 }));
+    expect(rows).toEqual([
+      { phase: 'baseline', peep: 10, peak: 30, dwellS: 0 },
+      { phase: 'incremental', peep: 20, peak: 35, dwellS: 120 },
+      { phase: 'incremental', peep: 30, peak: 45, dwellS: 120 },
+      { phase: 'incremental', peep: 40, peak: 55, dwellS: 120 },
+      { phase: 'decremental', peep: 25, peak: 40, dwellS: 180 },
+      { phase: 'decremental', peep: 22.5, peak: 37.5, dwellS: 180 },
+      { phase: 'decremental', peep: 20, peak: 35, dwellS: 180 },
+      { phase: 'decremental', peep: 17.5, peak: 32.5, dwellS: 180 },
+      { phase: 're-recruit', peep: 40, peak: 55, dwellS: 60 },
+      { phase: 'final', peep: 20, peak: 40, dwellS: 60 },
+    ]);
+    // Each step records SpO2, MAP and the time.
+    const dec175 = d.context.steps[7]!;
+    expect(dec175.spo2Pct).toBe(91);
+    expect(dec175.mapMmHg).toBe(78);
+    expect(dec175.endedAt).toBe(dec175.startedAt + 180_000);
+    // Total: 6 + 12 + 1 + 1 minutes = 20 min of maneuver.
+    expect(d.context.completedAt! - d.context.startedAt!).toBe(20 * 60_000);
+  });
+
+  it('without derecruitment walks down to the floor and sets floor + margin', async () => {
+    const d = new Driver('staircase');
+    await runScripted(d, () => 95);
+    expect(d.context.derecruitmentPeepCmH2O).toBeNull();
+    expect(d.context.finalPeepCmH2O).toBe(17.5);
+    expect(d.context.steps.filter((s) => s.phase === 'decremental').map((s) => s.settings.peepCmH2O)).toEqual([25, 22.5, 20, 17.5, 15]);
+  });
+
+  it('compliance method detects derecruitment from a compliance fall', async () => {
+    const d = new Driver('staircase', { protocol: { derecruitment: { method: 'compliance' } } });
+    d.vitals.complianceMlPerCmH2O = 40;
+    await runScripted(d, (peep, state) => {
+      d.vitals.complianceMlPerCmH2O = state.includes('decremental') ? (peep >= 22.5 ? 42 : peep === 20 ? 43 : 38) : 40;
+      return 95;
+    });
+    expect(d.context.derecruitmentPeepCmH2O).toBe(17.5);
+    expect(d.context.finalPeepCmH2O).toBe(20);
+  });
+
+  it('measures each step over the end of its dwell (measureWindowS), not its start', async () => {
+    const d = new Driver('staircase');
+    d.start();
+    // First decremental step: SpO2 95 for the first 2 minutes, 97 in the last minute.
+    await d.runUntilState('active.decremental');
+    const started = d.now;
+    await d.run(180_000, {
+      until: (x) => {
+        x.vitals.spo2Pct = x.now - started >= 120_000 ? 97 : 95;
+        return x.context.steps.some((s) => s.phase === 'decremental');
+      },
+    });
+    expect(d.context.steps.find((s) => s.phase === 'decremental')?.spo2Pct).toBe(97);
+  });
+
+  it('aborts on hypotension in the incremental phase and restores the baseline', async () => {
+    const d = new Driver('staircase');
+    d.start();
+    await d.run(200_000);
+    expect(d.state).toBe('active.incremental.dwelling');
+    d.vitals.mapMmHg = 55;
+    await d.run(1000);
+    expect(d.state).toBe('aborted');
+    expect(d.context.abort).toMatchObject({ reason: 'hypotension', guard: 'mapBelowFloor' });
+    expect(d.context.abort?.sample?.mapMmHg).toBe(55);
+    expect(d.lastCommand).toMatchObject({ purpose: 'restore-baseline', settings: BASELINE });
+    expect(d.context.baselineVerified).toBe(true);
+  });
+});

@@ -1,0 +1,104 @@
+/**
+ * A scripted, synchronous harness for maneuver machines: no HAL, no runner. It answers
+ * every command (or lets a test answer), feeds samples and ticks on a virtual timeline, and
+ * keeps the emitted commands for assertions.
+ */
+import { createActor, type Actor } from 'xstate';
+import {
+  defaultProtocol,
+  machineFor,
+  ProtocolSchema,
+  stateName,
+  type ApplyCommand,
+  type ManeuverKind,
+  type ManeuverMachine,
+  type MonitorSample,
+  type Protocol,
+  type ProtocolInput,
+  type VentSettings,
+} from '../../machines/index.js';
+
+export const BASELINE: VentSettings = { mode: 'VC', peepCmH2O: 10, peakCmH2O: 30, rateBpm: 20, fio2: 0.6, tidalVolumeMl: 420 };
+export const NORMAL_VITALS = { spo2Pct: 94, mapMmHg: 78, sbpMmHg: 115, hrBpm: 90 } as const;
+
+export type Vitals = Partial<Omit<MonitorSample, 't' | 'source'>>;
+
+export interface DriverOptions {
+  protocol?: Partial<ProtocolInput> & { maneuver?: ManeuverKind };
+  baseline?: VentSettings;
+  /** Answer commands automatically with a matching readback (default true). */
+  autoApply?: boolean;
+}
+
+export class Driver {
+  readonly actor: Actor<ManeuverMachine>;
+  readonly commands: ApplyCommand[] = [];
+  readonly protocol: Protocol;
+  now = 0;
+  autoApply: boolean;
+  /** Vitals the next samples carry (a test changes them to script the patient). */
+  vitals: Vitals = { ...NORMAL_VITALS };
+
+  constructor(kind: ManeuverKind, options: DriverOptions = {}) {
+    this.protocol = options.protocol ? ProtocolSchema.parse({ maneuver: kind, ...options.protocol }) : defaultProtocol(kind);
+    this.autoApply = options.autoApply ?? true;
+    this.actor = createActor(machineFor(kind), { input: { protocol: this.protocol, baseline: options.baseline ?? BASELINE } });
+    this.actor.on('command.apply', (cmd) => {
+      this.commands.push(cmd);
+      if (this.autoApply) queueMicrotask(() => this.actor.send({ type: 'APPLIED', now: this.now, seq: cmd.seq, readback: cmd.settings }));
+    });
+    this.actor.start();
+  }
+
+  get snapshot() {
+    return this.actor.getSnapshot();
+  }
+  get state(): string {
+    return stateName(this.snapshot.value);
+  }
+  get context() {
+    return this.snapshot.context;
+  }
+  get lastCommand(): ApplyCommand | undefined {
+    return this.commands[this.commands.length - 1];
+  }
+
+  sample(extra: Vitals = {}): void {
+    this.actor.send({ type: 'SAMPLE', now: this.now, sample: { t: this.now, source: 'test', ...this.vitals, ...extra } });
+  }
+  tick(): void {
+    this.actor.send({ type: 'TICK', now: this.now });
+  }
+  start(): void {
+    this.sample();
+    this.actor.send({ type: 'START', now: this.now });
+  }
+
+  /**
+   * Advances the timeline by `ms` in `stepMs` steps, sending a sample and a tick each step
+   * and letting automatic readbacks arrive. Stops early when `until` holds.
+   */
+  async run(ms: number, opts: { stepMs?: number; until?: (d: Driver) => boolean } = {}): Promise<void> {
+    const step = opts.stepMs ?? 1000;
+    const end = this.now + ms;
+    await flush();
+    while (this.now < end) {
+      if (opts.until?.(this)) return;
+      this.now += step;
+      this.sample();
+      this.tick();
+      await flush();
+      if (this.snapshot.status === 'done') return;
+    }
+  }
+
+  /** Runs until `state` starts with `prefix` (or the time budget ends). */
+  async runUntilState(prefix: string, budgetMs = 60 * 60_000): Promise<void> {
+    await this.run(budgetMs, { until: (d) => d.state.startsWith(prefix) });
+  }
+}
+
+/** Lets queued microtasks (automatic readbacks) run. */
+export async function flush(): Promise<void> {
+  for (let i = 0; i < 3; i++) await Promise.resolve();
+}
