@@ -34,6 +34,8 @@ export interface VentilatorCapabilities {
   remoteSetting: boolean;
   /** Resolution of pressure settings (MakAir: 0.1 cmH2O, i.e. 1 mmH2O). */
   pressureResolutionCmH2O: number;
+  /** True when `apply` works by instructing a person (GuidedVentilator), so it takes minutes, not milliseconds. */
+  guided?: boolean;
 }
 
 export interface DeviceInfo {

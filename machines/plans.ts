@@ -147,3 +147,56 @@ export function derecruitedAtCurrentStep(ctx: ManeuverContext): boolean {
     p.derecruitment,
   );
 }
+
+/** A step as the plan shows it before the maneuver runs (the staircase may stop the titration early). */
+export interface PlannedStep {
+  phase: StepPlan['phase'];
+  label: string;
+  dwellMs: number;
+  peepCmH2O: number;
+  peakCmH2O: number;
+  /** True for steps that run only if derecruitment has not been seen yet. */
+  conditional: boolean;
+}
+
+/**
+ * Every step a protocol plans, in order, for displays (the console's step list, the CLI's
+ * progress bar).
+ *
+ * @example
+ * planOf(defaultProtocol('staircase'), baseline).map((s) => s.label);
+ */
+export function planOf(protocol: Protocol, baseline: VentSettings): PlannedStep[] {
+  const base = {
+    protocol,
+    safety: protocol.safety,
+    baseline,
+    stepIndex: 0,
+    finalPeepCmH2O: null,
+    derecruitmentPeepCmH2O: null,
+  } as unknown as ManeuverContext;
+  const row = (plan: StepPlan, conditional = false): PlannedStep => ({
+    phase: plan.phase,
+    label: plan.label,
+    dwellMs: plan.dwellMs,
+    peepCmH2O: plan.settings.peepCmH2O,
+    peakCmH2O: plan.settings.peakCmH2O,
+    conditional,
+  });
+  switch (protocol.maneuver) {
+    case 'sustained-inflation':
+      return [row(sustainedInflationPlan(base)), row(returnToBaselinePlan(base))];
+    case 'high-pressure-pcv':
+      return [row(highPressurePcvPlan(base)), row(returnToBaselinePlan(base))];
+    case 'staircase': {
+      const inc = protocol.incrementalPeepsCmH2O.map((_, i) => row(incrementalPlan({ ...base, stepIndex: i })));
+      const dec = decrementalPeeps(protocol).map((_, i) => row(decrementalPlan({ ...base, stepIndex: i }), i > 0));
+      return [...inc, ...dec, row(reRecruitPlan(base)), row(finalPeepPlan(base))];
+    }
+  }
+}
+
+/** The longest the planned maneuver can take (all conditional steps included). */
+export function plannedDurationMs(protocol: Protocol, baseline: VentSettings): number {
+  return planOf(protocol, baseline).reduce((sum, s) => sum + s.dwellMs, 0);
+}

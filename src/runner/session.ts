@@ -1,0 +1,294 @@
+/**
+ * The session runner: one maneuver actor driven by one ventilator and one vitals source.
+ *
+ * The machine decides; the session executes. It feeds validated samples, clock ticks and
+ * device faults to the actor, executes each `command.apply` on the HAL (after checking it
+ * against the hard limits) with readback verification, and turns HAL failures into
+ * `APPLY_FAILED` / `DEVICE_FAULT` events. Everything it does goes out on `telemetry$`.
+ */
+import { merge, Subject, type Subscription } from 'rxjs';
+import { createActor, type Actor } from 'xstate';
+import { every, type Clock } from '../../common/clock.js';
+import { applyErrorCode, VentilatorError } from '../../hal/errors.js';
+import type { DeviceInfo, Ventilator, VitalsSource } from '../../hal/port.js';
+import { assertWithinCapabilities } from '../../hal/ranges.js';
+import {
+  checkCommandLimits,
+  machineFor,
+  outcomeOf,
+  settingsMatch,
+  stateName,
+  type ApplyCommand,
+  type ManeuverEvent,
+  type ManeuverKind,
+  type ManeuverMachine,
+  type Protocol,
+  type VentSettings,
+} from '../../machines/index.js';
+import { checkSample } from './sampleSchema.js';
+import type { SessionSummary, TelemetryEvent } from './telemetry.js';
+
+export type OperatorAction = 'start' | 'confirm' | 'abort' | 'ack' | 'repeat' | 'end';
+
+export interface SessionOptions {
+  maneuver: ManeuverKind;
+  protocol: Protocol;
+  ventilator: Ventilator;
+  vitals: VitalsSource;
+  clock: Clock;
+  /** Clock tick period fed to the machine. */
+  tickMs?: number;
+  /** At `completed`: end the session (CLI) or wait for the operator to repeat or end (console). */
+  onCompleted?: 'end' | 'wait';
+  /** In `failsafe`: end the session at once (batch runs) or wait for the acknowledgement. */
+  onFailsafe?: 'end' | 'wait';
+  /** Give up waiting for the first vitals after this long and let the preconditions report it. */
+  warmupTimeoutMs?: number;
+}
+
+/**
+ * @example
+ * const session = await Session.open({ maneuver: 'staircase', protocol, ventilator, vitals, clock });
+ * session.telemetry$.subscribe((e) => console.log(e.kind));
+ * session.begin();
+ * const summary = await session.done;
+ */
+export class Session {
+  readonly telemetry$ = new Subject<TelemetryEvent>();
+  readonly done: Promise<SessionSummary>;
+  private resolveDone!: (s: SessionSummary) => void;
+  private readonly actor: Actor<ManeuverMachine>;
+  private readonly subs: Subscription[] = [];
+  private stopTicks: (() => void) | null = null;
+  private lastState = '';
+  private finished = false;
+  private waitingToStart = false;
+  private inflightCount = 0;
+
+  private constructor(
+    readonly options: Required<Omit<SessionOptions, 'tickMs' | 'warmupTimeoutMs'>> & { tickMs: number; warmupTimeoutMs: number },
+    readonly device: DeviceInfo,
+    readonly baseline: VentSettings,
+  ) {
+    this.done = new Promise((resolve) => (this.resolveDone = resolve));
+    this.actor = createActor(machineFor(options.maneuver), { input: { protocol: options.protocol, baseline } });
+    this.actor.on('command.apply', (cmd) => void this.execute(cmd));
+    this.actor.subscribe({
+      next: () => this.onSnapshot(),
+      error: (err) => this.fail(err),
+    });
+  }
+
+  /**
+   * Connects both ports, identifies the device and reads the baseline settings. Throws
+   * before anything is sent when the device cannot be reached or the baseline is outside
+   * the device's ranges.
+   */
+  static async open(options: SessionOptions): Promise<Session> {
+    if (options.protocol.maneuver !== options.maneuver) {
+      throw new TypeError(`protocol is for ${options.protocol.maneuver}, not ${options.maneuver}`);
+    }
+    await options.ventilator.connect();
+    await options.vitals.connect();
+    const device = await options.ventilator.identify();
+    const baseline = await options.ventilator.readSettings();
+    assertWithinCapabilities(baseline, device.capabilities);
+    return new Session(
+      {
+        onCompleted: 'end',
+        onFailsafe: 'wait',
+        ...options,
+        tickMs: options.tickMs ?? 1000,
+        warmupTimeoutMs: options.warmupTimeoutMs ?? 10_000,
+      },
+      device,
+      baseline,
+    );
+  }
+
+  get clock(): Clock {
+    return this.options.clock;
+  }
+  get inflight(): number {
+    return this.inflightCount;
+  }
+  get isFinished(): boolean {
+    return this.finished;
+  }
+  get state(): string {
+    return stateName(this.actor.getSnapshot().value);
+  }
+  get context() {
+    return this.actor.getSnapshot().context;
+  }
+
+  /**
+   * Starts streaming samples and ticks to the machine, and sends START as soon as fresh
+   * SpO2 and MAP are in (or after the warm-up timeout, so the preconditions say what is missing).
+   */
+  begin(): void {
+    const { ventilator, vitals, clock } = this.options;
+    this.actor.start();
+    this.emit({ kind: 'session', t: clock.now(), device: this.device, baseline: this.baseline, maneuver: this.options.maneuver });
+    this.subs.push(
+      merge(ventilator.samples$, vitals.samples$).subscribe((raw) => {
+        const checked = checkSample(raw);
+        if ('problems' in checked) {
+          this.emit({ kind: 'rejected-sample', t: clock.now(), problems: checked.problems });
+          return;
+        }
+        this.send({ type: 'SAMPLE', now: clock.now(), sample: checked.sample });
+        if (this.waitingToStart && this.context.latest.spo2At !== null && this.context.latest.mapAt !== null) this.sendStart();
+      }),
+      merge(ventilator.faults$, vitals.faults$).subscribe((f) => {
+        this.emit({ kind: 'fault', t: clock.now(), code: f.code, message: f.message });
+        this.send({ type: 'DEVICE_FAULT', now: clock.now(), code: f.code, message: f.message });
+      }),
+    );
+    this.stopTicks = every(clock, this.options.tickMs, () => this.send({ type: 'TICK', now: clock.now() }));
+    this.waitingToStart = true;
+    clock.setTimeout(() => this.waitingToStart && this.sendStart(), this.options.warmupTimeoutMs);
+  }
+
+  /** An operator action (from the CLI, a console or a signal handler). */
+  operator(action: Exclude<OperatorAction, 'start'>, note?: string): void {
+    const now = this.clock.now();
+    this.emit({ kind: 'operator', t: now, action, ...(note ? { note } : {}) });
+    const type = ({ confirm: 'OPERATOR_CONFIRM', abort: 'OPERATOR_ABORT', ack: 'OPERATOR_ACK', repeat: 'OPERATOR_REPEAT', end: 'OPERATOR_END' } as const)[action];
+    if (type === 'OPERATOR_ABORT') this.send({ type, now, ...(note ? { note } : {}) });
+    else this.send({ type, now });
+  }
+
+  /**
+   * Restores the baseline directly on the HAL, bypassing the machine: the last resort when
+   * the process must exit (uncaught error) or the machine cannot run. Verified by readback.
+   */
+  async emergencyRestore(reason: string, attempts = 3): Promise<boolean> {
+    const { ventilator } = this.options;
+    for (let i = 1; i <= attempts; i++) {
+      try {
+        await ventilator.apply(this.baseline);
+        const readback = await ventilator.readSettings();
+        const ok = settingsMatch(this.baseline, readback);
+        this.emit({ kind: 'alarm', t: this.clock.now(), priority: ok ? 'medium' : 'high', message: `emergency restore (${reason}) attempt ${i}: ${ok ? 'baseline verified' : 'readback does not match'}` });
+        if (ok) return true;
+      } catch (e) {
+        this.emit({ kind: 'alarm', t: this.clock.now(), priority: 'high', message: `emergency restore (${reason}) attempt ${i} failed: ${(e as Error).message}` });
+      }
+    }
+    return false;
+  }
+
+  /** Stops ticks and streams and closes both ports. */
+  async close(): Promise<void> {
+    this.stopTicks?.();
+    for (const s of this.subs) s.unsubscribe();
+    this.actor.stop();
+    await Promise.allSettled([this.options.ventilator.close(), this.options.vitals.close()]);
+    this.telemetry$.complete();
+  }
+
+  /** The summary of where the session stands now. */
+  summary(): SessionSummary {
+    const snap = this.actor.getSnapshot();
+    const c = snap.context;
+    const state = stateName(snap.value);
+    const end = this.clock.now();
+    return {
+      outcome: outcomeOf(state),
+      maneuver: this.options.maneuver,
+      state,
+      finalPeepCmH2O: c.finalPeepCmH2O,
+      derecruitmentPeepCmH2O: c.derecruitmentPeepCmH2O,
+      abort: c.abort,
+      baseline: c.baseline,
+      baselineVerified: c.baselineVerified,
+      verifiedSettings: c.verified,
+      steps: c.steps,
+      response: c.response,
+      preconditionIssues: c.preconditionIssues,
+      restoreFailures: c.restoreFailures,
+      startedAt: c.startedAt,
+      endedAt: end,
+      durationMs: c.startedAt === null ? 0 : (c.completedAt ?? end) - c.startedAt,
+      repeats: c.repeats,
+    };
+  }
+
+  private sendStart(): void {
+    this.waitingToStart = false;
+    this.emit({ kind: 'operator', t: this.clock.now(), action: 'start' });
+    this.send({ type: 'START', now: this.clock.now() });
+  }
+
+  private send(event: ManeuverEvent): void {
+    if (this.finished) return;
+    this.emit({ kind: 'input', t: event.now, event });
+    this.actor.send(event);
+  }
+
+  private emit(e: TelemetryEvent): void {
+    this.telemetry$.next(e);
+  }
+
+  private async execute(cmd: ApplyCommand): Promise<void> {
+    const { clock, ventilator, protocol } = this.options;
+    this.emit({ kind: 'command', t: clock.now(), command: cmd });
+    const violations = checkCommandLimits(cmd.settings, protocol.peakLimitCmH2O);
+    if (violations.length) {
+      const message = violations.map((v) => v.message).join('; ');
+      this.emit({ kind: 'apply-error', t: clock.now(), seq: cmd.seq, code: 'out-of-range', message });
+      this.send({ type: 'APPLY_FAILED', now: clock.now(), seq: cmd.seq, code: 'out-of-range', message: `not sent: ${message}` });
+      return;
+    }
+    this.inflightCount++;
+    try {
+      await ventilator.apply(cmd.settings);
+      const readback = await ventilator.readSettings();
+      this.emit({ kind: 'readback', t: clock.now(), seq: cmd.seq, settings: readback, matches: settingsMatch(cmd.settings, readback) });
+      this.send({ type: 'APPLIED', now: clock.now(), seq: cmd.seq, readback });
+    } catch (e) {
+      const code = applyErrorCode(e);
+      const message = e instanceof Error ? e.message : String(e);
+      this.emit({ kind: 'apply-error', t: clock.now(), seq: cmd.seq, code: e instanceof VentilatorError ? e.code : code, message });
+      this.send({ type: 'APPLY_FAILED', now: clock.now(), seq: cmd.seq, code, message });
+    } finally {
+      this.inflightCount--;
+    }
+  }
+
+  private onSnapshot(): void {
+    const snap = this.actor.getSnapshot();
+    const state = stateName(snap.value);
+    const c = snap.context;
+    if (state !== this.lastState) {
+      const entering = (prefix: string) => state.startsWith(prefix) && !this.lastState.startsWith(prefix);
+      if (entering('aborting') && c.abort) this.emit({ kind: 'guard', t: this.clock.now(), abort: c.abort });
+      if (entering('failsafe')) {
+        this.emit({ kind: 'alarm', t: this.clock.now(), priority: 'high', message: `FAILSAFE: baseline could not be verified (${c.restoreFailures.join('; ')}); check the ventilator now and acknowledge` });
+      }
+      this.lastState = state;
+      const dwellEndsAt = c.current?.startedAt != null ? c.current.startedAt + c.current.dwellMs : null;
+      this.emit({ kind: 'state', t: this.clock.now(), state, step: c.current?.label ?? null, stepIndex: c.stepIndex, dwellEndsAt });
+      if (state === 'completed' && this.options.onCompleted === 'end') {
+        queueMicrotask(() => this.operator('end', 'session policy: end after completion'));
+      }
+    }
+    if (snap.status === 'done' || (state.startsWith('failsafe') && this.options.onFailsafe === 'end')) this.finish();
+  }
+
+  private finish(): void {
+    if (this.finished) return;
+    const summary = this.summary();
+    this.emit({ kind: 'outcome', t: this.clock.now(), summary });
+    this.finished = true;
+    this.stopTicks?.();
+    for (const s of this.subs) s.unsubscribe();
+    this.resolveDone(summary);
+  }
+
+  private fail(err: unknown): void {
+    this.emit({ kind: 'alarm', t: this.clock.now(), priority: 'high', message: `machine error: ${(err as Error).message}` });
+    void this.emergencyRestore('machine error').finally(() => this.finish());
+  }
+}

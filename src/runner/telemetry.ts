@@ -1,0 +1,52 @@
+/**
+ * Telemetry: everything a session does, as one typed stream. The CLI progress display, the
+ * audit journal and the console all subscribe to the same `telemetry$`.
+ */
+import type {
+  AbortRecord,
+  ApplyCommand,
+  ManeuverEvent,
+  PreconditionIssue,
+  ResponseAssessment,
+  StepRecord,
+  VentSettings,
+} from '../../machines/index.js';
+import type { OutcomeKind } from '../../machines/outcome.js';
+import type { DeviceInfo } from '../../hal/port.js';
+
+export interface SessionSummary {
+  outcome: OutcomeKind;
+  maneuver: string;
+  state: string;
+  finalPeepCmH2O: number | null;
+  derecruitmentPeepCmH2O: number | null;
+  abort: AbortRecord | null;
+  baseline: VentSettings;
+  baselineVerified: boolean;
+  /** The settings last verified on the ventilator. */
+  verifiedSettings: VentSettings | null;
+  steps: StepRecord[];
+  response: ResponseAssessment | null;
+  preconditionIssues: PreconditionIssue[];
+  restoreFailures: string[];
+  startedAt: number | null;
+  endedAt: number;
+  /** Virtual (or wall) milliseconds from start to end. */
+  durationMs: number;
+  repeats: number;
+}
+
+export type TelemetryEvent =
+  | { kind: 'session'; t: number; device: DeviceInfo; baseline: VentSettings; maneuver: string }
+  | { kind: 'input'; t: number; event: ManeuverEvent }
+  | { kind: 'rejected-sample'; t: number; problems: string }
+  | { kind: 'state'; t: number; state: string; step: string | null; stepIndex: number; dwellEndsAt: number | null }
+  | { kind: 'command'; t: number; command: ApplyCommand }
+  | { kind: 'readback'; t: number; seq: number; settings: VentSettings; matches: boolean }
+  | { kind: 'apply-error'; t: number; seq: number; code: string; message: string }
+  | { kind: 'guard'; t: number; abort: AbortRecord }
+  | { kind: 'fault'; t: number; code: string; message: string }
+  | { kind: 'operator'; t: number; action: string; note?: string }
+  | { kind: 'alarm'; t: number; priority: 'high' | 'medium' | 'low'; message: string }
+  | { kind: 'prompt'; t: number; message: string; settings: VentSettings }
+  | { kind: 'outcome'; t: number; summary: SessionSummary };

@@ -1,0 +1,66 @@
+/** A minimal in-memory ventilator for tests of code that uses the port (not a simulator). */
+import { Subject } from 'rxjs';
+import type { Clock } from '../../common/clock.js';
+import { DisconnectedError } from '../../hal/errors.js';
+import { mergeSettings, type DeviceFault, type DeviceInfo, type Ventilator } from '../../hal/port.js';
+import { assertWithinCapabilities } from '../../hal/ranges.js';
+import type { MonitorSample, VentSettings } from '../../machines/index.js';
+
+export class FakeVentilator implements Ventilator {
+  readonly samples$ = new Subject<MonitorSample>();
+  readonly faults$ = new Subject<DeviceFault>();
+  readonly applied: VentSettings[] = [];
+  connected = false;
+  /** When set, apply() rejects with it. */
+  failWith: Error | null = null;
+
+  constructor(
+    public settings: VentSettings,
+    private readonly clock: Clock,
+    readonly info: DeviceInfo = {
+      vendor: 'test',
+      model: 'fake',
+      protocol: 'fake',
+      capabilities: {
+        modes: ['CPAP', 'PCV', 'VC'],
+        ranges: { peepCmH2O: [0, 50], peakCmH2O: [0, 70], rateBpm: [0, 60], fio2: [0.21, 1] },
+        remoteSetting: true,
+        pressureResolutionCmH2O: 0.1,
+      },
+    },
+    private readonly latencyMs = 0,
+  ) {}
+
+  async connect(): Promise<void> {
+    this.connected = true;
+  }
+  async identify(): Promise<DeviceInfo> {
+    return this.info;
+  }
+  async readSettings(): Promise<VentSettings> {
+    if (!this.connected) throw new DisconnectedError('fake: not connected');
+    return { ...this.settings };
+  }
+  apply(change: Partial<VentSettings>): Promise<VentSettings> {
+    if (!this.connected) return Promise.reject(new DisconnectedError('fake: not connected'));
+    if (this.failWith) return Promise.reject(this.failWith);
+    const next = mergeSettings(this.settings, change);
+    try {
+      assertWithinCapabilities(next, this.info.capabilities);
+    } catch (e) {
+      return Promise.reject(e);
+    }
+    return new Promise((resolve) =>
+      this.clock.setTimeout(() => {
+        this.settings = next;
+        this.applied.push(next);
+        resolve({ ...next });
+      }, this.latencyMs),
+    );
+  }
+  async close(): Promise<void> {
+    this.connected = false;
+    this.samples$.complete();
+    this.faults$.complete();
+  }
+}
