@@ -1,0 +1,39 @@
+/**
+ * MakAir support: the control/telemetry protocol (both directions, for the adapter and for
+ * device emulators) and the `MakAirVentilator` adapter. Protocol: telemetry v2 (final
+ * revision), control frames 05 0A ... 50 A0. See docs/protocols/makair.md.
+ */
+export { crc32, crc32Range, readU32BE, writeU32BE } from './crc.js';
+export { cmH2OToMmH2O, mmH2OToCmH2O, firmwareRoundCmH2O } from './units.js';
+export {
+  ControlSetting,
+  CONTROL_SETTINGS,
+  DISABLE_RPI_WATCHDOG,
+  controlSettingInfo,
+  controlValueWithinBounds,
+  type ControlSettingId,
+  type ControlSettingInfo,
+  type ControlSettingName,
+} from './settings.js';
+export {
+  CONTROL_FOOTER,
+  CONTROL_FRAME_BYTES,
+  CONTROL_HEADER,
+  ControlFrameParser,
+  decodeControlFrame,
+  encodeControlFrame,
+  type ControlMessage,
+  type ControlParserStats,
+} from './control.js';
+export { TELEMETRY_FOOTER, TELEMETRY_HEADER, TELEMETRY_OVERHEAD_BYTES, wrapTelemetryBody, type TelemetryFrame } from './framing.js';
+export type * from './messages.js';
+export { decodeTelemetryMessage, encodeTelemetryFrame, encodeTelemetryMessage } from './codec.js';
+export { MAX_BODY_BYTES, measureBody } from './measure.js';
+export { TelemetryParser, type TelemetryParserStats } from './parser.js';
+export { TelemetryFrameTransform, telemetryFrames } from './stream.js';
+export { MAKAIR_MODE_CODES, MAKAIR_VENT_MODES, makAirModeFor, ventModeOf } from './modes.js';
+export { MAKAIR_LIMITS, assertMakAirLimits, makAirCapabilities } from './capabilities.js';
+export { planCommands, sampleFromState, settingsFromReport, type PlannedCommand } from './mapping.js';
+export { HighPriorityAlarms, isHighPriorityAlarmCode } from './alarms.js';
+export { MakAirVentilator } from './ventilator.js';
+export type { MakAirLinkStats, MakAirVentilatorOptions } from './options.js';

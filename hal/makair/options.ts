@@ -1,0 +1,74 @@
+/** Options of `MakAirVentilator`, with their defaults; bad values fail at construction. */
+import type { Clock } from '../../common/clock.js';
+import type { ByteTransport } from '../serial/transport.js';
+import type { ApplyTiming } from './apply.js';
+import type { TelemetryParserStats } from './parser.js';
+
+export interface MakAirVentilatorOptions {
+  transport: ByteTransport;
+  clock: Clock;
+  /** Deadline of one `apply`. Default 15000: the firmware reports settings once per breath (12 s at 5/min). */
+  applyDeadlineMs?: number;
+  /** Telemetry silence that counts as a lost link. Default 1000 (data snapshots come every 10 ms, stopped messages every 100 ms). */
+  linkTimeoutMs?: number;
+  /** Deadline of `connect()` for the first settings report. Default 15000. */
+  connectTimeoutMs?: number;
+  /** Wait for a control ack before the first resend. Default 500. */
+  ackTimeoutMs?: number;
+  /** Ceiling of the doubling resend interval. Default 4000. */
+  maxAckTimeoutMs?: number;
+  /** FiO2 set on the oxygen supply: the MakAir can neither set nor measure it. Default 0.21. */
+  fio2?: number;
+  /** `source` of the samples. Default 'makair'. */
+  source?: string;
+}
+
+export interface MakAirLinkStats extends TelemetryParserStats {
+  /** Frames with a good CRC that do not decode as v2 messages. */
+  decodeErrors: number;
+}
+
+export interface ResolvedOptions {
+  transport: ByteTransport;
+  clock: Clock;
+  timing: ApplyTiming;
+  linkTimeoutMs: number;
+  connectTimeoutMs: number;
+  fio2: number;
+  source: string;
+}
+
+function positive(name: string, value: number | undefined, fallback: number): number {
+  const v = value ?? fallback;
+  if (!Number.isFinite(v) || v <= 0) throw new TypeError(`MakAirVentilator option ${name} must be a positive number of milliseconds (got ${String(value)})`);
+  return v;
+}
+
+/**
+ * Applies the defaults; throws `TypeError` naming the first bad option.
+ *
+ * @example
+ * resolveOptions({ transport, clock, linkTimeoutMs: 0 }); // TypeError: MakAirVentilator option linkTimeoutMs must be ...
+ */
+export function resolveOptions(options: MakAirVentilatorOptions): ResolvedOptions {
+  if (!options || typeof options.transport?.write !== 'function') throw new TypeError('MakAirVentilator option transport must be a ByteTransport');
+  if (typeof options.clock?.setTimeout !== 'function') throw new TypeError('MakAirVentilator option clock must be a Clock');
+  const fio2 = options.fio2 ?? 0.21;
+  if (!(fio2 >= 0.21 && fio2 <= 1)) throw new TypeError(`MakAirVentilator option fio2 must be within 0.21-1 (got ${String(options.fio2)})`);
+  if (options.source !== undefined && (typeof options.source !== 'string' || options.source === '')) {
+    throw new TypeError('MakAirVentilator option source must be a non-empty string');
+  }
+  return {
+    transport: options.transport,
+    clock: options.clock,
+    timing: {
+      deadlineMs: positive('applyDeadlineMs', options.applyDeadlineMs, 15_000),
+      ackTimeoutMs: positive('ackTimeoutMs', options.ackTimeoutMs, 500),
+      maxAckTimeoutMs: positive('maxAckTimeoutMs', options.maxAckTimeoutMs, 4000),
+    },
+    linkTimeoutMs: positive('linkTimeoutMs', options.linkTimeoutMs, 1000),
+    connectTimeoutMs: positive('connectTimeoutMs', options.connectTimeoutMs, 15_000),
+    fio2,
+    source: options.source ?? 'makair',
+  };
+}

@@ -1,0 +1,274 @@
+/**
+ * `Ventilator` adapter for the MakAir: control frames out, telemetry in (protocol v2).
+ * See docs/protocols/makair.md for the wire format and the mapping of settings.
+ */
+import { Subject, type Subscription } from 'rxjs';
+import type { Clock } from '../../common/clock.js';
+import type { DeviceFaultCode, MonitorSample, VentSettings } from '../../machines/types.js';
+import { DisconnectedError, OutOfRangeError } from '../errors.js';
+import { mergeSettings, type DeviceFault, type DeviceInfo, type Ventilator, type VentilatorCapabilities } from '../port.js';
+import { assertWithinCapabilities } from '../ranges.js';
+import type { ByteTransport } from '../serial/transport.js';
+import { HighPriorityAlarms } from './alarms.js';
+import { ApplyTransaction, type ApplyTiming } from './apply.js';
+import { assertMakAirLimits, makAirCapabilities } from './capabilities.js';
+import { decodeTelemetryMessage } from './codec.js';
+import { encodeControlFrame } from './control.js';
+import type { TelemetryFrame } from './framing.js';
+import { LinkWatchdog } from './link.js';
+import { planCommands, sampleFromState, settingsFromReport } from './mapping.js';
+import type { SettingsMessage, SettingsReport, TelemetryMessage } from './messages.js';
+import { resolveOptions, type MakAirLinkStats, type MakAirVentilatorOptions } from './options.js';
+import { TelemetryParser } from './parser.js';
+
+/**
+ * @example
+ * const transport = await SerialTransport.open({ path: '/dev/ttyUSB0', baudRate: 115200, parity: 'none', dataBits: 8, stopBits: 1 });
+ * const vent = new MakAirVentilator({ transport, clock: new WallClock(), fio2: 0.4 });
+ * await vent.connect();
+ * const baseline = await vent.readSettings();
+ * await vent.apply({ peepCmH2O: 14 }); // resolves once acked and shown in telemetry
+ */
+export class MakAirVentilator implements Ventilator {
+  private readonly samples = new Subject<MonitorSample>();
+  private readonly faults = new Subject<DeviceFault>();
+  readonly samples$ = this.samples.asObservable();
+  readonly faults$ = this.faults.asObservable();
+
+  private readonly transport: ByteTransport;
+  private readonly clock: Clock;
+  private readonly timing: ApplyTiming;
+  private readonly connectTimeoutMs: number;
+  private readonly fio2: number;
+  private readonly source: string;
+  private readonly capabilities: VentilatorCapabilities;
+  private readonly parser = new TelemetryParser();
+  private readonly link: LinkWatchdog;
+  private readonly alarms = new HighPriorityAlarms();
+  private readonly acked = new Map<number, number>();
+  private decodeErrors = 0;
+  private subscriptions: Subscription[] = [];
+  private report: SettingsReport | null = null;
+  private identity: { softwareVersion: string; deviceId: string } | null = null;
+  private waitingForReport: (() => void) | null = null;
+  private abortConnect: ((error: DisconnectedError) => void) | null = null;
+  private connecting: Promise<void> | null = null;
+  private tx: ApplyTransaction | null = null;
+  private queue: Promise<unknown> = Promise.resolve();
+  private connected = false;
+  private closed = false;
+  private lost: Error | null = null;
+
+  constructor(options: MakAirVentilatorOptions) {
+    const o = resolveOptions(options);
+    this.transport = o.transport;
+    this.clock = o.clock;
+    this.timing = o.timing;
+    this.connectTimeoutMs = o.connectTimeoutMs;
+    this.fio2 = o.fio2;
+    this.source = o.source;
+    this.capabilities = makAirCapabilities(this.fio2);
+    this.link = new LinkWatchdog(this.clock, o.linkTimeoutMs, (silentMs) => this.onSilence(silentMs));
+  }
+
+  /** Parser and decoder counters (frames, CRC errors, malformed, garbage bytes, decode errors). */
+  get linkStats(): MakAirLinkStats {
+    return { ...this.parser.stats, decodeErrors: this.decodeErrors };
+  }
+
+  /** Listens to the port and resolves at the first settings report; rejects `DisconnectedError` at the deadline. */
+  connect(): Promise<void> {
+    if (this.closed) return Promise.reject(new DisconnectedError('this MakAirVentilator was closed: create a new one'));
+    if (this.connected) return Promise.resolve();
+    this.connecting ??= this.startConnect().finally(() => {
+      this.connecting = null;
+    });
+    return this.connecting;
+  }
+
+  private startConnect(): Promise<void> {
+    if (this.subscriptions.length === 0) {
+      this.subscriptions.push(
+        this.transport.data$.subscribe((chunk) => this.onChunk(chunk)),
+        this.transport.lost$.subscribe((err) => this.onPortLost(err)),
+      );
+    }
+    if (this.lost) return Promise.reject(this.lost);
+    return new Promise<void>((resolve, reject) => {
+      const finish = (error: DisconnectedError | null): void => {
+        this.clock.clearTimeout(timer);
+        this.waitingForReport = null;
+        this.abortConnect = null;
+        if (error) {
+          this.unsubscribe();
+          reject(error);
+          return;
+        }
+        this.connected = true;
+        this.link.start();
+        resolve();
+      };
+      const timer = this.clock.setTimeout(() => {
+        const s = this.linkStats;
+        finish(new DisconnectedError(`no MakAir settings report within ${this.connectTimeoutMs} ms (frames ${s.frames}, CRC errors ${s.crcErrors}, malformed ${s.malformed}, garbage bytes ${s.garbageBytes})`));
+      }, this.connectTimeoutMs);
+      this.abortConnect = finish;
+      if (this.report) finish(null);
+      else this.waitingForReport = () => finish(null);
+    });
+  }
+
+  async identify(): Promise<DeviceInfo> {
+    this.assertLinkUp();
+    const id = this.identity!;
+    return { vendor: 'Makers For Life', model: 'MakAir', id: id.deviceId, firmware: id.softwareVersion, protocol: 'makair-telemetry-v2', capabilities: this.capabilities };
+  }
+
+  async readSettings(): Promise<VentSettings> {
+    this.assertLinkUp();
+    return settingsFromReport(this.report!, this.fio2, this.acked);
+  }
+
+  /** Applies a change (one at a time; concurrent calls queue). Nothing is sent if it is out of range. */
+  apply(change: Partial<VentSettings>): Promise<VentSettings> {
+    const run = this.queue.then(() => this.applyNow(change));
+    this.queue = run.catch(() => undefined);
+    return run;
+  }
+
+  async close(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    this.connected = false;
+    this.link.stop();
+    const error = new DisconnectedError('MakAirVentilator closed');
+    this.abortConnect?.(error);
+    this.tx?.fail(error);
+    this.unsubscribe();
+    this.samples.complete();
+    this.faults.complete();
+    await this.transport.close();
+  }
+
+  private async applyNow(change: Partial<VentSettings>): Promise<VentSettings> {
+    this.assertLinkUp();
+    const report = this.report!;
+    const current = settingsFromReport(report, this.fio2, this.acked);
+    if (change.mode !== undefined && change.mode !== current.mode && change.peakCmH2O === undefined) {
+      // peakCmH2O is the inspiratory pressure in PCV but the alarm limit in VC: never carry one over as the other.
+      throw new OutOfRangeError('peakCmH2O', undefined, this.capabilities.ranges.peakCmH2O, `a change from ${current.mode} to ${change.mode} must state peakCmH2O`);
+    }
+    const target = mergeSettings(current, change);
+    assertWithinCapabilities(target, this.capabilities);
+    assertMakAirLimits(target);
+    const plan = planCommands(report, target, this.acked);
+    if (plan.send.length === 0) return settingsFromReport(report, this.fio2, this.acked);
+    const write = (cmd: { setting: number; value: number }): Promise<void> => this.transport.write(encodeControlFrame(cmd));
+    const tx = new ApplyTransaction(plan.send, plan.all, write, this.clock, this.timing);
+    this.tx = tx;
+    try {
+      tx.start();
+      const confirmed = await tx.done;
+      return settingsFromReport(confirmed, this.fio2, this.acked);
+    } finally {
+      this.tx = null;
+    }
+  }
+
+  private assertLinkUp(): void {
+    if (this.closed) throw new DisconnectedError('this MakAirVentilator was closed');
+    if (!this.connected) throw new DisconnectedError('not connected: call connect() first');
+    if (this.lost) throw new DisconnectedError(`MakAir link lost: ${this.lost.message}`);
+    if (!this.link.up) throw new DisconnectedError('MakAir telemetry stopped: link lost');
+  }
+
+  private onChunk(chunk: Uint8Array): void {
+    for (const frame of this.parser.push(chunk)) this.onFrame(frame);
+  }
+
+  private onFrame(frame: TelemetryFrame): void {
+    this.link.seen();
+    // Data snapshots (100 per second) carry only instantaneous pressure and flow, none of the
+    // values a MonitorSample holds: they feed the link watchdog and are not decoded.
+    if (frame.type === 'data') return;
+    let msg: TelemetryMessage;
+    try {
+      msg = decodeTelemetryMessage(frame.body);
+    } catch {
+      this.decodeErrors += 1;
+      return;
+    }
+    this.identity = { softwareVersion: msg.softwareVersion, deviceId: msg.deviceId };
+    switch (msg.type) {
+      case 'state':
+      case 'stopped':
+        this.onReport(msg);
+        break;
+      case 'ack':
+        this.acked.set(msg.setting, msg.value);
+        this.tx?.onAck(msg.setting, msg.value);
+        break;
+      case 'alarm': {
+        if (!this.connected) break;
+        const message = this.alarms.onTrap(msg);
+        if (message) this.fault('device-alarm', message);
+        break;
+      }
+      case 'boot':
+        if (this.connected) {
+          this.acked.clear();
+          this.alarms.clear();
+          this.fault('device-reset', `MakAir rebooted (firmware ${msg.softwareVersion}): its settings are back to the firmware defaults`);
+        }
+        break;
+      case 'fatal':
+        if (this.connected) this.fault(msg.error.kind === 'watchdog-restart' ? 'device-reset' : 'device-alarm', `MakAir fatal error: ${msg.error.kind}`);
+        break;
+      case 'data':
+      case 'eol-test':
+        break;
+    }
+  }
+
+  private onReport(report: SettingsMessage): void {
+    this.report = report;
+    if (this.connected) {
+      for (const message of this.alarms.onCodes(report.currentAlarmCodes)) this.fault('device-alarm', message);
+      if (report.type === 'state') this.samples.next(sampleFromState(report, this.clock.now(), this.source));
+      this.tx?.onReport(report);
+    } else {
+      // The report that completes connect() is not yet watched for alarms: nobody could have
+      // subscribed to faults$ in time. The next report (one breath or 100 ms later) is.
+      this.waitingForReport?.();
+    }
+  }
+
+  /** The port itself is gone: nothing will come back on this transport. */
+  private onPortLost(err: Error): void {
+    if (this.closed || this.lost) return;
+    const error = new DisconnectedError(`MakAir port lost: ${err.message}`, { cause: err });
+    const wasUp = this.connected && this.link.up;
+    this.lost = error;
+    this.link.stop();
+    this.abortConnect?.(error);
+    this.tx?.fail(error);
+    if (wasUp) this.fault('link-lost', error.message);
+  }
+
+  /** Telemetry went silent (the watchdog runs only while connected). */
+  private onSilence(silentMs: number): void {
+    const error = new DisconnectedError(`no MakAir telemetry for ${silentMs} ms`);
+    this.tx?.fail(error);
+    this.fault('link-lost', error.message);
+  }
+
+  private fault(code: DeviceFaultCode, message: string): void {
+    if (!this.closed) this.faults.next({ t: this.clock.now(), code, message });
+  }
+
+  private unsubscribe(): void {
+    for (const s of this.subscriptions) s.unsubscribe();
+    this.subscriptions = [];
+  }
+}
+

@@ -1,0 +1,304 @@
+import { describe, expect, it } from 'vitest';
+import { VirtualClock } from '../../../common/clock.js';
+import type { MonitorSample } from '../../../machines/types.js';
+import { DisconnectedError, OutOfRangeError, RefusedError, TimeoutError } from '../../../hal/errors.js';
+import type { DeviceFault } from '../../../hal/port.js';
+import { transportPair, type ByteTransport } from '../../../hal/serial/transport.js';
+import { ControlSetting, MakAirVentilator, encodeTelemetryFrame, type MakAirVentilatorOptions } from '../../../hal/makair/index.js';
+import { HEADER, ackMessage } from './fixtures.js';
+import { ScriptedDevice, settle } from './scripted-device.js';
+
+interface Rig {
+  clock: VirtualClock;
+  vent: MakAirVentilator;
+  device: ScriptedDevice;
+  deviceSide: ByteTransport;
+  hostSide: ByteTransport;
+  faults: DeviceFault[];
+  samples: MonitorSample[];
+}
+
+function rig(options: Partial<MakAirVentilatorOptions> = {}): Rig {
+  const clock = new VirtualClock(10_000);
+  const [hostSide, deviceSide] = transportPair();
+  const device = new ScriptedDevice({
+    write: (bytes) => void deviceSide.write(bytes).catch(() => undefined),
+    onData: (listener) => deviceSide.data$.subscribe(listener),
+  });
+  const vent = new MakAirVentilator({ transport: hostSide, clock, fio2: 0.4, ...options });
+  const faults: DeviceFault[] = [];
+  const samples: MonitorSample[] = [];
+  vent.faults$.subscribe((f) => faults.push(f));
+  vent.samples$.subscribe((s) => samples.push(s));
+  return { clock, vent, device, deviceSide, hostSide, faults, samples };
+}
+
+async function connected(options: Partial<MakAirVentilatorOptions> = {}): Promise<Rig> {
+  const r = rig(options);
+  const connecting = r.vent.connect();
+  r.device.sendBoot();
+  r.device.sendState();
+  await settle();
+  await connecting;
+  return r;
+}
+
+/** Advances virtual time in steps, letting the wire deliver between steps; the device keeps talking if asked. */
+async function advance(r: Rig, ms: number, { stepMs = 100, chatter = true } = {}): Promise<void> {
+  for (let t = 0; t < ms; t += stepMs) {
+    if (chatter) r.device.sendData();
+    await settle(2);
+    r.clock.advanceBy(Math.min(stepMs, ms - t));
+  }
+  await settle();
+}
+
+/** Records how a promise settles, without an unhandled rejection while time is advanced. */
+function track<T>(p: Promise<T>): { readonly state: 'pending' | 'resolved' | 'rejected'; readonly value?: T; readonly error?: unknown } {
+  const s: { state: 'pending' | 'resolved' | 'rejected'; value?: T; error?: unknown } = { state: 'pending' };
+  p.then(
+    (value) => Object.assign(s, { state: 'resolved', value }),
+    (error: unknown) => Object.assign(s, { state: 'rejected', error }),
+  );
+  return s;
+}
+
+describe('MakAirVentilator: connect and identify', () => {
+  it('connects on the first settings report and identifies the device from it', async () => {
+    const { vent } = await connected();
+    const info = await vent.identify();
+    expect(info).toMatchObject({ vendor: 'Makers For Life', model: 'MakAir', id: HEADER.deviceId, firmware: 'v4.0.0', protocol: 'makair-telemetry-v2' });
+    expect(info.capabilities.remoteSetting).toBe(true);
+    expect(info.capabilities.pressureResolutionCmH2O).toBe(0.1);
+    expect(await vent.readSettings()).toEqual({ mode: 'PCV', peepCmH2O: 10, peakCmH2O: 25, rateBpm: 20, fio2: 0.4 });
+  });
+
+  it('connects on a stopped message as well', async () => {
+    const r = rig();
+    const connecting = r.vent.connect();
+    r.device.sendStopped();
+    await settle();
+    await expect(connecting).resolves.toBeUndefined();
+  });
+
+  it('rejects DisconnectedError when no telemetry arrives before the deadline', async () => {
+    const r = rig({ connectTimeoutMs: 2000 });
+    const result = track(r.vent.connect());
+    r.device.sendRaw(Uint8Array.of(0x01, 0x02, 0x03, 0x0c, 0xff));
+    await advance(r, 2000, { chatter: false });
+    expect(result.state).toBe('rejected');
+    expect(result.error).toBeInstanceOf(DisconnectedError);
+    expect(String((result.error as Error).message)).toMatch(/no MakAir settings report within 2000 ms/);
+  });
+
+  it('refuses to work before connect()', async () => {
+    const { vent } = rig();
+    await expect(vent.readSettings()).rejects.toBeInstanceOf(DisconnectedError);
+    await expect(vent.apply({ peepCmH2O: 12 })).rejects.toBeInstanceOf(DisconnectedError);
+  });
+
+  it('names the bad option at construction', () => {
+    const [t] = transportPair();
+    const clock = new VirtualClock();
+    expect(() => new MakAirVentilator({ transport: t, clock, applyDeadlineMs: -1 })).toThrow(/applyDeadlineMs/);
+    expect(() => new MakAirVentilator({ transport: t, clock, fio2: 0.1 })).toThrow(/fio2/);
+  });
+});
+
+describe('MakAirVentilator: apply', () => {
+  it('sends one control frame per changed field and resolves once acked and shown in telemetry', async () => {
+    const { vent, device } = await connected();
+    const confirmed = await vent.apply({ peepCmH2O: 12.5 });
+    expect(device.received).toEqual([{ setting: ControlSetting.PEEP, value: 125 }]);
+    expect(confirmed).toEqual({ mode: 'PCV', peepCmH2O: 12.5, peakCmH2O: 25, rateBpm: 20, fio2: 0.4 });
+    expect(await vent.readSettings()).toEqual(confirmed);
+  });
+
+  it('raises the plateau before the PEEP when both go up', async () => {
+    const { vent, device } = await connected();
+    await vent.apply({ peepCmH2O: 15, peakCmH2O: 32, rateBpm: 18 });
+    expect(device.received).toEqual([
+      { setting: ControlSetting.PlateauPressure, value: 320 },
+      { setting: ControlSetting.PEEP, value: 150 },
+      { setting: ControlSetting.CyclesPerMinute, value: 18 },
+    ]);
+  });
+
+  it('switches to VC with the alarm threshold and tidal volume', async () => {
+    const { vent, device } = await connected();
+    const confirmed = await vent.apply({ mode: 'VC', peakCmH2O: 45, tidalVolumeMl: 420 });
+    expect(device.received.map((m) => m.setting)).toEqual([ControlSetting.VentilationMode, ControlSetting.PeakPressureAlarmThreshold, ControlSetting.TargetTidalVolume]);
+    expect(confirmed).toEqual({ mode: 'VC', peepCmH2O: 10, peakCmH2O: 45, rateBpm: 20, fio2: 0.4, tidalVolumeMl: 420 });
+  });
+
+  it('waits for a report after the ack: an ack alone does not confirm', async () => {
+    const r = await connected();
+    r.device.stateAfterAck = false;
+    const result = track(r.vent.apply({ peepCmH2O: 14 }));
+    await advance(r, 1000);
+    expect(result.state).toBe('pending');
+    r.device.sendState();
+    await settle();
+    expect(result.state).toBe('resolved');
+  });
+
+  it('resends a frame whose ack is missing, with backoff on the injected clock', async () => {
+    const r = await connected();
+    r.device.loseFrames = 2;
+    const result = track(r.vent.apply({ peepCmH2O: 14 }));
+    await advance(r, 400);
+    expect(r.device.received).toHaveLength(1);
+    await advance(r, 200); // 500 ms: first resend (lost too)
+    expect(r.device.received).toHaveLength(2);
+    await advance(r, 1000); // 1500 ms: second resend, answered
+    expect(r.device.received).toHaveLength(3);
+    expect(result.state).toBe('resolved');
+    expect(result.value).toMatchObject({ peepCmH2O: 14 });
+  });
+
+  it('rejects TimeoutError when no ack ever comes, after retrying within the deadline', async () => {
+    const r = await connected({ applyDeadlineMs: 5000 });
+    r.device.silentToControl = true;
+    const result = track(r.vent.apply({ peepCmH2O: 14 }));
+    await advance(r, 4900);
+    expect(result.state).toBe('pending');
+    await advance(r, 200);
+    expect(result.state).toBe('rejected');
+    expect(result.error).toBeInstanceOf(TimeoutError);
+    expect((result.error as Error).message).toMatch(/no MakAir control ack for PEEP 140 mmH2O/);
+    expect(r.device.received.length).toBe(4); // at 0, 500, 1500, 3500 ms
+    expect(r.clock.pending()).toBe(1); // only the link watchdog remains
+  });
+
+  it('rejects TimeoutError when the telemetry never shows the acknowledged value', async () => {
+    const r = await connected({ applyDeadlineMs: 5000 });
+    r.device.reportsChanges = false;
+    const result = track(r.vent.apply({ peepCmH2O: 14 }));
+    await advance(r, 5100);
+    expect(result.error).toBeInstanceOf(TimeoutError);
+    expect((result.error as Error).message).toMatch(/did not show/);
+    expect(r.device.received).toHaveLength(1); // acked: no resend
+  });
+
+  it('rejects RefusedError when the device acknowledges another value', async () => {
+    const { vent, device } = await connected();
+    device.keep = (setting, value) => (setting === ControlSetting.CyclesPerMinute ? 20 : value);
+    await expect(vent.apply({ rateBpm: 30 })).rejects.toBeInstanceOf(RefusedError);
+  });
+
+  it('never acts on an ack with a bad CRC', async () => {
+    const r = await connected();
+    r.device.silentToControl = true;
+    const result = track(r.vent.apply({ peepCmH2O: 14 }));
+    await settle();
+    const forged = encodeTelemetryFrame({ ...ackMessage(ControlSetting.PEEP, 140), systickUs: 5 });
+    forged[forged.length - 3] = forged[forged.length - 3]! ^ 0xff;
+    r.device.sendRaw(forged);
+    r.device.settings.peepCommandCmH2O = 14;
+    r.device.sendState();
+    await advance(r, 300);
+    expect(result.state).toBe('pending');
+    expect(r.vent.linkStats.crcErrors).toBe(1);
+    r.device.send(ackMessage(ControlSetting.PEEP, 140));
+    r.device.sendState();
+    await settle();
+    expect(result.state).toBe('resolved');
+  });
+
+  it('rejects out-of-range settings with OutOfRangeError and writes nothing', async () => {
+    const { vent, device } = await connected();
+    await expect(vent.apply({ peepCmH2O: 35 })).rejects.toBeInstanceOf(OutOfRangeError);
+    await expect(vent.apply({ peakCmH2O: 45 })).rejects.toThrow(/PCV peak/);
+    await expect(vent.apply({ mode: 'CPAP', peakCmH2O: 10 })).rejects.toBeInstanceOf(OutOfRangeError);
+    await expect(vent.apply({ fio2: 0.6 })).rejects.toBeInstanceOf(OutOfRangeError);
+    await expect(vent.apply({ rateBpm: 40 })).rejects.toBeInstanceOf(OutOfRangeError);
+    // PCV -> VC without a peak would carry the PCV inspiratory pressure over as the VC alarm limit.
+    await expect(vent.apply({ mode: 'VC', tidalVolumeMl: 400 })).rejects.toThrow(/must state peakCmH2O/);
+    await settle();
+    expect(device.received).toEqual([]);
+  });
+
+  it('rejects OutOfRangeError while the device is in PC-VSAI', async () => {
+    const r = await connected();
+    r.device.settings.ventilationMode = 'PC_VSAI';
+    r.device.sendState();
+    await settle();
+    await expect(r.vent.readSettings()).rejects.toBeInstanceOf(OutOfRangeError);
+    await expect(r.vent.apply({ peepCmH2O: 12 })).rejects.toBeInstanceOf(OutOfRangeError);
+  });
+
+  it('runs concurrent applies one after the other', async () => {
+    const { vent, device } = await connected();
+    const [a, b] = await Promise.all([vent.apply({ peepCmH2O: 12 }), vent.apply({ peepCmH2O: 13 })]);
+    expect(a.peepCmH2O).toBe(12);
+    expect(b.peepCmH2O).toBe(13);
+    expect(device.received.map((m) => m.value)).toEqual([120, 130]);
+  });
+});
+
+describe('MakAirVentilator: link, samples and faults', () => {
+  it('emits link-lost and fails a pending apply with DisconnectedError when telemetry stops', async () => {
+    const r = await connected({ linkTimeoutMs: 1000 });
+    r.device.silentToControl = true;
+    const result = track(r.vent.apply({ peepCmH2O: 14 }));
+    await advance(r, 1100, { chatter: false });
+    expect(result.error).toBeInstanceOf(DisconnectedError);
+    expect(r.faults.map((f) => f.code)).toEqual(['link-lost']);
+    await expect(r.vent.readSettings()).rejects.toBeInstanceOf(DisconnectedError);
+    // Telemetry resumes: the link is up again.
+    r.device.sendState();
+    await settle();
+    await expect(r.vent.readSettings()).resolves.toMatchObject({ peepCmH2O: 10 });
+  });
+
+  it('stays up while data snapshots keep coming', async () => {
+    const r = await connected({ linkTimeoutMs: 1000 });
+    await advance(r, 5000);
+    expect(r.faults).toEqual([]);
+  });
+
+  it('emits link-lost and DisconnectedError when the port goes away', async () => {
+    const r = await connected();
+    await r.deviceSide.close();
+    await settle();
+    expect(r.faults.map((f) => f.code)).toEqual(['link-lost']);
+    await expect(r.vent.apply({ peepCmH2O: 12 })).rejects.toBeInstanceOf(DisconnectedError);
+  });
+
+  it('emits a monitor sample per breath, timed on the clock', async () => {
+    const r = await connected();
+    r.clock.advanceBy(3000);
+    r.device.sendState();
+    r.device.sendData();
+    await settle();
+    expect(r.samples).toEqual([
+      { t: 13_000, source: 'makair', peakCmH2O: 26.2, plateauCmH2O: 24.8, peepCmH2O: 10.1, tidalVolumeMl: 441, complianceMlPerCmH2O: 30 },
+    ]);
+  });
+
+  it('reports high-priority alarms and a reboot as faults', async () => {
+    const r = await connected();
+    r.device.sendAlarm({ alarmCode: 22, alarmPriority: 'medium' });
+    r.device.sendAlarm({ alarmCode: 12, alarmPriority: 'high' });
+    r.device.sendBoot();
+    await settle();
+    expect(r.faults.map((f) => f.code)).toEqual(['device-alarm', 'device-reset']);
+  });
+
+  it('close() completes the streams, stops every timer and closes the port', async () => {
+    const r = await connected();
+    let completed = 0;
+    r.vent.samples$.subscribe({ complete: () => completed++ });
+    r.vent.faults$.subscribe({ complete: () => completed++ });
+    r.device.silentToControl = true;
+    const pending = track(r.vent.apply({ peepCmH2O: 14 }));
+    await settle();
+    await r.vent.close();
+    await settle();
+    expect(completed).toBe(2);
+    expect(pending.error).toBeInstanceOf(DisconnectedError);
+    expect(r.clock.pending()).toBe(0);
+    expect(r.hostSide.isOpen).toBe(false);
+    await expect(r.vent.connect()).rejects.toBeInstanceOf(DisconnectedError);
+  });
+});
