@@ -1,0 +1,232 @@
+/**
+ * `MedibusVentilator`: a Draeger ventilator over MEDIBUS, read-only. It identifies the device,
+ * reads its settings and polls its measurements; it never changes a setting (`apply` always
+ * rejects with `NotPermittedError`): maneuvers on these devices run in guided mode, where the
+ * therapist turns the knob and the controller confirms through `readSettings()`,
+ * `latestSettings()` and the measurements.
+ */
+import { BehaviorSubject, Subject, filter, type Observable, type Subscription } from 'rxjs';
+import { every, type Clock } from '../../common/clock.js';
+import type { MonitorSample, VentSettings } from '../../machines/types.js';
+import { DisconnectedError, NotPermittedError, VentilatorError } from '../errors.js';
+import type { DeviceFault, DeviceInfo, Ventilator } from '../port.js';
+import type { ByteTransport } from '../serial/transport.js';
+import { codeTableFor, nameMatchesFamily, type MedibusCodeTable, type MedibusFamily } from './codeTable.js';
+import { MedibusCommand } from './constants.js';
+import type { DecodeResult } from './frame.js';
+import { capabilitiesOf, mapMeasurements, mapSettings, type MedibusMeasurements, type MedibusValue } from './mapping.js';
+import {
+  MEASURED_VALUE_CHARS,
+  SETTING_VALUE_CHARS,
+  decodeDataRecords,
+  decodeDeviceId,
+  decodeTextRecords,
+  type MedibusDataRecord,
+} from './records.js';
+import { MedibusSession, type MedibusSessionStats } from './session.js';
+import type { MedibusTiming } from './timing.js';
+
+export interface MedibusVentilatorOptions {
+  transport: ByteTransport;
+  clock: Clock;
+  family: MedibusFamily;
+  /** Measured-data polling interval (default 1000 ms). */
+  pollMs?: number;
+  /** Settings polling interval for `latestSettings()` / `settings$` (default 5000 ms; 0 turns it off). */
+  settingsPollMs?: number;
+  timing?: Partial<MedibusTiming>;
+  /** A vendor's own code table (see `parseCodeTable`) instead of the built-in one for `family`. */
+  codeTable?: MedibusCodeTable;
+  /** Refuse a device whose reported name does not belong to `family` (default true). */
+  checkModel?: boolean;
+}
+
+/** Settings as last read, with every value the device reported. */
+export interface MedibusSettingsReading {
+  t: number;
+  settings: VentSettings;
+  values: MedibusValue[];
+}
+
+/**
+ * @example
+ * const vent = new MedibusVentilator({ transport: await SerialTransport.open(settings), clock: new WallClock(), family: 'evita' });
+ * await vent.connect();
+ * const baseline = await vent.readSettings();
+ * vent.samples$.subscribe((s) => console.log(s.peepCmH2O, s.complianceMlPerCmH2O));
+ */
+export class MedibusVentilator implements Ventilator {
+  private readonly samplesSubject = new Subject<MonitorSample>();
+  private readonly faultsSubject = new Subject<DeviceFault>();
+  private readonly settingsSubject = new BehaviorSubject<MedibusSettingsReading | null>(null);
+  private readonly measurementsSubject = new BehaviorSubject<MedibusMeasurements | null>(null);
+  readonly samples$: Observable<MonitorSample> = this.samplesSubject.asObservable();
+  readonly faults$: Observable<DeviceFault> = this.faultsSubject.asObservable();
+  /** Each settings reading (polled every `settingsPollMs`, and on every `readSettings()`). */
+  readonly settings$: Observable<MedibusSettingsReading> = this.settingsSubject.pipe(filter((r): r is MedibusSettingsReading => r !== null));
+  /** Each measured-data poll, with every value the device reported. */
+  readonly measurements$: Observable<MedibusMeasurements> = this.measurementsSubject.pipe(filter((m): m is MedibusMeasurements => m !== null));
+  readonly table: MedibusCodeTable;
+  private session: MedibusSession;
+  private readonly timing: Partial<MedibusTiming> | undefined;
+  private readonly clock: Clock;
+  private readonly transport: ByteTransport;
+  private readonly pollMs: number;
+  private readonly settingsPollMs: number;
+  private readonly checkModel: boolean;
+  private readonly needsCp2: boolean;
+  private info: DeviceInfo | null = null;
+  private stops: Array<() => void> = [];
+  private sub: Subscription | null = null;
+  private polling = false;
+  private closed = false;
+
+  constructor(options: MedibusVentilatorOptions) {
+    const { pollMs = 1000, settingsPollMs = 5000 } = options;
+    if (!Number.isFinite(pollMs) || pollMs < 100) throw new TypeError(`pollMs must be at least 100 ms (got ${String(pollMs)})`);
+    if (!Number.isFinite(settingsPollMs) || (settingsPollMs !== 0 && settingsPollMs < 100)) {
+      throw new TypeError(`settingsPollMs must be 0 (off) or at least 100 ms (got ${String(settingsPollMs)})`);
+    }
+    this.table = options.codeTable ?? codeTableFor(options.family);
+    if (this.table.family !== options.family) throw new TypeError(`codeTable is for ${this.table.family}, family is ${options.family}`);
+    this.clock = options.clock;
+    this.transport = options.transport;
+    this.pollMs = pollMs;
+    this.settingsPollMs = settingsPollMs;
+    this.checkModel = options.checkModel ?? true;
+    this.needsCp2 = this.table.measured.some((e) => e.codepage === 2 && e.maps !== undefined);
+    this.timing = options.timing;
+    this.session = this.newSession();
+  }
+
+  /** Handshake, device identification, then polling. Rejects with `DisconnectedError` if the device never answers ICC. */
+  async connect(): Promise<void> {
+    if (this.closed) throw new DisconnectedError('MedibusVentilator is closed');
+    if (this.session.state === 'up') return;
+    if (this.session.state === 'closed') this.session = this.newSession(); // after a failed identification
+    await this.session.start();
+    try {
+      const id = ok(decodeDeviceId(await this.session.request(MedibusCommand.DEVICE_ID)), 'device identification');
+      if (this.checkModel && !nameMatchesFamily(this.table, id.name)) {
+        throw new VentilatorError(
+          'identity-mismatch',
+          `MEDIBUS device reports '${id.name}', which is not a ${this.table.title}; choose the right family or pass checkModel: false`,
+        );
+      }
+      const [firmware, medibusVersion] = id.revision.split(':');
+      this.info = {
+        vendor: 'Draeger',
+        model: id.name,
+        id: id.idNumber,
+        ...(firmware ? { firmware } : {}),
+        protocol: medibusVersion ? `MEDIBUS ${medibusVersion}` : 'MEDIBUS',
+        capabilities: capabilitiesOf(this.table),
+      };
+    } catch (e) {
+      await this.session.close();
+      throw e;
+    }
+    this.startPolling();
+  }
+
+  async identify(): Promise<DeviceInfo> {
+    if (!this.info) throw new DisconnectedError('MedibusVentilator is not connected: call connect() first');
+    return this.info;
+  }
+
+  /** Reads the settings in force now (29H) and the ventilation mode (text messages, 2AH). */
+  async readSettings(): Promise<VentSettings> {
+    const settingsPayload = await this.session.request(MedibusCommand.DEVICE_SETTINGS);
+    const textPayload = await this.session.request(MedibusCommand.TEXT_MESSAGES);
+    const records = ok(decodeDataRecords(settingsPayload, SETTING_VALUE_CHARS), 'device settings');
+    const texts = ok(decodeTextRecords(textPayload), 'text messages');
+    const r = mapSettings(this.table, records, texts);
+    if (!r.ok) throw new VentilatorError('protocol', r.error);
+    this.settingsSubject.next({ t: this.clock.now(), settings: r.settings, values: r.values });
+    return r.settings;
+  }
+
+  /** Always rejects: MEDIBUS is read-only. Nothing is sent. */
+  apply(_change: Partial<VentSettings>): Promise<VentSettings> {
+    return Promise.reject(
+      new NotPermittedError('MEDIBUS devices cannot be set remotely: run the maneuver in guided mode (the therapist sets the device, the controller confirms by reading it)'),
+    );
+  }
+
+  /** The settings as last read (by polling or `readSettings()`), or null before the first reading. */
+  latestSettings(): VentSettings | null {
+    return this.settingsSubject.value?.settings ?? null;
+  }
+
+  /** The last measured-data poll, or null before the first one. */
+  latestMeasurements(): MedibusMeasurements | null {
+    return this.measurementsSubject.value;
+  }
+
+  /** Link counters (commands, keep-alives, NAKs, dropped frames). */
+  stats(): MedibusSessionStats {
+    return this.session.stats();
+  }
+
+  /** Stops polling, sends STOP, clears every timer, completes the streams and closes the transport. */
+  async close(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    this.stopPolling();
+    await this.session.close();
+    this.sub?.unsubscribe();
+    this.sub = null;
+    await this.transport.close();
+    this.samplesSubject.complete();
+    this.faultsSubject.complete();
+    this.settingsSubject.complete();
+    this.measurementsSubject.complete();
+  }
+
+  private newSession(): MedibusSession {
+    const session = new MedibusSession({ transport: this.transport, clock: this.clock, ...(this.timing ? { timing: this.timing } : {}) });
+    this.sub?.unsubscribe();
+    this.sub = session.events$.subscribe((ev) => {
+      if (ev.type !== 'lost') return;
+      this.stopPolling();
+      this.faultsSubject.next({ t: ev.t, code: 'link-lost', message: ev.message });
+    });
+    return session;
+  }
+
+  private startPolling(): void {
+    this.stopPolling();
+    this.stops.push(every(this.clock, this.pollMs, () => void this.pollMeasurements()));
+    if (this.settingsPollMs > 0) this.stops.push(every(this.clock, this.settingsPollMs, () => void this.readSettings().catch(() => undefined)));
+  }
+
+  private stopPolling(): void {
+    for (const stop of this.stops) stop();
+    this.stops = [];
+  }
+
+  private async pollMeasurements(): Promise<void> {
+    if (this.polling) return;
+    this.polling = true;
+    try {
+      const pages: { 1?: MedibusDataRecord[]; 2?: MedibusDataRecord[] } = {};
+      pages[1] = ok(decodeDataRecords(await this.session.request(MedibusCommand.MEASURED_CP1), MEASURED_VALUE_CHARS), 'measured data (codepage 1)');
+      if (this.needsCp2) {
+        pages[2] = ok(decodeDataRecords(await this.session.request(MedibusCommand.MEASURED_CP2), MEASURED_VALUE_CHARS), 'measured data (codepage 2)');
+      }
+      const m = mapMeasurements(this.table, pages, this.clock.now());
+      this.measurementsSubject.next(m);
+      if (Object.keys(m.sample).length > 2) this.samplesSubject.next(m.sample);
+    } catch {
+      // A failed poll is not a fault by itself: link loss arrives through the session's `lost` event.
+    } finally {
+      this.polling = false;
+    }
+  }
+}
+
+function ok<T>(r: DecodeResult<T>, what: string): T {
+  if (!r.ok) throw new VentilatorError('protocol', `malformed ${what}: ${r.error}`);
+  return r.value;
+}
+

@@ -1,0 +1,88 @@
+import { describe, expect, it } from 'vitest';
+import { codeTableFor, mapMeasurements, mapSettings, type MedibusDataRecord } from '../../../hal/medibus/index.js';
+
+const rec = (code: number, raw: string): MedibusDataRecord => ({ code, raw });
+const evita = codeTableFor('evita');
+
+describe('measured data -> MonitorSample', () => {
+  it('converts peak, plateau, PEEP, tidal volume and compliance from the Evita table', () => {
+    const m = mapMeasurements(evita, { 1: [rec(0x7d, '  30'), rec(0x74, '  25'), rec(0x78, '  10'), rec(0x88, ' 420'), rec(0x07, '  40'), rec(0xf0, '  60'), rec(0xd6, '  20')] }, 1234);
+    expect(m.sample).toEqual({ t: 1234, source: 'medibus', peakCmH2O: 30.59, plateauCmH2O: 25.49, peepCmH2O: 10.2, tidalVolumeMl: 420, complianceMlPerCmH2O: 39.23 });
+    expect(m.fio2).toBe(0.6);
+    expect(m.rateBpm).toBe(20);
+    expect(m.values.find((v) => v.code === 0x74)?.name).toBe('PlateauPressure');
+  });
+
+  it('leaves out fields the device did not report or reported as no number', () => {
+    const m = mapMeasurements(evita, { 1: [rec(0x7d, '----'), rec(0x78, '   5')] }, 0);
+    expect(m.sample).toEqual({ t: 0, source: 'medibus', peepCmH2O: 5.1 });
+  });
+
+  it('drops implausible values and says which', () => {
+    const m = mapMeasurements(evita, { 1: [rec(0x78, ' 999'), rec(0x7d, '  28')] }, 0);
+    expect(m.sample.peepCmH2O).toBeUndefined();
+    expect(m.sample.peakCmH2O).toBe(28.55);
+    expect(m.implausible).toHaveLength(1);
+    expect(m.implausible[0]).toMatch(/^peepCmH2O/);
+  });
+
+  it('names unknown codes by their hex code', () => {
+    const m = mapMeasurements(evita, { 1: [rec(0x99, '   1')] }, 0);
+    expect(m.values[0]?.name).toBe('99H');
+  });
+
+  it('falls back to codepage 2 where the family table says so (V300: EIP for plateau)', () => {
+    const m = mapMeasurements(codeTableFor('v300'), { 1: [rec(0x7d, '  30')], 2: [rec(0x23, '  24'), rec(0x21, ' 410')] }, 0);
+    expect(m.sample.plateauCmH2O).toBe(24.47);
+    expect(m.sample.tidalVolumeMl).toBe(410);
+  });
+
+  it('reads Primus compliance from 06H in mL/mbar', () => {
+    const m = mapMeasurements(codeTableFor('primus'), { 1: [rec(0x06, '  45'), rec(0x07, '  99')] }, 0);
+    expect(m.sample.complianceMlPerCmH2O).toBe(44.13);
+  });
+});
+
+describe('device settings + text messages -> VentSettings', () => {
+  const vcSettings = [rec(0x0b, '   10'), rec(0x13, '   35'), rec(0x0a, '   20'), rec(0x01, '   60'), rec(0x04, ' 0.45'), rec(0x45, '   25')];
+
+  it('maps a volume-controlled Evita (IPPV): peak is Pmax, Vt from litres', () => {
+    const r = mapSettings(evita, vcSettings, [{ code: 0x01, text: 'IPPV' }]);
+    expect(r).toMatchObject({ ok: true, settings: { mode: 'VC', peepCmH2O: 10.2, peakCmH2O: 35.69, rateBpm: 20, fio2: 0.6, tidalVolumeMl: 450 } });
+  });
+
+  it('maps a pressure-controlled Evita (BIPAP): peak is Pinsp', () => {
+    const r = mapSettings(evita, vcSettings, [{ code: 0x0e, text: 'BIPAP' }]);
+    expect(r.ok && r.settings.mode).toBe('PCV');
+    expect(r.ok && r.settings.peakCmH2O).toBe(25.49);
+  });
+
+  it('maps CPAP: peak equals PEEP, rate may be absent', () => {
+    const r = mapSettings(evita, [rec(0x0b, '    8'), rec(0x01, '   40')], [{ code: 0x0a, text: 'CPAP' }]);
+    expect(r).toMatchObject({ ok: true, settings: { mode: 'CPAP', peepCmH2O: 8.16, peakCmH2O: 8.16, rateBpm: 0, fio2: 0.4 } });
+  });
+
+  it('prefers the specific mode text over the generic volume/pressure text', () => {
+    const r = mapSettings(evita, vcSettings, [{ code: 0x5a, text: 'Pressure' }, { code: 0x01, text: 'IPPV' }]);
+    expect(r.ok && r.settings.mode).toBe('VC');
+  });
+
+  it('refuses a mode the maneuvers do not run in, even with a generic text present', () => {
+    const r = mapSettings(evita, vcSettings, [{ code: 0x06, text: 'SIMV' }, { code: 0x59, text: 'Volume' }]);
+    expect(r).toMatchObject({ ok: false, error: /VentModeSIMV/ });
+  });
+
+  it('refuses when no mode is reported', () => {
+    expect(mapSettings(evita, vcSettings, [{ code: 0x20, text: 'Adults' }])).toMatchObject({ ok: false, error: /no known ventilation mode.*20H/ });
+  });
+
+  it('names the settings that are missing instead of guessing', () => {
+    const r = mapSettings(evita, [rec(0x0b, '   10')], [{ code: 0x01, text: 'IPPV' }]);
+    expect(r).toMatchObject({ ok: false, error: /fio2, pmaxCmH2O, rateBpm, tidalVolumeMl/ });
+  });
+
+  it('reads V300 tidal volume from 40H in mL before 04H in L', () => {
+    const r = mapSettings(codeTableFor('v300'), [...vcSettings, rec(0x40, '  480')], [{ code: 0x01, text: 'IPPV' }]);
+    expect(r.ok && r.settings.tidalVolumeMl).toBe(480);
+  });
+});
