@@ -16,6 +16,7 @@ import {
   checkCommandLimits,
   machineFor,
   outcomeOf,
+  planOf,
   settingsMatch,
   stateName,
   type ApplyCommand,
@@ -27,6 +28,25 @@ import {
 } from '../../machines/index.js';
 import { checkSample } from './sampleSchema.js';
 import type { SessionSummary, TelemetryEvent } from './telemetry.js';
+
+/**
+ * Every step the protocol may command must be settable on this device: checked before the
+ * start, so a device that cannot do the maneuver fails with a clear error, not mid-maneuver.
+ */
+export function assertPlanFitsDevice(protocol: Protocol, baseline: VentSettings, device: DeviceInfo): void {
+  const problems: string[] = [];
+  for (const step of planOf(protocol, baseline)) {
+    const settings = step.phase === 'inflation' ? { ...baseline, mode: 'CPAP' as const, peepCmH2O: step.peepCmH2O, peakCmH2O: step.peakCmH2O } : { ...baseline, mode: step.phase === 'final' || step.phase === 'assessment' ? baseline.mode : ('PCV' as const), peepCmH2O: step.peepCmH2O, peakCmH2O: step.peakCmH2O };
+    try {
+      assertWithinCapabilities(settings, device.capabilities);
+    } catch (e) {
+      problems.push(`${step.label}: ${(e as Error).message}`);
+    }
+  }
+  if (problems.length) {
+    throw new VentilatorError('out-of-range', `${device.vendor} ${device.model} cannot carry out this ${protocol.maneuver} protocol:\n  - ${problems.join('\n  - ')}`);
+  }
+}
 
 export type OperatorAction = 'start' | 'confirm' | 'abort' | 'ack' | 'repeat' | 'end';
 
@@ -93,6 +113,7 @@ export class Session {
     const device = await options.ventilator.identify();
     const baseline = await options.ventilator.readSettings();
     assertWithinCapabilities(baseline, device.capabilities);
+    assertPlanFitsDevice(options.protocol, baseline, device);
     return new Session(
       {
         onCompleted: 'end',
@@ -271,7 +292,8 @@ export class Session {
       const dwellEndsAt = c.current?.startedAt != null ? c.current.startedAt + c.current.dwellMs : null;
       this.emit({ kind: 'state', t: this.clock.now(), state, step: c.current?.label ?? null, stepIndex: c.stepIndex, dwellEndsAt });
       if (state === 'completed' && this.options.onCompleted === 'end') {
-        queueMicrotask(() => this.operator('end', 'session policy: end after completion'));
+        // On the session's clock, so a virtual-time run ends at once, not at its next yield.
+        this.clock.setTimeout(() => this.operator('end', 'session policy: end after completion'), 0);
       }
     }
     if (snap.status === 'done' || (state.startsWith('failsafe') && this.options.onFailsafe === 'end')) this.finish();

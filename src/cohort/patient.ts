@@ -1,0 +1,114 @@
+/**
+ * One virtual patient through one maneuver on the real session runner (simulated HAL,
+ * virtual clock), with the safety invariants checked on every event:
+ *  - a guard-violating sample while the maneuver runs puts the machine in `aborting` on that event;
+ *  - every command is within the protocol's bounds;
+ *  - no run ends with maneuver pressures on the (simulated) ventilator;
+ *  - every abort ends with the baseline verified, or in failsafe.
+ */
+import { VirtualClock } from '../../common/clock.js';
+import {
+  checkCommandLimits,
+  evaluateSample,
+  sanitizeSample,
+  settingsMatch,
+  type ManeuverKind,
+  type Protocol,
+  type VentSettings,
+} from '../../machines/index.js';
+import type { CohortPatient } from '../../sim/index.js';
+import { runSession } from '../runner/drive.js';
+import { openSimulatedSession } from '../runner/simulated.js';
+
+export interface CohortResult {
+  index: number;
+  id: string;
+  archetype: string;
+  maneuver: ManeuverKind;
+  outcome: string;
+  abortReason: string | null;
+  abortGuard: string | null;
+  finalPeepCmH2O: number | null;
+  durationMs: number;
+  baselineSpo2Pct: number | null;
+  finalSpo2Pct: number | null;
+  violations: string[];
+}
+
+export interface CohortPatientInput {
+  index: number;
+  patient: CohortPatient;
+  maneuver: ManeuverKind;
+  protocol: Protocol;
+  baseline: VentSettings;
+}
+
+export async function runCohortPatient(input: CohortPatientInput): Promise<CohortResult> {
+  const { patient, maneuver, protocol, baseline } = input;
+  const clock = new VirtualClock(0);
+  const { session, world } = await openSimulatedSession({
+    maneuver,
+    protocol,
+    profile: patient.profile,
+    seed: patient.seed,
+    clock,
+    baseline,
+    session: { onCompleted: 'end', onFailsafe: 'end' },
+  });
+  const violations: string[] = [];
+  let expectAbort = false;
+  let state = '';
+  session.telemetry$.subscribe((e) => {
+    if (e.kind === 'state') state = e.state;
+    if (e.kind === 'input') {
+      if (expectAbort && !/^(aborting|aborted|failsafe)/.test(session.state)) {
+        violations.push(`guard-violating sample did not abort (state ${session.state})`);
+      }
+      expectAbort = false;
+      if (e.event.type === 'SAMPLE' && state.startsWith('active') && session.context.baselineVitals) {
+        const v = evaluateSample({
+          sample: sanitizeSample(e.event.sample).sample,
+          baseline: session.context.baselineVitals,
+          safety: protocol.safety,
+          peakLimitCmH2O: protocol.peakLimitCmH2O,
+        });
+        // The machine handles the event right after telemetry; check on the next event.
+        expectAbort = v.length > 0;
+      }
+    }
+    if (e.kind === 'command') {
+      const bad = checkCommandLimits(e.command.settings, protocol.peakLimitCmH2O);
+      if (bad.length) violations.push(`command beyond bounds: ${bad[0]?.message}`);
+    }
+  });
+  const summary = await runSession(session);
+  if (expectAbort && !/^(aborting|aborted|failsafe)/.test(session.state)) violations.push('last guard-violating sample did not abort');
+  const onVentilator = world.patient.settings();
+  if (summary.outcome === 'aborted') {
+    if (!summary.baselineVerified) violations.push('aborted without a verified baseline');
+    if (!settingsMatch(summary.baseline, onVentilator)) violations.push(`aborted but the ventilator holds PEEP ${onVentilator.peepCmH2O}`);
+  }
+  if (summary.outcome === 'completed' && summary.verifiedSettings && !settingsMatch(summary.verifiedSettings, onVentilator)) {
+    violations.push('completed but the ventilator does not hold the verified settings');
+  }
+  if (summary.outcome === 'running') violations.push(`run did not end (state ${summary.state})`);
+  if (summary.outcome !== 'failsafe' && onVentilator.peepCmH2O > Math.max(summary.baseline.peepCmH2O, summary.finalPeepCmH2O ?? 0) + 0.5) {
+    violations.push(`run ended with PEEP ${onVentilator.peepCmH2O} on the ventilator (maneuver pressure)`);
+  }
+  await session.close();
+  const steps = summary.steps;
+  return {
+    index: input.index,
+    id: patient.id,
+    archetype: patient.archetype,
+    maneuver,
+    outcome: summary.outcome,
+    abortReason: summary.abort?.reason ?? null,
+    abortGuard: summary.abort?.guard ?? null,
+    finalPeepCmH2O: summary.finalPeepCmH2O,
+    durationMs: summary.durationMs,
+    baselineSpo2Pct: steps[0]?.spo2Pct ?? null,
+    finalSpo2Pct: summary.outcome === 'completed' ? (steps[steps.length - 1]?.spo2Pct ?? null) : null,
+    violations,
+  };
+}

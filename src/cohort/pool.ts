@@ -1,0 +1,118 @@
+/**
+ * Runs a seeded virtual cohort through a maneuver on worker threads. Each worker
+ * regenerates the same cohort from (n, seed) and runs the indices it is given, so only
+ * numbers cross thread boundaries and the result does not depend on the worker count.
+ */
+import { availableParallelism } from 'node:os';
+import { Worker } from 'node:worker_threads';
+import type { ManeuverKind, Protocol, VentSettings } from '../../machines/index.js';
+import { generateCohort } from '../../sim/index.js';
+import { runCohortPatient, type CohortResult } from './patient.js';
+
+export interface CohortJob {
+  n: number;
+  seed: number;
+  maneuver: ManeuverKind;
+  protocol: Protocol;
+  baseline: VentSettings;
+  indices: number[];
+}
+
+export interface CohortOptions {
+  n: number;
+  seed: number;
+  maneuver: ManeuverKind;
+  protocol: Protocol;
+  baseline: VentSettings;
+  /** 0 runs in this thread (tests); default: one worker per core. */
+  workers?: number;
+  onResult?: (r: CohortResult) => void;
+}
+
+function workerUrl(): { url: URL; execArgv: string[] } {
+  const here = import.meta.url;
+  // Compiled: dist/src/cohort/worker.js. From source (tsx/vitest): worker.ts through tsx.
+  return here.endsWith('.ts')
+    ? { url: new URL('./worker.ts', here), execArgv: ['--import', 'tsx'] }
+    : { url: new URL('./worker.js', here), execArgv: [] };
+}
+
+export async function runCohort(o: CohortOptions): Promise<CohortResult[]> {
+  const workers = Math.max(0, Math.min(o.workers ?? availableParallelism(), o.n));
+  const results: CohortResult[] = [];
+  const collect = (r: CohortResult): void => {
+    results.push(r);
+    o.onResult?.(r);
+  };
+  if (workers === 0) {
+    const cohort = generateCohort({ n: o.n, seed: o.seed });
+    for (const [index, patient] of cohort.entries()) {
+      collect(await runCohortPatient({ index, patient, maneuver: o.maneuver, protocol: o.protocol, baseline: o.baseline }));
+    }
+  } else {
+    const { url, execArgv } = workerUrl();
+    await Promise.all(
+      Array.from({ length: workers }, (_, w) => {
+        const indices = Array.from({ length: o.n }, (_, i) => i).filter((i) => i % workers === w);
+        const job: CohortJob = { n: o.n, seed: o.seed, maneuver: o.maneuver, protocol: o.protocol, baseline: o.baseline, indices };
+        return new Promise<void>((resolve, reject) => {
+          const worker = new Worker(url, { workerData: job, execArgv });
+          worker.on('message', (r: CohortResult) => collect(r));
+          worker.on('error', reject);
+          worker.on('exit', (code) => (code === 0 ? resolve() : reject(new Error(`cohort worker ${w} exited with ${code}`))));
+        });
+      }),
+    );
+  }
+  return results.sort((a, b) => a.index - b.index);
+}
+
+export interface CohortStats {
+  n: number;
+  outcomes: Record<string, number>;
+  abortReasons: Record<string, number>;
+  abortGuards: Record<string, number>;
+  byArchetype: Record<string, { n: number; outcomes: Record<string, number> }>;
+  finalPeep: { n: number; mean: number | null; min: number | null; max: number | null };
+  violations: Array<{ id: string; violations: string[] }>;
+}
+
+const bump = (m: Record<string, number>, k: string): void => {
+  m[k] = (m[k] ?? 0) + 1;
+};
+
+export function cohortStats(results: readonly CohortResult[]): CohortStats {
+  const s: CohortStats = { n: results.length, outcomes: {}, abortReasons: {}, abortGuards: {}, byArchetype: {}, finalPeep: { n: 0, mean: null, min: null, max: null }, violations: [] };
+  const peeps: number[] = [];
+  for (const r of results) {
+    bump(s.outcomes, r.outcome);
+    if (r.abortReason) bump(s.abortReasons, r.abortReason);
+    if (r.abortGuard) bump(s.abortGuards, r.abortGuard);
+    const a = (s.byArchetype[r.archetype] ??= { n: 0, outcomes: {} });
+    a.n++;
+    bump(a.outcomes, r.outcome);
+    if (r.outcome === 'completed' && r.finalPeepCmH2O !== null) peeps.push(r.finalPeepCmH2O);
+    if (r.violations.length) s.violations.push({ id: r.id, violations: r.violations });
+  }
+  if (peeps.length) {
+    s.finalPeep = { n: peeps.length, mean: Math.round((peeps.reduce((x, y) => x + y, 0) / peeps.length) * 10) / 10, min: Math.min(...peeps), max: Math.max(...peeps) };
+  }
+  return s;
+}
+
+const pct = (k: number, n: number): string => `${((100 * k) / Math.max(1, n)).toFixed(1)}%`;
+
+export function formatCohortStats(s: CohortStats, header: string): string {
+  const lines = [header, `patients: ${s.n}`, 'outcomes:'];
+  for (const [k, v] of Object.entries(s.outcomes).sort()) lines.push(`  ${k.padEnd(12)} ${String(v).padStart(6)}  ${pct(v, s.n)}`);
+  lines.push('abort reasons (share of all patients):');
+  for (const [k, v] of Object.entries(s.abortReasons).sort((a, b) => b[1] - a[1])) lines.push(`  ${k.padEnd(16)} ${String(v).padStart(6)}  ${pct(v, s.n)}`);
+  lines.push('by archetype:');
+  for (const [k, v] of Object.entries(s.byArchetype).sort()) {
+    lines.push(`  ${k.padEnd(18)} n=${String(v.n).padStart(5)}  ${Object.entries(v.outcomes).map(([o, c]) => `${o} ${pct(c, v.n)}`).join(', ')}`);
+  }
+  if (s.finalPeep.n) lines.push(`titrated PEEP (completed staircases): mean ${s.finalPeep.mean}, range ${s.finalPeep.min}-${s.finalPeep.max} cmH2O`);
+  lines.push(`safety invariant violations: ${s.violations.length}`);
+  for (const v of s.violations.slice(0, 10)) lines.push(`  ${v.id}: ${v.violations.join('; ')}`);
+  return lines.join('\n');
+}

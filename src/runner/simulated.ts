@@ -1,0 +1,62 @@
+/** Wiring a session onto the built-in simulator (one patient, its ventilator and its monitor). */
+import type { Clock } from '../../common/clock.js';
+import { SimulatedVentilator, SimulatedVitals, SimWorld } from '../../hal/simulated/index.js';
+import type { ManeuverKind, Protocol, VentSettings } from '../../machines/index.js';
+import type { MonitorOptions, PatientProfile } from '../../sim/index.js';
+import { GuidedVentilator } from '../../hal/guided/index.js';
+import { ProtocolSchema } from '../../machines/index.js';
+import { Session, type SessionOptions } from './session.js';
+
+/**
+ * A person needs minutes, not seconds: in guided mode the machine's confirmation deadlines
+ * are stretched past the guided timeout, so the instruction's own TimeoutError arrives first.
+ */
+export function guidedProtocol(protocol: Protocol, guidedTimeoutMs: number): Protocol {
+  const s = Math.ceil(guidedTimeoutMs / 1000);
+  return ProtocolSchema.parse({
+    ...protocol,
+    safety: { ...protocol.safety, applyTimeoutS: Math.min(600, Math.max(protocol.safety.applyTimeoutS, s + 10)), restoreTimeoutS: 60 },
+  });
+}
+
+export interface SimulatedSessionOptions {
+  maneuver: ManeuverKind;
+  protocol: Protocol;
+  profile: PatientProfile;
+  seed: number;
+  clock: Clock;
+  baseline: VentSettings;
+  monitor?: Omit<MonitorOptions, 'seed'>;
+  /**
+   * Guided mode rehearsal: commands become instructions to the operator; the operator's
+   * confirmation stands for turning the knob on the simulated ventilator.
+   */
+  guided?: { timeoutMs?: number };
+  session?: Partial<Pick<SessionOptions, 'onCompleted' | 'onFailsafe' | 'tickMs' | 'warmupTimeoutMs'>>;
+}
+
+export interface SimulatedSession {
+  session: Session;
+  world: SimWorld;
+  /** The simulated device (under the guided wrapper in guided mode). */
+  ventilator: SimulatedVentilator;
+  vitals: SimulatedVitals;
+  guided: GuidedVentilator | null;
+}
+
+/**
+ * @example
+ * const { session } = await openSimulatedSession({ maneuver: 'staircase', protocol, profile, seed: 1, clock: new VirtualClock(), baseline });
+ * const summary = await runSession(session);
+ */
+export async function openSimulatedSession(o: SimulatedSessionOptions): Promise<SimulatedSession> {
+  const world = new SimWorld({ profile: o.profile, seed: o.seed, clock: o.clock, settings: o.baseline, ...(o.monitor ? { monitor: o.monitor } : {}) });
+  const ventilator = new SimulatedVentilator({ world });
+  const vitals = new SimulatedVitals({ world });
+  const guided = o.guided
+    ? new GuidedVentilator({ device: ventilator, clock: o.clock, ...(o.guided.timeoutMs ? { timeoutMs: o.guided.timeoutMs } : {}), actuator: (s) => ventilator.apply(s) })
+    : null;
+  const protocol = guided ? guidedProtocol(o.protocol, o.guided?.timeoutMs ?? 120_000) : o.protocol;
+  const session = await Session.open({ maneuver: o.maneuver, protocol, ventilator: guided ?? ventilator, vitals, clock: o.clock, ...(o.session ?? {}) });
+  return { session, world, ventilator, vitals, guided };
+}
