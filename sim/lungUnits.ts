@@ -1,0 +1,196 @@
+/**
+ * The alveolar unit population: a vertically layered lung (Hickling 1998) whose units carry
+ * opening and closing pressures (tissue thresholds plus the layer's superimposed pressure)
+ * and Bates & Irvin (2002) trajectory speeds.
+ *
+ * Sampling is stratified: every distribution is represented by its quantiles, and the seed
+ * only decides how the quantiles are paired (opening with closing pressure, pressure with
+ * speed). Two seeds therefore give the same aggregate lung with different unit details.
+ */
+import {
+  AERATED_CLOSING_MEAN_CMH2O,
+  AERATED_CLOSING_SD_CMH2O,
+  AERATED_OPENING_MEAN_CMH2O,
+  AERATED_OPENING_SD_CMH2O,
+  LAYER_COUNT,
+  MIN_HYSTERESIS_CMH2O,
+  UNIT_COUNT,
+  UNITS_PER_LAYER,
+} from './constants.js';
+import type { PatientProfile } from './profile.js';
+import { normalQuantile, SeededRandom, STREAM } from './random.js';
+
+/** Unit kinds: normally aerated (opens at low pressure), recruitable (collapsed, opens at high pressure), consolidated (never opens). */
+export const UNIT_AERATED = 0;
+export const UNIT_RECRUITABLE = 1;
+export const UNIT_CONSOLIDATED = 2;
+
+/** Struct-of-arrays over units (index = layer * UNITS_PER_LAYER + k) and layers. */
+export interface LungUnits {
+  /** Superimposed pressure of each layer. */
+  readonly spCmH2O: Float64Array;
+  /** Relative perfusion of one unit in each layer (gravity). */
+  readonly perfusionWeight: Float64Array;
+  readonly kind: Uint8Array;
+  /** Airway pressure above which the unit's trajectory rises. */
+  readonly openingCmH2O: Float64Array;
+  /** Airway pressure below which the unit's trajectory falls. */
+  readonly closingCmH2O: Float64Array;
+  readonly openRate: Float64Array;
+  readonly closeRate: Float64Array;
+  /** Virtual trajectory x in [0, 1]. */
+  readonly x: Float64Array;
+  /** 1 while open. */
+  readonly open: Uint8Array;
+  /** 1 when a pneumothorax compresses the unit (it cannot open). */
+  readonly compressed: Uint8Array;
+  /** Open units per layer. */
+  readonly openCount: Float64Array;
+  /** Units per layer that are not consolidated (could be open). */
+  readonly patentCount: Float64Array;
+  /**
+   * Work list of the recruitment integrator: the units whose trajectory moves under the
+   * pressures it was built for, with their drift (per s). Rebuilt when the pressures change.
+   */
+  readonly activity: { valid: boolean; count: number; inspCmH2O: number; expCmH2O: number; inspFraction: number };
+  readonly activeUnits: Int32Array;
+  readonly drift: Float64Array;
+}
+
+/** Splits `total` units over layers in proportion to `weights`, capped by `capacity`, integer counts. */
+function distribute(total: number, weights: Float64Array, capacity: Float64Array): Int32Array {
+  const out = new Int32Array(weights.length);
+  const share = new Float64Array(weights.length);
+  let remaining = total;
+  const free = new Uint8Array(weights.length).fill(1);
+  for (let pass = 0; pass < weights.length && remaining > 1e-9; pass++) {
+    let wsum = 0;
+    for (let l = 0; l < weights.length; l++) if (free[l]) wsum += weights[l] as number;
+    if (wsum <= 0) break;
+    let capped = false;
+    for (let l = 0; l < weights.length; l++) {
+      if (!free[l]) continue;
+      const want = (remaining * (weights[l] as number)) / wsum;
+      if ((share[l] as number) + want >= (capacity[l] as number)) {
+        capped = true;
+        free[l] = 0;
+      }
+    }
+    if (!capped) {
+      for (let l = 0; l < weights.length; l++) if (free[l]) share[l] = (share[l] as number) + (remaining * (weights[l] as number)) / wsum;
+      remaining = 0;
+      break;
+    }
+    remaining = total;
+    for (let l = 0; l < weights.length; l++) {
+      if (!free[l]) share[l] = capacity[l] as number;
+      remaining -= free[l] ? (share[l] as number) : (capacity[l] as number);
+    }
+  }
+  let cum = 0;
+  let prev = 0;
+  for (let l = 0; l < weights.length; l++) {
+    cum += share[l] as number;
+    const next = Math.round(cum);
+    out[l] = Math.max(0, Math.min(capacity[l] as number, next - prev));
+    prev += out[l] as number;
+  }
+  return out;
+}
+
+/**
+ * Builds the unit population of a profile. All units start closed (x = 0).
+ *
+ * @example
+ * const units = buildLungUnits(BUILTIN_PROFILES['moderate-ards'], 7);
+ */
+export function buildLungUnits(profile: PatientProfile, seed: number): LungUnits {
+  const lung = profile.lung;
+  const rng = new SeededRandom(seed, STREAM.structure);
+  const sp = new Float64Array(LAYER_COUNT);
+  const perfusion = new Float64Array(LAYER_COUNT);
+  const collapseWeight = new Float64Array(LAYER_COUNT);
+  const consolidationWeight = new Float64Array(LAYER_COUNT);
+  for (let l = 0; l < LAYER_COUNT; l++) {
+    const depth = (l + 0.5) / LAYER_COUNT;
+    sp[l] = lung.superimposedPressureMaxCmH2O * depth;
+    perfusion[l] = 1 + (profile.gas.dependentPerfusionRatio - 1) * (l / (LAYER_COUNT - 1));
+    collapseWeight[l] = Math.pow(depth, lung.dependentCollapseExponent);
+    consolidationWeight[l] = Math.pow(depth, lung.consolidationGravityExponent);
+  }
+  const full = new Float64Array(LAYER_COUNT).fill(UNITS_PER_LAYER);
+  const recruitable = distribute(lung.recruitableFraction * UNIT_COUNT, collapseWeight, full);
+  const left = new Float64Array(LAYER_COUNT);
+  for (let l = 0; l < LAYER_COUNT; l++) left[l] = UNITS_PER_LAYER - (recruitable[l] as number);
+  const consolidated = distribute(lung.nonRecruitableFraction * UNIT_COUNT, consolidationWeight, left);
+
+  const units: LungUnits = {
+    spCmH2O: sp,
+    perfusionWeight: perfusion,
+    kind: new Uint8Array(UNIT_COUNT),
+    openingCmH2O: new Float64Array(UNIT_COUNT),
+    closingCmH2O: new Float64Array(UNIT_COUNT),
+    openRate: new Float64Array(UNIT_COUNT),
+    closeRate: new Float64Array(UNIT_COUNT),
+    x: new Float64Array(UNIT_COUNT),
+    open: new Uint8Array(UNIT_COUNT),
+    compressed: new Uint8Array(UNIT_COUNT),
+    openCount: new Float64Array(LAYER_COUNT),
+    patentCount: new Float64Array(LAYER_COUNT),
+    activity: { valid: false, count: 0, inspCmH2O: Number.NaN, expCmH2O: Number.NaN, inspFraction: Number.NaN },
+    activeUnits: new Int32Array(UNIT_COUNT),
+    drift: new Float64Array(UNIT_COUNT),
+  };
+
+  const perm = new Int32Array(UNITS_PER_LAYER);
+  const fill = (l: number, from: number, n: number, kind: number, openMean: number, openSd: number, closeMean: number, closeSd: number): void => {
+    if (n <= 0) return;
+    const pairing = rng.permutation(perm.subarray(0, n));
+    const pairingCopy = Int32Array.from(pairing);
+    const speedOrder = rng.permutation(perm.subarray(0, n));
+    const rho = lung.openClosePressureCorrelation;
+    for (let k = 0; k < n; k++) {
+      const i = l * UNITS_PER_LAYER + from + k;
+      const zOpen = normalQuantile((k + 0.5) / n);
+      const zOther = normalQuantile(((pairingCopy[k] as number) + 0.5) / n);
+      const zClose = rho * zOpen + Math.sqrt(1 - rho * rho) * zOther;
+      const zSpeed = normalQuantile(((speedOrder[k] as number) + 0.5) / n);
+      const opening = (sp[l] as number) + openMean + openSd * zOpen;
+      const closing = Math.min((sp[l] as number) + closeMean + closeSd * zClose, opening - MIN_HYSTERESIS_CMH2O);
+      units.kind[i] = kind;
+      units.openingCmH2O[i] = opening;
+      units.closingCmH2O[i] = closing;
+      units.openRate[i] = lung.openingRatePerCmH2OPerS * Math.exp(lung.rateSpreadLn * zSpeed);
+      units.closeRate[i] = lung.closingRatePerCmH2OPerS * Math.exp(lung.rateSpreadLn * zSpeed);
+    }
+  };
+
+  for (let l = 0; l < LAYER_COUNT; l++) {
+    const c = consolidated[l] as number;
+    const r = recruitable[l] as number;
+    const a = UNITS_PER_LAYER - c - r;
+    fill(l, 0, a, UNIT_AERATED, AERATED_OPENING_MEAN_CMH2O, AERATED_OPENING_SD_CMH2O, AERATED_CLOSING_MEAN_CMH2O, AERATED_CLOSING_SD_CMH2O);
+    fill(l, a, r, UNIT_RECRUITABLE, lung.openingPressureMeanCmH2O, lung.openingPressureSdCmH2O, lung.closingPressureMeanCmH2O, lung.closingPressureSdCmH2O);
+    for (let k = a + r; k < UNITS_PER_LAYER; k++) {
+      const i = l * UNITS_PER_LAYER + k;
+      units.kind[i] = UNIT_CONSOLIDATED;
+      // Never opens; no pressure moves its trajectory.
+      units.openingCmH2O[i] = Number.POSITIVE_INFINITY;
+      units.closingCmH2O[i] = Number.NEGATIVE_INFINITY;
+    }
+    units.patentCount[l] = a + r;
+  }
+  return units;
+}
+
+/** Recounts open units per layer from the unit flags. */
+export function recountOpen(units: LungUnits): void {
+  units.activity.valid = false;
+  units.openCount.fill(0);
+  for (let i = 0; i < UNIT_COUNT; i++) {
+    if (units.open[i]) {
+      const l = (i / UNITS_PER_LAYER) | 0;
+      units.openCount[l] = (units.openCount[l] as number) + 1;
+    }
+  }
+}

@@ -1,0 +1,57 @@
+import { describe, expect, it } from 'vitest';
+import { COHORT_DISTRIBUTION, generateCohort, PatientProfileSchema, SimPatient } from '../../sim/index.js';
+import { BASELINE_SETTINGS } from './support/defaultStaircase.js';
+
+describe('generateCohort', () => {
+  const cohort = generateCohort({ n: 2000, seed: 2024 });
+  const recruitable = cohort.map((p) => p.profile.lung.recruitableFraction);
+
+  it('is reproducible for a seed, and a smaller cohort is a prefix of a larger one', () => {
+    expect(generateCohort({ n: 50, seed: 2024 })).toEqual(cohort.slice(0, 50));
+    expect(generateCohort({ n: 50, seed: 2025 })).not.toEqual(cohort.slice(0, 50));
+    expect(new Set(cohort.map((p) => p.id)).size).toBe(cohort.length);
+    expect(new Set(cohort.map((p) => p.profile.name)).size).toBe(cohort.length);
+  });
+
+  it('produces profiles that are valid against the schema and simulate', () => {
+    for (const p of cohort) expect(PatientProfileSchema.safeParse(p.profile).success).toBe(true);
+    for (const p of cohort.slice(0, 20)) {
+      const patient = new SimPatient(p.profile, { seed: p.seed, settings: BASELINE_SETTINGS });
+      patient.advance(10_000);
+      expect(Number.isFinite(patient.gas().pao2MmHg)).toBe(true);
+      expect(Number.isFinite(patient.hemodynamics().mapMmHg)).toBe(true);
+    }
+  });
+
+  it('draws recruitability like Gattinoni 2006: mean ~13% (sd ~11%), nearly absent in ~24%', () => {
+    const mean = recruitable.reduce((a, b) => a + b, 0) / recruitable.length;
+    const sd = Math.sqrt(recruitable.reduce((a, b) => a + (b - mean) ** 2, 0) / recruitable.length);
+    const nearAbsent = recruitable.filter((r) => r < COHORT_DISTRIBUTION.recruitability.nonRecruiterBelowFraction).length / recruitable.length;
+    expect(mean).toBeGreaterThan(0.115);
+    expect(mean).toBeLessThan(0.145);
+    expect(sd).toBeGreaterThan(0.09);
+    expect(sd).toBeLessThan(0.13);
+    expect(nearAbsent).toBeGreaterThan(0.2);
+    expect(nearAbsent).toBeLessThan(0.28);
+  });
+
+  it('mixes severities and volume status in the configured shares, and labels archetypes by them', () => {
+    const share = (f: (a: string) => boolean): number => cohort.filter((p) => f(p.archetype)).length / cohort.length;
+    expect(share((a) => a.startsWith('moderate/'))).toBeCloseTo(COHORT_DISTRIBUTION.severityShares.moderate, 1);
+    expect(share((a) => a.startsWith('severe/'))).toBeCloseTo(COHORT_DISTRIBUTION.severityShares.severe, 1);
+    expect(share((a) => a.endsWith('/fluid-responsive'))).toBeCloseTo(COHORT_DISTRIBUTION.fluidResponsiveProbability, 1);
+    for (const p of cohort) {
+      expect(p.archetype).toMatch(/^(mild|moderate|severe)\/(non|low|high)-recruiter\/(euvolemic|fluid-responsive)$/);
+      const r = p.profile.lung.recruitableFraction;
+      if (p.archetype.includes('/non-recruiter/')) expect(r).toBeLessThan(0.03);
+      if (p.archetype.includes('/high-recruiter/')) expect(r).toBeGreaterThanOrEqual(0.09);
+      expect(p.profile.risks.pneumothorax.enabled).toBe(true);
+      expect(Number.isInteger(p.seed)).toBe(true);
+    }
+  });
+
+  it('rejects bad options with the field and range', () => {
+    expect(() => generateCohort({ n: 0, seed: 1 })).toThrow(/n = 0: must be a whole number between 1 and 1000000/);
+    expect(() => generateCohort({ n: 10, seed: 0.5 })).toThrow(/seed = 0.5/);
+  });
+});
