@@ -35,6 +35,40 @@ export interface RunSummary {
   completedAt: number | null;
 }
 
+/** Titration result of the staircase. */
+export interface Titration {
+  derecruitmentPeepCmH2O: number | null;
+  finalPeepCmH2O: number | null;
+}
+
+/** The current run of the maneuver (a repeat starts a new one). */
+export interface RunState {
+  startedAt: number | null;
+  completedAt: number | null;
+  /** Vital signs captured at the start: the reference of the "fall from baseline" guards. */
+  baselineVitals: BaselineVitals | null;
+  preconditionIssues: PreconditionIssue[];
+  /** When the machine began waiting for the operator's confirmation of the next step. */
+  awaitingSince: number | null;
+  response: ResponseAssessment | null;
+  repeats: number;
+  previousRuns: RunSummary[];
+}
+
+/** Progress of the baseline restore after an abort. */
+export interface RestoreState {
+  attempts: number;
+  failures: string[];
+  /** When the last attempt failed: retries wait from here. */
+  lastFailureAt: number | null;
+  baselineVerified: boolean;
+}
+
+/**
+ * The machine's context. Kept to at most 16 top-level keys on purpose: XState copies the
+ * context with Object.assign on every assign, and V8's fast path for that ends near 20
+ * properties (a 32-key context made each event ~10x slower; test/machines/context.test.ts).
+ */
 export interface ManeuverContext {
   protocol: Protocol;
   safety: SafetyConfig;
@@ -42,8 +76,6 @@ export interface ManeuverContext {
   baseline: VentSettings;
   now: number;
   latest: LatestValues;
-  baselineVitals: BaselineVitals | null;
-  preconditionIssues: PreconditionIssue[];
   lastFault: { code: string; message: string; at: number } | null;
   /** Sequence number of the last command issued. */
   seq: number;
@@ -53,21 +85,10 @@ export interface ManeuverContext {
   current: CurrentStep | null;
   stepIndex: number;
   steps: StepRecord[];
-  derecruitmentPeepCmH2O: number | null;
-  finalPeepCmH2O: number | null;
-  startedAt: number | null;
-  completedAt: number | null;
+  titration: Titration;
+  run: RunState;
   abort: AbortRecord | null;
-  restoreAttempts: number;
-  restoreFailures: string[];
-  /** When the last restore attempt failed: retries wait from here. */
-  lastFailureAt: number | null;
-  /** When the machine began waiting for the operator's confirmation of the next step. */
-  awaitingSince: number | null;
-  baselineVerified: boolean;
-  response: ResponseAssessment | null;
-  repeats: number;
-  previousRuns: RunSummary[];
+  restore: RestoreState;
 }
 
 export function emptyLatest(): LatestValues {
@@ -87,6 +108,14 @@ export function emptyAccumulator(): StepAccumulator {
   return { spo2Sum: 0, spo2N: 0, mapSum: 0, mapN: 0, hrSum: 0, hrN: 0, complianceSum: 0, complianceN: 0, peakMax: null };
 }
 
+export function emptyRun(): RunState {
+  return { startedAt: null, completedAt: null, baselineVitals: null, preconditionIssues: [], awaitingSince: null, response: null, repeats: 0, previousRuns: [] };
+}
+
+export function emptyRestore(): RestoreState {
+  return { attempts: 0, failures: [], lastFailureAt: null, baselineVerified: false };
+}
+
 export function initialContext(input: ManeuverInput): ManeuverContext {
   return {
     protocol: input.protocol,
@@ -94,8 +123,6 @@ export function initialContext(input: ManeuverInput): ManeuverContext {
     baseline: input.baseline,
     now: 0,
     latest: emptyLatest(),
-    baselineVitals: null,
-    preconditionIssues: [],
     lastFault: null,
     seq: 0,
     pending: null,
@@ -103,19 +130,10 @@ export function initialContext(input: ManeuverInput): ManeuverContext {
     current: null,
     stepIndex: 0,
     steps: [],
-    derecruitmentPeepCmH2O: null,
-    finalPeepCmH2O: null,
-    startedAt: null,
-    completedAt: null,
+    titration: { derecruitmentPeepCmH2O: null, finalPeepCmH2O: null },
+    run: emptyRun(),
     abort: null,
-    restoreAttempts: 0,
-    restoreFailures: [],
-    lastFailureAt: null,
-    awaitingSince: null,
-    baselineVerified: false,
-    response: null,
-    repeats: 0,
-    previousRuns: [],
+    restore: emptyRestore(),
   };
 }
 

@@ -10,7 +10,7 @@ import {
   type SustainedInflationProtocol,
 } from './config/protocols.js';
 import type { ManeuverContext } from './context.js';
-import { stepMeasurement } from './context.js';
+import { initialContext, stepMeasurement } from './context.js';
 import { detectDerecruitment, type DecrementalMeasurement } from './derecruitment.js';
 import type { StepPlan } from './setup.js';
 import type { VentSettings } from './types.js';
@@ -118,8 +118,8 @@ export function reRecruitPlan(ctx: ManeuverContext): StepPlan {
 
 export function finalPeepPlan(ctx: ManeuverContext): StepPlan {
   const p = staircaseOf(ctx.protocol);
-  const peep = ctx.finalPeepCmH2O ?? p.decremental.floorPeepCmH2O + p.finalMarginCmH2O;
-  const why = ctx.derecruitmentPeepCmH2O !== null ? `derecruitment at ${ctx.derecruitmentPeepCmH2O}` : 'no derecruitment seen';
+  const peep = ctx.titration.finalPeepCmH2O ?? p.decremental.floorPeepCmH2O + p.finalMarginCmH2O;
+  const why = ctx.titration.derecruitmentPeepCmH2O !== null ? `derecruitment at ${ctx.titration.derecruitmentPeepCmH2O}` : 'no derecruitment seen';
   return {
     phase: 'final',
     label: `Titrated PEEP ${peep} cmH2O (${why}); assessing for ${p.assessS} s`,
@@ -167,14 +167,7 @@ export interface PlannedStep {
  * planOf(defaultProtocol('staircase'), baseline).map((s) => s.label);
  */
 export function planOf(protocol: Protocol, baseline: VentSettings): PlannedStep[] {
-  const base = {
-    protocol,
-    safety: protocol.safety,
-    baseline,
-    stepIndex: 0,
-    finalPeepCmH2O: null,
-    derecruitmentPeepCmH2O: null,
-  } as unknown as ManeuverContext;
+  const base: ManeuverContext = initialContext({ protocol, baseline });
   const row = (plan: StepPlan, conditional = false): PlannedStep => ({
     phase: plan.phase,
     label: plan.label,

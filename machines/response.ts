@@ -14,10 +14,8 @@ export function assessResponse(protocol: Protocol, before: BaselineVitals | null
   const spo2Met = spo2Before !== null && spo2After !== null && spo2After - spo2Before >= c.spo2RisePts - 1e-9;
   const complianceMet = cBefore !== null && cAfter !== null && cBefore > 0 && ((cAfter - cBefore) / cBefore) * 100 >= c.complianceRisePct - 1e-9;
   const met = c.metric === 'spo2' ? spo2Met : c.metric === 'compliance' ? complianceMet : spo2Met || complianceMet;
-  const parts = [
-    `SpO2 ${spo2Before ?? '?'} -> ${spo2After ?? '?'}%`,
-    `compliance ${cBefore ?? '?'} -> ${cAfter ?? '?'} mL/cmH2O`,
-  ];
+  const f = (v: number | null): string => (v === null ? '?' : v.toFixed(1));
+  const parts = [`SpO2 ${f(spo2Before)} -> ${f(spo2After)}%`, `compliance ${f(cBefore)} -> ${f(cAfter)} mL/cmH2O`];
   return {
     met,
     spo2BeforePct: spo2Before,

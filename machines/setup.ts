@@ -6,6 +6,7 @@
 import { assign, emit, setup } from 'xstate';
 import {
   baselineRecord,
+  emptyRestore,
   captureBaselineVitals,
   initialContext,
   newStep,
@@ -63,11 +64,11 @@ function preconditionsAt(context: ManeuverContext, now: number) {
 
 /** The first guard a sample violates, as an abort record (null when safe). */
 export function sampleAbort(context: ManeuverContext, now: number, raw: MonitorSample): AbortRecord | null {
-  if (!context.baselineVitals) return null;
+  if (!context.run.baselineVitals) return null;
   const { sample } = sanitizeSample(raw);
   const [first, ...rest] = evaluateSample({
     sample,
-    baseline: context.baselineVitals,
+    baseline: context.run.baselineVitals,
     safety: context.safety,
     peakLimitCmH2O: context.protocol.peakLimitCmH2O,
   });
@@ -89,10 +90,10 @@ export const maneuverSetup = setup({
       const now = clockOf(context, event);
       const policy = context.protocol.repeat;
       return (
-        context.response?.met === true &&
-        context.repeats < policy.maxRepeats &&
-        context.completedAt !== null &&
-        now - context.completedAt >= policy.minIntervalS * 1000 &&
+        context.run.response?.met === true &&
+        context.run.repeats < policy.maxRepeats &&
+        context.run.completedAt !== null &&
+        now - context.run.completedAt >= policy.minIntervalS * 1000 &&
         !blocks(preconditionsAt(context, now))
       );
     },
@@ -113,11 +114,11 @@ export const maneuverSetup = setup({
     dwellElapsed: ({ context }) =>
       context.current !== null && context.current.startedAt !== null && context.now - context.current.startedAt >= context.current.dwellMs,
     autoProceed: ({ context }) => !context.protocol.confirmEachStep,
-    restoreAttemptsLeft: ({ context }) => context.restoreAttempts < context.safety.restoreAttempts,
+    restoreAttemptsLeft: ({ context }) => context.restore.attempts < context.safety.restoreAttempts,
     retryDelayElapsed: ({ context }) =>
-      context.lastFailureAt === null || context.now - context.lastFailureAt >= context.safety.restoreRetryDelayS * 1000,
+      context.restore.lastFailureAt === null || context.now - context.restore.lastFailureAt >= context.safety.restoreRetryDelayS * 1000,
     confirmOverdue: ({ context, event }) =>
-      context.awaitingSince !== null && clockOf(context, event) - context.awaitingSince > context.protocol.confirmTimeoutS * 1000,
+      context.run.awaitingSince !== null && clockOf(context, event) - context.run.awaitingSince > context.protocol.confirmTimeoutS * 1000,
     // Staircase titration.
     moreIncremental: ({ context }) => context.stepIndex + 1 < staircaseOf(context.protocol).incrementalPeepsCmH2O.length,
     moreDecremental: ({ context }) => context.stepIndex + 1 < decrementalPeeps(staircaseOf(context.protocol)).length,
@@ -125,36 +126,45 @@ export const maneuverSetup = setup({
   },
   actions: {
     observe: assign({ now: ({ context, event }) => clockOf(context, event) }),
-    recordSample: assign(({ context, event }) => (event.type === 'SAMPLE' ? withSample(context, event.sample) : {})),
+    /** One assign per sample (the clock and the sample together): the hot path of every run. */
+    observeSample: assign(({ context, event }) => {
+      const now = clockOf(context, event);
+      return event.type === 'SAMPLE' ? { now, ...withSample({ ...context, now }, event.sample) } : { now };
+    }),
     recordFault: assign({
       lastFault: ({ context, event }) =>
         event.type === 'DEVICE_FAULT' ? { code: event.code, message: event.message, at: event.now } : context.lastFault,
     }),
     recordPreconditionIssues: assign({
-      preconditionIssues: ({ context, event }) => preconditionsAt(context, clockOf(context, event)),
+      run: ({ context, event }) => ({ ...context.run, preconditionIssues: preconditionsAt(context, clockOf(context, event)) }),
     }),
     beginManeuver: assign(({ context, event }) => {
       const now = clockOf(context, event);
       return {
         now,
-        preconditionIssues: preconditionsAt(context, now),
-        baselineVitals: captureBaselineVitals(context.latest),
-        startedAt: now,
-        completedAt: null,
+        run: {
+          ...context.run,
+          preconditionIssues: preconditionsAt(context, now),
+          baselineVitals: captureBaselineVitals(context.latest),
+          startedAt: now,
+          completedAt: null,
+          response: null,
+        },
         steps: [baselineRecord(context.baseline, context.latest, now)],
         stepIndex: 0,
         current: null,
-        derecruitmentPeepCmH2O: null,
-        finalPeepCmH2O: null,
-        response: null,
+        titration: { derecruitmentPeepCmH2O: null, finalPeepCmH2O: null },
       };
     }),
     beginRepeat: assign(({ context }) => ({
-      previousRuns: [
-        ...context.previousRuns,
-        { steps: context.steps, response: context.response, finalPeepCmH2O: context.finalPeepCmH2O, completedAt: context.completedAt },
-      ],
-      repeats: context.repeats + 1,
+      run: {
+        ...context.run,
+        previousRuns: [
+          ...context.run.previousRuns,
+          { steps: context.steps, response: context.run.response, finalPeepCmH2O: context.titration.finalPeepCmH2O, completedAt: context.run.completedAt },
+        ],
+        repeats: context.run.repeats + 1,
+      },
       // The settings the patient now tolerates (verified at completion) are what a repeat restores.
       baseline: context.verified ?? context.baseline,
     })),
@@ -170,7 +180,7 @@ export const maneuverSetup = setup({
       const seq = context.seq + 1;
       return {
         seq,
-        restoreAttempts: context.restoreAttempts + 1,
+        restore: { ...context.restore, attempts: context.restore.attempts + 1 },
         pending: {
           seq,
           settings: context.baseline,
@@ -197,26 +207,23 @@ export const maneuverSetup = setup({
     recordStep: assign(({ context }) =>
       context.current ? { steps: [...context.steps, recordOf(context.current, context.latest, context.now)] } : {},
     ),
-    markAwaiting: assign({ awaitingSince: ({ context }) => context.now }),
-    clearAwaiting: assign({ awaitingSince: null }),
+    markAwaiting: assign({ run: ({ context }) => ({ ...context.run, awaitingSince: context.now }) }),
+    clearAwaiting: assign({ run: ({ context }) => ({ ...context.run, awaitingSince: null }) }),
     markDerecruitment: assign(({ context }) => {
       const p = staircaseOf(context.protocol);
       const peep = context.current?.settings.peepCmH2O ?? null;
-      return { derecruitmentPeepCmH2O: peep, finalPeepCmH2O: titratedPeep(peep, p.decremental.floorPeepCmH2O, p.finalMarginCmH2O) };
+      return { titration: { derecruitmentPeepCmH2O: peep, finalPeepCmH2O: titratedPeep(peep, p.decremental.floorPeepCmH2O, p.finalMarginCmH2O) } };
     }),
     markNoDerecruitment: assign(({ context }) => {
       const p = staircaseOf(context.protocol);
-      return { derecruitmentPeepCmH2O: null, finalPeepCmH2O: titratedPeep(null, p.decremental.floorPeepCmH2O, p.finalMarginCmH2O) };
+      return { titration: { derecruitmentPeepCmH2O: null, finalPeepCmH2O: titratedPeep(null, p.decremental.floorPeepCmH2O, p.finalMarginCmH2O) } };
     }),
     advanceIndex: assign({ stepIndex: ({ context }) => context.stepIndex + 1 }),
     resetIndex: assign({ stepIndex: 0 }),
-    abortWith: assign((_, abort: AbortRecord) => ({
+    abortWith: assign(({ context }, abort: AbortRecord) => ({
       abort,
-      restoreAttempts: 0,
-      restoreFailures: [],
-      lastFailureAt: null,
-      awaitingSince: null,
-      baselineVerified: false,
+      restore: emptyRestore(),
+      run: { ...context.run, awaitingSince: null },
     })),
     recordRestoreFailure: assign(({ context, event }) => {
       const why =
@@ -226,19 +233,25 @@ export const maneuverSetup = setup({
             ? 'readback does not match the baseline'
             : `no confirmation within ${context.safety.restoreTimeoutS} s`;
       return {
-        restoreFailures: [...context.restoreFailures, `attempt ${context.restoreAttempts}: ${why}`],
-        lastFailureAt: clockOf(context, event),
+        restore: {
+          ...context.restore,
+          failures: [...context.restore.failures, `attempt ${context.restore.attempts}: ${why}`],
+          lastFailureAt: clockOf(context, event),
+        },
       };
     }),
     markBaselineVerified: assign(({ context, event }) => ({
-      baselineVerified: true,
+      restore: { ...context.restore, baselineVerified: true },
       pending: null,
       verified: event.type === 'APPLIED' ? event.readback : context.verified,
     })),
     completeManeuver: assign(({ context }) => ({
-      completedAt: context.now,
+      run: {
+        ...context.run,
+        completedAt: context.now,
+        response: assessResponse(context.protocol, context.run.baselineVitals, context.steps[context.steps.length - 1]),
+      },
       current: null,
-      response: assessResponse(context.protocol, context.baselineVitals, context.steps[context.steps.length - 1]),
     })),
   },
 });

@@ -82,7 +82,7 @@ export function defineManeuver(id: string, description: string, phases: NonNulla
     initial: 'idle',
     on: {
       TICK: { actions: 'observe' },
-      SAMPLE: { actions: ['observe', 'recordSample'] },
+      SAMPLE: { actions: 'observeSample' },
       DEVICE_FAULT: { actions: ['observe', 'recordFault'] },
     },
     states: {
@@ -108,15 +108,14 @@ export function defineManeuver(id: string, description: string, phases: NonNulla
               guard: 'sampleViolatesSafety',
               target: 'aborting',
               actions: [
-                'observe',
-                'recordSample',
+                'observeSample',
                 {
                   type: 'abortWith',
                   params: ({ context, event }) => sampleAbort(context, context.now, event.sample) ?? abortRecords.stale(context, event),
                 },
               ],
             },
-            { actions: ['observe', 'recordSample'] },
+            { actions: 'observeSample' },
           ],
           TICK: [
             { guard: 'vitalsStale', target: 'aborting', actions: ['observe', { type: 'abortWith', params: ({ context, event }) => abortRecords.stale(context, event) }] },

@@ -5,7 +5,7 @@
  * link loss.
  */
 import { Subject } from 'rxjs';
-import { every, type Clock } from '../../common/clock.js';
+import type { Clock } from '../../common/clock.js';
 import type { VentSettings } from '../../machines/types.js';
 import { DisconnectedError, RefusedError, TimeoutError } from '../errors.js';
 import { mergeSettings, type DeviceFault, type DeviceInfo, type Ventilator, type VentilatorCapabilities } from '../port.js';
@@ -36,7 +36,10 @@ export interface SimulatedVentilatorOptions {
   world: SimWorld;
   /** Time between a command and the device confirming it. */
   applyLatencyMs?: number;
-  /** Period of the measured-value samples (one per breath is typical). */
+  /**
+   * Period of the measured-value samples. Default: once per breath, as ventilators report
+   * (60 / rate s, within 1-6 s; every 5 s in CPAP, which has no breaths).
+   */
   sampleMs?: number;
   /** A stalled apply fails with TimeoutError after this long. */
   applyDeadlineMs?: number;
@@ -55,7 +58,7 @@ export class SimulatedVentilator implements Ventilator {
   private readonly world: SimWorld;
   private readonly clock: Clock;
   private readonly latencyMs: number;
-  private readonly sampleMs: number;
+  private readonly sampleMs: number | null;
   private readonly deadlineMs: number;
   private stopSampling: (() => void) | null = null;
   private connected = false;
@@ -65,7 +68,7 @@ export class SimulatedVentilator implements Ventilator {
     this.world = options.world;
     this.clock = options.world.clock;
     this.latencyMs = options.applyLatencyMs ?? 300;
-    this.sampleMs = options.sampleMs ?? 1000;
+    this.sampleMs = options.sampleMs ?? null;
     this.deadlineMs = options.applyDeadlineMs ?? 5000;
     this.settings = { ...this.world.patient.settings() };
   }
@@ -74,7 +77,7 @@ export class SimulatedVentilator implements Ventilator {
     if (this.faults.linkDown) throw new DisconnectedError('simulated ventilator: link down');
     this.connected = true;
     this.world.start();
-    this.stopSampling ??= every(this.clock, this.sampleMs, () => this.emitSample());
+    if (!this.stopSampling) this.scheduleSample();
   }
 
   async identify(): Promise<DeviceInfo> {
@@ -142,6 +145,17 @@ export class SimulatedVentilator implements Ventilator {
       throw new DisconnectedError('simulated ventilator: not connected (call connect() first)');
     }
     if (this.faults.linkDown) throw new DisconnectedError('simulated ventilator: link down');
+  }
+
+  /** Samples once per breath of the settings in force (re-evaluated every sample). */
+  private scheduleSample(): void {
+    const rate = this.settings.mode === 'CPAP' ? 0 : this.settings.rateBpm;
+    const periodMs = this.sampleMs ?? (rate > 0 ? Math.min(6000, Math.max(1000, 60_000 / rate)) : 5000);
+    const handle = this.clock.setTimeout(() => {
+      this.emitSample();
+      if (this.stopSampling) this.scheduleSample();
+    }, periodMs);
+    this.stopSampling = () => this.clock.clearTimeout(handle);
   }
 
   private emitSample(): void {

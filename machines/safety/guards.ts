@@ -91,6 +91,17 @@ type PlausibleField = keyof typeof PLAUSIBLE;
  * sensor that keeps sending garbage ends in the stale-vitals abort.
  */
 export function sanitizeSample(sample: MonitorSample): { sample: MonitorSample; dropped: PlausibleField[] } {
+  // Guards and the recording action both sanitize the same event object: do it once.
+  const cached = sanitized.get(sample);
+  if (cached) return cached;
+  const result = sanitizeUncached(sample);
+  sanitized.set(sample, result);
+  return result;
+}
+
+const sanitized = new WeakMap<MonitorSample, { sample: MonitorSample; dropped: PlausibleField[] }>();
+
+function sanitizeUncached(sample: MonitorSample): { sample: MonitorSample; dropped: PlausibleField[] } {
   const clean: MonitorSample = { t: sample.t, source: sample.source };
   const dropped: PlausibleField[] = [];
   for (const field of Object.keys(PLAUSIBLE) as PlausibleField[]) {

@@ -7,7 +7,7 @@ import { isValidationError } from '../../common/validation.js';
 import { CliError, EXIT } from './exitCodes.js';
 import { cohortCommand, type CohortFlags } from './cohort.js';
 import { runCommand, type RunFlags } from './run.js';
-import { replayCommand, schemaCommand, validateCommand } from './tools.js';
+import { replayCommand, reportCommand, schemaCommand, validateCommand } from './tools.js';
 import { ownVersion } from './versions.js';
 
 const io = {
@@ -51,6 +51,8 @@ export function buildProgram(setExit: (code: number) => void): Command {
     .option('--journal-decimate <n>', 'journal every nth sample/tick (replay becomes approximate)')
     .option('--artifacts', 'simulate SpO2/MAP artifacts')
     .option('--dropouts', 'simulate monitor dropouts')
+    .option('--guided', 'guided mode: print each setting as an instruction and wait for Enter (wall clock)')
+    .option('--guided-timeout <s>', 'abort when an instruction is not carried out in time (s)', '120')
     .addHelpText('after', EXIT_HELP)
     .action(async (maneuver: string, flags: RunFlags) => setExit(await runCommand(maneuver, flags, io)));
 
@@ -72,6 +74,13 @@ export function buildProgram(setExit: (code: number) => void): Command {
     .argument('<journal>', 'journal file written by run --journal')
     .option('--json', 'print the comparison as JSON')
     .action((path: string, flags: { json?: boolean }) => setExit(replayCommand(path, flags, io)));
+
+  program
+    .command('report')
+    .description('write a self-contained HTML report (plots, step table, events) from a journal')
+    .argument('<journal>', 'journal file written by run --journal')
+    .option('--out <file>', 'output HTML file (default: the journal name with .html)')
+    .action((path: string, flags: { out?: string }) => setExit(reportCommand(path, flags, io)));
 
   program
     .command('validate')

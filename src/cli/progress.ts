@@ -58,9 +58,12 @@ export class ProgressDisplay {
         const label = e.step ?? e.state;
         const changed = label !== this.step || e.state.endsWith('dwelling');
         this.dwellEndsAt = e.dwellEndsAt;
-        if (changed && (e.state.endsWith('applying') || !e.state.startsWith('active'))) {
+        if (changed && e.state.endsWith('applying')) {
           this.step = label;
-          this.line(`[${clockTime(this.elapsed())}] ${e.state.startsWith('active') ? label : e.state}`);
+          this.line(`[${clockTime(this.elapsed())}] ${label}`);
+        } else if (e.state === 'aborting.restoring' || e.state === 'failsafe.restoring') {
+          this.step = e.state.startsWith('failsafe') ? 'FAILSAFE: restoring baseline' : 'restoring baseline';
+          this.line(`[${clockTime(this.elapsed())}] ${this.step} (verifying by readback)`);
         } else if (e.state.endsWith('confirming')) {
           this.line(`[${clockTime(this.elapsed())}] waiting for operator confirmation: ${label}`);
         }

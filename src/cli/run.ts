@@ -1,5 +1,7 @@
 /** `rmseq run <maneuver>`: one maneuver on the built-in simulator (or a device, see --device). */
+import { createInterface } from 'node:readline';
 import { VirtualClock, WallClock, type Clock } from '../../common/clock.js';
+import type { GuidedPrompt, GuidedVentilator } from '../../hal/guided/index.js';
 import { plannedDurationMs, type ManeuverKind } from '../../machines/index.js';
 import { Journal } from '../journal/journal.js';
 import { runSession } from '../runner/drive.js';
@@ -24,6 +26,8 @@ export interface RunFlags {
   journalDecimate?: string;
   artifacts?: boolean;
   dropouts?: boolean;
+  guided?: boolean;
+  guidedTimeout?: string;
 }
 
 export interface RunIo {
@@ -42,7 +46,9 @@ export async function runCommand(maneuverName: string, flags: RunFlags, io: RunI
   const speed = numberFlag('speed', flags.speed, 0.1, 1000);
   if (flags.realtime && speed !== undefined) throw new CliError('--realtime and --speed exclude each other');
   const decimate = intFlag('journal-decimate', flags.journalDecimate, 1, 1000, 1);
-  const realtime = Boolean(flags.realtime) || speed !== undefined;
+  const guidedTimeoutS = intFlag('guided-timeout', flags.guidedTimeout, 10, 590, 120);
+  // A person answers guided instructions, so guided runs are on the wall clock (sped up with --speed).
+  const realtime = Boolean(flags.realtime) || speed !== undefined || Boolean(flags.guided);
   const clock: Clock = realtime ? new WallClock(speed ?? 1) : new VirtualClock(0);
   // The journal opens before anything starts: an unwritable path fails here, with exit 2.
   let journal: Journal | null = null;
@@ -54,7 +60,7 @@ export async function runCommand(maneuverName: string, flags: RunFlags, io: RunI
     }
   }
 
-  const { session } = await openSimulatedSession({
+  const { session, guided } = await openSimulatedSession({
     maneuver,
     protocol,
     profile,
@@ -63,7 +69,9 @@ export async function runCommand(maneuverName: string, flags: RunFlags, io: RunI
     baseline,
     monitor: { artifacts: { enabled: Boolean(flags.artifacts) }, dropouts: { enabled: Boolean(flags.dropouts) } },
     session: { onCompleted: 'end', onFailsafe: realtime ? 'wait' : 'end' },
+    ...(flags.guided ? { guided: { timeoutMs: guidedTimeoutS * 1000 } } : {}),
   });
+  const stopPrompts = guided ? answerPromptsFromStdin(guided, io) : () => undefined;
   journal?.header({ versions: versions(), maneuver, protocol, patient: { name: patientName, profile }, seed, device: 'simulator', clock: realtime ? 'wall' : 'virtual', argv: process.argv.slice(2) });
   journal?.attach(session.telemetry$);
 
@@ -78,6 +86,7 @@ export async function runCommand(maneuverName: string, flags: RunFlags, io: RunI
     summary = await runSession(session);
   } finally {
     stopSignals();
+    stopPrompts();
     progress?.detach();
   }
   await session.close();
@@ -85,6 +94,31 @@ export async function runCommand(maneuverName: string, flags: RunFlags, io: RunI
   if (flags.json) io.stdout(`${JSON.stringify(toJsonResult(summary, { patient: patientName, seed }), null, 2)}\n`);
   else io.stdout(`\n${formatSummary(summary)}\n`);
   return exitCodeFor(summary.outcome);
+}
+
+/**
+ * Guided mode on the terminal: each instruction is printed; the operator carries it out
+ * and presses Enter (in rehearsal, Enter stands for turning the knob on the simulator).
+ */
+function answerPromptsFromStdin(guided: GuidedVentilator, io: RunIo): () => void {
+  let current: GuidedPrompt | null = null;
+  const sub = guided.prompts$.subscribe((p) => {
+    if (p && p.status === 'waiting') {
+      current = p;
+      io.stdout(`\n>>> ACTION ${p.id}: ${p.message}${p.changes.length ? ` (${p.changes.join(', ')})` : ''}\n>>> carry it out, then press Enter\n`);
+    } else if (p && current && p.id === current.id) {
+      io.stdout(`>>> ${p.status === 'matched' || p.status === 'confirmed' ? 'confirmed by the device readings' : p.status}: ${p.message}\n`);
+      current = null;
+    }
+  });
+  const rl = createInterface({ input: process.stdin, terminal: false });
+  rl.on('line', () => {
+    if (current) void guided.confirm(current.id);
+  });
+  return () => {
+    sub.unsubscribe();
+    rl.close();
+  };
 }
 
 /** The machine-readable result of `run --json`. */

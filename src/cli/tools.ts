@@ -1,9 +1,10 @@
-/** Small commands: validate, schema, replay. */
-import { readFileSync } from 'node:fs';
+/** Small commands: validate, schema, replay, report. */
+import { readFileSync, writeFileSync } from 'node:fs';
 import { isValidationError, parseOrThrow } from '../../common/validation.js';
 import { jsonSchemaOf, ProtocolSchema, SCHEMA_NAMES, type SchemaName } from '../../machines/index.js';
 import { JournalError, readJournal } from '../journal/read.js';
 import { replayJournal } from '../journal/replay.js';
+import { renderReport } from '../report/html.js';
 import { CliError, EXIT } from './exitCodes.js';
 import type { RunIo } from './run.js';
 
@@ -57,4 +58,22 @@ export function replayCommand(path: string, flags: { json?: boolean }, io: RunIo
     );
   }
   return r.identical ? EXIT.completed : EXIT.replayMismatch;
+}
+
+export function reportCommand(path: string, flags: { out?: string }, io: RunIo): number {
+  let journal;
+  try {
+    journal = readJournal(path);
+  } catch (e) {
+    if (e instanceof JournalError) throw new CliError(e.message);
+    throw e;
+  }
+  const out = flags.out ?? path.replace(/\.[^./]*$/, '') + '.html';
+  try {
+    writeFileSync(out, renderReport(journal));
+  } catch (e) {
+    throw new CliError(`cannot write report ${out}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`);
+  }
+  io.stdout(`report written to ${out}\n`);
+  return EXIT.completed;
 }

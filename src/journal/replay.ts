@@ -60,8 +60,8 @@ export function replayJournal(j: ParsedJournal): ReplayResult {
   if (recordedSummary && recordedSummary.outcome !== outcomeReplayed) {
     differences.push(`outcome: recorded ${recordedSummary.outcome}, replayed ${outcomeReplayed}`);
   }
-  if (recordedSummary && (recordedSummary.finalPeepCmH2O ?? null) !== snap.context.finalPeepCmH2O) {
-    differences.push(`final PEEP: recorded ${recordedSummary.finalPeepCmH2O}, replayed ${snap.context.finalPeepCmH2O}`);
+  if (recordedSummary && (recordedSummary.finalPeepCmH2O ?? null) !== snap.context.titration.finalPeepCmH2O) {
+    differences.push(`final PEEP: recorded ${recordedSummary.finalPeepCmH2O}, replayed ${snap.context.titration.finalPeepCmH2O}`);
   }
   return {
     identical: differences.length === 0,
@@ -72,7 +72,7 @@ export function replayJournal(j: ParsedJournal): ReplayResult {
     outcomeRecorded: recordedSummary?.outcome ?? null,
     outcomeReplayed,
     finalPeepRecorded: recordedSummary?.finalPeepCmH2O ?? null,
-    finalPeepReplayed: snap.context.finalPeepCmH2O,
+    finalPeepReplayed: snap.context.titration.finalPeepCmH2O,
     differences,
     approximate: j.decimated,
   };

@@ -219,20 +219,20 @@ export class Session {
       outcome: outcomeOf(state),
       maneuver: this.options.maneuver,
       state,
-      finalPeepCmH2O: c.finalPeepCmH2O,
-      derecruitmentPeepCmH2O: c.derecruitmentPeepCmH2O,
+      finalPeepCmH2O: c.titration.finalPeepCmH2O,
+      derecruitmentPeepCmH2O: c.titration.derecruitmentPeepCmH2O,
       abort: c.abort,
       baseline: c.baseline,
-      baselineVerified: c.baselineVerified,
+      baselineVerified: c.restore.baselineVerified,
       verifiedSettings: c.verified,
       steps: c.steps,
-      response: c.response,
-      preconditionIssues: c.preconditionIssues,
-      restoreFailures: c.restoreFailures,
-      startedAt: c.startedAt,
+      response: c.run.response,
+      preconditionIssues: c.run.preconditionIssues,
+      restoreFailures: c.restore.failures,
+      startedAt: c.run.startedAt,
       endedAt: end,
-      durationMs: c.startedAt === null ? 0 : (c.completedAt ?? end) - c.startedAt,
-      repeats: c.repeats,
+      durationMs: c.run.startedAt === null ? 0 : (c.run.completedAt ?? end) - c.run.startedAt,
+      repeats: c.run.repeats,
     };
   }
 
@@ -286,7 +286,7 @@ export class Session {
       const entering = (prefix: string) => state.startsWith(prefix) && !this.lastState.startsWith(prefix);
       if (entering('aborting') && c.abort) this.emit({ kind: 'guard', t: this.clock.now(), abort: c.abort });
       if (entering('failsafe')) {
-        this.emit({ kind: 'alarm', t: this.clock.now(), priority: 'high', message: `FAILSAFE: baseline could not be verified (${c.restoreFailures.join('; ')}); check the ventilator now and acknowledge` });
+        this.emit({ kind: 'alarm', t: this.clock.now(), priority: 'high', message: `FAILSAFE: baseline could not be verified (${c.restore.failures.join('; ')}); check the ventilator now and acknowledge` });
       }
       this.lastState = state;
       const dwellEndsAt = c.current?.startedAt != null ? c.current.startedAt + c.current.dwellMs : null;

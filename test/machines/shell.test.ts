@@ -25,7 +25,7 @@ describe('the shared shell', () => {
     const d = new Driver('sustained-inflation');
     d.actor.send({ type: 'START', now: 0 });
     expect(d.state).toBe('notStarted');
-    expect(d.context.preconditionIssues.map((i) => i.code)).toContain('vitals-missing');
+    expect(d.context.run.preconditionIssues.map((i) => i.code)).toContain('vitals-missing');
     expect(d.commands).toEqual([]);
   });
 
@@ -34,11 +34,11 @@ describe('the shared shell', () => {
     a.vitals.mapMmHg = 55;
     a.start();
     expect(a.state).toBe('notStarted');
-    expect(a.context.preconditionIssues.map((i) => i.message).join()).toMatch(/mapBelowFloor/);
+    expect(a.context.run.preconditionIssues.map((i) => i.message).join()).toMatch(/mapBelowFloor/);
     const b = new Driver('sustained-inflation', { baseline: { ...BASELINE, peepCmH2O: 24 } });
     b.start();
     expect(b.state).toBe('notStarted');
-    expect(b.context.preconditionIssues[0]?.code).toBe('baseline-out-of-range');
+    expect(b.context.run.preconditionIssues[0]?.code).toBe('baseline-out-of-range');
     expect(a.commands.length + b.commands.length).toBe(0);
   });
 
@@ -47,7 +47,7 @@ describe('the shared shell', () => {
     warn.vitals.spo2Pct = 99;
     warn.start();
     expect(warn.state).toMatch(/^active/);
-    expect(warn.context.preconditionIssues).toEqual([expect.objectContaining({ code: 'spo2-too-high-to-detect-derecruitment', severity: 'warn' })]);
+    expect(warn.context.run.preconditionIssues).toEqual([expect.objectContaining({ code: 'spo2-too-high-to-detect-derecruitment', severity: 'warn' })]);
     const block = new Driver('staircase', { protocol: { safety: { blockOnHighBaselineSpo2: true } } });
     block.vitals.spo2Pct = 99;
     block.start();
@@ -59,7 +59,7 @@ describe('the shared shell', () => {
     d.actor.send({ type: 'DEVICE_FAULT', now: 0, code: 'link-lost', message: 'no telemetry' });
     d.start();
     expect(d.state).toBe('notStarted');
-    expect(d.context.preconditionIssues[0]?.code).toBe('device-fault');
+    expect(d.context.run.preconditionIssues[0]?.code).toBe('device-fault');
   });
 
   it('operator cancel before the start ends without commands', () => {
@@ -123,14 +123,14 @@ describe('the shared shell', () => {
     expect(d.state).toBe('aborting.restoring');
     await d.run(11_000);
     expect(d.state.startsWith('failsafe')).toBe(true);
-    expect(d.context.restoreFailures).toHaveLength(3);
+    expect(d.context.restore.failures).toHaveLength(3);
     // Failsafe keeps trying; a verified restore is recorded but the state still needs a person.
     await d.run(2000);
     const seq = d.lastCommand!.seq;
     expect(d.lastCommand?.purpose).toBe('restore-baseline');
     d.actor.send({ type: 'APPLIED', now: d.now, seq, readback: BASELINE });
     expect(d.state).toBe('failsafe.restored');
-    expect(d.context.baselineVerified).toBe(true);
+    expect(d.context.restore.baselineVerified).toBe(true);
     d.actor.send({ type: 'OPERATOR_ACK', now: d.now });
     expect(d.state).toBe('halted');
     expect(d.snapshot.status).toBe('done');
@@ -178,15 +178,15 @@ describe('repeat', () => {
 
   it('is allowed after a response, at most maxRepeats times, after the minimum interval', async () => {
     const d = await completedSustainedInflation(97);
-    expect(d.context.response).toMatchObject({ met: true, spo2BeforePct: 94, spo2AfterPct: 97 });
+    expect(d.context.run.response).toMatchObject({ met: true, spo2BeforePct: 94, spo2AfterPct: 97 });
     d.actor.send({ type: 'OPERATOR_REPEAT', now: d.now });
     expect(d.state).toBe('completed'); // too early
     await d.run(60_000);
     d.actor.send({ type: 'OPERATOR_REPEAT', now: d.now });
     await flush();
     expect(d.state).toMatch(/^active\.inflation/);
-    expect(d.context.repeats).toBe(1);
-    expect(d.context.previousRuns).toHaveLength(1);
+    expect(d.context.run.repeats).toBe(1);
+    expect(d.context.run.previousRuns).toHaveLength(1);
     await d.run(5 * 60_000, { until: (x) => x.state === 'completed' });
     await d.run(120_000);
     d.actor.send({ type: 'OPERATOR_REPEAT', now: d.now });
@@ -197,7 +197,7 @@ describe('repeat', () => {
 
   it('is refused without a response', async () => {
     const d = await completedSustainedInflation(94);
-    expect(d.context.response?.met).toBe(false);
+    expect(d.context.run.response?.met).toBe(false);
     await d.run(120_000);
     d.actor.send({ type: 'OPERATOR_REPEAT', now: d.now });
     expect(d.state).toBe('completed');

@@ -19,8 +19,8 @@ describe('staircase', () => {
     const d = new Driver('staircase');
     await runScripted(d, spo2ForPeep);
     expect(d.state).toBe('completed');
-    expect(d.context.derecruitmentPeepCmH2O).toBe(17.5);
-    expect(d.context.finalPeepCmH2O).toBe(20);
+    expect(d.context.titration.derecruitmentPeepCmH2O).toBe(17.5);
+    expect(d.context.titration.finalPeepCmH2O).toBe(20);
     // The last command applies the baseline mode at the titrated PEEP.
     expect(d.lastCommand?.settings).toEqual({ ...BASELINE, peepCmH2O: 20, peakCmH2O: 40 });
     expect(d.lastCommand?.purpose).toBe('final');
@@ -48,14 +48,14 @@ describe('staircase', () => {
     expect(dec175.mapMmHg).toBe(78);
     expect(dec175.endedAt).toBe(dec175.startedAt + 180_000);
     // Total: 6 + 12 + 1 + 1 minutes = 20 min of maneuver.
-    expect(d.context.completedAt! - d.context.startedAt!).toBe(20 * 60_000);
+    expect(d.context.run.completedAt! - d.context.run.startedAt!).toBe(20 * 60_000);
   });
 
   it('without derecruitment walks down to the floor and sets floor + margin', async () => {
     const d = new Driver('staircase');
     await runScripted(d, () => 95);
-    expect(d.context.derecruitmentPeepCmH2O).toBeNull();
-    expect(d.context.finalPeepCmH2O).toBe(17.5);
+    expect(d.context.titration.derecruitmentPeepCmH2O).toBeNull();
+    expect(d.context.titration.finalPeepCmH2O).toBe(17.5);
     expect(d.context.steps.filter((s) => s.phase === 'decremental').map((s) => s.settings.peepCmH2O)).toEqual([25, 22.5, 20, 17.5, 15]);
   });
 
@@ -66,8 +66,8 @@ describe('staircase', () => {
       d.vitals.complianceMlPerCmH2O = state.includes('decremental') ? (peep >= 22.5 ? 42 : peep === 20 ? 43 : 38) : 40;
       return 95;
     });
-    expect(d.context.derecruitmentPeepCmH2O).toBe(17.5);
-    expect(d.context.finalPeepCmH2O).toBe(20);
+    expect(d.context.titration.derecruitmentPeepCmH2O).toBe(17.5);
+    expect(d.context.titration.finalPeepCmH2O).toBe(20);
   });
 
   it('measures each step over the end of its dwell (measureWindowS), not its start', async () => {
@@ -96,6 +96,6 @@ describe('staircase', () => {
     expect(d.context.abort).toMatchObject({ reason: 'hypotension', guard: 'mapBelowFloor' });
     expect(d.context.abort?.sample?.mapMmHg).toBe(55);
     expect(d.lastCommand).toMatchObject({ purpose: 'restore-baseline', settings: BASELINE });
-    expect(d.context.baselineVerified).toBe(true);
+    expect(d.context.restore.baselineVerified).toBe(true);
   });
 });
