@@ -65,10 +65,10 @@ export async function runCohortPatient(input: CohortPatientInput): Promise<Cohor
         violations.push(`guard-violating sample did not abort (state ${session.state})`);
       }
       expectAbort = false;
-      if (e.event.type === 'SAMPLE' && state.startsWith('active') && session.context.baselineVitals) {
+      if (e.event.type === 'SAMPLE' && state.startsWith('active') && session.context.run.baselineVitals) {
         const v = evaluateSample({
           sample: sanitizeSample(e.event.sample).sample,
-          baseline: session.context.baselineVitals,
+          baseline: session.context.run.baselineVitals,
           safety: protocol.safety,
           peakLimitCmH2O: protocol.peakLimitCmH2O,
         });

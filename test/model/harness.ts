@@ -98,14 +98,14 @@ export function serializeState(s: Snap): string {
   return JSON.stringify({
     v: s.value,
     i: c.stepIndex,
-    r: Math.min(c.restoreAttempts, c.safety.restoreAttempts + 1),
-    rep: c.repeats,
-    met: c.response?.met ?? null,
+    r: Math.min(c.restore.attempts, c.safety.restoreAttempts + 1),
+    rep: c.run.repeats,
+    met: c.run.response?.met ?? null,
     vit: c.latest.spo2At !== null,
     f: c.lastFault !== null,
     p: c.pending !== null,
     d: c.current?.startedAt != null,
-    v2: c.baselineVerified,
+    v2: c.restore.baselineVerified,
   });
 }
 
@@ -136,12 +136,12 @@ export function checkInvariants(s: Snap, commands: readonly ApplyCommand[]): voi
     if (last?.purpose !== 'restore-baseline' || !settingsMatch(c.baseline, last.settings)) throw new Error(`${name}: last command is not the baseline restore`);
   }
   if (name === 'aborted') {
-    if (!c.baselineVerified || !c.abort || !c.verified || !settingsMatch(c.baseline, c.verified)) throw new Error('aborted without a verified baseline and a reason');
+    if (!c.restore.baselineVerified || !c.abort || !c.verified || !settingsMatch(c.baseline, c.verified)) throw new Error('aborted without a verified baseline and a reason');
   }
   if (name === 'completed' || name === 'finished') {
     if (!c.verified || last?.purpose !== 'final' || !settingsMatch(last.settings, c.verified)) throw new Error(`${name}: final settings not verified`);
   }
-  if (name.startsWith('failsafe') && c.restoreFailures.length < c.safety.restoreAttempts) throw new Error('failsafe before the restore attempts were used');
+  if (name.startsWith('failsafe') && c.restore.failures.length < c.safety.restoreAttempts) throw new Error('failsafe before the restore attempts were used');
 }
 
 /** Runs events on a fresh actor, collecting commands, taken transitions and visited state nodes. */

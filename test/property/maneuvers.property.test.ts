@@ -85,10 +85,10 @@ function runScenario(p: Protocol, steps: Step[], deviceAlive: boolean) {
     actor.send(e);
     const after = actor.getSnapshot();
     // (b) a guard-violating sample while running aborts on that same event.
-    if (e.type === 'SAMPLE' && stateName(before.value).startsWith('active') && before.context.baselineVitals) {
+    if (e.type === 'SAMPLE' && stateName(before.value).startsWith('active') && before.context.run.baselineVitals) {
       const violations = evaluateSample({
         sample: sanitizeSample(e.sample).sample,
-        baseline: before.context.baselineVitals,
+        baseline: before.context.run.baselineVitals,
         safety: p.safety,
         peakLimitCmH2O: p.peakLimitCmH2O,
       });
@@ -175,10 +175,10 @@ describe('maneuver properties (fast-check)', () => {
         if (end === 'completed' || end === 'finished') {
           expect(last?.purpose).toBe('final');
           expect(ctx.verified && last && settingsMatch(last.settings, ctx.verified)).toBe(true);
-          if (p.maneuver === 'staircase') expect(ctx.verified?.peepCmH2O).toBe(ctx.finalPeepCmH2O);
+          if (p.maneuver === 'staircase') expect(ctx.verified?.peepCmH2O).toBe(ctx.titration.finalPeepCmH2O);
           else expect(settingsMatch(ctx.baseline, ctx.verified!)).toBe(true);
         } else if (end === 'aborted') {
-          expect(ctx.baselineVerified).toBe(true);
+          expect(ctx.restore.baselineVerified).toBe(true);
           expect(last?.purpose).toBe('restore-baseline');
           expect(settingsMatch(ctx.baseline, ctx.verified!)).toBe(true);
           expect(ctx.abort?.reason).toBeTruthy();
