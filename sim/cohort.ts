@@ -35,7 +35,7 @@ export const COHORT_DISTRIBUTION = {
   /** Berlin definition cohort: mild 22%, moderate 50%, severe 28%. */
   severityShares: { mild: 0.22, moderate: 0.5, severe: 0.28 },
   /** Share of fluid-responsive (preload-dependent) patients. Calibration choice, unverified. */
-  fluidResponsiveProbability: 0.3,
+  fluidResponsiveProbability: 0.1,
   /** Barotrauma: pneumothorax enabled in every cohort patient with this hazard (calibration choice; Fan 2008 barotrauma ~1%). */
   pneumothoraxHazardPerMinAt40CmH2O: 0.0005,
   /** Between-patient variation around the severity template (calibration choices). */
@@ -45,7 +45,7 @@ export const COHORT_DISTRIBUTION = {
     complianceSdLn: 0.15,
     nonRecruitableSdLn: 0.25,
     mapSdMmHg: 7,
-    mapRangeMmHg: [62, 110] as const,
+    mapRangeMmHg: [65, 110] as const,
     heartRateSdBpm: 10,
     heartRateRangeBpm: [55, 125] as const,
   },

@@ -18,7 +18,11 @@ import {
 } from '../../machines/index.js';
 import type { CohortPatient } from '../../sim/index.js';
 import { runSession } from '../runner/drive.js';
+import { withTitratedFio2 } from './fio2.js';
 import { openSimulatedSession } from '../runner/simulated.js';
+
+/** Cohort patients start on the lowest FiO2 step giving this SaO2 (clinicians titrate FiO2 before an RM). */
+export const DEFAULT_FIO2_TARGET_SAO2_PCT = 93;
 
 export interface CohortResult {
   index: number;
@@ -29,6 +33,7 @@ export interface CohortResult {
   abortReason: string | null;
   abortGuard: string | null;
   finalPeepCmH2O: number | null;
+  baselineFio2: number;
   durationMs: number;
   baselineSpo2Pct: number | null;
   finalSpo2Pct: number | null;
@@ -41,10 +46,14 @@ export interface CohortPatientInput {
   maneuver: ManeuverKind;
   protocol: Protocol;
   baseline: VentSettings;
+  /** Set each patient's baseline FiO2 for this SaO2 first (null: use the baseline's FiO2). */
+  fio2TargetSao2Pct?: number | null;
 }
 
 export async function runCohortPatient(input: CohortPatientInput): Promise<CohortResult> {
-  const { patient, maneuver, protocol, baseline } = input;
+  const { patient, maneuver, protocol } = input;
+  const target = input.fio2TargetSao2Pct === undefined ? DEFAULT_FIO2_TARGET_SAO2_PCT : input.fio2TargetSao2Pct;
+  const baseline = target === null ? input.baseline : withTitratedFio2(patient.profile, patient.seed, input.baseline, target);
   const clock = new VirtualClock(0);
   const { session, world } = await openSimulatedSession({
     maneuver,
@@ -106,6 +115,7 @@ export async function runCohortPatient(input: CohortPatientInput): Promise<Cohor
     abortReason: summary.abort?.reason ?? null,
     abortGuard: summary.abort?.guard ?? null,
     finalPeepCmH2O: summary.finalPeepCmH2O,
+    baselineFio2: baseline.fio2,
     durationMs: summary.durationMs,
     baselineSpo2Pct: steps[0]?.spo2Pct ?? null,
     finalSpo2Pct: summary.outcome === 'completed' ? (steps[steps.length - 1]?.spo2Pct ?? null) : null,
