@@ -145,7 +145,8 @@ export class Session {
 
   /**
    * Starts streaming samples and ticks to the machine, and sends START as soon as fresh
-   * SpO2 and MAP are in (or after the warm-up timeout, so the preconditions say what is missing).
+   * SpO2, MAP and a ventilator measurement are in (or after the warm-up timeout, so the
+   * preconditions say what is missing).
    */
   begin(): void {
     const { ventilator, vitals, clock } = this.options;
@@ -159,7 +160,7 @@ export class Session {
           return;
         }
         this.send({ type: 'SAMPLE', now: clock.now(), sample: checked.sample });
-        if (this.waitingToStart && this.context.latest.spo2At !== null && this.context.latest.mapAt !== null) this.sendStart();
+        if (this.waitingToStart && this.readyToStart()) this.sendStart();
       }),
       merge(ventilator.faults$, vitals.faults$).subscribe((f) => {
         this.emit({ kind: 'fault', t: clock.now(), code: f.code, message: f.message });
@@ -234,6 +235,12 @@ export class Session {
       durationMs: c.run.startedAt === null ? 0 : (c.run.completedAt ?? end) - c.run.startedAt,
       repeats: c.run.repeats,
     };
+  }
+
+  /** Fresh SpO2 and MAP, and one ventilator measurement (the baseline row needs its compliance). */
+  private readyToStart(): boolean {
+    const l = this.context.latest;
+    return l.spo2At !== null && l.mapAt !== null && (l.peakCmH2O !== null || l.complianceMlPerCmH2O !== null);
   }
 
   private sendStart(): void {

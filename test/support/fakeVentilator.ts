@@ -1,6 +1,6 @@
 /** A minimal in-memory ventilator for tests of code that uses the port (not a simulator). */
 import { Subject } from 'rxjs';
-import type { Clock } from '../../common/clock.js';
+import { every, type Clock } from '../../common/clock.js';
 import { DisconnectedError } from '../../hal/errors.js';
 import { mergeSettings, type DeviceFault, type DeviceInfo, type Ventilator } from '../../hal/port.js';
 import { assertWithinCapabilities } from '../../hal/ranges.js';
@@ -31,8 +31,14 @@ export class FakeVentilator implements Ventilator {
     private readonly latencyMs = 0,
   ) {}
 
+  private stopSamples: (() => void) | null = null;
+
   async connect(): Promise<void> {
     this.connected = true;
+    // One measurement per second of what the settings produce, like a ventilator display.
+    this.stopSamples ??= every(this.clock, 1000, () =>
+      this.samples$.next({ t: this.clock.now(), source: 'fake', peakCmH2O: this.settings.peakCmH2O, peepCmH2O: this.settings.peepCmH2O, complianceMlPerCmH2O: 35 }),
+    );
   }
   async identify(): Promise<DeviceInfo> {
     return this.info;
@@ -60,6 +66,8 @@ export class FakeVentilator implements Ventilator {
   }
   async close(): Promise<void> {
     this.connected = false;
+    this.stopSamples?.();
+    this.stopSamples = null;
     this.samples$.complete();
     this.faults$.complete();
   }
