@@ -84,13 +84,18 @@ export async function consoleCommand(flags: ConsoleFlags, io: RunIo, options: Co
   try {
     const reason = await stopped.reason;
     const wasLive = handle.server.hub.live;
-    if (wasLive) io.stderr(`\n${reason}: aborting the running maneuver and restoring the baseline...\n`);
+    if (wasLive && handle.server.hub.state === 'completed') io.stderr(`\n${reason}: ending the completed maneuver (its verified settings stay)...\n`);
+    else if (wasLive) io.stderr(`\n${reason}: aborting the running maneuver and restoring the baseline...\n`);
     const summary = await handle.shutdown(reason);
     if (!wasLive || !summary) {
       io.stdout(`rmseq console stopped (${reason}).\n`);
       return EXIT.completed;
     }
-    io.stdout(`rmseq console stopped (${reason}): maneuver ${summary.outcome}, baseline ${summary.baselineVerified ? 'restored and verified' : 'NOT VERIFIED: check the ventilator'}.\n`);
+    const after =
+      summary.outcome === 'completed'
+        ? `settings kept${summary.verifiedSettings ? `: PEEP ${summary.verifiedSettings.peepCmH2O} cmH2O` : ''}`
+        : `baseline ${summary.baselineVerified ? 'restored and verified' : 'NOT VERIFIED: check the ventilator'}`;
+    io.stdout(`rmseq console stopped (${reason}): maneuver ${summary.outcome}, ${after}.\n`);
     return exitCodeFor(summary.outcome);
   } finally {
     stopped.dispose();

@@ -6,6 +6,7 @@ import { Command, CommanderError } from 'commander';
 import { isValidationError } from '../../common/validation.js';
 import { CliError, EXIT } from './exitCodes.js';
 import { cohortCommand, type CohortFlags } from './cohort.js';
+import { consoleCommand, type ConsoleFlags } from './console.js';
 import { runCommand, type RunFlags } from './run.js';
 import { replayCommand, reportCommand, schemaCommand, validateCommand } from './tools.js';
 import { ownVersion } from './versions.js';
@@ -67,6 +68,17 @@ export function buildProgram(setExit: (code: number) => void): Command {
     .option('--workers <n>', 'worker threads (default: one per core; 0 = in process)')
     .option('--json', 'print statistics as JSON')
     .action(async (flags: CohortFlags) => setExit(await cohortCommand(flags, io)));
+
+  program
+    .command('console')
+    .description('therapist console: local web UI for a guided maneuver on the built-in simulator')
+    .option('--port <p>', 'port to listen on (0 = any free port)', '8417')
+    .option('--host <address>', 'address to listen on (default: this computer only)', '127.0.0.1')
+    .option('--patient <profile>', 'built-in profile name or profile .json file', 'moderate-ards')
+    .option('--seed <n>', 'simulation seed', '1')
+    .option('--speed <x>', 'simulated clock speed, x times real time (0.1-1000)', '1')
+    .option('--guided', 'guided mode: the operator sets the ventilator when told and confirms')
+    .action(async (flags: ConsoleFlags) => setExit(await consoleCommand(flags, io)));
 
   program
     .command('replay')

@@ -1,0 +1,343 @@
+/**
+ * The console hub: one session at a time, its model (for snapshots) and the pages watching
+ * it. Telemetry is translated and batched to a few updates a second whatever the clock
+ * speed; alarms, prompts and state changes go out at once. The session does not depend on
+ * any page: it runs, and its safety monitor with it, when every page has gone.
+ */
+import type { Subscription } from 'rxjs';
+import type { Logger } from 'pino';
+import type { FieldProblem } from '../../common/validation.js';
+import { defaultProtocol, MANEUVERS, plannedDurationMs, type ManeuverKind, type Protocol } from '../../machines/index.js';
+import { runSession } from '../runner/drive.js';
+import type { SessionSummary } from '../runner/telemetry.js';
+import { applyUpdate, newSessionModel } from './model.js';
+import type { OpenedSession, SessionSource } from './source.js';
+import { displayPlan, parseProtocol, previewOf, thresholdsOf } from './plans.js';
+import { Translator } from './translate.js';
+import type { ChartRow, ConsoleEvent, ErrorCode, ServerInfo, ServerMessage, SessionInfo, SessionModel } from './wire.js';
+import { WIRE_VERSION } from './wire.js';
+import { MAX_MESSAGE_BYTES } from './requests.js';
+
+/** A page's connection, as the hub sees it. */
+export interface ClientLink {
+  readonly id: number;
+  send(message: ServerMessage): void;
+}
+
+/** The outcome of a request: accepted, or refused with a code and a message for the page. */
+export type HubResult = { ok: true } | { ok: false; code: ErrorCode; message: string; problems?: FieldProblem[] };
+
+export interface HubOptions {
+  source: SessionSource;
+  logger: Logger;
+  /** Batch period of telemetry updates (wall ms). */
+  batchMs?: number;
+  /** A heartbeat goes out when nothing else did for this long (wall ms). */
+  heartbeatMs?: number;
+}
+
+interface Run {
+  info: SessionInfo;
+  model: SessionModel;
+  opened: OpenedSession;
+  translator: Translator;
+  subs: Subscription[];
+  rows: ChartRow[];
+  events: ConsoleEvent[];
+  promptId: number | null;
+  done: Promise<SessionSummary>;
+  disposed: Promise<void> | null;
+}
+
+const refuse = (code: ErrorCode, message: string, problems?: FieldProblem[]): HubResult => ({ ok: false, code, message, ...(problems ? { problems } : {}) });
+const OK: HubResult = { ok: true };
+
+export class ConsoleHub {
+  readonly clients = new Set<ClientLink>();
+  private run: Run | null = null;
+  private starting = false;
+  private sessionCount = 0;
+  private lastSentAt = Date.now();
+  private flushScheduled = false;
+  private readonly timer: NodeJS.Timeout;
+  private readonly source: SessionSource;
+  private readonly log: Logger;
+  private readonly heartbeatMs: number;
+
+  constructor(options: HubOptions) {
+    this.source = options.source;
+    this.log = options.logger;
+    this.heartbeatMs = options.heartbeatMs ?? 1000;
+    this.timer = setInterval(() => this.tick(), options.batchMs ?? 200);
+    this.timer.unref();
+  }
+
+  get serverInfo(): ServerInfo {
+    const defaults = Object.fromEntries(MANEUVERS.map((m) => [m, defaultProtocol(m)])) as Record<ManeuverKind, Protocol>;
+    return {
+      wire: WIRE_VERSION,
+      speed: this.source.speed,
+      guided: this.source.guided,
+      source: this.source.description,
+      simulated: this.source.simulated,
+      maneuvers: MANEUVERS,
+      defaults,
+      maxMessageBytes: MAX_MESSAGE_BYTES,
+    };
+  }
+
+  /** The session's model as of the last update sent (what a new page starts from). */
+  snapshot(): SessionModel | null {
+    return this.run?.model ?? null;
+  }
+
+  /** Whether a maneuver session is open and not finished. */
+  get live(): boolean {
+    return this.run !== null && !this.run.opened.session.isFinished;
+  }
+
+  /** The current session's state name, or null. */
+  get state(): string | null {
+    return this.run ? this.run.opened.session.state : null;
+  }
+
+  attach(client: ClientLink): void {
+    this.clients.add(client);
+    client.send({ type: 'welcome', server: this.serverInfo });
+    client.send({ type: 'snapshot', session: this.snapshot() });
+  }
+
+  detach(client: ClientLink): void {
+    this.clients.delete(client);
+  }
+
+  preview(maneuver: ManeuverKind, overrides: Record<string, unknown> | undefined): Extract<ServerMessage, { type: 'preview' }> {
+    return previewOf(maneuver, overrides, this.run?.info.baseline ?? this.source.baseline ?? null);
+  }
+
+  /** Opens and begins a session, unless one is running. */
+  async start(maneuver: ManeuverKind, overrides: Record<string, unknown> | undefined): Promise<HubResult> {
+    if (this.starting || this.live) return refuse('busy', 'a maneuver is already running: abort or end it first');
+    const parsed = parseProtocol(maneuver, overrides);
+    if ('problems' in parsed) return refuse('invalid-protocol', 'the protocol has errors: see the fields marked', parsed.problems);
+    this.starting = true;
+    try {
+      if (this.run) await this.dispose(this.run);
+      let opened: OpenedSession;
+      try {
+        opened = await this.source.open(maneuver, parsed.protocol);
+      } catch (e) {
+        this.log.error({ err: e }, 'console: session could not be opened');
+        return refuse('start-failed', `could not open the session: ${(e as Error).message}`);
+      }
+      this.begin(maneuver, opened);
+      return OK;
+    } finally {
+      this.starting = false;
+    }
+  }
+
+  /** An operator action on the running session. */
+  async control(action: 'confirm' | 'abort' | 'ack' | 'repeat' | 'end', args: { promptId?: number; note?: string } = {}): Promise<HubResult> {
+    const run = this.run;
+    if (!run || run.opened.session.isFinished) return refuse('no-session', 'no maneuver is running');
+    const session = run.opened.session;
+    const state = session.state;
+    switch (action) {
+      case 'abort':
+        session.operator('abort', args.note ?? 'console');
+        return OK;
+      case 'confirm': {
+        const guided = run.opened.guided;
+        if (guided && run.promptId !== null) {
+          if (args.promptId !== undefined && args.promptId !== run.promptId) {
+            return refuse('not-now', `instruction #${args.promptId} is no longer current (now #${run.promptId})`);
+          }
+          this.log.info({ session: run.info.id, prompt: run.promptId }, 'console: guided instruction confirmed by the operator');
+          await guided.confirm(run.promptId);
+          return OK;
+        }
+        if (state.endsWith('confirming')) {
+          session.operator('confirm');
+          return OK;
+        }
+        return refuse('not-now', 'nothing is waiting for a confirmation');
+      }
+      case 'ack':
+        if (!state.startsWith('failsafe')) return refuse('not-now', 'acknowledge is for the failsafe alarm only');
+        session.operator('ack');
+        return OK;
+      case 'end':
+        if (state !== 'completed') return refuse('not-now', 'End is for a completed maneuver; to stop a running one, use Abort');
+        session.operator('end');
+        return OK;
+      case 'repeat':
+        if (state !== 'completed') return refuse('not-now', 'Repeat is possible only after a completed maneuver');
+        session.operator('repeat');
+        if (session.state === 'completed') return refuse('not-now', `repeat not allowed now: ${repeatRefusal(run)}`);
+        return OK;
+    }
+  }
+
+  /**
+   * Ends the service: aborts a running maneuver through the machine (baseline restored and
+   * verified) and waits for it, then falls back to a direct restore on the device. A
+   * completed maneuver waiting for End or Repeat is ended: its verified settings stay.
+   */
+  async stop(reason: string, limitMs?: number): Promise<SessionSummary | null> {
+    const run = this.run;
+    let summary: SessionSummary | null = null;
+    if (run && !run.opened.session.isFinished) {
+      const session = run.opened.session;
+      if (session.state === 'completed') {
+        this.log.warn({ reason }, 'console: stopping after a completed maneuver, ending it (verified settings kept)');
+        session.operator('end', reason);
+      } else {
+        this.log.warn({ reason, state: session.state }, 'console: stopping during a maneuver, aborting first');
+        session.operator('abort', reason);
+      }
+      const s = session.context.safety;
+      // As long as the machine's own restore attempts can take (clock time), in real time.
+      limitMs ??= Math.max(2000, ((s.restoreTimeoutS + s.restoreRetryDelayS) * 1000 * (s.restoreAttempts + 1)) / this.source.speed);
+      const timeout = new Promise<null>((resolve) => setTimeout(() => resolve(null), limitMs).unref());
+      summary = await Promise.race([run.done, timeout]);
+      if (!summary) {
+        const ok = await session.emergencyRestore(`${reason}: machine did not finish the restore in time`);
+        summary = { ...session.summary(), outcome: ok ? 'aborted' : 'failsafe', baselineVerified: ok };
+      }
+    }
+    clearInterval(this.timer);
+    this.flush();
+    if (run) await this.dispose(run);
+    return summary;
+  }
+
+  /**
+   * Last resort (a second signal, a crash): restores the baseline directly on the device,
+   * bypassing the machine. Null when no maneuver is running.
+   */
+  async emergencyRestore(reason: string): Promise<boolean | null> {
+    const run = this.run;
+    if (!run || run.opened.session.isFinished) return null;
+    this.log.error({ reason }, 'console: emergency restore of the baseline');
+    return run.opened.session.emergencyRestore(reason);
+  }
+
+  private begin(maneuver: ManeuverKind, opened: OpenedSession): void {
+    const { session } = opened;
+    const protocol = session.options.protocol;
+    const info: SessionInfo = {
+      id: ++this.sessionCount,
+      maneuver,
+      protocol,
+      plan: displayPlan(protocol, session.baseline),
+      plannedMs: plannedDurationMs(protocol, session.baseline),
+      baseline: session.baseline,
+      device: { vendor: session.device.vendor, model: session.device.model, protocol: session.device.protocol },
+      guided: opened.guided !== null,
+      t0: session.clock.now(),
+      thresholds: thresholdsOf(protocol),
+    };
+    const model = newSessionModel(info);
+    const run: Run = {
+      info,
+      model,
+      opened,
+      subs: [],
+      rows: [],
+      events: [],
+      promptId: null,
+      done: session.done,
+      disposed: null,
+      translator: null as unknown as Translator,
+    };
+    run.translator = new Translator(info, () => session.context, {
+      row: (row) => run.rows.push(row),
+      event: (e, urgent) => {
+        run.events.push(e);
+        if (urgent) this.flushSoon();
+      },
+    });
+    this.run = run;
+    this.broadcast({ type: 'session', session: model });
+    this.log.info({ session: info.id, maneuver, guided: info.guided, source: this.source.description }, 'console: session opened');
+    run.subs.push(session.telemetry$.subscribe((e) => run.translator.on(e)));
+    if (opened.guided) {
+      run.subs.push(
+        opened.guided.prompts$.subscribe((p) => {
+          if (p === null || p.status === 'waiting') run.promptId = p?.id ?? null;
+          run.translator.prompt(p);
+        }),
+      );
+    }
+    run.done = runSession(session);
+    run.done.then(
+      (summary) => {
+        this.log.info({ session: info.id, outcome: summary.outcome, abort: summary.abort?.reason ?? null, baselineVerified: summary.baselineVerified }, 'console: session ended');
+        void this.dispose(run);
+      },
+      (err: unknown) => {
+        this.log.error({ err, session: info.id }, 'console: session failed; restoring the baseline directly');
+        void session.emergencyRestore('session error').finally(() => void this.dispose(run));
+      },
+    );
+  }
+
+  private dispose(run: Run): Promise<void> {
+    run.disposed ??= (async () => {
+      this.flush();
+      for (const s of run.subs) s.unsubscribe();
+      try {
+        await run.opened.dispose();
+      } catch (e) {
+        this.log.error({ err: e, session: run.info.id }, 'console: closing the session failed');
+      }
+      run.events.push({ kind: 'closed', t: run.opened.session.clock.now() });
+      this.flush();
+    })();
+    return run.disposed;
+  }
+
+  private flushSoon(): void {
+    if (this.flushScheduled) return;
+    this.flushScheduled = true;
+    setImmediate(() => {
+      this.flushScheduled = false;
+      this.flush();
+    });
+  }
+
+  private tick(): void {
+    this.flush();
+    if (Date.now() - this.lastSentAt >= this.heartbeatMs) {
+      const run = this.run;
+      this.broadcast({ type: 'heartbeat', sessionId: run?.info.id ?? null, now: run && !run.model.closed ? run.opened.session.clock.now() : null });
+    }
+  }
+
+  /** Applies what is pending to the model and sends it to every page. */
+  private flush(): void {
+    const run = this.run;
+    if (!run || (!run.rows.length && !run.events.length)) return;
+    const rows = run.rows.splice(0);
+    const events = run.events.splice(0);
+    const now = run.model.closed ? run.model.now : run.opened.session.clock.now();
+    applyUpdate(run.model, now, rows, events);
+    this.broadcast({ type: 'update', sessionId: run.info.id, now, rows, events });
+  }
+
+  private broadcast(message: ServerMessage): void {
+    this.lastSentAt = Date.now();
+    for (const c of this.clients) c.send(message);
+  }
+}
+
+function repeatRefusal(run: Run): string {
+  const c = run.opened.session.context;
+  const policy = c.protocol.repeat;
+  if (c.run.response?.met !== true) return `the maneuver produced no response${c.run.response ? ` (${c.run.response.detail})` : ''}`;
+  if (c.run.repeats >= policy.maxRepeats) return `the protocol allows ${policy.maxRepeats} repeat(s)`;
+  const waitMs = (c.run.completedAt ?? c.now) + policy.minIntervalS * 1000 - c.now;
+  if (waitMs > 0) return `wait ${Math.ceil(waitMs / 1000)} s more (minimum interval ${policy.minIntervalS} s)`;
+  return 'preconditions are not met (check SpO2 and MAP)';
+}

@@ -1,0 +1,36 @@
+/**
+ * Browser -> server messages, validated with zod before anything else looks at them.
+ * Control messages (they change the session) carry the session token; `hello` and
+ * `preview` change nothing and may come without one.
+ */
+import { z } from 'zod';
+import { MANEUVERS } from '../../machines/config/protocols.js';
+
+/** A request may carry an id; replies to it echo the id. */
+const id = z.union([z.string().max(64), z.number().int()]).optional();
+const token = z.string().min(1).max(256);
+/** Protocol overrides: checked field by field against ProtocolSchema when used. */
+const protocolOverrides = z.record(z.string(), z.unknown()).optional();
+
+export const ClientMessageSchema = z.discriminatedUnion('type', [
+  z.object({ type: z.literal('hello'), id, token: token.optional() }).strict(),
+  z.object({ type: z.literal('preview'), id, maneuver: z.enum(MANEUVERS), protocol: protocolOverrides }).strict(),
+  z.object({ type: z.literal('start'), id, token, maneuver: z.enum(MANEUVERS), protocol: protocolOverrides }).strict(),
+  z.object({ type: z.literal('confirm'), id, token, promptId: z.number().int().nonnegative().optional() }).strict(),
+  z.object({ type: z.literal('abort'), id, token, note: z.string().max(200).optional() }).strict(),
+  z.object({ type: z.literal('ack'), id, token }).strict(),
+  z.object({ type: z.literal('repeat'), id, token }).strict(),
+  z.object({ type: z.literal('end'), id, token }).strict(),
+]);
+
+export type ClientMessage = z.output<typeof ClientMessageSchema>;
+export type ClientMessageType = ClientMessage['type'];
+export type ControlMessage = Extract<ClientMessage, { token: string }>;
+
+export const CLIENT_MESSAGE_TYPES: readonly ClientMessageType[] = ['hello', 'preview', 'start', 'confirm', 'abort', 'ack', 'repeat', 'end'];
+export const CONTROL_TYPES: readonly ClientMessageType[] = ['start', 'confirm', 'abort', 'ack', 'repeat', 'end'];
+
+/** Messages longer than this (UTF-8 bytes) are refused with an error; the socket stays open. */
+export const MAX_MESSAGE_BYTES = 8 * 1024;
+/** Frames longer than this close the socket (WebSocket close 1009) before they are even buffered. */
+export const MAX_FRAME_BYTES = 64 * 1024;

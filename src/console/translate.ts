@@ -1,0 +1,225 @@
+/**
+ * From the session's telemetry to what the page shows: a chart row each second, step
+ * changes placed on the plan, alarms with priority and evidence, guided prompts labelled with
+ * what they are for. Pure bookkeeping: it never acts on the session.
+ */
+import type { GuidedPrompt } from '../../hal/guided/ventilator.js';
+import { outcomeOf } from '../../machines/outcome.js';
+import type { PlannedStep } from '../../machines/plans.js';
+import type { ApplyCommand, ManeuverContext, MonitorSample, PreconditionIssue } from '../../machines/index.js';
+import type { TelemetryEvent } from '../runner/telemetry.js';
+import { ABORT_TITLES } from './model.js';
+import type { AlarmPriority, AlarmView, ChartRow, ConsoleEvent, PromptView, SessionInfo, StepView } from './wire.js';
+
+/** A value older than this (session clock) is not drawn: gaps show dropouts. */
+const FRESH_MS = 3000;
+/** One chart row per this much session time (on whichever of TICK or SAMPLE comes first). */
+const ROW_EVERY_MS = 1000;
+/** At most one "implausible sample" alarm per this much session time. */
+const REJECTED_SAMPLE_ALARM_EVERY_MS = 30_000;
+
+const SIGNALS = ['peakCmH2O', 'peepCmH2O', 'spo2Pct', 'mapMmHg', 'sbpMmHg', 'hrBpm', 'complianceMlPerCmH2O'] as const;
+type Signal = (typeof SIGNALS)[number];
+
+/** The plan row of the current step: the `stepIndex`-th planned step of its phase. */
+export function planIndexOf(plan: readonly PlannedStep[], phase: string | null, stepIndex: number): number | null {
+  if (phase === null) return null;
+  const rows = plan.flatMap((p, i) => (p.phase === phase ? [i] : []));
+  if (!rows.length) return null;
+  return rows[Math.min(Math.max(0, stepIndex), rows.length - 1)] ?? null;
+}
+
+export interface TranslatorSink {
+  row(row: ChartRow): void;
+  event(e: ConsoleEvent, urgent?: boolean): void;
+}
+
+export class Translator {
+  private readonly latest = new Map<Signal, { v: number; t: number }>();
+  private lastCommand: ApplyCommand | null = null;
+  private nextAlarmId = 1;
+  private lastRejectedAlarmAt = -Infinity;
+  private started = false;
+  private lastRowAt: number | null = null;
+
+  constructor(
+    private readonly info: SessionInfo,
+    private readonly context: () => ManeuverContext,
+    private readonly sink: TranslatorSink,
+  ) {}
+
+  on(e: TelemetryEvent): void {
+    switch (e.kind) {
+      case 'input':
+        if (e.event.type === 'SAMPLE') this.sample(e.event.sample);
+        if (e.event.type === 'SAMPLE' || e.event.type === 'TICK') this.maybeRow(e.event.now);
+        return;
+      case 'state':
+        this.state(e.t, e.state, e.stepIndex, e.dwellEndsAt);
+        return;
+      case 'command':
+        this.lastCommand = e.command;
+        this.log(e.t, 'info', `Command #${e.command.seq} (${e.command.purpose}): ${e.command.label}`);
+        return;
+      case 'readback':
+        if (e.matches) {
+          this.sink.event({ kind: 'verified', t: e.t, settings: e.settings });
+          this.log(e.t, 'info', `Verified on the ventilator (#${e.seq}): ${describeSettings(e.settings)}`);
+        } else {
+          this.log(e.t, 'warn', `Readback does not match (#${e.seq}): ${describeSettings(e.settings)}`);
+        }
+        return;
+      case 'apply-error':
+        this.alarm(e.t, 'medium', 'controller', `Setting not applied (${e.code})`, e.message);
+        return;
+      case 'guard': {
+        this.sink.event({ kind: 'abort', t: e.t, abort: e.abort }, true);
+        const operator = e.abort.reason === 'operator-abort';
+        // An operator's own abort is information (low); every other abort is a high-priority alarm.
+        const title = `${ABORT_TITLES[e.abort.reason]}: maneuver aborted`;
+        this.alarm(e.t, operator ? 'low' : 'high', operator ? 'operator' : 'guard', title, e.abort.message);
+        return;
+      }
+      case 'fault':
+        this.alarm(e.t, 'high', 'device', `Device fault: ${e.code}`, e.message);
+        return;
+      case 'alarm':
+        this.alarm(e.t, e.priority, 'controller', alarmTitle(e.message, e.priority), e.message);
+        return;
+      case 'rejected-sample':
+        if (e.t - this.lastRejectedAlarmAt >= REJECTED_SAMPLE_ALARM_EVERY_MS) {
+          this.lastRejectedAlarmAt = e.t;
+          this.alarm(e.t, 'low', 'sample', 'Implausible monitor sample dropped', e.problems);
+        }
+        return;
+      case 'operator':
+        this.log(e.t, 'info', `Operator: ${e.action}${e.note ? ` (${e.note})` : ''}`);
+        return;
+      case 'outcome':
+        this.sink.event({ kind: 'outcome', t: e.t, summary: e.summary }, true);
+        this.log(e.t, e.summary.outcome === 'completed' ? 'info' : 'alarm', `Session ended: ${e.summary.outcome}`);
+        return;
+      case 'session':
+      case 'prompt':
+        return;
+    }
+  }
+
+  /** A guided instruction changed (null: none waiting). */
+  prompt(p: GuidedPrompt | null): void {
+    if (p && p.status !== 'waiting') {
+      this.log(p.since, 'info', `Instruction #${p.id} ${p.status}: ${p.message}`);
+      return;
+    }
+    const view: PromptView | null = p
+      ? {
+          id: p.id,
+          message: p.message,
+          changes: p.changes,
+          settings: p.settings,
+          since: p.since,
+          deadline: this.deadlineOf(p),
+          purpose: this.lastCommand?.purpose ?? null,
+          label: this.lastCommand?.label ?? null,
+        }
+      : null;
+    this.sink.event({ kind: 'prompt', prompt: view }, true);
+    if (p) this.log(p.since, 'info', `Instruction #${p.id}: ${p.message}`);
+  }
+
+  /** The instruction's own timeout, or the machine's deadline for the command if that comes first. */
+  private deadlineOf(p: GuidedPrompt): number {
+    const c = this.context();
+    if (!c.pending) return p.deadline;
+    const limitS = c.pending.purpose === 'restore-baseline' ? c.safety.restoreTimeoutS : c.safety.applyTimeoutS;
+    return Math.min(p.deadline, c.pending.requestedAt + limitS * 1000);
+  }
+
+  private sample(s: MonitorSample): void {
+    for (const k of SIGNALS) {
+      const v = s[k];
+      if (v === undefined || !Number.isFinite(v)) continue;
+      const prev = this.latest.get(k);
+      if (!prev || s.t >= prev.t) this.latest.set(k, { v, t: s.t });
+    }
+  }
+
+  private maybeRow(now: number): void {
+    if (this.lastRowAt !== null && now - this.lastRowAt < ROW_EVERY_MS - 50) return;
+    this.lastRowAt = now;
+    this.sink.row(this.rowAt(now));
+  }
+
+  private rowAt(now: number): ChartRow {
+    const at = (k: Signal): number | null => {
+      const x = this.latest.get(k);
+      return x && now - x.t <= FRESH_MS ? x.v : null;
+    };
+    return {
+      t: Math.round(now - this.info.t0) / 1000,
+      peakCmH2O: at('peakCmH2O'),
+      peepCmH2O: at('peepCmH2O'),
+      spo2Pct: at('spo2Pct'),
+      mapMmHg: at('mapMmHg'),
+      sbpMmHg: at('sbpMmHg'),
+      hrBpm: at('hrBpm'),
+      complianceMlPerCmH2O: at('complianceMlPerCmH2O'),
+    };
+  }
+
+  private state(t: number, state: string, stepIndex: number, dwellEndsAt: number | null): void {
+    const c = this.context();
+    const phase = c.current?.phase ?? null;
+    const step: StepView = {
+      state,
+      outcome: outcomeOf(state),
+      phase,
+      label: c.current?.label ?? null,
+      stepIndex,
+      planIndex: state.startsWith('active') ? planIndexOf(this.info.plan, phase, stepIndex) : null,
+      dwellEndsAt: state.endsWith('dwelling') ? dwellEndsAt : null,
+      settings: c.current?.settings ?? null,
+    };
+    const entersActive = state.startsWith('active') && !this.started;
+    if (entersActive) {
+      this.started = true;
+      this.sink.event({ kind: 'started', t: c.run.startedAt ?? t, baselineVitals: c.run.baselineVitals }, true);
+      for (const issue of c.run.preconditionIssues) this.precondition(t, issue);
+    }
+    // A repeat starts the maneuver again from `completed`.
+    if (state === 'completed') this.started = false;
+    if (state === 'notStarted') for (const issue of c.run.preconditionIssues) this.precondition(t, issue);
+    this.sink.event({ kind: 'state', t, step }, true);
+    this.log(t, 'info', `State ${state}${step.label && state.startsWith('active') ? `: ${step.label}` : ''}`);
+  }
+
+  private precondition(t: number, issue: PreconditionIssue): void {
+    const title = issue.severity === 'block' ? 'Cannot start' : 'Check before titrating';
+    this.alarm(t, issue.severity === 'block' ? 'medium' : 'low', 'precondition', title, issue.message);
+  }
+
+  private alarm(t: number, priority: AlarmPriority, source: AlarmView['source'], title: string, detail: string): void {
+    const alarm: AlarmView = { id: this.nextAlarmId++, t, priority, title, detail, source };
+    this.sink.event({ kind: 'alarm', alarm }, true);
+    this.log(t, 'alarm', `${priority.toUpperCase()} ${title}: ${detail}`);
+  }
+
+  private log(t: number, level: 'info' | 'warn' | 'alarm', text: string): void {
+    this.sink.event({ kind: 'log', entry: { t, level, text } });
+  }
+}
+
+/** A short title for the session's own alarms (their message is the detail). */
+function alarmTitle(message: string, priority: AlarmPriority): string {
+  if (message.startsWith('FAILSAFE')) return 'FAILSAFE: check the ventilator now';
+  if (message.startsWith('emergency restore')) return 'Emergency restore of the baseline';
+  if (message.startsWith('machine error')) return 'Controller error: restoring the baseline';
+  return priority === 'high' ? 'Controller alarm' : 'Controller notice';
+}
+
+/** "PCV PEEP 30 / peak 45 cmH2O, rate 20, FiO2 0.6". */
+export function describeSettings(s: { mode: string; peepCmH2O: number; peakCmH2O: number; rateBpm: number; fio2: number; tidalVolumeMl?: number }): string {
+  const pressures = s.mode === 'CPAP' ? `CPAP ${s.peepCmH2O} cmH2O` : `${s.mode} PEEP ${s.peepCmH2O} / ${s.mode === 'VC' ? 'limit' : 'peak'} ${s.peakCmH2O} cmH2O`;
+  const vt = s.mode === 'VC' && s.tidalVolumeMl !== undefined ? `, Vt ${s.tidalVolumeMl} mL` : '';
+  return `${pressures}${vt}, rate ${s.rateBpm}, FiO2 ${s.fio2}`;
+}

@@ -1,0 +1,278 @@
+/**
+ * The trend charts (uPlot): airway pressure, SpO2, MAP/SBP, HR, compliance. Each chart
+ * draws the safety monitor's limits as labelled dashed lines, and its header shows the
+ * current value in large type, so the limit and the value are read together.
+ */
+import uPlot from 'uplot';
+import type { BaselineVitals } from '../../../machines/types.js';
+import type { ChartRow, SessionModel, Thresholds } from '../wire.js';
+import { h, setText } from './dom.js';
+import { num } from './format.js';
+
+type Key = Exclude<keyof ChartRow, 't'>;
+
+interface Line {
+  value: number;
+  label: string;
+  kind: 'abort' | 'limit' | 'ref';
+}
+
+interface ChartSpec {
+  id: string;
+  title: string;
+  unit: string;
+  digits: number;
+  series: { key: Key; label: string; color: string; width?: number }[];
+  lines: (th: Thresholds, bv: BaselineVitals | null) => Line[];
+  /** The limits in force, in words, for the chart's header. */
+  summary: (th: Thresholds, bv: BaselineVitals | null) => string;
+  /** Y range given the data's and the lines' extent. */
+  range: (lo: number, hi: number) => [number, number];
+}
+
+export const COLORS = {
+  peak: '#ffd43b',
+  peep: '#74c0fc',
+  spo2: '#3bc9db',
+  map: '#ff8787',
+  sbp: '#ffc9c9',
+  hr: '#69db7c',
+  compliance: '#d0bfff',
+  abort: '#ff6b6b',
+  limit: '#ffa94d',
+  ref: '#adb5bd',
+  axis: '#ced4da',
+  grid: '#2b3138',
+} as const;
+
+const pad = (lo: number, hi: number, p: number): [number, number] => [lo - p, hi + p];
+
+const SPECS: ChartSpec[] = [
+  {
+    id: 'pressure',
+    title: 'Airway pressure',
+    unit: 'cmH2O',
+    digits: 1,
+    series: [
+      { key: 'peakCmH2O', label: 'Peak', color: COLORS.peak, width: 2.5 },
+      { key: 'peepCmH2O', label: 'PEEP', color: COLORS.peep, width: 2.5 },
+    ],
+    lines: (th) => [
+      { value: th.peakAbortCmH2O, label: `abort > ${th.peakAbortCmH2O}`, kind: 'abort' },
+      { value: th.peakLimitCmH2O, label: `peak limit ${th.peakLimitCmH2O}`, kind: 'limit' },
+    ],
+    summary: (th) => `abort if peak > ${th.peakAbortCmH2O}`,
+    range: (lo, hi) => [0, Math.ceil((Math.max(hi, 10) + 3) / 5) * 5],
+  },
+  {
+    id: 'spo2',
+    title: 'SpO2',
+    unit: '%',
+    digits: 0,
+    series: [{ key: 'spo2Pct', label: 'SpO2', color: COLORS.spo2, width: 2.5 }],
+    lines: (th, bv) => {
+      const out: Line[] = [{ value: th.spo2FloorPct, label: `abort < ${th.spo2FloorPct}`, kind: 'abort' }];
+      if (bv) {
+        const fall = bv.spo2Pct - th.spo2FallMaxPts;
+        if (fall > th.spo2FloorPct) out.push({ value: fall, label: `abort < ${num(fall, 0)} (baseline ${bv.spo2Pct} − ${th.spo2FallMaxPts})`, kind: 'abort' });
+        out.push({ value: bv.spo2Pct, label: `baseline ${bv.spo2Pct}`, kind: 'ref' });
+      }
+      return out;
+    },
+    summary: (th, bv) => {
+      const fall = bv ? bv.spo2Pct - th.spo2FallMaxPts : -Infinity;
+      return fall > th.spo2FloorPct ? `abort if SpO2 < ${num(fall, 0)} (baseline ${bv?.spo2Pct} − ${th.spo2FallMaxPts})` : `abort if SpO2 < ${th.spo2FloorPct}`;
+    },
+    range: (lo) => [Math.floor(Math.min(lo, 100) - 2), 100.5],
+  },
+  {
+    id: 'map',
+    title: 'Arterial BP',
+    unit: 'mmHg',
+    digits: 0,
+    series: [
+      { key: 'mapMmHg', label: 'MAP', color: COLORS.map, width: 2.5 },
+      { key: 'sbpMmHg', label: 'SBP', color: COLORS.sbp, width: 1.5 },
+    ],
+    lines: (th, bv) => {
+      const out: Line[] = [
+        { value: th.mapFloorMmHg, label: `MAP abort < ${th.mapFloorMmHg}`, kind: 'abort' },
+        { value: th.sbpFloorMmHg, label: `SBP abort < ${th.sbpFloorMmHg}`, kind: 'abort' },
+      ];
+      if (bv) {
+        const fall = bv.mapMmHg * (1 - th.mapFallMaxPct / 100);
+        if (fall > th.mapFloorMmHg) out.push({ value: fall, label: `MAP abort < ${num(fall, 0)} (−${th.mapFallMaxPct}% of ${num(bv.mapMmHg, 0)})`, kind: 'abort' });
+      }
+      return out;
+    },
+    summary: (th, bv) => {
+      const map = Math.max(th.mapFloorMmHg, bv ? bv.mapMmHg * (1 - th.mapFallMaxPct / 100) : -Infinity);
+      return `abort if MAP < ${num(map, 0)} or SBP < ${th.sbpFloorMmHg}`;
+    },
+    range: (lo, hi) => pad(lo, hi, 8),
+  },
+  {
+    id: 'hr',
+    title: 'Heart rate',
+    unit: '/min',
+    digits: 0,
+    series: [{ key: 'hrBpm', label: 'HR', color: COLORS.hr, width: 2.5 }],
+    lines: (th) => [
+      { value: th.hrMaxBpm, label: `abort > ${th.hrMaxBpm}`, kind: 'abort' },
+      { value: th.hrMinBpm, label: `abort < ${th.hrMinBpm}`, kind: 'abort' },
+    ],
+    summary: (th) => `abort if HR < ${th.hrMinBpm} or > ${th.hrMaxBpm}`,
+    range: (lo, hi) => pad(lo, hi, 8),
+  },
+  {
+    id: 'compliance',
+    title: 'Compliance',
+    unit: 'mL/cmH2O',
+    digits: 0,
+    series: [{ key: 'complianceMlPerCmH2O', label: 'C', color: COLORS.compliance, width: 2.5 }],
+    summary: () => 'information only: no abort limit',
+    lines: (_th, bv) => (bv?.complianceMlPerCmH2O != null ? [{ value: bv.complianceMlPerCmH2O, label: `baseline ${num(bv.complianceMlPerCmH2O, 0)}`, kind: 'ref' }] : []),
+    range: (lo, hi) => [Math.max(0, Math.floor(lo - 5)), Math.ceil(hi + 5)],
+  },
+];
+
+/** "12:34" from seconds. */
+function mmss(s: number): string {
+  const t = Math.max(0, Math.round(s));
+  return `${Math.floor(t / 60)}:${String(t % 60).padStart(2, '0')}`;
+}
+
+class Chart {
+  readonly card: HTMLElement;
+  private readonly plotEl: HTMLElement;
+  private readonly valueEls: HTMLElement[];
+  private readonly limitsEl: HTMLElement;
+  private plot: uPlot | null = null;
+  private lines: Line[] = [];
+
+  constructor(private readonly spec: ChartSpec) {
+    this.valueEls = spec.series.map(() => h('span', { class: 'chart-value' }, '--'));
+    this.limitsEl = h('div', { class: 'chart-limits' });
+    this.plotEl = h('div', { class: 'chart-plot' });
+    const values = h('div', { class: 'chart-values' });
+    spec.series.forEach((s, i) => {
+      // Colours go through the CSSOM: the page's CSP refuses style attributes.
+      const label = spec.series.length > 1 ? h('span', { class: 'chart-series-label' }, s.label) : null;
+      if (label) label.style.color = s.color;
+      this.valueEls[i]!.style.color = s.color;
+      values.append(h('span', { class: 'chart-series' }, label, this.valueEls[i]!));
+    });
+    values.append(h('span', { class: 'chart-unit' }, spec.unit));
+    this.card = h(
+      'section',
+      { class: 'chart-card', id: `chart-${spec.id}`, 'aria-label': spec.title },
+      h('div', { class: 'chart-head' }, h('h3', { class: 'chart-title' }, spec.title), values),
+      this.limitsEl,
+      this.plotEl,
+    );
+  }
+
+  mount(): void {
+    const { spec } = this;
+    const opts: uPlot.Options = {
+      width: Math.max(200, this.plotEl.clientWidth),
+      height: Math.max(100, this.plotEl.clientHeight),
+      legend: { show: false },
+      cursor: { show: false },
+      select: { show: false, left: 0, top: 0, width: 0, height: 0 },
+      scales: {
+        x: { time: false },
+        y: {
+          range: (u, lo, hi) => {
+            const vals = [...this.lines.map((l) => l.value)];
+            if (lo !== null && Number.isFinite(lo)) vals.push(lo);
+            if (hi !== null && Number.isFinite(hi)) vals.push(hi);
+            if (!vals.length) return spec.range(0, 1);
+            return spec.range(Math.min(...vals), Math.max(...vals));
+          },
+        },
+      },
+      axes: [
+        {
+          stroke: COLORS.axis,
+          grid: { stroke: COLORS.grid, width: 1 },
+          ticks: { stroke: COLORS.grid },
+          font: '13px system-ui, sans-serif',
+          incrs: [1, 2, 5, 10, 15, 30, 60, 120, 300, 600, 900, 1800, 3600],
+          values: (_u, splits) => splits.map(mmss),
+          size: 32,
+        },
+        { stroke: COLORS.axis, grid: { stroke: COLORS.grid, width: 1 }, ticks: { stroke: COLORS.grid }, font: '13px system-ui, sans-serif', size: 44 },
+      ],
+      series: [{}, ...spec.series.map((s) => ({ label: s.label, stroke: s.color, width: s.width ?? 2, points: { show: false }, spanGaps: false }))],
+      hooks: { draw: [(u: uPlot) => this.drawLines(u)] },
+    };
+    this.plot = new uPlot(opts, [[], ...spec.series.map(() => [])] as uPlot.AlignedData, this.plotEl);
+    new ResizeObserver(() => {
+      if (this.plot && this.plotEl.clientWidth > 0) this.plot.setSize({ width: this.plotEl.clientWidth, height: Math.max(80, this.plotEl.clientHeight) });
+    }).observe(this.plotEl);
+  }
+
+  update(model: SessionModel | null, rowsChanged: boolean): void {
+    const th = model?.info.thresholds ?? null;
+    this.lines = th ? this.spec.lines(th, model?.baselineVitals ?? null) : [];
+    setText(this.limitsEl, th ? this.spec.summary(th, model?.baselineVitals ?? null) : ' ');
+    this.limitsEl.classList.toggle('chart-limits-info', this.spec.id === 'compliance');
+    const rows = model?.rows ?? [];
+    // Once the session has ended nothing is monitored: the last values would be stale, so none are shown.
+    const ended = !model || model.summary !== null || model.closed;
+    const last = ended ? undefined : rows[rows.length - 1];
+    this.spec.series.forEach((s, i) => setText(this.valueEls[i]!, num(last ? last[s.key] : null, this.spec.digits)));
+    this.card.classList.toggle('chart-ended', ended && rows.length > 0);
+    if (!this.plot || !rowsChanged) return;
+    const data: uPlot.AlignedData = [rows.map((r) => r.t), ...this.spec.series.map((s) => rows.map((r) => r[s.key]))];
+    this.plot.setData(data, true);
+  }
+
+  private drawLines(u: uPlot): void {
+    const ctx = u.ctx;
+    const { left, top, width, height } = u.bbox;
+    const dpr = devicePixelRatio || 1;
+    ctx.save();
+    ctx.font = `${Math.round(13 * dpr)}px system-ui, sans-serif`;
+    ctx.textBaseline = 'bottom';
+    ctx.textAlign = 'left';
+    // Lines close together get their labels at opposite ends so neither hides the other.
+    const placed: { y: number; right: boolean }[] = [];
+    for (const line of this.lines) {
+      const y = Math.round(u.valToPos(line.value, 'y', true));
+      if (y < top || y > top + height) continue;
+      const near = placed.filter((p) => Math.abs(p.y - y) < 15 * dpr);
+      const right = near.some((p) => !p.right);
+      placed.push({ y, right });
+      const color = line.kind === 'abort' ? COLORS.abort : line.kind === 'limit' ? COLORS.limit : COLORS.ref;
+      ctx.strokeStyle = color;
+      ctx.lineWidth = (line.kind === 'ref' ? 1 : 2) * dpr;
+      ctx.setLineDash(line.kind === 'ref' ? [2 * dpr, 4 * dpr] : [8 * dpr, 6 * dpr]);
+      ctx.beginPath();
+      ctx.moveTo(left, y);
+      ctx.lineTo(left + width, y);
+      ctx.stroke();
+      ctx.fillStyle = color;
+      ctx.textAlign = right ? 'right' : 'left';
+      ctx.fillText(line.label, right ? left + width - 6 * dpr : left + 6 * dpr, y - 3 * dpr);
+    }
+    ctx.restore();
+  }
+}
+
+export class Charts {
+  private readonly charts = SPECS.map((s) => new Chart(s));
+
+  constructor(private readonly container: HTMLElement) {
+    for (const c of this.charts) container.append(c.card);
+  }
+
+  mount(): void {
+    for (const c of this.charts) c.mount();
+  }
+
+  update(model: SessionModel | null, rowsChanged: boolean): void {
+    for (const c of this.charts) c.update(model, rowsChanged);
+  }
+}

@@ -1,0 +1,207 @@
+/**
+ * Protocol selection: the maneuver and its key parameters, pre-filled with the protocol
+ * defaults. Every change asks the server for a preview (the plan, or the problems), so a
+ * bad value is marked next to its field before Start is pressed; Start sends the same values.
+ */
+import type { FieldProblem } from '../../../../common/validation.js';
+import type { ManeuverKind, Protocol } from '../../../../machines/config/protocols.js';
+import { byId, fill, h } from '../dom.js';
+import { clock, duration, MANEUVER_NAMES } from '../format.js';
+import type { Store } from '../store.js';
+
+interface FieldDef {
+  path: string;
+  label: string;
+  unit?: string;
+  kind?: 'number' | 'list' | 'bool' | 'select';
+  options?: string[];
+  help?: string;
+}
+
+const FIELDS: Record<ManeuverKind, FieldDef[]> = {
+  staircase: [
+    { path: 'incrementalPeepsCmH2O', label: 'Recruitment PEEP steps', unit: 'cmH2O', kind: 'list', help: 'ascending, comma separated' },
+    { path: 'incrementalDwellS', label: 'Time per recruitment step', unit: 's' },
+    { path: 'drivingPressureCmH2O', label: 'Driving pressure (peak = PEEP + this)', unit: 'cmH2O' },
+    { path: 'decremental.startPeepCmH2O', label: 'Titration: first PEEP', unit: 'cmH2O' },
+    { path: 'decremental.stepCmH2O', label: 'Titration: PEEP step down', unit: 'cmH2O' },
+    { path: 'decremental.floorPeepCmH2O', label: 'Titration: lowest PEEP', unit: 'cmH2O' },
+    { path: 'decremental.dwellS', label: 'Time per titration step', unit: 's' },
+    { path: 'derecruitment.method', label: 'Derecruitment detected by', kind: 'select', options: ['spo2', 'compliance'] },
+    { path: 'reRecruit.peepCmH2O', label: 'Re-recruitment PEEP', unit: 'cmH2O' },
+    { path: 'finalMarginCmH2O', label: 'Final PEEP above derecruitment', unit: 'cmH2O' },
+  ],
+  'sustained-inflation': [
+    { path: 'peepCmH2O', label: 'CPAP level', unit: 'cmH2O' },
+    { path: 'holdS', label: 'Hold for', unit: 's' },
+  ],
+  'high-pressure-pcv': [
+    { path: 'peepCmH2O', label: 'PEEP', unit: 'cmH2O' },
+    { path: 'peakCmH2O', label: 'Peak pressure', unit: 'cmH2O' },
+    { path: 'holdS', label: 'Hold for', unit: 's' },
+  ],
+};
+
+const COMMON: FieldDef[] = [
+  { path: 'peakLimitCmH2O', label: 'Peak pressure limit', unit: 'cmH2O' },
+  { path: 'confirmEachStep', label: 'Confirm each step before it is applied', kind: 'bool' },
+];
+
+const SAFETY: FieldDef[] = [
+  { path: 'safety.mapFloorMmHg', label: 'Abort if MAP below', unit: 'mmHg' },
+  { path: 'safety.mapFallMaxPct', label: 'Abort if MAP falls more than', unit: '% of baseline' },
+  { path: 'safety.sbpFloorMmHg', label: 'Abort if SBP below', unit: 'mmHg' },
+  { path: 'safety.spo2FloorPct', label: 'Abort if SpO2 below', unit: '%' },
+  { path: 'safety.spo2FallMaxPts', label: 'Abort if SpO2 falls more than', unit: 'points' },
+  { path: 'safety.hrMinBpm', label: 'Abort if HR below', unit: '/min' },
+  { path: 'safety.hrMaxBpm', label: 'Abort if HR above', unit: '/min' },
+  { path: 'safety.peakToleranceCmH2O', label: 'Abort if measured peak exceeds the limit by', unit: 'cmH2O' },
+];
+
+function get(obj: unknown, path: string): unknown {
+  return path.split('.').reduce<unknown>((o, k) => (o && typeof o === 'object' ? (o as Record<string, unknown>)[k] : undefined), obj);
+}
+
+function set(obj: Record<string, unknown>, path: string, value: unknown): void {
+  const keys = path.split('.');
+  let o = obj;
+  for (const k of keys.slice(0, -1)) o = (o[k] ??= {}) as Record<string, unknown>;
+  o[keys[keys.length - 1]!] = value;
+}
+
+/** "incrementalPeepsCmH2O[1]" -> "incrementalPeepsCmH2O". */
+const fieldOf = (problem: FieldProblem): string => problem.field.replace(/\[\d+\]/g, '');
+
+export class SetupPanel {
+  private readonly el = byId('setup');
+  private maneuver: ManeuverKind = 'staircase';
+  private inputs = new Map<string, { def: FieldDef; input: HTMLInputElement | HTMLSelectElement; error: HTMLElement }>();
+  private previewTimer: number | null = null;
+  private readonly formErrors = h('div', { class: 'form-errors', role: 'alert' });
+  private readonly planPreview = h('div', { class: 'plan-preview' });
+  private readonly startButton = h('button', { type: 'submit', class: 'primary start', id: 'start' }, 'Start');
+  private built = '';
+
+  constructor(
+    private readonly store: Store,
+    private readonly send: (m: Record<string, unknown>) => boolean,
+    private readonly control: (m: Record<string, unknown>) => boolean,
+  ) {}
+
+  render(): void {
+    const { store } = this;
+    const visible = store.setupOpen && store.server !== null;
+    this.el.hidden = !visible;
+    if (!visible || !store.server) return;
+    if (this.built !== this.maneuver) this.build(store.server.defaults[this.maneuver]);
+    this.showProblems(store.problems);
+    const p = store.preview;
+    if (p && !p.problems.length) {
+      fill(
+        this.planPreview,
+        h('div', { class: 'preview-total' }, `${p.plan.length} steps, at most ${clock(p.plannedMs)}`),
+        h('ol', {}, ...p.plan.map((s) => h('li', {}, `${s.label} · ${duration(s.dwellMs)}${s.conditional ? ' (if needed)' : ''}`))),
+      );
+    } else if (p) fill(this.planPreview, h('div', { class: 'preview-bad' }, '⚠ Fix the marked fields to see the plan.'));
+    const canStart = store.controls === true && store.link === 'open' && !store.problems.length;
+    this.startButton.toggleAttribute('disabled', !canStart);
+    fill(this.startButton, `Start: ${MANEUVER_NAMES[this.maneuver] ?? this.maneuver}`);
+  }
+
+  private build(defaults: Protocol): void {
+    this.built = this.maneuver;
+    this.inputs.clear();
+    const chooser = h(
+      'div',
+      { class: 'maneuver-choice', role: 'radiogroup', 'aria-label': 'Maneuver' },
+      ...(this.store.server?.maneuvers ?? []).map((m) => {
+        const b = h('button', { type: 'button', class: `choice${m === this.maneuver ? ' chosen' : ''}`, role: 'radio', 'aria-checked': m === this.maneuver ? 'true' : 'false', 'data-maneuver': m }, MANEUVER_NAMES[m] ?? m);
+        b.addEventListener('click', () => {
+          this.maneuver = m;
+          this.store.preview = null;
+          this.store.problems = [];
+          this.render();
+          this.schedulePreview(0);
+        });
+        return b;
+      }),
+    );
+    const fields = h('div', { class: 'fields' }, ...[...FIELDS[this.maneuver], ...COMMON].map((d) => this.field(d, defaults)));
+    const safety = h('details', { class: 'safety-fields' }, h('summary', {}, 'Safety limits (abort criteria)'), h('div', { class: 'fields' }, ...SAFETY.map((d) => this.field(d, defaults))));
+    const form = h('form', { id: 'setup-form', novalidate: true }, chooser, fields, safety, this.formErrors, this.planPreview, h('div', { class: 'form-actions' }, this.startButton));
+    form.addEventListener('input', () => this.schedulePreview(250));
+    form.addEventListener('change', () => this.schedulePreview(0));
+    form.addEventListener('submit', (ev) => {
+      ev.preventDefault();
+      this.start();
+    });
+    fill(this.el, h('h2', {}, 'New maneuver'), form);
+    this.schedulePreview(0);
+  }
+
+  private field(def: FieldDef, defaults: Protocol): HTMLElement {
+    const id = `f-${def.path.replace(/\./g, '-')}`;
+    const value = get(defaults, def.path);
+    let input: HTMLInputElement | HTMLSelectElement;
+    if (def.kind === 'select') {
+      input = h('select', { id, name: def.path }, ...(def.options ?? []).map((o) => h('option', { value: o, selected: o === value }, o)));
+    } else if (def.kind === 'bool') {
+      input = h('input', { id, name: def.path, type: 'checkbox', checked: value === true });
+    } else {
+      input = h('input', { id, name: def.path, type: 'text', inputmode: 'decimal', autocomplete: 'off', value: Array.isArray(value) ? value.join(', ') : String(value ?? '') });
+    }
+    const error = h('div', { class: 'field-error', id: `${id}-error`, 'aria-live': 'polite' });
+    input.setAttribute('aria-describedby', error.id);
+    this.inputs.set(def.path, { def, input, error });
+    return h('div', { class: `field field-${def.kind ?? 'number'}` }, h('label', { for: id }, def.label, def.unit ? h('span', { class: 'unit' }, ` (${def.unit})`) : null), input, def.help ? h('div', { class: 'field-help' }, def.help) : null, error);
+  }
+
+  /** The overrides the form describes; text that is not a number goes as is, so the server names it. */
+  private values(): Record<string, unknown> {
+    const out: Record<string, unknown> = {};
+    for (const [path, { def, input }] of this.inputs) {
+      if (def.kind === 'bool') set(out, path, (input as HTMLInputElement).checked);
+      else if (def.kind === 'select') set(out, path, input.value);
+      else if (def.kind === 'list') set(out, path, input.value.split(/[,\s]+/).filter(Boolean).map(toNumber));
+      else set(out, path, toNumber(input.value));
+    }
+    return out;
+  }
+
+  private schedulePreview(ms: number): void {
+    if (this.previewTimer !== null) window.clearTimeout(this.previewTimer);
+    this.previewTimer = window.setTimeout(() => {
+      this.previewTimer = null;
+      this.send({ type: 'preview', maneuver: this.maneuver, protocol: this.values() });
+    }, ms);
+  }
+
+  private start(): void {
+    if (!this.control({ type: 'start', maneuver: this.maneuver, protocol: this.values() })) this.store.note('error', 'Not connected: the maneuver was not started.');
+  }
+
+  private showProblems(problems: readonly FieldProblem[]): void {
+    const unplaced: string[] = [];
+    for (const { error, input } of this.inputs.values()) {
+      error.textContent = '';
+      input.removeAttribute('aria-invalid');
+    }
+    for (const p of problems) {
+      const slot = this.inputs.get(fieldOf(p));
+      if (!slot) {
+        unplaced.push(`${p.field || 'protocol'}: ${p.message}`);
+        continue;
+      }
+      slot.error.textContent = `⚠ ${slot.error.textContent ? `${slot.error.textContent.slice(2)}; ` : ''}${p.message}`;
+      slot.input.setAttribute('aria-invalid', 'true');
+    }
+    fill(this.formErrors, ...unplaced.map((u) => h('div', {}, `⚠ ${u}`)));
+  }
+}
+
+function toNumber(text: string): unknown {
+  const t = text.trim();
+  if (t === '') return undefined;
+  const n = Number(t);
+  return Number.isFinite(n) ? n : t;
+}

@@ -1,0 +1,145 @@
+/**
+ * What is happening now and what the operator should do, in words: one pure function from
+ * the session model to the headline the page shows. Every state of every maneuver maps to
+ * a badge, a sentence and, where there is one, the operator's next action.
+ */
+import { ABORT_TITLES } from '../model.js';
+import type { SessionModel } from '../wire.js';
+import { clock, settingsText } from './format.js';
+
+export type Tone = 'ready' | 'running' | 'action' | 'alarm' | 'done' | 'neutral';
+
+export interface NowView {
+  tone: Tone;
+  /** One or two words, capitals: RUNNING, ACTION NEEDED, ABORTED... */
+  badge: string;
+  headline: string;
+  detail: string;
+  /** What the operator should do now, in one sentence. */
+  todo: string;
+  /** Dwell countdown target (session clock), when one runs. */
+  countdownTo: number | null;
+  countdownLabel: string;
+  next: string | null;
+}
+
+export function nowView(m: SessionModel | null, abortPending: boolean): NowView {
+  const base = { countdownTo: null, countdownLabel: '', next: null } as const;
+  if (!m) {
+    return { ...base, tone: 'ready', badge: 'READY', headline: 'No maneuver running', detail: 'Choose a maneuver and its settings below, check the plan, then press Start.', todo: 'Set up the maneuver below.' };
+  }
+  const st = m.step.state;
+  const s = m.summary;
+  const plan = m.info.plan;
+  const baseline = settingsText(m.info.baseline);
+  if (st === 'idle') {
+    return { ...base, tone: 'neutral', badge: 'STARTING', headline: 'Checking the patient before the first step', detail: 'Waiting for fresh SpO2 and MAP; the preconditions are checked before anything changes.', todo: 'Wait. Press ABORT to cancel.' };
+  }
+  if (st.startsWith('active')) {
+    const label = m.step.label ?? 'step';
+    const idx = m.step.planIndex;
+    const nextStep = idx !== null ? plan[idx + 1] : undefined;
+    const youSet = m.info.guided ? ': you will be asked to set it' : '';
+    const next = nextStep
+      ? `${nextStep.label}${nextStep.conditional ? ' (or re-recruitment as soon as derecruitment is seen)' : ''}${youSet}`
+      : 'End of the maneuver: you then choose End or Repeat.';
+    const settings = m.step.settings ? settingsText(m.step.settings) : '';
+    if (abortPending) return { ...base, tone: 'alarm', badge: 'ABORT SENT', headline: 'Abort sent: restoring the baseline', detail: baseline, todo: 'Watch the patient.' };
+    if (m.prompt) {
+      const restore = m.prompt.purpose === 'restore-baseline';
+      return {
+        ...base,
+        tone: restore ? 'alarm' : 'action',
+        badge: 'ACTION NEEDED',
+        headline: restore ? 'Set the ventilator back to baseline' : `Set the ventilator for: ${label}`,
+        detail: '',
+        todo: 'Make the settings shown, then press Done.',
+        next,
+      };
+    }
+    if (st.endsWith('confirming')) {
+      return { ...base, tone: 'action', badge: 'CONFIRM', headline: `Ready to apply: ${label}`, detail: settings, todo: 'Press "Confirm next step" when the patient is ready, or ABORT.', next };
+    }
+    if (st.endsWith('applying')) {
+      return { ...base, tone: 'running', badge: 'APPLYING', headline: label, detail: `Waiting for the ventilator to confirm: ${settings}`, todo: 'Wait a moment. Press ABORT if the patient does not tolerate it.', next };
+    }
+    return {
+      tone: 'running',
+      badge: 'RUNNING',
+      headline: label,
+      detail: settings,
+      todo: 'Watch the patient. Press ABORT if it is not tolerated.',
+      countdownTo: m.step.dwellEndsAt,
+      countdownLabel: 'left in this step',
+      next,
+    };
+  }
+  if (st.startsWith('aborting')) {
+    const why = m.abort;
+    return {
+      ...base,
+      tone: 'alarm',
+      badge: 'ABORTING',
+      headline: `${why ? ABORT_TITLES[why.reason] : 'Abort'}: restoring the baseline`,
+      detail: `${why ? `${why.message}. ` : ''}Restoring ${baseline}.`,
+      todo: m.prompt ? 'Set the baseline on the ventilator, then press Done.' : 'Wait for the baseline to be verified. Watch the patient.',
+    };
+  }
+  if (st.startsWith('failsafe')) {
+    return {
+      ...base,
+      tone: 'alarm',
+      badge: 'FAILSAFE',
+      headline: 'Baseline NOT verified: check the ventilator now',
+      detail: `Set by hand: ${baseline}. The controller keeps retrying.`,
+      todo: 'Take over at the ventilator, then press Acknowledge.',
+    };
+  }
+  if (st === 'completed') {
+    const peep = m.verified ? settingsText(m.verified) : '';
+    return { ...base, tone: 'done', badge: 'COMPLETED', headline: `Maneuver completed${peep ? `: ${peep}` : ''}`, detail: 'The settings are verified on the ventilator.', todo: 'Press End to keep these settings, or Repeat (if allowed). ABORT returns to the baseline.' };
+  }
+  if (s) return finalView(m);
+  return { ...base, tone: 'neutral', badge: st.toUpperCase(), headline: st, detail: '', todo: '' };
+}
+
+function finalView(m: SessionModel): NowView {
+  const s = m.summary!;
+  const base = { countdownTo: null, countdownLabel: '', next: null };
+  const restored = s.baselineVerified ? 'Baseline restored and verified.' : 'Baseline NOT verified: check the ventilator.';
+  switch (s.outcome) {
+    case 'completed':
+      return {
+        ...base,
+        tone: 'done',
+        badge: 'DONE',
+        headline: s.finalPeepCmH2O !== null ? `Titrated PEEP ${s.finalPeepCmH2O} cmH2O` : 'Maneuver completed',
+        detail: `${s.verifiedSettings ? `Verified: ${settingsText(s.verifiedSettings)}. ` : ''}Duration ${clock(s.durationMs)}.`,
+        todo: 'Nothing to do. Press "New maneuver" to start another.',
+      };
+    case 'aborted':
+      return {
+        ...base,
+        tone: 'alarm',
+        badge: 'ABORTED',
+        headline: `Aborted: ${s.abort ? ABORT_TITLES[s.abort.reason] : 'reason not recorded'}`,
+        detail: `${s.abort ? `${s.abort.message}. ` : ''}${restored} ${settingsText(s.baseline)}`,
+        todo: s.baselineVerified ? 'Check the patient. The ventilator is back on the baseline settings.' : 'Check the ventilator now.',
+      };
+    case 'failsafe':
+      return { ...base, tone: 'alarm', badge: 'FAILSAFE', headline: 'Failsafe acknowledged: the operator has taken over', detail: restored, todo: 'Check the ventilator settings by hand.' };
+    case 'not-started':
+      return {
+        ...base,
+        tone: 'alarm',
+        badge: 'NOT STARTED',
+        headline: 'Not started: preconditions not met',
+        detail: `${s.preconditionIssues.filter((i) => i.severity === 'block').map((i) => i.message).join('; ')}. Nothing was changed.`,
+        todo: 'Fix the cause, then start again.',
+      };
+    case 'cancelled':
+      return { ...base, tone: 'neutral', badge: 'CANCELLED', headline: 'Cancelled before the first step', detail: 'Nothing was changed on the ventilator.', todo: 'Press "New maneuver" to start again.' };
+    default:
+      return { ...base, tone: 'neutral', badge: s.outcome.toUpperCase(), headline: s.state, detail: restored, todo: '' };
+  }
+}

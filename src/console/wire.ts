@@ -1,0 +1,190 @@
+/**
+ * The console's wire format, server -> browser: types only, shared by the server and the
+ * page (the page imports them with `import type`, so nothing here reaches the bundle but
+ * the version constant). Browser -> server messages are in requests.ts (zod).
+ *
+ * Times: `t`, `now`, `dwellEndsAt`, `deadline` are milliseconds on the session clock (which
+ * may run faster than real time, see `ServerInfo.speed`); chart rows carry seconds since the
+ * session opened.
+ */
+import type { ManeuverKind, Protocol } from '../../machines/config/protocols.js';
+import type { OutcomeKind } from '../../machines/outcome.js';
+import type { PlannedStep } from '../../machines/plans.js';
+import type { AbortRecord, BaselineVitals, StepPhase, VentSettings } from '../../machines/types.js';
+import type { FieldProblem } from '../../common/validation.js';
+import type { SessionSummary } from '../runner/telemetry.js';
+
+/** Bumped whenever a message shape changes incompatibly. */
+export const WIRE_VERSION = 1;
+
+/** One chart row per second of session clock: the latest value of each signal, null when none is fresh (3 s). */
+export interface ChartRow {
+  /** Seconds since the session opened. */
+  t: number;
+  peakCmH2O: number | null;
+  peepCmH2O: number | null;
+  spo2Pct: number | null;
+  mapMmHg: number | null;
+  sbpMmHg: number | null;
+  hrBpm: number | null;
+  complianceMlPerCmH2O: number | null;
+}
+
+/** The safety monitor's limits, as the charts draw them. */
+export interface Thresholds {
+  /** The protocol's peak pressure limit (no step is commanded above it). */
+  peakLimitCmH2O: number;
+  /** Measured peak above this aborts (limit + tolerance). */
+  peakAbortCmH2O: number;
+  spo2FloorPct: number;
+  spo2FallMaxPts: number;
+  mapFloorMmHg: number;
+  mapFallMaxPct: number;
+  sbpFloorMmHg: number;
+  hrMinBpm: number;
+  hrMaxBpm: number;
+  vitalsStaleS: number;
+}
+
+export type AlarmPriority = 'high' | 'medium' | 'low';
+
+/** An alarm condition as the page shows it (IEC 60601-1-8 style: priority, symbol, text). */
+export interface AlarmView {
+  id: number;
+  t: number;
+  priority: AlarmPriority;
+  /** Short, e.g. "Hypotension: maneuver aborted". */
+  title: string;
+  /** The evidence, e.g. "MAP 52 mmHg below 60". */
+  detail: string;
+  source: 'guard' | 'device' | 'controller' | 'precondition' | 'sample' | 'operator';
+}
+
+/** A guided-mode instruction waiting for the therapist. */
+export interface PromptView {
+  id: number;
+  message: string;
+  changes: string[];
+  settings: VentSettings;
+  since: number;
+  /** Unanswered past this (session clock), the instruction fails and the maneuver aborts. */
+  deadline: number;
+  /** What the command is for: a maneuver step, or the baseline restore of an abort. */
+  purpose: 'step' | 'final' | 'restore-baseline' | null;
+  label: string | null;
+}
+
+/** Where the maneuver is now. */
+export interface StepView {
+  /** Dotted machine state, e.g. `active.incremental.dwelling`. */
+  state: string;
+  outcome: OutcomeKind;
+  phase: StepPhase | null;
+  label: string | null;
+  stepIndex: number;
+  /** Index into `SessionInfo.plan`, when the current step is a planned one. */
+  planIndex: number | null;
+  /** End of the current dwell (session clock), when dwelling. */
+  dwellEndsAt: number | null;
+  settings: VentSettings | null;
+}
+
+export interface LogEntry {
+  t: number;
+  level: 'info' | 'warn' | 'alarm';
+  text: string;
+}
+
+/** What the server says about itself (in `welcome`). */
+export interface ServerInfo {
+  wire: number;
+  /** Session clock speed relative to real time (1 at the bedside, e.g. 50 for demos). */
+  speed: number;
+  guided: boolean;
+  /** e.g. "simulated patient moderate-ards (seed 1)". */
+  source: string;
+  simulated: boolean;
+  maneuvers: readonly ManeuverKind[];
+  defaults: Record<ManeuverKind, Protocol>;
+  /** Messages longer than this are refused. */
+  maxMessageBytes: number;
+}
+
+/** A session as opened: what the page needs to draw its frame. */
+export interface SessionInfo {
+  id: number;
+  maneuver: ManeuverKind;
+  protocol: Protocol;
+  plan: PlannedStep[];
+  plannedMs: number;
+  baseline: VentSettings;
+  device: { vendor: string; model: string; protocol: string };
+  guided: boolean;
+  /** Session clock when the session opened: chart time zero. */
+  t0: number;
+  thresholds: Thresholds;
+}
+
+/** Everything the page shows about a session; rebuilt from the snapshot after a reload. */
+export interface SessionModel {
+  info: SessionInfo;
+  now: number;
+  step: StepView;
+  /** Session clock at START (null until the maneuver starts). */
+  startedAt: number | null;
+  baselineVitals: BaselineVitals | null;
+  /** Plan indices entered so far in this run (the others before the current one were skipped). */
+  visited: number[];
+  rows: ChartRow[];
+  alarms: AlarmView[];
+  log: LogEntry[];
+  prompt: PromptView | null;
+  /** Settings last verified on the ventilator. */
+  verified: VentSettings | null;
+  /** Why the maneuver is aborting or aborted (null otherwise). */
+  abort: AbortRecord | null;
+  summary: SessionSummary | null;
+  /** When the session is finished and its devices are closed. */
+  closed: boolean;
+}
+
+/** A change to the session model (see model.ts for how each applies). */
+export type ConsoleEvent =
+  | { kind: 'state'; t: number; step: StepView }
+  | { kind: 'started'; t: number; baselineVitals: BaselineVitals | null }
+  | { kind: 'alarm'; alarm: AlarmView }
+  | { kind: 'abort'; t: number; abort: AbortRecord }
+  | { kind: 'prompt'; prompt: PromptView | null }
+  | { kind: 'log'; entry: LogEntry }
+  | { kind: 'verified'; t: number; settings: VentSettings }
+  | { kind: 'outcome'; t: number; summary: SessionSummary }
+  | { kind: 'closed'; t: number };
+
+export type ErrorCode =
+  | 'bad-json'
+  | 'too-large'
+  | 'invalid-message'
+  | 'unknown-type'
+  | 'unauthorized'
+  | 'rate-limited'
+  | 'busy'
+  | 'no-session'
+  | 'not-now'
+  | 'invalid-protocol'
+  | 'start-failed'
+  | 'internal';
+
+export type ServerMessage =
+  | { type: 'welcome'; server: ServerInfo }
+  | { type: 'snapshot'; session: SessionModel | null }
+  /** A new session opened: the page starts a fresh model. */
+  | { type: 'session'; session: SessionModel }
+  /** Batched changes (a few per second whatever the clock speed). */
+  | { type: 'update'; sessionId: number; now: number; rows: ChartRow[]; events: ConsoleEvent[] }
+  /** Sent when nothing else was for a while: the page knows the link is alive. */
+  | { type: 'heartbeat'; sessionId: number | null; now: number | null }
+  /** Answer to `hello`: whether this client's token allows control. */
+  | { type: 'hello'; id?: string | number; controls: boolean }
+  | { type: 'accepted'; request: string; id?: string | number }
+  | { type: 'preview'; id?: string | number; maneuver: ManeuverKind; plan: PlannedStep[]; plannedMs: number; problems: FieldProblem[] }
+  | { type: 'error'; code: ErrorCode; message: string; request?: string; id?: string | number; problems?: FieldProblem[] };

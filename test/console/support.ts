@@ -1,0 +1,103 @@
+/** Test helpers for the console: an in-process console on the simulator and a `ws` page stand-in. */
+import { pino } from 'pino';
+import { WebSocket } from 'ws';
+import { DEFAULT_SIM_BASELINE, loadPatient } from '../../src/cli/inputs.js';
+import { simulatedSource, startConsole, type ConsoleHandle } from '../../src/console/index.js';
+import type { ServerMessage } from '../../src/console/wire.js';
+
+export interface TestConsoleOptions {
+  speed?: number;
+  guided?: boolean;
+  staticDir?: string;
+  batchMs?: number;
+}
+
+export async function startTestConsole(o: TestConsoleOptions = {}): Promise<ConsoleHandle> {
+  const { profile } = loadPatient('moderate-ards');
+  return startConsole({
+    source: simulatedSource({ patientName: 'moderate-ards', profile, seed: 1, baseline: DEFAULT_SIM_BASELINE, speed: o.speed ?? 100, guided: o.guided ?? false }),
+    port: 0,
+    logger: pino({ level: 'silent' }),
+    ...(o.staticDir ? { staticDir: o.staticDir } : {}),
+    batchMs: o.batchMs ?? 50,
+  });
+}
+
+/** A page stand-in: every message it got, and a way to wait for the next one that matches. */
+export class TestClient {
+  readonly messages: ServerMessage[] = [];
+  private waiters: { pred: (m: ServerMessage) => boolean; resolve: (m: ServerMessage) => void }[] = [];
+  closed: { code: number; reason: string } | null = null;
+
+  private constructor(readonly ws: WebSocket) {
+    ws.on('message', (data) => {
+      const m = JSON.parse(String(data)) as ServerMessage;
+      this.messages.push(m);
+      this.waiters = this.waiters.filter((w) => {
+        if (!w.pred(m)) return true;
+        w.resolve(m);
+        return false;
+      });
+    });
+    ws.on('close', (code, reason) => (this.closed = { code, reason: String(reason) }));
+  }
+
+  static async connect(port: number, headers: Record<string, string> = {}): Promise<TestClient> {
+    const ws = new WebSocket(`ws://127.0.0.1:${port}/ws`, { headers });
+    const client = new TestClient(ws);
+    await new Promise<void>((resolve, reject) => {
+      ws.once('open', () => resolve());
+      ws.once('error', reject);
+      ws.once('unexpected-response', (req, res) => {
+        req.destroy();
+        reject(new Error(`HTTP ${res.statusCode}`));
+      });
+    });
+    return client;
+  }
+
+  send(m: unknown): void {
+    this.ws.send(typeof m === 'string' ? m : JSON.stringify(m));
+  }
+
+  /** The first message (already received or still to come) that matches, at or after index `from`. */
+  next<T extends ServerMessage>(pred: (m: ServerMessage) => m is T, timeoutMs?: number, from?: number): Promise<T>;
+  next(pred: (m: ServerMessage) => boolean, timeoutMs?: number, from?: number): Promise<ServerMessage>;
+  next(pred: (m: ServerMessage) => boolean, timeoutMs = 10_000, from = 0): Promise<ServerMessage> {
+    const seen = this.messages.slice(from).find(pred);
+    if (seen) return Promise.resolve(seen);
+    return new Promise((resolve, reject) => {
+      const timer = setTimeout(() => reject(new Error(`no matching message within ${timeoutMs} ms; last: ${JSON.stringify(this.messages.slice(-3)).slice(0, 600)}`)), timeoutMs);
+      this.waiters.push({
+        pred,
+        resolve: (m) => {
+          clearTimeout(timer);
+          resolve(m);
+        },
+      });
+    });
+  }
+
+  /** Sends and waits for the reply (accepted/error/preview/hello) carrying this id. */
+  async request(m: Record<string, unknown>, timeoutMs = 10_000): Promise<ServerMessage> {
+    const id = `r${Math.random().toString(36).slice(2)}`;
+    const from = this.messages.length;
+    this.send({ ...m, id });
+    return this.next((r) => 'id' in r && r.id === id, timeoutMs, from);
+  }
+
+  /** Waits until the session reaches a state matching `re` (from an update or the snapshot). */
+  state(re: RegExp, timeoutMs = 10_000, from = 0): Promise<ServerMessage> {
+    return this.next((m) => m.type === 'update' && m.events.some((e) => e.kind === 'state' && re.test(e.step.state)), timeoutMs, from);
+  }
+
+  async close(): Promise<void> {
+    if (this.ws.readyState === WebSocket.CLOSED) return;
+    await new Promise<void>((resolve) => {
+      this.ws.once('close', () => resolve());
+      this.ws.close();
+    });
+  }
+}
+
+export const isError = (m: ServerMessage): m is Extract<ServerMessage, { type: 'error' }> => m.type === 'error';

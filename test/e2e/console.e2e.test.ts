@@ -1,0 +1,164 @@
+/**
+ * The console in a real browser (Debian's chromium, never a downloaded one): a guided
+ * staircase on the simulator at 12x. The page shows the plan, the charts and the countdown
+ * moving; the operator confirms a guided step, presses Abort, confirms the baseline restore
+ * and sees the aborted result with the baseline verified. A page without the token is view
+ * only, and the server refuses its control requests.
+ *
+ * Saves docs/console-staircase.png (mid-maneuver) and docs/console-guided.png /
+ * docs/console-aborted.png for docs/console.md.
+ */
+import { existsSync } from 'node:fs';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath, pathToFileURL } from 'node:url';
+import { chromium, type Browser, type Page } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { ConsoleHandle } from '../../src/console/index.js';
+import { startTestConsole } from '../console/support.js';
+
+const CHROMIUM = '/usr/bin/chromium';
+const ROOT = fileURLToPath(new URL('../../', import.meta.url));
+const DOCS = join(ROOT, 'docs');
+const SPEED = 12;
+
+if (!existsSync(CHROMIUM)) {
+  console.warn(`console e2e skipped: ${CHROMIUM} not found (install Debian's chromium; CI does)`);
+}
+
+interface BuildModule {
+  buildConsole(options: { outdir: string; dev?: boolean }): Promise<{ outdir: string }>;
+}
+
+describe.skipIf(!existsSync(CHROMIUM))('console in a browser (e2e)', () => {
+  let outdir: string;
+  let con: ConsoleHandle;
+  let browser: Browser;
+  let page: Page;
+  const pageErrors: string[] = [];
+
+  beforeAll(async () => {
+    outdir = await mkdtemp(join(tmpdir(), 'rmseq-console-'));
+    // The page is built here, so the test never depends on an earlier build.
+    const script = pathToFileURL(join(ROOT, 'scripts', 'build-console.mjs')).href;
+    const { buildConsole } = (await import(script)) as BuildModule;
+    await buildConsole({ outdir });
+    con = await startTestConsole({ speed: SPEED, guided: true, staticDir: outdir, batchMs: 200 });
+    browser = await chromium.launch({
+      executablePath: CHROMIUM,
+      args: ['--headless', '--no-sandbox', '--disable-gpu', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
+    });
+    page = await browser.newPage({ viewport: { width: 1920, height: 1080 } });
+    page.on('pageerror', (e) => pageErrors.push(`pageerror: ${e.message}`));
+    page.on('console', (m) => {
+      if (m.type() === 'error') pageErrors.push(`console: ${m.text()}`);
+    });
+  }, 60_000);
+
+  afterAll(async () => {
+    await browser?.close();
+    await con?.shutdown('e2e end', 5000);
+    if (outdir) await rm(outdir, { recursive: true, force: true });
+  });
+
+  const text = (selector: string) => page.locator(selector).innerText();
+  const state = async () => (await page.locator('body').getAttribute('data-state')) ?? '';
+
+  it('runs a guided staircase: plan, charts, countdown, a confirmed step, Abort, baseline restored', async () => {
+    await page.goto(con.openUrl);
+    // The token moves from the address bar to this tab's storage.
+    await expect.poll(() => page.url()).not.toContain('token=');
+    await expect.poll(() => text('#controls-pill')).toBe('Controls enabled');
+    await expect.poll(() => text('#link-pill')).toContain('Connected');
+    await page.waitForSelector('#setup-form');
+    await expect.poll(() => text('.plan-preview'), { timeout: 5000 }).toContain('10 steps');
+
+    await page.click('#start');
+    // Guided mode: the first step is an instruction to the therapist.
+    await page.waitForSelector('#prompt-done:not([disabled])', { timeout: 15_000 });
+    expect(await text('#prompt')).toMatch(/PEEP 20 · peak 35 cmH2O/);
+    expect(await text('#now-badge')).toBe('ACTION NEEDED');
+    expect(await page.locator('.plan-step').count()).toBe(10);
+    await page.screenshot({ path: join(DOCS, 'console-guided.png') });
+    await page.click('#prompt-done');
+
+    // The step runs: highlighted in the plan, with a countdown that moves.
+    await expect.poll(state, { timeout: 10_000 }).toBe('active.incremental.dwelling');
+    expect(await text('#now-badge')).toBe('RUNNING');
+    expect(await text('.plan-current')).toContain('Recruitment 1/3');
+    const c1 = await text('#countdown-value');
+    await page.waitForTimeout(1500);
+    const c2 = await text('#countdown-value');
+    expect(c1).toMatch(/^\d+:\d\d$/);
+    expect(c2).not.toBe(c1);
+
+    // The charts draw and keep drawing: current values, limits, and pixels that change.
+    expect(await page.locator('#charts canvas').count()).toBeGreaterThanOrEqual(5);
+    expect(await text('#chart-spo2 .chart-value')).toMatch(/^\d+$/);
+    expect(await text('#chart-pressure .chart-limits')).toBe('abort if peak > 60');
+    expect(await text('#chart-map .chart-limits')).toMatch(/^abort if MAP < \d+ or SBP < 80$/);
+    const shot1 = await page.locator('#chart-pressure canvas').first().screenshot();
+    await page.waitForTimeout(1200);
+    const shot2 = await page.locator('#chart-pressure canvas').first().screenshot();
+    expect(shot1.equals(shot2)).toBe(false);
+
+    // Next step: another instruction; confirm it and let it run a little for the screenshot.
+    await page.waitForSelector('#prompt-done:not([disabled])', { timeout: 15_000 });
+    expect(await text('#prompt')).toMatch(/PEEP 30 · peak 45 cmH2O/);
+    await page.click('#prompt-done');
+    await expect.poll(state, { timeout: 10_000 }).toBe('active.incremental.dwelling');
+    await expect.poll(() => text('.plan-current')).toContain('Recruitment 2/3');
+    await page.waitForTimeout(3000);
+    await page.screenshot({ path: join(DOCS, 'console-staircase.png') });
+
+    // Abort: at once, from the big button.
+    await page.click('#abort');
+    await expect.poll(state, { timeout: 5000 }).toMatch(/^aborting/);
+    // Guided: the therapist restores the baseline and says so.
+    await page.waitForSelector('#prompt-done:not([disabled])', { timeout: 5000 });
+    expect(await text('#prompt')).toContain('RESTORE BASELINE');
+    expect(await text('#prompt')).toMatch(/VC · PEEP 10/);
+    await page.click('#prompt-done');
+    await expect.poll(state, { timeout: 10_000 }).toBe('aborted');
+    await expect.poll(() => text('#now-badge')).toBe('ABORTED');
+    expect(await text('#now-headline')).toBe('Aborted: Stopped by the operator');
+    expect(await text('#now-detail')).toContain('Baseline restored and verified');
+    expect(await text('#result')).toContain('✓ restored and verified');
+    expect(await text('.plan-aborted')).toContain('Recruitment 2/3');
+    expect(await page.locator('#abort').isDisabled()).toBe(true);
+    await page.screenshot({ path: join(DOCS, 'console-aborted.png'), fullPage: true });
+
+    expect(pageErrors).toEqual([]);
+  }, 60_000);
+
+  it('a page without the token is view only, and the server refuses its control requests', async () => {
+    const viewer = await browser.newPage({ viewport: { width: 1280, height: 800 } });
+    try {
+      await viewer.goto(con.server.url);
+      await expect.poll(() => viewer.locator('#controls-pill').innerText()).toBe('VIEW ONLY');
+      expect(await viewer.locator('#token-bar').isVisible()).toBe(true);
+      const replies = await viewer.evaluate(
+        async ({ url, token }) => {
+          const ws = new WebSocket(url);
+          const got: unknown[] = [];
+          await new Promise((r) => (ws.onopen = r));
+          ws.onmessage = (ev) => got.push(JSON.parse(String(ev.data)));
+          ws.send(JSON.stringify({ type: 'start', maneuver: 'staircase', id: 1 }));
+          ws.send(JSON.stringify({ type: 'start', maneuver: 'staircase', token: `${token}x`, id: 2 }));
+          await new Promise((r) => setTimeout(r, 500));
+          ws.close();
+          return got.filter((m) => (m as { type: string }).type === 'error');
+        },
+        { url: `ws://127.0.0.1:${con.server.port}/ws`, token: con.token },
+      );
+      expect(replies).toEqual([
+        expect.objectContaining({ type: 'error', id: 1, message: expect.stringMatching(/token/) }),
+        expect.objectContaining({ type: 'error', code: 'unauthorized', id: 2 }),
+      ]);
+      expect(con.server.hub.live).toBe(false);
+    } finally {
+      await viewer.close();
+    }
+  }, 30_000);
+});
