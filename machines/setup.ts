@@ -12,6 +12,7 @@ import {
   newStep,
   recordOf,
   settingsMatch,
+  updateLatest,
   withSample,
   type ManeuverContext,
   type ManeuverInput,
@@ -100,6 +101,10 @@ export const maneuverSetup = setup({
     sampleViolatesSafety: ({ context, event }) =>
       event.type === 'SAMPLE' && sampleAbort(context, clockOf(context, event), event.sample) !== null,
     vitalsStale: ({ context, event }) => evaluateClock(clockOf(context, event), context.latest, context.safety) !== null,
+    /** Stale vitals judged with the arriving sample folded in (it may be the fresh one). */
+    staleAfterSample: ({ context, event }) =>
+      event.type === 'SAMPLE' &&
+      evaluateClock(clockOf(context, event), updateLatest(context.latest, sanitizeSample(event.sample).sample), context.safety) !== null,
     applyOverdue: ({ context, event }) =>
       context.pending !== null && clockOf(context, event) - context.pending.requestedAt > context.safety.applyTimeoutS * 1000,
     restoreOverdue: ({ context, event }) =>
@@ -288,6 +293,13 @@ export const abortRecords = {
     reason: 'device-fault',
     guard: 'readbackMismatch',
     message: `readback of "${context.pending?.label ?? 'setting'}" does not match: PEEP ${event.readback.peepCmH2O}, peak ${event.readback.peakCmH2O}, mode ${event.readback.mode}`,
+    at: clockOf(context, event),
+    fromState: stateLabel(context),
+  }),
+  confirmTimeout: (context: ManeuverContext, event: ManeuverEvent): AbortRecord => ({
+    reason: 'operator-timeout',
+    guard: 'confirmOverdue',
+    message: `no operator confirmation within ${context.protocol.confirmTimeoutS} s`,
     at: clockOf(context, event),
     fromState: stateLabel(context),
   }),

@@ -9,6 +9,7 @@ import { and } from 'xstate';
 import type { StepPlan } from './setup.js';
 import { abortRecords, initialContext, maneuverSetup, sampleAbort } from './setup.js';
 import type { ManeuverContext } from './context.js';
+import type { ManeuverEvent } from './types.js';
 
 /** A state node config typed against the shared setup. */
 export type ManeuverStateConfig = Parameters<typeof maneuverSetup.createStateConfig>[0];
@@ -72,6 +73,20 @@ function restoreStates(onVerified: string, onExhausted: string | null): Maneuver
   };
 }
 
+/**
+ * The monitor's clock checks (stale vitals, a command not confirmed in time, a step the
+ * operator does not confirm), shared by TICK and SAMPLE.
+ */
+function clockChecks(staleGuard: 'vitalsStale' | 'staleAfterSample', observe: 'observe' | 'observeSample') {
+  return [
+    { guard: staleGuard, target: 'aborting', actions: [observe, { type: 'abortWith', params: ({ context, event }: AbortParamsArgs) => abortRecords.stale(context, event) }] },
+    { guard: 'applyOverdue', target: 'aborting', actions: [observe, { type: 'abortWith', params: ({ context, event }: AbortParamsArgs) => abortRecords.applyTimeout(context, event) }] },
+    { guard: 'confirmOverdue', target: 'aborting', actions: [observe, { type: 'abortWith', params: ({ context, event }: AbortParamsArgs) => abortRecords.confirmTimeout(context, event) }] },
+  ] as const;
+}
+
+type AbortParamsArgs = { context: ManeuverContext; event: ManeuverEvent };
+
 /** Builds a complete maneuver machine around its phases. */
 export function defineManeuver(id: string, description: string, phases: NonNullable<ManeuverStateConfig['states']>, firstPhase: string) {
   const failsafeRestore = restoreStates('#failsafe.restored', null);
@@ -103,6 +118,8 @@ export function defineManeuver(id: string, description: string, phases: NonNulla
         description: 'The maneuver runs under the safety monitor.',
         initial: firstPhase,
         on: {
+          // Every sample is checked against the guards, and the clock checks run on it too
+          // (with the sample folded in), so a TICK is only needed when nothing else arrives.
           SAMPLE: [
             {
               guard: 'sampleViolatesSafety',
@@ -115,30 +132,10 @@ export function defineManeuver(id: string, description: string, phases: NonNulla
                 },
               ],
             },
+            ...clockChecks('staleAfterSample', 'observeSample'),
             { actions: 'observeSample' },
           ],
-          TICK: [
-            { guard: 'vitalsStale', target: 'aborting', actions: ['observe', { type: 'abortWith', params: ({ context, event }) => abortRecords.stale(context, event) }] },
-            { guard: 'applyOverdue', target: 'aborting', actions: ['observe', { type: 'abortWith', params: ({ context, event }) => abortRecords.applyTimeout(context, event) }] },
-            {
-              guard: 'confirmOverdue',
-              target: 'aborting',
-              actions: [
-                'observe',
-                {
-                  type: 'abortWith',
-                  params: ({ context, event }) => ({
-                    reason: 'operator-timeout' as const,
-                    guard: 'confirmOverdue',
-                    message: `no operator confirmation within ${context.protocol.confirmTimeoutS} s`,
-                    at: event.now,
-                    fromState: context.current?.label ?? 'active',
-                  }),
-                },
-              ],
-            },
-            { actions: 'observe' },
-          ],
+          TICK: [...clockChecks('vitalsStale', 'observe'), { actions: 'observe' }],
           DEVICE_FAULT: { target: 'aborting', actions: ['observe', 'recordFault', { type: 'abortWith', params: ({ context, event }) => abortRecords.fault(context, event) }] },
           APPLY_FAILED: [
             { guard: 'isPendingSeq', target: 'aborting', actions: ['observe', { type: 'abortWith', params: ({ context, event }) => abortRecords.applyFailed(context, event) }] },

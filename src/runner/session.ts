@@ -84,6 +84,7 @@ export class Session {
   private finished = false;
   private waitingToStart = false;
   private inflightCount = 0;
+  private lastSentAt = Number.NEGATIVE_INFINITY;
 
   private constructor(
     readonly options: Required<Omit<SessionOptions, 'tickMs' | 'warmupTimeoutMs'>> & { tickMs: number; warmupTimeoutMs: number },
@@ -167,7 +168,11 @@ export class Session {
         this.send({ type: 'DEVICE_FAULT', now: clock.now(), code: f.code, message: f.message });
       }),
     );
-    this.stopTicks = every(clock, this.options.tickMs, () => this.send({ type: 'TICK', now: clock.now() }));
+    // The machine runs its clock checks on every event; a TICK is sent only when nothing else
+    // arrived for longer than tickMs, so the checks run at least every 1.5 tickMs.
+    this.stopTicks = every(clock, this.options.tickMs / 2, () => {
+      if (clock.now() - this.lastSentAt > this.options.tickMs) this.send({ type: 'TICK', now: clock.now() });
+    });
     this.waitingToStart = true;
     clock.setTimeout(() => this.waitingToStart && this.sendStart(), this.options.warmupTimeoutMs);
   }
@@ -251,6 +256,7 @@ export class Session {
 
   private send(event: ManeuverEvent): void {
     if (this.finished) return;
+    this.lastSentAt = event.now;
     this.emit({ kind: 'input', t: event.now, event });
     this.actor.send(event);
   }

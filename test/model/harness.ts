@@ -47,6 +47,8 @@ export function abortTriggers(s: Snap): Array<{ event: ManeuverEvent; reason: st
     { event: sample(now, { hrBpm: 45 }), reason: 'heart-rate' },
     { event: sample(now, { peakCmH2O: 70 }), reason: 'overdistention' },
     { event: { type: 'TICK', now: now + 31_000 }, reason: 'stale-vitals' },
+    // A ventilator sample arriving after the vitals went quiet: the clock checks run on it too.
+    { event: { type: 'SAMPLE', now: now + 31_000, sample: { t: now + 31_000, source: 'model-vent', peakCmH2O: 30 } }, reason: 'stale-vitals' },
     { event: { type: 'DEVICE_FAULT', now, code: 'link-lost', message: 'model' }, reason: 'device-fault' },
     { event: { type: 'OPERATOR_ABORT', now }, reason: 'operator-abort' },
   ];
@@ -73,7 +75,7 @@ export function eventsFor(s: Snap): ManeuverEvent[] {
     evs.push(sample(end - 1000), sample(end), sample(end, { spo2Pct: 91 }), sample(end, { spo2Pct: 97 }));
   }
   evs.push(...abortTriggers(s).map((t) => t.event).filter((e) => e.type !== 'DEVICE_FAULT'));
-  evs.push({ type: 'TICK', now: now + 11_000 }, { type: 'TICK', now: now + 21_000 });
+  evs.push({ type: 'TICK', now: now + 11_000 }, { type: 'TICK', now: now + 21_000 }, sample(now + 11_000), sample(now + 21_000));
   if (c.pending) {
     const p = c.pending;
     evs.push(
