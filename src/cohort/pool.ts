@@ -29,12 +29,18 @@ export interface CohortOptions {
   onResult?: (r: CohortResult) => void;
 }
 
-function workerUrl(): { url: URL; execArgv: string[] } {
+/**
+ * The worker entry: compiled, dist/src/cohort/worker.js. From the TypeScript sources (tsx,
+ * vitest) a worker cannot take tsx through execArgv on Node 20, so a tiny data: module
+ * registers tsx's loader in the worker and then imports worker.ts.
+ */
+function workerUrl(): URL {
   const here = import.meta.url;
-  // Compiled: dist/src/cohort/worker.js. From source (tsx/vitest): worker.ts through tsx.
-  return here.endsWith('.ts')
-    ? { url: new URL('./worker.ts', here), execArgv: ['--import', 'tsx'] }
-    : { url: new URL('./worker.js', here), execArgv: [] };
+  if (!here.endsWith('.ts')) return new URL('./worker.js', here);
+  const api = import.meta.resolve('tsx/esm/api');
+  const entry = new URL('./worker.ts', here).href;
+  const boot = `const { register } = await import(${JSON.stringify(api)}); register(); await import(${JSON.stringify(entry)});`;
+  return new URL(`data:text/javascript,${encodeURIComponent(boot)}`);
 }
 
 export async function runCohort(o: CohortOptions): Promise<CohortResult[]> {
@@ -50,13 +56,13 @@ export async function runCohort(o: CohortOptions): Promise<CohortResult[]> {
       collect(await runCohortPatient({ index, patient, maneuver: o.maneuver, protocol: o.protocol, baseline: o.baseline }));
     }
   } else {
-    const { url, execArgv } = workerUrl();
+    const url = workerUrl();
     await Promise.all(
       Array.from({ length: workers }, (_, w) => {
         const indices = Array.from({ length: o.n }, (_, i) => i).filter((i) => i % workers === w);
         const job: CohortJob = { n: o.n, seed: o.seed, maneuver: o.maneuver, protocol: o.protocol, baseline: o.baseline, indices };
         return new Promise<void>((resolve, reject) => {
-          const worker = new Worker(url, { workerData: job, execArgv });
+          const worker = new Worker(url, { workerData: job });
           worker.on('message', (r: CohortResult) => collect(r));
           worker.on('error', reject);
           worker.on('exit', (code) => (code === 0 ? resolve() : reject(new Error(`cohort worker ${w} exited with ${code}`))));

@@ -234,7 +234,7 @@ export async function exploreMachine(machine: ManeuverMachine, variants: Protoco
         },
       });
       const here = sut.actor.getSnapshot();
-      for (const e of eventsFor(here)) sut.fork().send(e);
+      if (here.status !== 'done') for (const e of eventsFor(here)) sut.fork().send(e);
       const name = stateName(here.value);
       if (here.status !== 'done' && (name === 'idle' || name.startsWith('active') || name === 'completed')) {
         const triggers = name === 'idle' ? [{ event: { type: 'OPERATOR_ABORT', now: here.context.now } as ManeuverEvent, reason: 'operator-abort' }] :
