@@ -25,6 +25,12 @@ export class SimulatedVitals implements VitalsSource {
   private stop: (() => void) | null = null;
   /** While true the feed is silent (monitor cable pulled). */
   silenced = false;
+  private override: Partial<MonitorSample> | null = null;
+
+  /** Fault injection: the next sample carries these values (an artifact, a probe off). */
+  injectNext(values: Partial<Omit<MonitorSample, 't' | 'source'>>): void {
+    this.override = values;
+  }
 
   constructor(options: SimulatedVitalsOptions) {
     this.world = options.world;
@@ -48,7 +54,8 @@ export class SimulatedVitals implements VitalsSource {
     if (this.silenced) return;
     this.world.catchUp();
     const now = this.clock.now();
-    const v = this.world.monitor.vitals(now);
+    const v = { ...this.world.monitor.vitals(now), ...(this.override ?? {}) };
+    this.override = null;
     if (Object.keys(v).length === 0) return;
     this.samples$.next({ t: now, source: 'sim-monitor', ...v });
   }

@@ -1,0 +1,142 @@
+/**
+ * The fault-injection matrix on the simulated adapter: every fault injected at every point
+ * of a staircase, each cell run to its end on a virtual clock and judged safe or not.
+ * A cell is safe when the run ends completed with its settings verified on the patient,
+ * aborted with the baseline verified on the patient, or in failsafe (alarm, person needed);
+ * never with the patient left at maneuver pressures without an alarm.
+ */
+import { VirtualClock } from '../../common/clock.js';
+import { defaultProtocol, settingsMatch, type VentSettings } from '../../machines/index.js';
+import { BUILTIN_PROFILES } from '../../sim/index.js';
+import { DEFAULT_SIM_BASELINE } from '../../src/cli/inputs.js';
+import { runSession } from '../../src/runner/drive.js';
+import { openSimulatedSession, type SimulatedSession } from '../../src/runner/simulated.js';
+
+export interface Fault {
+  name: string;
+  inject: (s: SimulatedSession, clock: VirtualClock) => void;
+}
+
+export const FAULTS: Fault[] = [
+  { name: 'link lost (stays down)', inject: (s) => s.ventilator.setLinkDown(true) },
+  {
+    name: 'link lost 8 s',
+    inject: (s, clock) => {
+      s.ventilator.setLinkDown(true);
+      clock.setTimeout(() => s.ventilator.setLinkDown(false), 8000);
+    },
+  },
+  { name: 'refuses next 2 settings', inject: (s) => (s.ventilator.faults.refuseApplies = 2) },
+  { name: 'refuses every setting', inject: (s) => (s.ventilator.faults.refuseApplies = 1_000) },
+  { name: 'no confirmation (stall) once', inject: (s) => (s.ventilator.faults.stallApplies = 1) },
+  { name: 'wrong readback 20 s', inject: (s, clock) => {
+    s.ventilator.faults.wrongReadbackPeepCmH2O = 33;
+    clock.setTimeout(() => (s.ventilator.faults.wrongReadbackPeepCmH2O = null), 20_000);
+  } },
+  { name: 'vitals feed stops', inject: (s) => (s.vitals.silenced = true) },
+  {
+    name: 'vitals feed stops 15 s',
+    inject: (s, clock) => {
+      s.vitals.silenced = true;
+      clock.setTimeout(() => (s.vitals.silenced = false), 15_000);
+    },
+  },
+  { name: 'SpO2 artifact (one sample reads 40%)', inject: (s) => s.vitals.injectNext({ spo2Pct: 40 }) },
+  { name: 'SpO2 probe off (reads 0, dropped as implausible)', inject: (s) => {
+    for (let i = 0; i < 1; i++) s.vitals.injectNext({ spo2Pct: 0 });
+  } },
+];
+
+/** Where in the maneuver the fault strikes (the first time the session enters that state). */
+export const POINTS = [
+  'active.incremental.applying',
+  'active.incremental.dwelling',
+  'active.decremental.dwelling',
+  'active.reRecruit.dwelling',
+  'active.final.applying',
+  'aborting.restoring',
+] as const;
+
+export interface Cell {
+  fault: string;
+  point: string;
+  outcome: string;
+  reason: string | null;
+  safe: boolean;
+  why: string;
+}
+
+export async function runCell(fault: Fault, point: string): Promise<Cell> {
+  const clock = new VirtualClock(0);
+  const sim = await openSimulatedSession({
+    maneuver: 'staircase',
+    protocol: defaultProtocol('staircase'),
+    profile: BUILTIN_PROFILES['moderate-ards'],
+    seed: 1,
+    clock,
+    baseline: DEFAULT_SIM_BASELINE,
+    // In failsafe the machine keeps retrying the restore; the "operator" acknowledges after
+    // a minute, so the cell shows whether the baseline came back in the meantime.
+    session: { onCompleted: 'end', onFailsafe: 'wait' },
+  });
+  const { session } = sim;
+  let acked = false;
+  let injected = false;
+  let forcedAbort = false;
+  session.telemetry$.subscribe((e) => {
+    if (e.kind === 'state' && e.state.startsWith('failsafe') && !acked) {
+      acked = true;
+      clock.setTimeout(() => session.operator('ack', 'fault matrix: operator takes over'), 60_000);
+    }
+    if (e.kind !== 'state' || injected) return;
+    if (point === 'aborting.restoring' && e.state === 'active.incremental.dwelling' && !forcedAbort) {
+      // To reach the restore, the operator aborts during the first dwell.
+      forcedAbort = true;
+      clock.setTimeout(() => session.operator('abort', 'fault matrix'), 30_000);
+    }
+    if (e.state === point) {
+      injected = true;
+      clock.setTimeout(() => fault.inject(sim, clock), 0);
+    }
+  });
+  const summary = await runSession(session);
+  const onPatient: VentSettings = sim.world.patient.settings();
+  await session.close();
+  let safe: boolean;
+  let why: string;
+  if (!injected) {
+    safe = false;
+    why = `fault point ${point} never reached (ended ${summary.state})`;
+  } else if (summary.outcome === 'completed') {
+    safe = summary.verifiedSettings !== null && settingsMatch(summary.verifiedSettings, onPatient);
+    why = safe ? `completed, PEEP ${onPatient.peepCmH2O} verified` : 'completed but the patient holds other settings';
+  } else if (summary.outcome === 'aborted') {
+    safe = summary.baselineVerified && settingsMatch(summary.baseline, onPatient);
+    why = safe ? 'baseline restored and verified on the patient' : `aborted but the patient holds PEEP ${onPatient.peepCmH2O}`;
+  } else if (summary.outcome === 'failsafe') {
+    // An alarm that a person must acknowledge: safe by definition of the failsafe state.
+    safe = true;
+    why = summary.baselineVerified
+      ? 'FAILSAFE alarm; the retried restore verified the baseline before the acknowledgement'
+      : `FAILSAFE alarm; baseline not verified (patient PEEP ${onPatient.peepCmH2O}), operator took over`;
+  } else {
+    safe = false;
+    why = `ended ${summary.outcome} in ${summary.state}`;
+  }
+  return { fault: fault.name, point, outcome: summary.outcome, reason: summary.abort?.reason ?? null, safe, why };
+}
+
+export function formatMatrix(cells: readonly Cell[]): string {
+  const faults = [...new Set(cells.map((c) => c.fault))];
+  const points = [...new Set(cells.map((c) => c.point))];
+  const short = (c: Cell | undefined) =>
+    !c ? '?' : `${c.safe ? 'SAFE' : 'UNSAFE'} ${c.outcome}${c.outcome === 'failsafe' ? (c.why.includes('verified the baseline') ? '+restored' : '+manual') : ''}${c.reason ? `/${c.reason}` : ''}`;
+  const w0 = Math.max(...faults.map((f) => f.length), 5);
+  const cols = points.map((p) => Math.max(p.length, ...cells.filter((c) => c.point === p).map((c) => short(c).length)));
+  const line = (first: string, rest: string[]) => [first.padEnd(w0), ...rest.map((r, i) => r.padEnd(cols[i]!))].join(' | ');
+  return [
+    line('fault', points),
+    line('-'.repeat(w0), cols.map((w) => '-'.repeat(w))),
+    ...faults.map((f) => line(f, points.map((p) => short(cells.find((c) => c.fault === f && c.point === p))))),
+  ].join('\n');
+}
