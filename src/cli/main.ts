@@ -7,11 +7,11 @@ import { isValidationError } from '../../common/validation.js';
 import { CliError, EXIT } from './exitCodes.js';
 import { cohortCommand, type CohortFlags } from './cohort.js';
 import { consoleCommand, type ConsoleFlags } from './console.js';
-import { runCommand, type RunFlags } from './run.js';
+import { runCommand, type RunFlags, type RunIo } from './run.js';
 import { replayCommand, reportCommand, schemaCommand, validateCommand } from './tools.js';
 import { ownVersion } from './versions.js';
 
-const io = {
+const processIo: RunIo = {
   stdout: (s: string) => void process.stdout.write(s),
   stderr: (s: string) => void process.stderr.write(s),
   isTTY: Boolean(process.stdout.isTTY),
@@ -27,8 +27,10 @@ Exit codes:
   5  not started: preconditions not met (nothing changed)
   6  replay: the machine reached different decisions`;
 
-export function buildProgram(setExit: (code: number) => void): Command {
+export function buildProgram(setExit: (code: number) => void, io: RunIo = processIo): Command {
   const program = new Command();
+  // Before any subcommand is added: subcommands copy the output settings when created.
+  program.configureOutput({ writeOut: io.stdout, writeErr: io.stderr });
   program
     .name('rmseq')
     .description('Lung recruitment maneuver sequencing controller')
@@ -109,9 +111,10 @@ export function buildProgram(setExit: (code: number) => void): Command {
   return program;
 }
 
-export async function main(argv: string[]): Promise<number> {
+/** Runs `rmseq` with these arguments; returns the exit code (never throws). */
+export async function main(argv: string[], io: RunIo = processIo): Promise<number> {
   let code = EXIT.completed as number;
-  const program = buildProgram((c) => (code = c));
+  const program = buildProgram((c) => (code = c), io);
   try {
     await program.parseAsync(argv, { from: 'user' });
     return code;
