@@ -18,6 +18,8 @@ export interface ParsedJournal {
   commands: ApplyCommand[];
   states: string[];
   outcome: (JournalLine & { summary: Record<string, unknown> }) | null;
+  /** A successful crash recovery appended to an unfinished session (rmseq recover). */
+  recovered: JournalLine | null;
   decimated: boolean;
 }
 
@@ -70,6 +72,7 @@ export function readJournal(path: string): ParsedJournal {
     commands: lines.filter((l) => l.event === 'command').map((l) => l['command'] as ApplyCommand),
     states: lines.filter((l) => l.event === 'state').map((l) => String(l['state'])),
     outcome: (lines.find((l) => l.event === 'outcome') as ParsedJournal['outcome']) ?? null,
+    recovered: lines.find((l) => l.event === 'recover-outcome' && l['restored'] === true) ?? null,
     decimated: lines.some((l) => l.event === 'input' && typeof l['decimate'] === 'number' && (l['decimate'] as number) > 1),
   };
 }

@@ -1,0 +1,90 @@
+/**
+ * Crash recovery. A journal whose last session has no outcome line belongs to a process
+ * that died mid-maneuver (SIGKILL, power loss): the ventilator may still hold maneuver
+ * pressures. Recovery reads the baseline recorded at the start and restores it on the
+ * device, verified by readback, and appends what it did to the same journal.
+ */
+import type { Ventilator } from '../../hal/port.js';
+import { settingsMatch, type VentSettings } from '../../machines/index.js';
+import type { ParsedJournal } from './read.js';
+import type { Journal } from './journal.js';
+
+export interface Unfinished {
+  maneuver: string;
+  baseline: VentSettings;
+  /** The last state the journal recorded, and the last command it sent. */
+  lastState: string | null;
+  lastCommand: { label: string; settings: VentSettings } | null;
+  startedAtIso: string | null;
+  device: string | null;
+}
+
+/** The unfinished maneuver of a journal, or null when its last session ended (or never started). */
+export function findUnfinished(j: ParsedJournal): Unfinished | null {
+  if (j.outcome || j.recovered) return null;
+  if (!j.baseline) return null; // never connected: nothing was changed
+  const states = j.states;
+  const commands = j.commands;
+  const last = commands[commands.length - 1];
+  return {
+    maneuver: j.protocol.maneuver,
+    baseline: j.baseline,
+    lastState: states[states.length - 1] ?? null,
+    lastCommand: last ? { label: last.label, settings: last.settings } : null,
+    startedAtIso: typeof j.header['time'] === 'string' ? j.header['time'] : null,
+    device: typeof j.header['device'] === 'string' ? j.header['device'] : null,
+  };
+}
+
+export interface RecoveryResult {
+  restored: boolean;
+  /** True when the device already held the baseline (nothing was sent). */
+  alreadyAtBaseline: boolean;
+  readback: VentSettings | null;
+  attempts: number;
+  errors: string[];
+}
+
+/**
+ * Restores the recorded baseline on a connected ventilator, verified by readback, retrying
+ * `attempts` times; journals every step when a journal is given.
+ *
+ * @example
+ * const u = findUnfinished(readJournal(path));
+ * if (u) await recoverBaseline(u, ventilator, { journal: Journal.open(path) });
+ */
+export async function recoverBaseline(u: Unfinished, ventilator: Ventilator, options: { journal?: Journal; attempts?: number } = {}): Promise<RecoveryResult> {
+  const journal = options.journal;
+  const errors: string[] = [];
+  journal?.write('recover-start', { maneuver: u.maneuver, baseline: u.baseline, lastState: u.lastState, lastCommand: u.lastCommand });
+  let readback: VentSettings | null = null;
+  try {
+    readback = await ventilator.readSettings();
+  } catch (e) {
+    errors.push(`read settings: ${(e as Error).message}`);
+  }
+  if (readback && settingsMatch(u.baseline, readback)) {
+    journal?.write('recover-outcome', { restored: true, alreadyAtBaseline: true, readback });
+    return { restored: true, alreadyAtBaseline: true, readback, attempts: 0, errors };
+  }
+  const max = options.attempts ?? 3;
+  for (let attempt = 1; attempt <= max; attempt++) {
+    try {
+      journal?.write('recover-command', { attempt, settings: u.baseline });
+      await ventilator.apply(u.baseline);
+      readback = await ventilator.readSettings();
+      const ok = settingsMatch(u.baseline, readback);
+      journal?.write('recover-readback', { attempt, settings: readback, matches: ok });
+      if (ok) {
+        journal?.write('recover-outcome', { restored: true, alreadyAtBaseline: false, readback, attempts: attempt });
+        return { restored: true, alreadyAtBaseline: false, readback, attempts: attempt, errors };
+      }
+      errors.push(`attempt ${attempt}: readback does not match the baseline`);
+    } catch (e) {
+      errors.push(`attempt ${attempt}: ${(e as Error).message}`);
+      journal?.write('recover-error', { attempt, message: (e as Error).message });
+    }
+  }
+  journal?.write('recover-outcome', { restored: false, readback, attempts: max, errors });
+  return { restored: false, alreadyAtBaseline: false, readback, attempts: max, errors };
+}
