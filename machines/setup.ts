@@ -227,6 +227,9 @@ export const maneuverSetup = setup({
     resetIndex: assign({ stepIndex: 0 }),
     abortWith: assign(({ context }, abort: AbortRecord) => ({
       abort,
+      // The step the abort interrupted goes into the table, marked, with what it measured so far.
+      steps: context.current ? [...context.steps, { ...recordOf(context.current, context.latest, context.now), aborted: true }] : context.steps,
+      current: null,
       restore: emptyRestore(),
       run: { ...context.run, awaitingSince: null },
     })),

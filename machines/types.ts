@@ -163,6 +163,8 @@ export interface StepRecord {
   hrBpm: number | null;
   complianceMlPerCmH2O: number | null;
   peakCmH2O: number | null;
+  /** The maneuver was aborted during this step (the record ends at the abort). */
+  aborted?: boolean;
 }
 
 /** Running sums for the measurement window of the current step. */

@@ -21,7 +21,7 @@ export function stepTable(steps: readonly StepRecord[], startedAt: number | null
   const header = ['#', 'phase', 'settings (cmH2O)', 'start', 'dwell', 'SpO2 %', 'MAP', 'HR', 'Crs mL/cmH2O', 'Ppeak'];
   const rows = steps.map((s, i) => [
     String(i),
-    s.phase,
+    s.aborted ? `${s.phase} (ABORTED)` : s.phase,
     describeSettings(s.settings),
     clockTime(s.startedAt - (startedAt ?? s.startedAt)),
     clockTime(s.endedAt - s.startedAt),
