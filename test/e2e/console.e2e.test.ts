@@ -5,10 +5,10 @@
  * and sees the aborted result with the baseline verified. A page without the token is view
  * only, and the server refuses its control requests.
  *
- * Saves docs/console-staircase.png (mid-maneuver) and docs/console-guided.png /
- * docs/console-aborted.png for docs/console.md.
+ * With UPDATE_SCREENSHOTS=1 it saves docs/console-staircase.png (mid-maneuver) and
+ * docs/console-guided.png / docs/console-aborted.png for docs/console.md.
  */
-import { existsSync } from 'node:fs';
+import { existsSync, mkdtempSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -20,7 +20,8 @@ import { startTestConsole } from '../console/support.js';
 
 const CHROMIUM = '/usr/bin/chromium';
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));
-const DOCS = join(ROOT, 'docs');
+// Screenshots go to docs/ only when asked (UPDATE_SCREENSHOTS=1); a test run leaves the tree clean.
+const DOCS = process.env['UPDATE_SCREENSHOTS'] === '1' ? join(ROOT, 'docs') : mkdtempSync(join(tmpdir(), 'rmseq-console-shots-'));
 const SPEED = 12;
 
 if (!existsSync(CHROMIUM)) {
