@@ -66,6 +66,17 @@ describe('Session runner', () => {
     await session.close();
   });
 
+  it('refuses, before the start, a protocol the device cannot carry out', async () => {
+    const clock = new VirtualClock(0);
+    const caps = { modes: ['PCV', 'VC'] as const, ranges: { peepCmH2O: [0, 30] as const, peakCmH2O: [5, 40] as const, rateBpm: [0, 40] as const, fio2: [0.21, 1] as const }, remoteSetting: true, pressureResolutionCmH2O: 0.1 };
+    const ventilator = new FakeVentilator({ ...BASELINE }, clock, { vendor: 'test', model: 'small', protocol: 'fake', capabilities: { ...caps, modes: [...caps.modes] } });
+    const vitals = new ScriptedVitals(clock, () => ({ ...NORMAL_VITALS }));
+    const err = await Session.open({ maneuver: 'staircase', protocol: defaultProtocol('staircase'), ventilator, vitals, clock }).catch((e: unknown) => e);
+    expect((err as Error).message).toMatch(/test small cannot carry out this staircase protocol/);
+    expect((err as Error).message).toMatch(/Recruitment 2\/3: PEEP 30, peak 45 cmH2O: peakCmH2O = 45 outside 5-40/);
+    expect(ventilator.applied).toEqual([]);
+  });
+
   it('reports missing vitals as a precondition failure without touching the ventilator', async () => {
     const { session, ventilator } = await open(defaultProtocol('sustained-inflation'), () => null);
     const summary = await runSession(session);
