@@ -2,7 +2,7 @@
 import { readFileSync, writeFileSync } from 'node:fs';
 import { isValidationError, parseOrThrow } from '../../common/validation.js';
 import { jsonSchemaOf, ProtocolSchema, SCHEMA_NAMES, type SchemaName } from '../../machines/index.js';
-import { JournalError, readJournal } from '../journal/read.js';
+import { JournalError, readJournal, type ParsedJournal } from '../journal/read.js';
 import { replayJournal } from '../journal/replay.js';
 import { renderReport } from '../report/html.js';
 import { CliError, EXIT } from './exitCodes.js';
@@ -31,14 +31,18 @@ export function schemaCommand(name: string, io: RunIo): number {
   return EXIT.completed;
 }
 
-export function replayCommand(path: string, flags: { json?: boolean }, io: RunIo): number {
-  let journal;
+/** Reads a journal; an unreadable or foreign file is bad input (exit 2). */
+export function loadJournal(path: string): ParsedJournal {
   try {
-    journal = readJournal(path);
+    return readJournal(path);
   } catch (e) {
     if (e instanceof JournalError) throw new CliError(e.message);
     throw e;
   }
+}
+
+export function replayCommand(path: string, flags: { json?: boolean }, io: RunIo): number {
+  const journal = loadJournal(path);
   const r = replayJournal(journal);
   if (flags.json) {
     io.stdout(`${JSON.stringify(r, null, 2)}\n`);
@@ -61,13 +65,7 @@ export function replayCommand(path: string, flags: { json?: boolean }, io: RunIo
 }
 
 export function reportCommand(path: string, flags: { out?: string }, io: RunIo): number {
-  let journal;
-  try {
-    journal = readJournal(path);
-  } catch (e) {
-    if (e instanceof JournalError) throw new CliError(e.message);
-    throw e;
-  }
+  const journal = loadJournal(path);
   const out = flags.out ?? path.replace(/\.[^./]*$/, '') + '.html';
   try {
     writeFileSync(out, renderReport(journal));
