@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { referencePfRatio } from '../../sim/cohort.js';
 import { COHORT_DISTRIBUTION, generateCohort, PatientProfileSchema, SimPatient } from '../../sim/index.js';
 import { BASELINE_SETTINGS } from './support/defaultStaircase.js';
 
@@ -48,6 +49,38 @@ describe('generateCohort', () => {
       expect(p.profile.risks.pneumothorax.enabled).toBe(true);
       expect(Number.isInteger(p.seed)).toBe(true);
     }
+  });
+
+  it('keeps RM candidates only: severe patients are Berlin severe, nobody is in refractory hypoxaemia', () => {
+    const e = COHORT_DISTRIBUTION.eligibility;
+    for (const p of cohort.slice(0, 400)) {
+      const pf = referencePfRatio(p.profile, p.seed, e.reference);
+      const pfOnOxygen = referencePfRatio(p.profile, p.seed, { ...e.reference, fio2: 1 });
+      expect(pfOnOxygen).toBeGreaterThanOrEqual(e.refractoryPfMinMmHg);
+      if (p.archetype.startsWith('severe/')) expect(pf).toBeLessThanOrEqual(100);
+    }
+  });
+
+  it('makes severe patients recruiters more often than milder ones (Gattinoni 2006: high recruiters oxygenate worse)', () => {
+    const nonRecruiterShare = (sev: string): number => {
+      const group = cohort.filter((p) => p.archetype.startsWith(`${sev}/`));
+      return group.filter((p) => p.archetype.includes('/non-recruiter/')).length / group.length;
+    };
+    expect(nonRecruiterShare('severe')).toBeLessThan(0.5 * nonRecruiterShare('mild'));
+    expect(nonRecruiterShare('severe')).toBeLessThan(0.5 * nonRecruiterShare('moderate'));
+  });
+
+  it('draws baseline MAP and heart rate from truncated normals inside the eligibility ranges', () => {
+    const v = COHORT_DISTRIBUTION.variation;
+    const maps = cohort.map((p) => p.profile.circulation.mapMmHg);
+    const hrs = cohort.map((p) => p.profile.circulation.heartRateBpm);
+    for (const m of maps) expect(m >= v.mapRangeMmHg[0] && m <= v.mapRangeMmHg[1]).toBe(true);
+    for (const h of hrs) expect(h >= v.heartRateRangeBpm[0] && h <= v.heartRateRangeBpm[1]).toBe(true);
+    // Truncated, not clamped: no pile-up at the lower bound.
+    expect(maps.filter((m) => m === v.mapRangeMmHg[0]).length).toBeLessThan(3);
+    const euvolemicMean = cohort.filter((p) => p.archetype.endsWith('/euvolemic')).reduce((a, p) => a + p.profile.circulation.mapMmHg, 0) / cohort.filter((p) => p.archetype.endsWith('/euvolemic')).length;
+    expect(euvolemicMean).toBeGreaterThan(80 + v.mapShiftMmHg - 1.5);
+    expect(euvolemicMean).toBeLessThan(80 + v.mapShiftMmHg + 1.5);
   });
 
   it('rejects bad options with the field and range', () => {
