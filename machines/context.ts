@@ -25,6 +25,11 @@ export interface ManeuverInput {
   protocol: Protocol;
   /** The ventilator settings read before the maneuver: what every abort restores. */
   baseline: VentSettings;
+  /**
+   * How far a pressure read back may differ from the one commanded. Default 0.5 cmH2O; a
+   * device set in coarser steps needs its resolution (Draeger: 1 mbar = 1.02 cmH2O).
+   */
+  pressureToleranceCmH2O?: number;
 }
 
 /** Summary of an earlier run of the same maneuver in this session (before a repeat). */
@@ -53,6 +58,8 @@ export interface RunState {
   response: ResponseAssessment | null;
   repeats: number;
   previousRuns: RunSummary[];
+  /** The last device or link fault (blocks a start or a repeat). */
+  lastFault: { code: string; message: string; at: number } | null;
 }
 
 /** Progress of the baseline restore after an abort. */
@@ -76,7 +83,6 @@ export interface ManeuverContext {
   baseline: VentSettings;
   now: number;
   latest: LatestValues;
-  lastFault: { code: string; message: string; at: number } | null;
   /** Sequence number of the last command issued. */
   seq: number;
   pending: PendingCommand | null;
@@ -89,6 +95,8 @@ export interface ManeuverContext {
   run: RunState;
   abort: AbortRecord | null;
   restore: RestoreState;
+  /** Readback tolerance for pressures (see ManeuverInput). */
+  pressureToleranceCmH2O: number;
 }
 
 export function emptyLatest(): LatestValues {
@@ -109,7 +117,7 @@ export function emptyAccumulator(): StepAccumulator {
 }
 
 export function emptyRun(): RunState {
-  return { startedAt: null, completedAt: null, baselineVitals: null, preconditionIssues: [], awaitingSince: null, response: null, repeats: 0, previousRuns: [] };
+  return { startedAt: null, completedAt: null, baselineVitals: null, preconditionIssues: [], awaitingSince: null, response: null, repeats: 0, previousRuns: [], lastFault: null };
 }
 
 export function emptyRestore(): RestoreState {
@@ -123,7 +131,6 @@ export function initialContext(input: ManeuverInput): ManeuverContext {
     baseline: input.baseline,
     now: 0,
     latest: emptyLatest(),
-    lastFault: null,
     seq: 0,
     pending: null,
     verified: null,
@@ -134,6 +141,7 @@ export function initialContext(input: ManeuverInput): ManeuverContext {
     run: emptyRun(),
     abort: null,
     restore: emptyRestore(),
+    pressureToleranceCmH2O: Math.max(READBACK_TOLERANCE.pressureCmH2O, input.pressureToleranceCmH2O ?? 0),
   };
 }
 
@@ -245,13 +253,13 @@ export const READBACK_TOLERANCE = { pressureCmH2O: 0.5, fio2: 0.01, rateBpm: 0.5
 
 /**
  * Whether the settings read back from the device match what was commanded.
- * Pressures within 0.5 cmH2O (devices quantise), FiO2 within 0.01.
+ * Pressures within the tolerance (0.5 cmH2O by default: devices quantise), FiO2 within 0.01.
  */
-export function settingsMatch(requested: VentSettings, readback: VentSettings): boolean {
+export function settingsMatch(requested: VentSettings, readback: VentSettings, pressureToleranceCmH2O: number = READBACK_TOLERANCE.pressureCmH2O): boolean {
   const t = READBACK_TOLERANCE;
   if (requested.mode !== readback.mode) return false;
-  if (Math.abs(requested.peepCmH2O - readback.peepCmH2O) > t.pressureCmH2O) return false;
-  if (requested.mode !== 'CPAP' && Math.abs(requested.peakCmH2O - readback.peakCmH2O) > t.pressureCmH2O) return false;
+  if (Math.abs(requested.peepCmH2O - readback.peepCmH2O) > pressureToleranceCmH2O) return false;
+  if (requested.mode !== 'CPAP' && Math.abs(requested.peakCmH2O - readback.peakCmH2O) > pressureToleranceCmH2O) return false;
   if (Math.abs(requested.fio2 - readback.fio2) > t.fio2) return false;
   if (requested.mode !== 'CPAP' && Math.abs(requested.rateBpm - readback.rateBpm) > t.rateBpm) return false;
   if (requested.mode === 'VC' && requested.tidalVolumeMl !== undefined) {

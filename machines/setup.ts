@@ -59,7 +59,7 @@ function preconditionsAt(context: ManeuverContext, now: number) {
     baseline: context.baseline,
     safety: context.safety,
     peakLimitCmH2O: context.protocol.peakLimitCmH2O,
-    fault: context.lastFault,
+    fault: context.run.lastFault,
   });
 }
 
@@ -115,7 +115,7 @@ export const maneuverSetup = setup({
       event.type === 'APPLIED' &&
       context.pending !== null &&
       event.seq === context.pending.seq &&
-      settingsMatch(context.pending.settings, event.readback),
+      settingsMatch(context.pending.settings, event.readback, context.pressureToleranceCmH2O),
     dwellElapsed: ({ context }) =>
       context.current !== null && context.current.startedAt !== null && context.now - context.current.startedAt >= context.current.dwellMs,
     autoProceed: ({ context }) => !context.protocol.confirmEachStep,
@@ -137,8 +137,10 @@ export const maneuverSetup = setup({
       return event.type === 'SAMPLE' ? { now, ...withSample({ ...context, now }, event.sample) } : { now };
     }),
     recordFault: assign({
-      lastFault: ({ context, event }) =>
-        event.type === 'DEVICE_FAULT' ? { code: event.code, message: event.message, at: event.now } : context.lastFault,
+      run: ({ context, event }) => ({
+        ...context.run,
+        lastFault: event.type === 'DEVICE_FAULT' ? { code: event.code, message: event.message, at: event.now } : context.run.lastFault,
+      }),
     }),
     recordPreconditionIssues: assign({
       run: ({ context, event }) => ({ ...context.run, preconditionIssues: preconditionsAt(context, clockOf(context, event)) }),

@@ -6,6 +6,9 @@ import { Command, CommanderError } from 'commander';
 import { isValidationError } from '../../common/validation.js';
 import { CliError, EXIT } from './exitCodes.js';
 import { cohortCommand, type CohortFlags } from './cohort.js';
+import { emulateCommand, type EmulateFlags } from './emulate.js';
+import { portsCommand } from './ports.js';
+import { recoverCommand, type RecoverFlags } from './recover.js';
 import { consoleCommand, type ConsoleFlags } from './console.js';
 import { runCommand, type RunFlags, type RunIo } from './run.js';
 import { replayCommand, reportCommand, schemaCommand, validateCommand } from './tools.js';
@@ -41,12 +44,12 @@ export function buildProgram(setExit: (code: number) => void, io: RunIo = proces
 
   program
     .command('run')
-    .description('run a maneuver (built-in simulator, virtual time unless --realtime/--speed)')
+    .description('run a maneuver on the built-in simulator (virtual time unless --realtime/--speed/--guided) or on a ventilator (--device)')
     .argument('<maneuver>', 'sustained-inflation | high-pressure-pcv | staircase')
-    .requiredOption('--patient <profile>', 'built-in profile name or profile .json file')
+    .option('--patient <profile>', 'simulator: built-in profile name or profile .json file')
     .option('--protocol <file>', 'protocol configuration .json (defaults otherwise)')
-    .option('--baseline <file>', 'baseline ventilator settings .json for the simulator')
-    .option('--seed <n>', 'simulation seed', '1')
+    .option('--baseline <file>', 'simulator: baseline ventilator settings .json')
+    .option('--seed <n>', 'simulator: simulation seed (default 1)')
     .option('--realtime', 'run on the wall clock (rehearsal at clock speed)')
     .option('--speed <x>', 'run on the wall clock, x times faster')
     .option('--json', 'print the result as JSON (no progress)')
@@ -56,8 +59,53 @@ export function buildProgram(setExit: (code: number) => void, io: RunIo = proces
     .option('--dropouts', 'simulate monitor dropouts')
     .option('--guided', 'guided mode: print each setting as an instruction and wait for Enter (wall clock)')
     .option('--guided-timeout <s>', 'abort when an instruction is not carried out in time (s)', '120')
-    .addHelpText('after', EXIT_HELP)
+    .option('--device <protocol:port>', 'a real ventilator: makair:/dev/ttyUSB0 or medibus:/dev/ttyUSB1 (MEDIBUS is always guided)')
+    .option('--fio2 <fraction>', 'MakAir: the FiO2 set on the oxygen supply (the MakAir cannot report it)')
+    .option('--family <name>', 'MEDIBUS device family: evita | primus | v300')
+    .option('--baud <n>', 'serial baud rate (default per protocol/family)')
+    .option('--parity <p>', 'serial parity: none | even | odd')
+    .option('--data-bits <n>', 'serial data bits: 7 | 8')
+    .option('--stop-bits <n>', 'serial stop bits: 1 | 2')
+    .option('--vitals <line:port>', 'with --device: the patient monitor feed, one JSON object per line')
+    .option('--vitals-baud <n>', 'vitals feed baud rate', '9600')
+    .addHelpText('after', `\nExamples:\n  rmseq run staircase --patient moderate-ards\n  rmseq run staircase --device makair:/dev/ttyUSB0 --fio2 0.4 --vitals line:/dev/ttyUSB2 --protocol makair-staircase.json\n  rmseq run staircase --device medibus:/dev/ttyUSB1 --family evita --vitals line:/dev/ttyUSB2\n${EXIT_HELP}`)
     .action(async (maneuver: string, flags: RunFlags) => setExit(await runCommand(maneuver, flags, io)));
+
+  program
+    .command('emulate')
+    .description('emulate a MakAir or Draeger MEDIBUS ventilator on a serial port/pseudo-terminal, driven by a simulated patient; control commands on stdin (`help`); Ctrl-C stops')
+    .argument('<device>', 'makair | medibus')
+    .requiredOption('--port <path>', 'serial port or pseudo-terminal the device talks on')
+    .option('--vitals-port <path>', 'also write the monitor feed (one JSON line per second) here')
+    .requiredOption('--patient <profile>', 'built-in profile name or profile .json file')
+    .option('--seed <n>', 'simulation seed', '1')
+    .option('--speed <x>', 'wall clock x times faster (the host must use the same speed)')
+    .option('--device <family>', 'MEDIBUS family: evita | primus | v300 (required for medibus)')
+    .option('--baseline <file>', 'device settings at start (default PCV PEEP 10, peak 25, 20/min, FiO2 0.4)')
+    .option('--baud <n>', 'serial baud rate')
+    .option('--parity <p>', 'serial parity')
+    .option('--data-bits <n>', 'serial data bits')
+    .option('--stop-bits <n>', 'serial stop bits')
+    .option('--vitals-baud <n>', 'vitals port baud rate', '9600')
+    .action(async (device: string, flags: EmulateFlags) => setExit(await emulateCommand(device, flags, io)));
+
+  program
+    .command('ports')
+    .description('list serial ports')
+    .action(async () => setExit(await portsCommand(io)));
+
+  program
+    .command('recover')
+    .description('restore the recorded baseline after a maneuver that never finished (process killed, power loss)')
+    .argument('<journal>', 'the journal of the interrupted session')
+    .option('--device <protocol:port>', 'the ventilator (default: the one the journal names)')
+    .option('--fio2 <fraction>', 'MakAir: the FiO2 set on the oxygen supply')
+    .option('--family <name>', 'MEDIBUS device family: evita | primus | v300')
+    .option('--baud <n>', 'serial baud rate')
+    .option('--parity <p>', 'serial parity')
+    .option('--data-bits <n>', 'serial data bits')
+    .option('--stop-bits <n>', 'serial stop bits')
+    .action(async (path: string, flags: RecoverFlags) => setExit(await recoverCommand(path, flags, io)));
 
   program
     .command('cohort')

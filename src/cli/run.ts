@@ -1,21 +1,30 @@
-/** `rmseq run <maneuver>`: one maneuver on the built-in simulator (or a device, see --device). */
-import { createInterface } from 'node:readline';
+/**
+ * `rmseq run <maneuver>`: one maneuver on the built-in simulator (virtual time unless
+ * --realtime/--speed/--guided), or on a real ventilator with --device (wall clock).
+ * Every input is validated first; bad input throws CliError (exit 2) before anything starts.
+ */
 import { VirtualClock, WallClock, type Clock } from '../../common/clock.js';
-import type { GuidedPrompt, GuidedVentilator } from '../../hal/guided/index.js';
-import { plannedDurationMs, type ManeuverKind } from '../../machines/index.js';
+import { plannedDurationMs, type ManeuverKind, type Protocol, type VentSettings } from '../../machines/index.js';
 import { Journal } from '../journal/journal.js';
+import { readJournal } from '../journal/read.js';
+import { findUnfinished, recoverBaseline } from '../journal/recover.js';
+import { DeviceOpenError, openDeviceSession } from '../runner/device.js';
 import { runSession } from '../runner/drive.js';
-import { openSimulatedSession } from '../runner/simulated.js';
 import type { Session } from '../runner/session.js';
+import { openSimulatedSession } from '../runner/simulated.js';
 import type { SessionSummary } from '../runner/telemetry.js';
+import { parseDeviceFlags, parseVitalsFlag, type DeviceFlags } from './device.js';
 import { CliError, EXIT, exitCodeFor } from './exitCodes.js';
 import { formatSummary } from './format.js';
 import { intFlag, loadBaseline, loadPatient, loadProtocol, numberFlag, parseManeuver } from './inputs.js';
+import { answerPromptsFromStdin, handleSignals } from './interactive.js';
 import { ProgressDisplay } from './progress.js';
 import { versions } from './versions.js';
+import { openLineVitals } from '../runner/device.js';
+import { existsSync } from 'node:fs';
 
-export interface RunFlags {
-  patient: string;
+export interface RunFlags extends DeviceFlags {
+  patient?: string;
   protocol?: string;
   baseline?: string;
   seed?: string;
@@ -36,30 +45,100 @@ export interface RunIo {
   isTTY: boolean;
 }
 
-/** Validates every input, then runs; returns the exit code. Bad input throws CliError before anything starts. */
+interface Opened {
+  session: Session;
+  baseline: VentSettings;
+  title: string;
+  stopPrompts: () => void;
+  close: () => Promise<void>;
+  /** What the journal header records about the patient/device. */
+  header: Record<string, unknown>;
+  /** What the --json result says about them. */
+  result: Record<string, unknown>;
+}
+
+/** Validates every input, then runs; returns the exit code. */
 export async function runCommand(maneuverName: string, flags: RunFlags, io: RunIo): Promise<number> {
   const maneuver: ManeuverKind = parseManeuver(maneuverName);
-  const { name: patientName, profile } = loadPatient(flags.patient);
   const protocol = loadProtocol(maneuver, flags.protocol);
-  const baseline = loadBaseline(flags.baseline);
-  const seed = intFlag('seed', flags.seed, 0, 2 ** 31 - 1, 1);
   const speed = numberFlag('speed', flags.speed, 0.1, 1000);
   if (flags.realtime && speed !== undefined) throw new CliError('--realtime and --speed exclude each other');
   const decimate = intFlag('journal-decimate', flags.journalDecimate, 1, 1000, 1);
   const guidedTimeoutS = intFlag('guided-timeout', flags.guidedTimeout, 10, 590, 120);
-  // A person answers guided instructions, so guided runs are on the wall clock (sped up with --speed).
-  const realtime = Boolean(flags.realtime) || speed !== undefined || Boolean(flags.guided);
+  const onDevice = flags.device !== undefined;
+  if (onDevice) {
+    for (const f of ['patient', 'baseline', 'seed', 'artifacts', 'dropouts'] as const) {
+      if (flags[f] !== undefined) throw new CliError(`--${f} is for the simulator; with --device the patient is real`);
+    }
+    if (!flags.vitals) throw new CliError('--vitals line:<port> is required with --device: the ventilator protocols carry no SpO2 or arterial pressure');
+  } else if (!flags.patient) {
+    throw new CliError("required option '--patient <profile>' not specified (or --device for a real ventilator)");
+  }
+  // A person answers guided instructions, and devices run in real time.
+  const realtime = onDevice || Boolean(flags.realtime) || speed !== undefined || Boolean(flags.guided);
   const clock: Clock = realtime ? new WallClock(speed ?? 1) : new VirtualClock(0);
-  // The journal opens before anything starts: an unwritable path fails here, with exit 2.
-  let journal: Journal | null = null;
-  if (flags.journal) {
-    try {
-      journal = Journal.open(flags.journal, { durability: realtime ? 'fsync' : 'write', decimate });
-    } catch (e) {
-      throw new CliError(`cannot write journal ${flags.journal}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`);
+  const journal = openJournal(flags.journal, realtime, decimate);
+
+  let opened: Opened;
+  try {
+    opened = onDevice
+      ? await openOnDevice(maneuver, protocol, flags, clock, guidedTimeoutS, io)
+      : await openOnSimulator(maneuver, protocol, flags, clock, realtime, guidedTimeoutS, io);
+  } catch (e) {
+    journal?.close();
+    if (e instanceof DeviceOpenError) throw new CliError(e.message, EXIT.badInput);
+    throw e;
+  }
+  const { session } = opened;
+
+  // A previous session in this journal that never ended: its device must be brought back first.
+  if (journal && flags.journal) {
+    const recovered = await recoverOnStartup(flags.journal, journal, session, onDevice, io);
+    if (recovered !== null) {
+      opened.stopPrompts();
+      await opened.close();
+      journal.close();
+      return recovered;
     }
   }
+  journal?.header({ versions: versions(), maneuver, protocol, ...opened.header, clock: realtime ? 'wall' : 'virtual', argv: process.argv.slice(2) });
+  journal?.attach(session.telemetry$);
 
+  const progress = flags.json ? null : new ProgressDisplay({ tty: io.isTTY, write: io.stdout, plannedMs: plannedDurationMs(protocol, opened.baseline) });
+  if (progress) {
+    io.stdout(`rmseq ${maneuver} on ${opened.title}, ${realtime ? `wall clock x${speed ?? 1}` : 'virtual clock'}\n`);
+    progress.attach(session.telemetry$);
+  }
+  const stopSignals = handleSignals(session, io);
+  let summary: SessionSummary;
+  try {
+    summary = await runSession(session);
+  } finally {
+    stopSignals();
+    opened.stopPrompts();
+    progress?.detach();
+  }
+  await opened.close();
+  journal?.close();
+  if (flags.json) io.stdout(`${JSON.stringify(toJsonResult(summary, opened.result), null, 2)}\n`);
+  else io.stdout(`\n${formatSummary(summary)}\n`);
+  return exitCodeFor(summary.outcome);
+}
+
+/** The journal opens before anything starts: an unwritable path fails here, with exit 2. */
+function openJournal(path: string | undefined, realtime: boolean, decimate: number): Journal | null {
+  if (!path) return null;
+  try {
+    return Journal.open(path, { durability: realtime ? 'fsync' : 'write', decimate });
+  } catch (e) {
+    throw new CliError(`cannot write journal ${path}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`);
+  }
+}
+
+async function openOnSimulator(maneuver: ManeuverKind, protocol: Protocol, flags: RunFlags, clock: Clock, realtime: boolean, guidedTimeoutS: number, io: RunIo): Promise<Opened> {
+  const { name: patientName, profile } = loadPatient(flags.patient ?? '');
+  const baseline = loadBaseline(flags.baseline);
+  const seed = intFlag('seed', flags.seed, 0, 2 ** 31 - 1, 1);
   const { session, guided } = await openSimulatedSession({
     maneuver,
     protocol,
@@ -71,54 +150,72 @@ export async function runCommand(maneuverName: string, flags: RunFlags, io: RunI
     session: { onCompleted: 'end', onFailsafe: realtime ? 'wait' : 'end' },
     ...(flags.guided ? { guided: { timeoutMs: guidedTimeoutS * 1000 } } : {}),
   });
-  const stopPrompts = guided ? answerPromptsFromStdin(guided, io) : () => undefined;
-  journal?.header({ versions: versions(), maneuver, protocol, patient: { name: patientName, profile }, seed, device: 'simulator', clock: realtime ? 'wall' : 'virtual', argv: process.argv.slice(2) });
-  journal?.attach(session.telemetry$);
+  return {
+    session,
+    baseline: session.baseline,
+    title: `simulated patient ${patientName} (seed ${seed})`,
+    stopPrompts: guided ? answerPromptsFromStdin(guided, io, false) : () => undefined,
+    close: () => session.close(),
+    header: { patient: { name: patientName, profile }, seed, device: 'simulator' },
+    result: { patient: patientName, seed, device: 'simulator' },
+  };
+}
 
-  const progress = flags.json ? null : new ProgressDisplay({ tty: io.isTTY, write: io.stdout, plannedMs: plannedDurationMs(protocol, baseline) });
-  if (progress) {
-    io.stdout(`rmseq ${maneuver} on simulated patient ${patientName} (seed ${seed}), ${realtime ? `wall clock x${speed ?? 1}` : 'virtual clock'}\n`);
-    progress.attach(session.telemetry$);
-  }
-  const stopSignals = handleSignals(session, io);
-  let summary: SessionSummary;
-  try {
-    summary = await runSession(session);
-  } finally {
-    stopSignals();
-    stopPrompts();
-    progress?.detach();
-  }
-  await session.close();
-  journal?.close();
-  if (flags.json) io.stdout(`${JSON.stringify(toJsonResult(summary, { patient: patientName, seed }), null, 2)}\n`);
-  else io.stdout(`\n${formatSummary(summary)}\n`);
-  return exitCodeFor(summary.outcome);
+async function openOnDevice(maneuver: ManeuverKind, protocol: Protocol, flags: RunFlags, clock: Clock, guidedTimeoutS: number, io: RunIo): Promise<Opened> {
+  const choice = parseDeviceFlags(flags);
+  const vitalsSerial = parseVitalsFlag(flags.vitals ?? '', flags.vitalsBaud);
+  const vitals = await openLineVitals(vitalsSerial, { clock }).catch((e: unknown) => {
+    throw new CliError((e as Error).message, EXIT.badInput);
+  });
+  const guidedMode = Boolean(flags.guided) || choice.spec.protocol === 'medibus';
+  const ds = await openDeviceSession({
+    device: choice.spec,
+    serial: choice.serial,
+    maneuver,
+    protocol,
+    vitals,
+    clock,
+    ...(guidedMode ? { guided: { timeoutMs: guidedTimeoutS * 1000 } } : {}),
+    session: { onCompleted: 'end', onFailsafe: 'wait' },
+  });
+  return {
+    session: ds.session,
+    baseline: ds.session.baseline,
+    title: `${ds.device.vendor} ${ds.device.model} on ${ds.serial.path}${ds.guided ? ' (guided)' : ''}`,
+    stopPrompts: ds.guided ? answerPromptsFromStdin(ds.guided, io, true) : () => undefined,
+    close: () => ds.close(),
+    header: { device: `${choice.spec.protocol}:${choice.spec.path}`, deviceInfo: ds.device, serial: ds.serial, vitals: vitalsSerial.path },
+    result: { device: `${choice.spec.protocol}:${choice.spec.path}`, deviceModel: `${ds.device.vendor} ${ds.device.model}` },
+  };
 }
 
 /**
- * Guided mode on the terminal: each instruction is printed; the operator carries it out
- * and presses Enter (in rehearsal, Enter stands for turning the knob on the simulator).
+ * Start-up check of the journal: an unfinished maneuver on a device is recovered (the
+ * recorded baseline restored, verified) and the run stops there, so the operator decides
+ * what comes next. A simulator died with its process: that is noted and the run goes on.
+ * Returns an exit code when the run must stop, null to go on.
  */
-function answerPromptsFromStdin(guided: GuidedVentilator, io: RunIo): () => void {
-  let current: GuidedPrompt | null = null;
-  const sub = guided.prompts$.subscribe((p) => {
-    if (p && p.status === 'waiting') {
-      current = p;
-      io.stdout(`\n>>> ACTION ${p.id}: ${p.message}${p.changes.length ? ` (${p.changes.join(', ')})` : ''}\n>>> carry it out, then press Enter\n`);
-    } else if (p && current && p.id === current.id) {
-      io.stdout(`>>> ${p.status === 'matched' || p.status === 'confirmed' ? 'confirmed by the device readings' : p.status}: ${p.message}\n`);
-      current = null;
-    }
-  });
-  const rl = createInterface({ input: process.stdin, terminal: false });
-  rl.on('line', () => {
-    if (current) void guided.confirm(current.id);
-  });
-  return () => {
-    sub.unsubscribe();
-    rl.close();
-  };
+async function recoverOnStartup(path: string, journal: Journal, session: Session, onDevice: boolean, io: RunIo): Promise<number | null> {
+  if (!existsSync(path)) return null;
+  let unfinished;
+  try {
+    unfinished = findUnfinished(readJournal(path));
+  } catch {
+    return null; // an empty or foreign journal holds nothing to recover
+  }
+  if (!unfinished) return null;
+  if (!onDevice || unfinished.device === 'simulator') {
+    journal.write('recover-note', { message: 'an unfinished simulator session: the simulated device ended with its process; nothing to restore', unfinished });
+    return null;
+  }
+  io.stderr(`journal ${path}: a ${unfinished.maneuver} from ${unfinished.startedAtIso ?? '?'} never finished (last state ${unfinished.lastState ?? '?'}); restoring its baseline first...\n`);
+  const r = await recoverBaseline(unfinished, session.options.ventilator, { journal });
+  if (r.restored) {
+    io.stderr(`baseline restored and verified${r.alreadyAtBaseline ? ' (the device already held it)' : ''}. Start the maneuver again when ready.\n`);
+    return EXIT.aborted;
+  }
+  io.stderr(`FAILSAFE: the baseline could not be restored (${r.errors.join('; ')}). CHECK THE VENTILATOR.\n`);
+  return EXIT.failsafe;
 }
 
 /** The machine-readable result of `run --json`. */
@@ -139,46 +236,5 @@ export function toJsonResult(s: SessionSummary, extra: Record<string, unknown>) 
     preconditionIssues: s.preconditionIssues,
     restoreFailures: s.restoreFailures,
     steps: s.steps,
-  };
-}
-
-/**
- * SIGINT/SIGTERM during a maneuver: abort through the machine (baseline restored and
- * verified, journaled). A second signal, or no verified restore within the deadline, falls
- * back to a direct restore on the HAL before the process exits.
- */
-function handleSignals(session: Session, io: RunIo): () => void {
-  let count = 0;
-  const onSignal = (signal: NodeJS.Signals): void => {
-    count++;
-    if (count === 1) {
-      io.stderr(`\n${signal}: aborting the maneuver and restoring the baseline...\n`);
-      session.operator('abort', signal);
-      const limitMs = (session.context.safety.restoreTimeoutS + session.context.safety.restoreRetryDelayS) * 1000 * (session.context.safety.restoreAttempts + 1);
-      const timer = setTimeout(() => {
-        if (!session.isFinished) {
-          void session.emergencyRestore(`${signal}: machine did not finish the restore in time`).then((ok) => process.exit(ok ? EXIT.aborted : EXIT.failsafe));
-        }
-      }, limitMs);
-      timer.unref();
-    } else {
-      io.stderr(`\n${signal} again: restoring the baseline directly on the device...\n`);
-      void session.emergencyRestore(`second ${signal}`).then((ok) => process.exit(ok ? EXIT.aborted : EXIT.failsafe));
-    }
-  };
-  // An uncaught error during a maneuver: restore the baseline on the HAL, then exit 1.
-  const onCrash = (err: unknown): void => {
-    io.stderr(`\ninternal error during the maneuver: ${(err as Error)?.stack ?? String(err)}\nrestoring the baseline...\n`);
-    void session.emergencyRestore('internal error').finally(() => process.exit(EXIT.internal));
-  };
-  process.on('SIGINT', onSignal);
-  process.on('SIGTERM', onSignal);
-  process.on('uncaughtException', onCrash);
-  process.on('unhandledRejection', onCrash);
-  return () => {
-    process.off('SIGINT', onSignal);
-    process.off('SIGTERM', onSignal);
-    process.off('uncaughtException', onCrash);
-    process.off('unhandledRejection', onCrash);
   };
 }

@@ -26,7 +26,10 @@ const sameCommand = (a: ApplyCommand, b: ApplyCommand): boolean =>
 
 export function replayJournal(j: ParsedJournal): ReplayResult {
   if (!j.baseline) throw new Error('journal has no device/baseline line: the session never connected');
-  const actor = createActor(machineFor(j.protocol.maneuver), { input: { protocol: j.protocol, baseline: j.baseline } });
+  const resolution = (j.lines.find((l) => l.event === 'device')?.['device'] as { capabilities?: { pressureResolutionCmH2O?: number } } | undefined)?.capabilities?.pressureResolutionCmH2O;
+  const actor = createActor(machineFor(j.protocol.maneuver), {
+    input: { protocol: j.protocol, baseline: j.baseline, ...(resolution !== undefined ? { pressureToleranceCmH2O: resolution } : {}) },
+  });
   const commands: ApplyCommand[] = [];
   const states: string[] = [];
   actor.on('command.apply', (c) => commands.push(c));

@@ -92,7 +92,9 @@ export class Session {
     readonly baseline: VentSettings,
   ) {
     this.done = new Promise((resolve) => (this.resolveDone = resolve));
-    this.actor = createActor(machineFor(options.maneuver), { input: { protocol: options.protocol, baseline } });
+    this.actor = createActor(machineFor(options.maneuver), {
+      input: { protocol: options.protocol, baseline, pressureToleranceCmH2O: device.capabilities.pressureResolutionCmH2O },
+    });
     this.actor.on('command.apply', (cmd) => void this.execute(cmd));
     this.actor.subscribe({
       next: () => this.onSnapshot(),
@@ -126,6 +128,11 @@ export class Session {
       device,
       baseline,
     );
+  }
+
+  /** The readback tolerance the machine uses for this device. */
+  get pressureToleranceCmH2O(): number {
+    return this.context.pressureToleranceCmH2O;
   }
 
   get clock(): Clock {
@@ -196,7 +203,7 @@ export class Session {
       try {
         await ventilator.apply(this.baseline);
         const readback = await ventilator.readSettings();
-        const ok = settingsMatch(this.baseline, readback);
+        const ok = settingsMatch(this.baseline, readback, this.pressureToleranceCmH2O);
         this.emit({ kind: 'alarm', t: this.clock.now(), priority: ok ? 'medium' : 'high', message: `emergency restore (${reason}) attempt ${i}: ${ok ? 'baseline verified' : 'readback does not match'}` });
         if (ok) return true;
       } catch (e) {
@@ -279,7 +286,7 @@ export class Session {
     try {
       await ventilator.apply(cmd.settings);
       const readback = await ventilator.readSettings();
-      this.emit({ kind: 'readback', t: clock.now(), seq: cmd.seq, settings: readback, matches: settingsMatch(cmd.settings, readback) });
+      this.emit({ kind: 'readback', t: clock.now(), seq: cmd.seq, settings: readback, matches: settingsMatch(cmd.settings, readback, this.pressureToleranceCmH2O) });
       this.send({ type: 'APPLIED', now: clock.now(), seq: cmd.seq, readback });
     } catch (e) {
       const code = applyErrorCode(e);

@@ -107,6 +107,19 @@ describe('the shared shell', () => {
     expect(d.context.abort).toMatchObject({ reason: 'device-fault', guard: 'readbackMismatch' });
   });
 
+  it('verifies readback within the device resolution (Draeger sets pressures in 1 mbar = 1.02 cmH2O steps)', () => {
+    const coarse = new Driver('sustained-inflation', { autoApply: false, pressureToleranceCmH2O: 1.02 });
+    coarse.start();
+    const cmd = coarse.lastCommand!;
+    coarse.actor.send({ type: 'APPLIED', now: 0, seq: cmd.seq, readback: { ...cmd.settings, peepCmH2O: cmd.settings.peepCmH2O - 0.51 } });
+    expect(coarse.state).toBe('active.inflation.dwelling');
+    const fine = new Driver('sustained-inflation', { autoApply: false });
+    fine.start();
+    const c2 = fine.lastCommand!;
+    fine.actor.send({ type: 'APPLIED', now: 0, seq: c2.seq, readback: { ...c2.settings, peepCmH2O: c2.settings.peepCmH2O - 0.51 } });
+    expect(fine.state).toBe('aborting.restoring');
+  });
+
   it('turns a HAL failure into an abort, retries the restore, then ends in failsafe that needs acknowledgement', async () => {
     const d = new Driver('sustained-inflation', { autoApply: false });
     d.start();

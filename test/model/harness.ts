@@ -104,7 +104,7 @@ export function serializeState(s: Snap): string {
     rep: c.run.repeats,
     met: c.run.response?.met ?? null,
     vit: c.latest.spo2At !== null,
-    f: c.lastFault !== null,
+    f: c.run.lastFault !== null,
     p: c.pending !== null,
     d: c.current?.startedAt != null,
     v2: c.restore.baselineVerified,

@@ -28,6 +28,7 @@ export interface DriverOptions {
   baseline?: VentSettings;
   /** Answer commands automatically with a matching readback (default true). */
   autoApply?: boolean;
+  pressureToleranceCmH2O?: number;
 }
 
 export class Driver {
@@ -42,7 +43,13 @@ export class Driver {
   constructor(kind: ManeuverKind, options: DriverOptions = {}) {
     this.protocol = options.protocol ? ProtocolSchema.parse({ maneuver: kind, ...options.protocol }) : defaultProtocol(kind);
     this.autoApply = options.autoApply ?? true;
-    this.actor = createActor(machineFor(kind), { input: { protocol: this.protocol, baseline: options.baseline ?? BASELINE } });
+    this.actor = createActor(machineFor(kind), {
+      input: {
+        protocol: this.protocol,
+        baseline: options.baseline ?? BASELINE,
+        ...(options.pressureToleranceCmH2O !== undefined ? { pressureToleranceCmH2O: options.pressureToleranceCmH2O } : {}),
+      },
+    });
     this.actor.on('command.apply', (cmd) => {
       this.commands.push(cmd);
       if (this.autoApply) queueMicrotask(() => this.actor.send({ type: 'APPLIED', now: this.now, seq: cmd.seq, readback: cmd.settings }));

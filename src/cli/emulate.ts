@@ -1,0 +1,150 @@
+/**
+ * `rmseq emulate makair|medibus`: a device emulator on a serial port or pseudo-terminal,
+ * driven by a simulated patient, until SIGINT. It prints what it does and reads control
+ * commands from stdin, one per line (`help` lists them): faults, reboot, knob turns.
+ *
+ *   rmseq emulate makair  --port /tmp/makair-dev [--vitals-port /tmp/vitals-dev] --patient moderate-ards [--seed 1] [--speed 1]
+ *   rmseq emulate medibus --port /tmp/medibus-dev --device evita --patient moderate-ards
+ */
+import { createInterface } from 'node:readline';
+import { every, WallClock } from '../../common/clock.js';
+import { MEDIBUS_FAMILIES, type MedibusFamily } from '../../hal/medibus/index.js';
+import { SerialTransport } from '../../hal/serial/transport.js';
+import { SimWorld } from '../../hal/simulated/world.js';
+import type { VentSettings } from '../../machines/types.js';
+import { CONTROL_HELP, MakAirEmulator, MedibusEmulator, VitalsFeedEmulator, executeControl, parseControlLine, type DeviceEmulator } from '../emulators/index.js';
+import { defaultLineSettings, explainPortError } from '../runner/device.js';
+import { lineSettingsFrom, vitalsLineSettings, type SerialFlags } from './device.js';
+import { CliError, EXIT } from './exitCodes.js';
+import { intFlag, loadBaseline, loadPatient, numberFlag } from './inputs.js';
+
+export interface EmulateFlags extends SerialFlags {
+  port: string;
+  vitalsPort?: string;
+  vitalsBaud?: string;
+  patient: string;
+  seed?: string;
+  speed?: string;
+  /** MEDIBUS device family: evita, primus or v300. */
+  device?: string;
+  /** The device's settings at start (a baseline .json); default PCV PEEP 10, peak 25, 20/min, FiO2 0.4. */
+  baseline?: string;
+}
+
+export interface EmulateIo {
+  stdout: (s: string) => void;
+  stderr: (s: string) => void;
+  /** Control commands, one per line (default: process.stdin). */
+  stdin?: NodeJS.ReadableStream;
+  /** Stops the emulator when it settles (default: SIGINT or SIGTERM). */
+  until?: Promise<unknown>;
+}
+
+/** The emulated device's settings when none are given: lung-protective PCV the MakAir and every MEDIBUS family can hold. */
+export const DEFAULT_EMULATED_SETTINGS: VentSettings = { mode: 'PCV', peepCmH2O: 10, peakCmH2O: 25, rateBpm: 20, fio2: 0.4 };
+
+/**
+ * Validates every flag, opens the ports, runs until `until` (or SIGINT), returns the exit code.
+ *
+ * @example
+ * await emulateCommand('makair', { port: '/tmp/makair-dev', patient: 'moderate-ards' }, { stdout, stderr });
+ */
+export async function emulateCommand(kind: string, flags: EmulateFlags, io: EmulateIo): Promise<number> {
+  if (kind !== 'makair' && kind !== 'medibus') throw new CliError(`unknown device "${kind}": must be one of makair, medibus`);
+  if (!flags.port) throw new CliError('--port <path> is required: the serial port or pseudo-terminal the emulator talks on');
+  let family: MedibusFamily | null = null;
+  if (kind === 'medibus') {
+    if (flags.device === undefined) throw new CliError(`--device is required for MEDIBUS: one of ${MEDIBUS_FAMILIES.join(', ')}`);
+    if (!(MEDIBUS_FAMILIES as readonly string[]).includes(flags.device)) throw new CliError(`--device = ${JSON.stringify(flags.device)}: must be one of ${MEDIBUS_FAMILIES.join(', ')}`);
+    family = flags.device as MedibusFamily;
+  } else if (flags.device !== undefined) {
+    throw new CliError('--device applies to `emulate medibus` only (the MEDIBUS family)');
+  }
+  const { name: patientName, profile } = loadPatient(flags.patient);
+  const seed = intFlag('seed', flags.seed, 0, 2 ** 31 - 1, 1);
+  const speed = numberFlag('speed', flags.speed, 0.1, 1000) ?? 1;
+  const settings = flags.baseline ? loadBaseline(flags.baseline) : DEFAULT_EMULATED_SETTINGS;
+  if (kind === 'makair' && settings.mode === 'CPAP') throw new CliError(`${flags.baseline}: a MakAir cannot start in CPAP; use PCV or VC`);
+  const line = lineSettingsFrom(flags, family ? defaultLineSettings({ protocol: 'medibus', family }) : defaultLineSettings({ protocol: 'makair' }));
+  const vitalsLine = vitalsLineSettings(flags.vitalsBaud);
+
+  const open = async (path: string, s: typeof line, what: string): Promise<SerialTransport> => {
+    try {
+      return await SerialTransport.open({ path, ...s });
+    } catch (e) {
+      throw new CliError(explainPortError(path, e, what));
+    }
+  };
+  const transport = await open(flags.port, line, 'device port');
+  let vitalsPort: SerialTransport | null = null;
+  try {
+    vitalsPort = flags.vitalsPort ? await open(flags.vitalsPort, vitalsLine, 'vitals port') : null;
+  } catch (e) {
+    await transport.close();
+    throw e;
+  }
+
+  const clock = new WallClock(speed);
+  const startedAt = clock.now();
+  const stamp = (t: number): string => `[${((t - startedAt) / 1000).toFixed(1).padStart(7)} s]`;
+  const world = new SimWorld({ profile, seed, clock, settings });
+  const emulator: DeviceEmulator = family
+    ? new MedibusEmulator({ transport, clock, world, family })
+    : new MakAirEmulator({ transport, clock, world, fio2: settings.fio2 });
+  const vitals = vitalsPort ? new VitalsFeedEmulator({ transport: vitalsPort, clock, world }) : null;
+  const fmtLine = (s: typeof line): string => `${s.baudRate} ${s.dataBits}${s.parity[0]!.toUpperCase()}${s.stopBits}`;
+  io.stdout(
+    `rmseq emulate ${kind}${family ? ` (${family})` : ''} on ${flags.port} (${fmtLine(line)}), patient ${patientName} (seed ${seed}), clock x${speed}` +
+      `${vitalsPort ? `; vitals feed on ${flags.vitalsPort} (${fmtLine(vitalsLine)})` : '; no vitals feed (--vitals-port)'}\n` +
+      'control commands on stdin (`help` lists them); Ctrl-C stops\n',
+  );
+  const sub = emulator.events$.subscribe((e) => io.stdout(`${stamp(e.t)} ${e.kind}: ${e.message}\n`));
+  const stopStatus = every(clock, 30_000, () => {
+    world.catchUp();
+    const p = world.patient.settings();
+    const v = world.monitor.vitals(clock.now());
+    io.stdout(`${stamp(clock.now())} patient: ${p.mode} PEEP ${p.peepCmH2O.toFixed(1)} peak ${p.peakCmH2O.toFixed(1)} cmH2O, ${p.rateBpm}/min | SpO2 ${v.spo2Pct ?? '-'} MAP ${v.mapMmHg ?? '-'} HR ${v.hrBpm ?? '-'}\n`);
+  });
+  emulator.start();
+  vitals?.start();
+
+  const rl = createInterface({ input: io.stdin ?? process.stdin, terminal: false });
+  rl.on('line', (text) => {
+    if (text.trim() === '') return;
+    const parsed = parseControlLine(text);
+    if (!parsed.ok) {
+      io.stdout(`! ${parsed.error}\n`);
+      return;
+    }
+    try {
+      const result = executeControl(parsed.command, { emulator, vitals });
+      io.stdout(parsed.command.kind === 'help' ? `${CONTROL_HELP}\n` : `> ${result}\n`);
+    } catch (e) {
+      io.stdout(`! ${(e as Error).message}\n`);
+    }
+  });
+
+  await (io.until ?? untilSignal());
+  rl.close();
+  stopStatus();
+  sub.unsubscribe();
+  await emulator.close();
+  await vitals?.close();
+  await transport.close();
+  await vitalsPort?.close();
+  clock.clearAll();
+  io.stdout('emulator stopped\n');
+  return EXIT.completed;
+}
+
+function untilSignal(): Promise<NodeJS.Signals> {
+  return new Promise((resolve) => {
+    const on = (s: NodeJS.Signals): void => {
+      process.off('SIGINT', on);
+      process.off('SIGTERM', on);
+      resolve(s);
+    };
+    process.on('SIGINT', on);
+    process.on('SIGTERM', on);
+  });
+}

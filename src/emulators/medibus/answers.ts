@@ -1,0 +1,74 @@
+/**
+ * What a MEDIBUS device answers to each command (device side, built with the production
+ * encoders), and the damage a corrupted frame carries.
+ */
+import {
+  MEASURED_VALUE_CHARS,
+  MedibusCommand,
+  SETTING_VALUE_CHARS,
+  encodeAlarmRecords,
+  encodeDataRecords,
+  encodeDeviceId,
+  encodeResponse,
+  encodeTextRecords,
+  type MedibusAlarmRecord,
+  type MedibusCodeTable,
+  type MedibusDeviceId,
+} from '../../../hal/medibus/index.js';
+import type { VentSettings } from '../../../machines/types.js';
+import type { VentilatorReading } from '../../../sim/index.js';
+import { measuredRecords, settingRecords, type DraegerSettings } from './draeger.js';
+
+const HEX_DIGITS = '0123456789ABCDEF';
+
+export interface DeviceState {
+  table: MedibusCodeTable;
+  identity: MedibusDeviceId;
+  settings: DraegerSettings;
+  /** The last breath, as the device measured it. */
+  reading: VentilatorReading;
+  alarms: MedibusAlarmRecord[];
+}
+
+/**
+ * The response frame to a host command: identification, measured data (codepages 1 and 2),
+ * current settings, the mode as a text message, alarms (codepage 1); NOP, the other alarm
+ * pages, limits, date/time and unknown commands get an empty echo.
+ *
+ * @example
+ * transport.write(answerFor(MedibusCommand.DEVICE_SETTINGS, state)); // SOH 29 <7-byte records> ck ck CR
+ */
+export function answerFor(cmd: number, d: DeviceState): Uint8Array {
+  switch (cmd) {
+    case MedibusCommand.DEVICE_ID:
+      return encodeResponse(cmd, encodeDeviceId(d.identity));
+    case MedibusCommand.MEASURED_CP1:
+      return encodeResponse(cmd, encodeDataRecords(measuredRecords(d.table, 1, d.reading, d.settings), MEASURED_VALUE_CHARS));
+    case MedibusCommand.MEASURED_CP2:
+      return encodeResponse(cmd, encodeDataRecords(measuredRecords(d.table, 2, d.reading, d.settings), MEASURED_VALUE_CHARS));
+    case MedibusCommand.DEVICE_SETTINGS:
+      return encodeResponse(cmd, encodeDataRecords(settingRecords(d.table, d.settings), SETTING_VALUE_CHARS));
+    case MedibusCommand.TEXT_MESSAGES:
+      return encodeResponse(cmd, encodeTextRecords([{ code: d.settings.modeCode, text: d.settings.modeName.slice(0, 40) }]));
+    case MedibusCommand.ALARMS_CP1:
+      return encodeResponse(cmd, encodeAlarmRecords(d.alarms));
+    default:
+      return encodeResponse(cmd);
+  }
+}
+
+/** Changes the second checksum character to another upper-case hex digit: the frame fails its checksum. */
+export function corruptChecksum(frame: Uint8Array): Uint8Array {
+  const out = frame.slice();
+  const i = out.length - 2;
+  const d = HEX_DIGITS.indexOf(String.fromCharCode(out[i]!));
+  out[i] = HEX_DIGITS.charCodeAt((d + 1) % 16);
+  return out;
+}
+
+/** Settings in words, for the log. */
+export function describeSettings(s: VentSettings): string {
+  const r = (v: number): number => Math.round(v * 100) / 100;
+  const peak = s.mode === 'CPAP' ? '' : s.mode === 'VC' ? `, Pmax ${r(s.peakCmH2O)}, Vt ${s.tidalVolumeMl} mL` : `, Pinsp ${r(s.peakCmH2O)}`;
+  return `${s.mode} PEEP ${r(s.peepCmH2O)} cmH2O${peak}, ${r(s.rateBpm)}/min, FiO2 ${r(s.fio2)}`;
+}

@@ -1,0 +1,60 @@
+/**
+ * In-process rigs for the emulator tests: a device emulator and a host adapter over
+ * `transportPair()`, each on its own VirtualClock, advanced in lockstep (so the host's clock
+ * holds only the adapter's timers and the conformance suite can count them).
+ */
+import { VirtualClock } from '../../../common/clock.js';
+import { SimWorld } from '../../../hal/simulated/world.js';
+import { BUILTIN_PROFILES, type BuiltinProfileName } from '../../../sim/index.js';
+import type { VentSettings } from '../../../machines/types.js';
+
+export const MAKAIR_BASELINE: VentSettings = { mode: 'PCV', peepCmH2O: 10, peakCmH2O: 25, rateBpm: 20, fio2: 0.4 };
+
+/**
+ * Lets queued microtasks run: `transportPair()` delivers bytes in microtasks, so nothing here
+ * needs the event loop. Staying inside one microtask drain also keeps a promise that rejects
+ * at once (an out-of-range apply) from being seen as unhandled before its caller attaches a
+ * handler (the conformance suite attaches it after its first `advance`).
+ */
+export async function settle(rounds = 40): Promise<void> {
+  for (let i = 0; i < rounds; i++) await Promise.resolve();
+}
+
+export class Lockstep {
+  readonly device = new VirtualClock(0);
+  readonly host = new VirtualClock(0);
+
+  /** Advances both clocks by `ms`, in steps, letting the wire deliver after each. */
+  async advance(ms: number, stepMs = 20): Promise<void> {
+    for (let done = 0; done < ms; done += stepMs) {
+      const dt = Math.min(stepMs, ms - done);
+      this.device.advanceBy(dt);
+      await settle();
+      this.host.advanceBy(dt);
+      await settle();
+    }
+  }
+
+  /** Advances until `p` settles (or `withinMs` passes) and returns its outcome. */
+  async until<T>(p: Promise<T>, withinMs: number, stepMs = 20): Promise<T> {
+    let done = false;
+    const guarded = p.finally(() => (done = true));
+    guarded.catch(() => undefined);
+    for (let t = 0; t < withinMs && !done; t += stepMs) await this.advance(stepMs, stepMs);
+    return guarded;
+  }
+}
+
+export function world(clock: VirtualClock, settings: VentSettings, profile: BuiltinProfileName = 'moderate-ards', seed = 1): SimWorld {
+  return new SimWorld({ profile: BUILTIN_PROFILES[profile], seed, clock, settings });
+}
+
+/** Records how a promise settles, without an unhandled rejection while time is advanced. */
+export function track<T>(p: Promise<T>): { readonly state: 'pending' | 'resolved' | 'rejected'; readonly value?: T; readonly error?: unknown } {
+  const s: { state: 'pending' | 'resolved' | 'rejected'; value?: T; error?: unknown } = { state: 'pending' };
+  p.then(
+    (value) => Object.assign(s, { state: 'resolved', value }),
+    (error: unknown) => Object.assign(s, { state: 'rejected', error }),
+  );
+  return s;
+}

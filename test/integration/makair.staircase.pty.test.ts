@@ -1,0 +1,65 @@
+/**
+ * A full staircase on a MakAir, automatic, over real pseudo-terminals: the emulator on the
+ * device end of one socat pair, the emulated monitor on a second; the session (MakAirVentilator
+ * + LineVitalsSource, opened by `openDeviceSession` / `openLineVitals`) on the host ends.
+ *
+ * The protocol is one the MakAir can carry out: its firmware takes PEEP 5-30 cmH2O and, in
+ * PCV, a plateau (the controller's peak) of 10-40 cmH2O, so the recruitment steps are PEEP 20
+ * and 25 with a driving pressure of 15 (peaks 35 and 40), re-recruitment at 25, titration from
+ * 20 down to 12.5. Dwells are shortened (30 s / 60 s) and the wall clock runs 30x (timeouts
+ * widened as described in support/bench.ts).
+ */
+import { afterAll, describe, expect, it } from 'vitest';
+import type { ProtocolInput } from '../../machines/index.js';
+import { Bench, patientNow } from './support/bench.js';
+import { SOCAT, SOCAT_NOTE, scratchDir } from './support/pty.js';
+
+const MAKAIR_STAIRCASE: ProtocolInput = {
+  maneuver: 'staircase',
+  incrementalPeepsCmH2O: [20, 25],
+  incrementalDwellS: 30,
+  drivingPressureCmH2O: 15,
+  decremental: { startPeepCmH2O: 20, stepCmH2O: 2.5, floorPeepCmH2O: 12.5, dwellS: 60 },
+  reRecruit: { peepCmH2O: 25, dwellS: 30 },
+  finalMarginCmH2O: 2.5,
+  peakLimitCmH2O: 40,
+  measureWindowS: 20,
+  assessS: 5,
+};
+
+const scratch = SOCAT ? scratchDir() : null;
+afterAll(() => scratch?.cleanup());
+
+describe.skipIf(!SOCAT)(`MakAir staircase over pseudo-terminals${SOCAT_NOTE}`, () => {
+  it('completes at the titrated PEEP, verified on the emulated patient', { timeout: 60_000 }, async () => {
+    const bench = await Bench.start({ dir: scratch!.dir, name: 'stair', device: { protocol: 'makair' }, speed: 30 });
+    try {
+      const { ds, telemetry } = await bench.openSession({ maneuver: 'staircase', protocol: MAKAIR_STAIRCASE });
+      expect(ds.device).toMatchObject({ vendor: 'Makers For Life', model: 'MakAir', protocol: 'makair-telemetry-v2' });
+      expect(ds.session.baseline).toEqual({ mode: 'PCV', peepCmH2O: 10, peakCmH2O: 25, rateBpm: 20, fio2: 0.4 });
+      const summary = await bench.run(ds, 50_000);
+
+      expect(summary.outcome, `abort: ${JSON.stringify(summary.abort)}`).toBe('completed');
+      const final = summary.finalPeepCmH2O!;
+      expect(final).toBeGreaterThanOrEqual(15);
+      expect(final).toBeLessThanOrEqual(22.5);
+      // What the device holds and what the patient receives: the titrated PEEP, in the baseline mode.
+      expect(summary.verifiedSettings).toMatchObject({ mode: 'PCV', peepCmH2O: final, peakCmH2O: final + 15 });
+      expect(bench.emulator.status().device).toMatchObject({ mode: 'PCV', peepCmH2O: final, peakCmH2O: final + 15 });
+      expect(patientNow(bench)).toMatchObject({ mode: 'PCV', peepCmH2O: final, peakCmH2O: final + 15 });
+
+      const phases = summary.steps.map((s) => s.phase).filter((p) => p !== 'baseline');
+      expect(phases.slice(0, 2)).toEqual(['incremental', 'incremental']);
+      expect(phases).toContain('decremental');
+      expect(phases.slice(-2)).toEqual(['re-recruit', 'final']);
+      // Every step was confirmed by readback before its dwell; no fault, no rejected sample.
+      expect(telemetry.filter((e) => e.kind === 'readback').every((e) => e.kind === 'readback' && e.matches)).toBe(true);
+      expect(telemetry.filter((e) => e.kind === 'fault' || e.kind === 'apply-error')).toEqual([]);
+      // Vitals came over the line feed, ventilator values over MakAir telemetry.
+      const sources = new Set(telemetry.flatMap((e) => (e.kind === 'input' && e.event.type === 'SAMPLE' ? [e.event.sample.source] : [])));
+      expect(sources).toEqual(new Set(['sim-monitor', 'makair']));
+    } finally {
+      await bench.close();
+    }
+  });
+});

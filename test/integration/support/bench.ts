@@ -1,0 +1,177 @@
+/**
+ * A test bench over real pseudo-terminals: an emulated device (MakAir or MEDIBUS) and an
+ * emulated patient monitor on the device ends of two socat pairs, one simulated patient behind
+ * both, everything on one sped-up wall clock. The session under test opens the host ends
+ * through `openDeviceSession` and `openLineVitals`, exactly as `rmseq run --device` does.
+ */
+import { WallClock } from '../../../common/clock.js';
+import type { GuidedPrompt } from '../../../hal/guided/index.js';
+import type { MedibusFamily } from '../../../hal/medibus/index.js';
+import { SerialTransport } from '../../../hal/serial/transport.js';
+import { SimWorld } from '../../../hal/simulated/world.js';
+import { ProtocolSchema, type ManeuverKind, type Protocol, type ProtocolInput, type VentSettings } from '../../../machines/index.js';
+import { BUILTIN_PROFILES, type BuiltinProfileName } from '../../../sim/index.js';
+import { MakAirEmulator, MedibusEmulator, VitalsFeedEmulator } from '../../../src/emulators/index.js';
+import { defaultLineSettings, openDeviceSession, openLineVitals, type DeviceSession, type DeviceSessionOptions } from '../../../src/runner/device.js';
+import { runSession } from '../../../src/runner/drive.js';
+import type { SessionSummary, TelemetryEvent } from '../../../src/runner/telemetry.js';
+import { ptyPair, within, type PtyPair } from './pty.js';
+
+/**
+ * Timeouts measured on a sped-up clock shrink in real time: at 30x, the MakAir adapter's 1 s
+ * link timeout would be 33 ms, and a test machine busy with other test files (socat starved,
+ * a GC pause) can stall a pseudo-terminal for hundreds of milliseconds. The benches widen every
+ * timeout such a stall could trip to about 1 s of real time at their speed (25x-30x); the
+ * fault tests choose fault durations beyond them. Values in milliseconds of the emulated clock.
+ */
+export const WIDE = {
+  makairLinkMs: 30_000,
+  makairApplyDeadlineMs: 30_000,
+  medibusSilenceMs: 25_000,
+  medibusResponseMs: 25_000,
+  vitalsLostMs: 30_000,
+  connectMs: 40_000,
+  warmupMs: 30_000,
+} as const;
+
+/** The protocol's safety timings, widened the same way (seconds of the emulated clock). */
+export const WIDE_SAFETY = { vitalsStaleS: 30, applyTimeoutS: 30, restoreTimeoutS: 30 } as const;
+
+export const DEVICE_BASELINE: VentSettings = { mode: 'PCV', peepCmH2O: 10, peakCmH2O: 25, rateBpm: 20, fio2: 0.4 };
+
+export type BenchDevice = { protocol: 'makair' } | { protocol: 'medibus'; family: MedibusFamily };
+
+export interface BenchOptions {
+  dir: string;
+  name: string;
+  device: BenchDevice;
+  /** Wall clock speed-up (both ends share the clock). */
+  speed: number;
+  baseline?: VentSettings;
+  profile?: BuiltinProfileName;
+  seed?: number;
+}
+
+export class Bench {
+  readonly clock: WallClock;
+  readonly world: SimWorld;
+  readonly emulator: MakAirEmulator | MedibusEmulator;
+  readonly feed: VitalsFeedEmulator;
+  private closers: Array<() => Promise<void>> = [];
+
+  private constructor(
+    readonly o: BenchOptions,
+    readonly pairs: { device: PtyPair; vitals: PtyPair },
+    devicePort: SerialTransport,
+    vitalsPort: SerialTransport,
+  ) {
+    this.clock = new WallClock(o.speed);
+    const settings = o.baseline ?? DEVICE_BASELINE;
+    this.world = new SimWorld({ profile: BUILTIN_PROFILES[o.profile ?? 'moderate-ards'], seed: o.seed ?? 1, clock: this.clock, settings });
+    this.emulator =
+      o.device.protocol === 'makair'
+        ? new MakAirEmulator({ transport: devicePort, clock: this.clock, world: this.world, dataPeriodMs: 250 })
+        : new MedibusEmulator({ transport: devicePort, clock: this.clock, world: this.world, family: o.device.family, hostSilenceTimeoutMs: WIDE.medibusSilenceMs });
+    this.feed = new VitalsFeedEmulator({ transport: vitalsPort, clock: this.clock, world: this.world, ageMs: 200 });
+    this.closers.push(
+      async () => {
+        await this.emulator.close();
+        await this.feed.close();
+        await devicePort.close();
+        await vitalsPort.close();
+        this.clock.clearAll();
+      },
+      () => pairs.device.close(),
+      () => pairs.vitals.close(),
+    );
+  }
+
+  /** Two PTY pairs, the emulators on their device ends, started. */
+  static async start(o: BenchOptions): Promise<Bench> {
+    const device = await ptyPair(o.dir, `${o.name}-device`);
+    const vitals = await ptyPair(o.dir, `${o.name}-vitals`);
+    const line = o.device.protocol === 'makair' ? defaultLineSettings({ protocol: 'makair' }) : defaultLineSettings(o.device);
+    const devicePort = await SerialTransport.open({ path: device.device, ...line });
+    const vitalsPort = await SerialTransport.open({ path: vitals.device, baudRate: 9600, parity: 'none', dataBits: 8, stopBits: 1 });
+    const bench = new Bench(o, { device, vitals }, devicePort, vitalsPort);
+    bench.emulator.start();
+    bench.feed.start();
+    return bench;
+  }
+
+  get hostPath(): string {
+    return this.pairs.device.host;
+  }
+
+  /** Opens the session on the host ends, as `rmseq run --device ... --vitals line:...` does. */
+  async openSession(o: {
+    maneuver: ManeuverKind;
+    protocol: ProtocolInput;
+    guided?: DeviceSessionOptions['guided'];
+  }): Promise<{ ds: DeviceSession; telemetry: TelemetryEvent[]; protocol: Protocol }> {
+    const vitals = await openLineVitals({ path: this.pairs.vitals.host }, { clock: this.clock, lostAfterMs: WIDE.vitalsLostMs });
+    const protocol = ProtocolSchema.parse({ ...o.protocol, maneuver: o.maneuver, safety: { ...WIDE_SAFETY, ...(o.protocol.safety ?? {}) } });
+    const device = this.o.device.protocol === 'makair'
+      ? { protocol: 'makair' as const, path: this.hostPath, fio2: (this.o.baseline ?? DEVICE_BASELINE).fio2 }
+      : { protocol: 'medibus' as const, path: this.hostPath, family: this.o.device.family };
+    const ds = await openDeviceSession({
+      device,
+      maneuver: o.maneuver,
+      protocol,
+      vitals,
+      clock: this.clock,
+      connectTimeoutMs: WIDE.connectMs,
+      session: { onCompleted: 'end', onFailsafe: 'end', warmupTimeoutMs: WIDE.warmupMs },
+      makair: { linkTimeoutMs: WIDE.makairLinkMs, applyDeadlineMs: WIDE.makairApplyDeadlineMs },
+      medibus: { timing: { silenceTimeoutMs: WIDE.medibusSilenceMs, responseTimeoutMs: WIDE.medibusResponseMs }, reconnectMs: 2000 },
+      ...(o.guided ? { guided: o.guided } : {}),
+    });
+    const telemetry: TelemetryEvent[] = [];
+    ds.session.telemetry$.subscribe((e) => telemetry.push(e));
+    this.closers.unshift(() => ds.close());
+    return { ds, telemetry, protocol };
+  }
+
+  /** Runs the session to its end (the wall-clock limit is a guard). */
+  run(ds: DeviceSession, limitMs: number): Promise<SessionSummary> {
+    return within(runSession(ds.session), limitMs, 'session');
+  }
+
+  /** Calls `fn` once, when the session first enters a state `match` accepts (state name such as `active.highPressure.dwelling`, step label). */
+  when(ds: DeviceSession, match: (state: string, step: string | null) => boolean, fn: () => void): void {
+    let fired = false;
+    const sub = ds.session.telemetry$.subscribe((e) => {
+      if (fired || e.kind !== 'state' || !match(e.state, e.step)) return;
+      fired = true;
+      queueMicrotask(() => sub.unsubscribe());
+      fn();
+    });
+  }
+
+  async close(): Promise<void> {
+    for (const c of this.closers) await c().catch(() => undefined);
+    this.closers = [];
+  }
+}
+
+/** The settings the emulated patient receives, rounded for comparison. */
+export function patientNow(bench: Bench): VentSettings {
+  const s = bench.world.patient.settings();
+  const r = (v: number): number => Math.round(v * 100) / 100;
+  return { ...s, peepCmH2O: r(s.peepCmH2O), peakCmH2O: r(s.peakCmH2O) };
+}
+
+/** Turns the knob `delayMs` after each waiting prompt; records when. */
+export function therapist(bench: Bench, prompts$: { subscribe(fn: (p: GuidedPrompt | null) => void): unknown }, delayMs: number) {
+  const turns: Array<{ prompt: GuidedPrompt; promptedAt: number; turnedAt: number | null }> = [];
+  prompts$.subscribe((p) => {
+    if (!p || p.status !== 'waiting') return;
+    const entry = { prompt: p, promptedAt: bench.clock.now(), turnedAt: null as number | null };
+    turns.push(entry);
+    bench.clock.setTimeout(() => {
+      bench.emulator.turnKnob(p.settings);
+      entry.turnedAt = bench.clock.now();
+    }, delayMs);
+  });
+  return turns;
+}
