@@ -28,3 +28,19 @@ describe('derecruitment detector', () => {
     expect(titratedPeep(null, 15, 2.5)).toBe(17.5);
   });
 });
+
+describe('derecruitment detector boundaries', () => {
+  it('a drop of exactly the threshold counts', () => {
+    expect(spo2Derecruited([m(25, 97)], m(22.5, 95), 2)).toBe(true);
+    expect(complianceDerecruited([m(25, null, 40)], m(22.5, null, 38), 5)).toBe(true);
+  });
+  it('missing or non-positive compliance never counts', () => {
+    expect(complianceDerecruited([m(25, null, 40)], m(22.5, null, null), 5)).toBe(false);
+    expect(complianceDerecruited([m(25, null, -4)], m(22.5, null, -40), 5)).toBe(false);
+    expect(complianceDerecruited([m(25, null, null)], m(22.5, null, 30), 5)).toBe(false);
+  });
+  it('the best earlier step is the reference, ties included', () => {
+    expect(spo2Derecruited([m(25, 96), m(22.5, 96), m(20, 95)], m(17.5, 94), 2)).toBe(true);
+    expect(spo2Derecruited([m(25, null), m(22.5, 96)], m(20, 94.5), 2)).toBe(false);
+  });
+});

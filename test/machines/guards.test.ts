@@ -92,3 +92,32 @@ describe('sanitizeSample (raw -> plausible)', () => {
     expect(dropped.sort()).toEqual(['mapMmHg', 'peakCmH2O', 'spo2Pct']);
   });
 });
+
+describe('guard boundaries and explanations', () => {
+  it('every rule names its guard and explains itself with the value and the limit', () => {
+    const v = (s: Partial<MonitorSample>) => evaluateSample(input(s)).map((x) => `${x.guard}: ${x.message}`);
+    expect(v({ mapMmHg: 59 })).toEqual(['mapBelowFloor: MAP 59 mmHg below 60', 'mapFallExceeded: MAP 59 mmHg fell more than 20% from baseline 80']);
+    expect(v({ sbpMmHg: 79 })).toEqual(['sbpBelowFloor: SBP 79 mmHg below 80']);
+    expect(v({ spo2Pct: 84 })).toEqual(['spo2BelowFloor: SpO2 84% below 85', 'spo2FallExceeded: SpO2 84% fell more than 5 points from baseline 94']);
+    expect(v({ hrBpm: 59 })).toEqual(['hrBelowMin: HR 59/min below 60']);
+    expect(v({ hrBpm: 141 })).toEqual(['hrAboveMax: HR 141/min above 140']);
+    expect(v({ peakCmH2O: 61 })).toEqual(['peakAboveLimit: peak pressure 61 cmH2O above limit 55 + 5']);
+  });
+
+  it('a non-positive baseline MAP never makes the fall guard fire', () => {
+    expect(mapFallExceeded({ ...input({ mapMmHg: 70 }), baseline: { ...baseline, mapMmHg: -10 } })).toBe(false);
+  });
+
+  it('MAP exactly vitalsStaleS old is still fresh; the clock check names the stale vital', () => {
+    const latest = { ...emptyLatest(), spo2Pct: 94, spo2At: 5000, mapMmHg: 78, mapAt: 1000 };
+    expect(staleVital(11_000, latest, DEFAULT_SAFETY)).toBeNull();
+    expect(staleVital(11_001, latest, DEFAULT_SAFETY)).toBe('map');
+    expect(evaluateClock(11_001, latest, DEFAULT_SAFETY)?.message).toBe('no fresh MAP for 10.0 s (limit 10 s)');
+    expect(evaluateClock(0, { ...latest, mapAt: null, mapMmHg: null }, DEFAULT_SAFETY)?.message).toBe('no MAP received');
+  });
+
+  it('plausible ranges include their ends', () => {
+    expect(sanitizeSample({ t: 0, source: 's', spo2Pct: 1, mapMmHg: 250 }).sample).toEqual({ t: 0, source: 's', spo2Pct: 1, mapMmHg: 250 });
+    expect(sanitizeSample({ t: 0, source: 's', spo2Pct: 100, hrBpm: 10 }).dropped).toEqual([]);
+  });
+});
