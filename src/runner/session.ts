@@ -8,7 +8,7 @@
  */
 import { merge, Subject, type Subscription } from 'rxjs';
 import { createActor, type Actor } from 'xstate';
-import { every, type Clock } from '../../common/clock.js';
+import { every, type Clock, type TimerHandle } from '../../common/clock.js';
 import { applyErrorCode, VentilatorError } from '../../hal/errors.js';
 import type { DeviceInfo, Ventilator, VitalsSource } from '../../hal/port.js';
 import { assertWithinCapabilities } from '../../hal/ranges.js';
@@ -80,6 +80,7 @@ export class Session {
   private readonly actor: Actor<ManeuverMachine>;
   private readonly subs: Subscription[] = [];
   private stopTicks: (() => void) | null = null;
+  private warmup: TimerHandle | null = null;
   private lastState = '';
   private finished = false;
   private waitingToStart = false;
@@ -181,7 +182,7 @@ export class Session {
       if (clock.now() - this.lastSentAt > this.options.tickMs) this.send({ type: 'TICK', now: clock.now() });
     });
     this.waitingToStart = true;
-    clock.setTimeout(() => this.waitingToStart && this.sendStart(), this.options.warmupTimeoutMs);
+    this.warmup = clock.setTimeout(() => this.waitingToStart && this.sendStart(), this.options.warmupTimeoutMs);
   }
 
   /** An operator action (from the CLI, a console or a signal handler). */
@@ -216,6 +217,7 @@ export class Session {
   /** Stops ticks and streams and closes both ports. */
   async close(): Promise<void> {
     this.stopTicks?.();
+    if (this.warmup) this.clock.clearTimeout(this.warmup);
     for (const s of this.subs) s.unsubscribe();
     this.actor.stop();
     await Promise.allSettled([this.options.ventilator.close(), this.options.vitals.close()]);
@@ -257,6 +259,7 @@ export class Session {
 
   private sendStart(): void {
     this.waitingToStart = false;
+    if (this.warmup) this.clock.clearTimeout(this.warmup);
     this.emit({ kind: 'operator', t: this.clock.now(), action: 'start' });
     this.send({ type: 'START', now: this.clock.now() });
   }
