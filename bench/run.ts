@@ -2,7 +2,7 @@
  * npm run bench: every figure with its target and their ratio, measured in this run, written
  * to bench/results.md with a description of the machine. Options:
  *   --quick       smaller sizes (CI smoke: a few seconds)
- *   --only a,b    run only these sections (staircase, cohort, latency, decode, memory)
+ *   --only a,b    run only these sections (staircase, cohort, latency, decode, memory, serial)
  */
 import { writeFileSync } from 'node:fs';
 import { arch, cpus, platform, release, totalmem } from 'node:os';
@@ -45,6 +45,15 @@ if (want('cohort')) {
 if (want('latency')) add(await benchAbortLatency(quick ? 500 : 10_000));
 if (want('decode')) add(benchDecode(quick ? 1_000_000 : 8_000_000));
 if (want('memory')) add(await benchMemory(quick ? 2 : 24));
+if (want('serial')) {
+  try {
+    const { benchSerialLatency } = await import('./serialLatency.js');
+    add(await benchSerialLatency(quick ? 20 : 200));
+  } catch (e) {
+    notes.push(`serial latency over a PTY not measured: ${(e as Error).message}`);
+  }
+}
+
 const cpu = cpus()[0];
 const machine = `${platform()} ${release()} ${arch()}, ${cpus().length} x ${cpu?.model ?? 'cpu'}, ${(totalmem() / 2 ** 30).toFixed(0)} GiB, Node ${process.version}`;
 const table = [
