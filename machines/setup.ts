@@ -4,6 +4,7 @@
  * their own step plans (and the staircase its titration guards) with `extend`.
  */
 import { assign, emit, setup } from 'xstate';
+import { abortRecords, clockOf, stateLabel } from './aborts.js';
 import {
   baselineRecord,
   emptyRestore,
@@ -43,14 +44,6 @@ export interface StepPlan {
   purpose: CommandPurpose;
 }
 
-type EventOf<T extends ManeuverEvent['type']> = Extract<ManeuverEvent, { type: T }>;
-
-const clockOf = (context: ManeuverContext, event: ManeuverEvent): number => Math.max(context.now, event.now);
-
-/** Name of the current state, for abort records (set by the runner-independent snapshot). */
-function stateLabel(context: ManeuverContext): string {
-  return context.current ? `${context.current.phase}: ${context.current.label}` : 'idle';
-}
 
 function preconditionsAt(context: ManeuverContext, now: number) {
   return checkPreconditions({
@@ -266,55 +259,5 @@ export const maneuverSetup = setup({
   },
 });
 
-/** Abort records for the monitor's non-sample triggers. */
-export const abortRecords = {
-  stale: (context: ManeuverContext, event: ManeuverEvent): AbortRecord => {
-    const now = clockOf(context, event);
-    const v = evaluateClock(now, context.latest, context.safety);
-    return { reason: 'stale-vitals', guard: 'vitalsStale', message: v?.message ?? 'vitals stale', at: now, fromState: stateLabel(context) };
-  },
-  applyTimeout: (context: ManeuverContext, event: ManeuverEvent): AbortRecord => ({
-    reason: 'device-fault',
-    guard: 'applyOverdue',
-    message: `"${context.pending?.label ?? 'setting'}" not confirmed within ${context.safety.applyTimeoutS} s`,
-    at: clockOf(context, event),
-    fromState: stateLabel(context),
-  }),
-  fault: (context: ManeuverContext, event: EventOf<'DEVICE_FAULT'>): AbortRecord => ({
-    reason: 'device-fault',
-    guard: event.code,
-    message: event.message,
-    at: clockOf(context, event),
-    fromState: stateLabel(context),
-  }),
-  applyFailed: (context: ManeuverContext, event: EventOf<'APPLY_FAILED'>): AbortRecord => ({
-    reason: 'device-fault',
-    guard: `apply-${event.code}`,
-    message: `"${context.pending?.label ?? 'setting'}" failed: ${event.message}`,
-    at: clockOf(context, event),
-    fromState: stateLabel(context),
-  }),
-  readbackMismatch: (context: ManeuverContext, event: EventOf<'APPLIED'>): AbortRecord => ({
-    reason: 'device-fault',
-    guard: 'readbackMismatch',
-    message: `readback of "${context.pending?.label ?? 'setting'}" does not match: PEEP ${event.readback.peepCmH2O}, peak ${event.readback.peakCmH2O}, mode ${event.readback.mode}`,
-    at: clockOf(context, event),
-    fromState: stateLabel(context),
-  }),
-  confirmTimeout: (context: ManeuverContext, event: ManeuverEvent): AbortRecord => ({
-    reason: 'operator-timeout',
-    guard: 'confirmOverdue',
-    message: `no operator confirmation within ${context.protocol.confirmTimeoutS} s`,
-    at: clockOf(context, event),
-    fromState: stateLabel(context),
-  }),
-  operator: (context: ManeuverContext, event: EventOf<'OPERATOR_ABORT'>): AbortRecord => ({
-    reason: 'operator-abort',
-    guard: 'operatorAbort',
-    message: event.note ? `operator abort: ${event.note}` : 'operator abort',
-    at: clockOf(context, event),
-    fromState: stateLabel(context),
-  }),
-};
-
+export { abortRecords };
 export { initialContext };

@@ -1,0 +1,64 @@
+/** Abort records for the monitor's triggers other than a sample: what fired, why, and where. */
+import type { ManeuverContext } from './context.js';
+import { evaluateClock } from './safety/rules.js';
+import type { AbortRecord, ManeuverEvent } from './types.js';
+
+type EventOf<T extends ManeuverEvent['type']> = Extract<ManeuverEvent, { type: T }>;
+
+export const clockOf = (context: ManeuverContext, event: ManeuverEvent): number => Math.max(context.now, event.now);
+
+/** The current step, for abort records. */
+export function stateLabel(context: ManeuverContext): string {
+  return context.current ? `${context.current.phase}: ${context.current.label}` : 'idle';
+}
+
+/** Abort records for the monitor's non-sample triggers. */
+export const abortRecords = {
+  stale: (context: ManeuverContext, event: ManeuverEvent): AbortRecord => {
+    const now = clockOf(context, event);
+    const v = evaluateClock(now, context.latest, context.safety);
+    return { reason: 'stale-vitals', guard: 'vitalsStale', message: v?.message ?? 'vitals stale', at: now, fromState: stateLabel(context) };
+  },
+  applyTimeout: (context: ManeuverContext, event: ManeuverEvent): AbortRecord => ({
+    reason: 'device-fault',
+    guard: 'applyOverdue',
+    message: `"${context.pending?.label ?? 'setting'}" not confirmed within ${context.safety.applyTimeoutS} s`,
+    at: clockOf(context, event),
+    fromState: stateLabel(context),
+  }),
+  fault: (context: ManeuverContext, event: EventOf<'DEVICE_FAULT'>): AbortRecord => ({
+    reason: 'device-fault',
+    guard: event.code,
+    message: event.message,
+    at: clockOf(context, event),
+    fromState: stateLabel(context),
+  }),
+  applyFailed: (context: ManeuverContext, event: EventOf<'APPLY_FAILED'>): AbortRecord => ({
+    reason: 'device-fault',
+    guard: `apply-${event.code}`,
+    message: `"${context.pending?.label ?? 'setting'}" failed: ${event.message}`,
+    at: clockOf(context, event),
+    fromState: stateLabel(context),
+  }),
+  readbackMismatch: (context: ManeuverContext, event: EventOf<'APPLIED'>): AbortRecord => ({
+    reason: 'device-fault',
+    guard: 'readbackMismatch',
+    message: `readback of "${context.pending?.label ?? 'setting'}" does not match: PEEP ${event.readback.peepCmH2O}, peak ${event.readback.peakCmH2O}, mode ${event.readback.mode}`,
+    at: clockOf(context, event),
+    fromState: stateLabel(context),
+  }),
+  confirmTimeout: (context: ManeuverContext, event: ManeuverEvent): AbortRecord => ({
+    reason: 'operator-timeout',
+    guard: 'confirmOverdue',
+    message: `no operator confirmation within ${context.protocol.confirmTimeoutS} s`,
+    at: clockOf(context, event),
+    fromState: stateLabel(context),
+  }),
+  operator: (context: ManeuverContext, event: EventOf<'OPERATOR_ABORT'>): AbortRecord => ({
+    reason: 'operator-abort',
+    guard: 'operatorAbort',
+    message: event.note ? `operator abort: ${event.note}` : 'operator abort',
+    at: clockOf(context, event),
+    fromState: stateLabel(context),
+  }),
+};
