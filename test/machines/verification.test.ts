@@ -13,7 +13,14 @@ describe('settingsMatch (readback verification)', () => {
   it('accepts an exact readback and one at the edge of each tolerance', () => {
     const t = READBACK_TOLERANCE;
     expect(settingsMatch(PCV, PCV)).toBe(true);
-    expect(settingsMatch(PCV, { ...PCV, peepCmH2O: 30 + t.pressureCmH2O, peakCmH2O: 45 - t.pressureCmH2O, fio2: 0.6 + t.fio2 / 2, rateBpm: 20 + t.rateBpm })).toBe(true);
+    expect(settingsMatch(PCV, { ...PCV, peepCmH2O: 30 + t.pressureCmH2O, peakCmH2O: 45 - t.pressureCmH2O, fio2: 0.61, rateBpm: 20 + t.rateBpm })).toBe(true);
+  });
+
+  it('one tolerance away still matches despite binary fractions (FiO2 0.60 read back as 0.61)', () => {
+    expect(0.61 - 0.6).toBeGreaterThan(READBACK_TOLERANCE.fio2);
+    expect(settingsMatch({ ...PCV, fio2: 0.6 }, { ...PCV, fio2: 0.61 })).toBe(true);
+    expect(settingsMatch({ ...PCV, fio2: 0.6 }, { ...PCV, fio2: 0.59 })).toBe(true);
+    expect(settingsMatch({ ...PCV, fio2: 0.6 }, { ...PCV, fio2: 0.611 })).toBe(false);
   });
 
   it('refuses a readback just beyond any tolerance, field by field', () => {
