@@ -1,23 +1,40 @@
 /**
- * `rmseq console`: the therapist console on the built-in simulator. Starts the local web
- * server, prints the URL with the session token, and runs until SIGINT/SIGTERM; a signal
- * during a maneuver aborts it through the machine (baseline restored and verified) first.
+ * `rmseq console`: the therapist console, on the built-in simulator or on a ventilator
+ * (`--device`, with `--vitals` for the patient monitor). Starts the local web server, prints
+ * the URL with the session token, and runs until SIGINT/SIGTERM; a signal during a maneuver
+ * aborts it through the machine (baseline restored and verified) first. With `--journal`
+ * every session is written to the audit journal; an unfinished maneuver found there (a
+ * console or run that died) is restored on the device before the console serves.
  */
+import { existsSync } from 'node:fs';
 import { isIP } from 'node:net';
 import { pino, type Logger } from 'pino';
+import { WallClock } from '../../common/clock.js';
 import { startConsole, type ConsoleHandle } from '../console/index.js';
-import { simulatedSource } from '../console/source.js';
+import { deviceSource, journaled, simulatedSource, type SessionSource } from '../console/source.js';
+import { Journal } from '../journal/journal.js';
+import { readJournal } from '../journal/read.js';
+import { findUnfinished, recoverBaseline } from '../journal/recover.js';
+import { DeviceOpenError, openDeviceVentilator } from '../runner/device.js';
+import { parseDeviceFlags, parseVitalsFlag, type DeviceFlags } from './device.js';
 import { CliError, EXIT, exitCodeFor } from './exitCodes.js';
+import { describeSettings } from './format.js';
 import { DEFAULT_SIM_BASELINE, intFlag, loadPatient, numberFlag } from './inputs.js';
+import { answerPromptsFromStdin } from './interactive.js';
 import type { RunIo } from './run.js';
+import { versions } from './versions.js';
 
-export interface ConsoleFlags {
+export interface ConsoleFlags extends DeviceFlags {
   port?: string;
   host?: string;
   patient?: string;
   seed?: string;
   speed?: string;
   guided?: boolean;
+  /** Seconds the operator has for a guided instruction (10-590, default 120). */
+  guidedTimeout?: string;
+  /** Audit journal (appended to; fsync'ed on a device). */
+  journal?: string;
 }
 
 export const CONSOLE_DEFAULTS = { port: 8417, host: '127.0.0.1', patient: 'moderate-ards', seed: 1, speed: 1 } as const;
@@ -42,25 +59,35 @@ function hostFlag(value: string | undefined): string {
 export async function consoleCommand(flags: ConsoleFlags, io: RunIo, options: ConsoleCommandOptions = {}): Promise<number> {
   const port = intFlag('port', flags.port, 0, 65535, CONSOLE_DEFAULTS.port);
   const host = hostFlag(flags.host);
-  const { name: patientName, profile } = loadPatient(flags.patient ?? CONSOLE_DEFAULTS.patient);
-  const seed = intFlag('seed', flags.seed, 0, 2 ** 31 - 1, CONSOLE_DEFAULTS.seed);
-  const speed = numberFlag('speed', flags.speed, 0.1, 1000) ?? CONSOLE_DEFAULTS.speed;
-  const guided = Boolean(flags.guided);
+  const guidedTimeoutS = intFlag('guided-timeout', flags.guidedTimeout, 10, 590, 120);
+  const onDevice = flags.device !== undefined;
+  if (onDevice) {
+    for (const f of ['patient', 'seed', 'speed'] as const) {
+      if (flags[f] !== undefined) throw new CliError(`--${f} is for the simulator; with --device the patient is real`);
+    }
+    if (!flags.vitals) throw new CliError('--vitals line:<port> is required with --device: the ventilator protocols carry no SpO2 or arterial pressure');
+  }
+  const speed = onDevice ? 1 : (numberFlag('speed', flags.speed, 0.1, 1000) ?? CONSOLE_DEFAULTS.speed);
   const logger = options.logger ?? pino({ level: 'info', base: { cmd: 'console' } }, { write: (s: string) => io.stderr(s) });
+  const journal = openJournal(flags.journal, onDevice);
 
-  const source = simulatedSource({ patientName, profile, seed, baseline: DEFAULT_SIM_BASELINE, speed, guided });
+  let source: SessionSource;
   let handle: ConsoleHandle;
   try {
+    source = onDevice ? await probeDevice(flags, guidedTimeoutS, journal, io) : simulatorSource(flags, guidedTimeoutS, journal);
     handle = await startConsole({ source, host, port, logger });
   } catch (e) {
+    journal?.close();
     const code = (e as NodeJS.ErrnoException).code;
     if (code === 'EADDRINUSE' || code === 'EACCES' || code === 'EADDRNOTAVAIL') {
       throw new CliError(`cannot listen on ${host}:${port}: ${code}${code === 'EADDRINUSE' ? ' (another console running? try --port 0)' : ''}`);
     }
+    if (e instanceof DeviceOpenError) throw new CliError(e.message, EXIT.badInput);
     throw e;
   }
+  const guided = source.guided;
 
-  io.stdout(`rmseq console: ${source.description}, clock x${speed}${guided ? ', guided mode (you set the ventilator when told)' : ''}\n`);
+  io.stdout(`rmseq console: ${source.description}, clock x${speed}${guided ? ', guided mode (you set the ventilator when told)' : ''}${journal ? `, journal ${journal.path}` : ''}\n`);
   io.stdout(`  Open:   ${handle.openUrl}\n`);
   io.stdout(`  Token:  ${handle.token}\n`);
   io.stdout(`          (the token lets a page control the maneuver; keep it to this bedside)\n`);
@@ -101,6 +128,78 @@ export async function consoleCommand(flags: ConsoleFlags, io: RunIo, options: Co
     stopped.dispose();
     process.off('uncaughtException', onCrash);
     process.off('unhandledRejection', onCrash);
+    journal?.close();
+  }
+}
+
+/** Opened before anything else: an unwritable path fails with exit 2. Device sessions fsync every line. */
+function openJournal(path: string | undefined, onDevice: boolean): Journal | null {
+  if (!path) return null;
+  try {
+    return Journal.open(path, { durability: onDevice ? 'fsync' : 'write' });
+  } catch (e) {
+    throw new CliError(`--journal = ${JSON.stringify(path)}: cannot be written (${(e as NodeJS.ErrnoException).code ?? (e as Error).message})`);
+  }
+}
+
+function simulatorSource(flags: ConsoleFlags, guidedTimeoutS: number, journal: Journal | null): SessionSource {
+  const { name: patientName, profile } = loadPatient(flags.patient ?? CONSOLE_DEFAULTS.patient);
+  const seed = intFlag('seed', flags.seed, 0, 2 ** 31 - 1, CONSOLE_DEFAULTS.seed);
+  const speed = numberFlag('speed', flags.speed, 0.1, 1000) ?? CONSOLE_DEFAULTS.speed;
+  const source = simulatedSource({
+    patientName,
+    profile,
+    seed,
+    baseline: DEFAULT_SIM_BASELINE,
+    speed,
+    guided: Boolean(flags.guided),
+    ...(flags.guidedTimeout !== undefined ? { guidedTimeoutMs: Math.min(590, guidedTimeoutS * speed) * 1000 } : {}),
+  });
+  return journal ? journaled(source, journal, () => ({ versions: versions(), patient: { name: patientName, profile }, seed, device: 'simulator', argv: process.argv.slice(2) })) : source;
+}
+
+/**
+ * Checks the device before the console serves: the port opens, the device answers and is
+ * who it should be (nothing but the handshake is sent), and its current settings are read
+ * for the plan previews. An unfinished maneuver in the journal is restored here first.
+ */
+async function probeDevice(flags: ConsoleFlags, guidedTimeoutS: number, journal: Journal | null, io: RunIo): Promise<SessionSource> {
+  const choice = parseDeviceFlags(flags);
+  const vitals = parseVitalsFlag(flags.vitals ?? '', flags.vitalsBaud);
+  if (!existsSync(vitals.path)) throw new CliError(`--vitals = ${JSON.stringify(flags.vitals)}: ${vitals.path} does not exist`);
+  const guided = Boolean(flags.guided) || choice.spec.protocol === 'medibus';
+  const clock = new WallClock();
+  const dev = await openDeviceVentilator({ device: choice.spec, serial: choice.serial, clock, ...(guided ? { guided: { timeoutMs: guidedTimeoutS * 1000 } } : {}) });
+  try {
+    if (journal && flags.journal) await recoverFromJournal(flags.journal, journal, dev, io);
+    const baseline = await dev.ventilator.readSettings();
+    const deviceName = `${choice.spec.protocol}:${choice.spec.path}`;
+    const source = deviceSource({ device: choice.spec, serial: choice.serial, vitals, info: dev.info, baseline, guided, guidedTimeoutMs: guidedTimeoutS * 1000 });
+    return journal ? journaled(source, journal, () => ({ versions: versions(), device: deviceName, deviceInfo: dev.info, serial: choice.serial, vitals: vitals.path, argv: process.argv.slice(2) })) : source;
+  } finally {
+    await dev.close();
+    clock.clearAll();
+  }
+}
+
+/** A maneuver the journal shows unfinished: its recorded baseline goes back on the device (verified) before anything else. */
+async function recoverFromJournal(path: string, journal: Journal, dev: Awaited<ReturnType<typeof openDeviceVentilator>>, io: RunIo): Promise<void> {
+  if (!existsSync(path)) return;
+  let unfinished;
+  try {
+    unfinished = findUnfinished(readJournal(path));
+  } catch {
+    return; // an empty or foreign journal holds nothing to recover
+  }
+  if (!unfinished || unfinished.device === 'simulator') return;
+  io.stderr(`journal ${path}: a ${unfinished.maneuver} from ${unfinished.startedAtIso ?? '?'} never finished (last state ${unfinished.lastState ?? '?'}); restoring its baseline ${describeSettings(unfinished.baseline)} first...\n`);
+  const stopPrompts = dev.guided ? answerPromptsFromStdin(dev.guided, io, true) : () => undefined;
+  try {
+    const r = await recoverBaseline(unfinished, dev.ventilator, { journal });
+    if (!r.restored) throw new CliError(`FAILSAFE: the baseline could not be restored (${r.errors.join('; ')}). CHECK THE VENTILATOR.`, EXIT.failsafe);
+    io.stderr(`baseline restored and verified${r.alreadyAtBaseline ? ' (the device already held it)' : ''}.\n`);
+  } finally {
+    stopPrompts();
   }
 }
 

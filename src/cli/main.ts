@@ -121,13 +121,25 @@ export function buildProgram(setExit: (code: number) => void, io: RunIo = proces
 
   program
     .command('console')
-    .description('therapist console: local web UI for a guided maneuver on the built-in simulator')
+    .description('therapist console: local web UI for a maneuver on the built-in simulator or on a ventilator (--device)')
     .option('--port <p>', 'port to listen on (0 = any free port)', '8417')
     .option('--host <address>', 'address to listen on (default: this computer only)', '127.0.0.1')
-    .option('--patient <profile>', 'built-in profile name or profile .json file', 'moderate-ards')
-    .option('--seed <n>', 'simulation seed', '1')
-    .option('--speed <x>', 'simulated clock speed, x times real time (0.1-1000)', '1')
-    .option('--guided', 'guided mode: the operator sets the ventilator when told and confirms')
+    .option('--patient <profile>', 'simulator: built-in profile name or profile .json file (default moderate-ards)')
+    .option('--seed <n>', 'simulator: simulation seed (default 1)')
+    .option('--speed <x>', 'simulator: clock speed, x times real time, 0.1-1000 (default 1)')
+    .option('--guided', 'guided mode: the operator sets the ventilator when told and confirms (always on for MEDIBUS)')
+    .option('--guided-timeout <s>', 'seconds to carry out a guided instruction before the maneuver aborts (10-590)', '120')
+    .option('--device <protocol:port>', 'a real ventilator: makair:/dev/ttyUSB0 or medibus:/dev/ttyUSB1')
+    .option('--fio2 <fraction>', 'MakAir: FiO2 set on the oxygen supply (0.21-1)')
+    .option('--family <name>', 'MEDIBUS device family: evita | primus | v300')
+    .option('--baud <n>', 'serial baud rate (default per protocol/family)')
+    .option('--parity <p>', 'serial parity: none | even | odd')
+    .option('--data-bits <n>', 'serial data bits: 7 | 8')
+    .option('--stop-bits <n>', 'serial stop bits: 1 | 2')
+    .option('--vitals <line:port>', 'with --device: the patient monitor feed, one JSON object per line')
+    .option('--vitals-baud <n>', 'vitals feed baud rate', '9600')
+    .option('--journal <file>', 'append every session to this audit journal (an unfinished one found there is restored first)')
+    .addHelpText('after', '\nExamples:\n  rmseq console --patient hypovolemic-ards --speed 10\n  rmseq console --device makair:/dev/ttyUSB0 --fio2 0.4 --vitals line:/dev/ttyUSB2 --journal bed4.jsonl\n  rmseq console --device medibus:/dev/ttyUSB1 --family evita --vitals line:/dev/ttyUSB2 --journal bed4.jsonl\n')
     .action(async (flags: ConsoleFlags) => setExit(await consoleCommand(flags, io)));
 
   program

@@ -1,12 +1,18 @@
 /**
  * Where the console's sessions come from. The server asks a `SessionSource` for one session
- * per maneuver; the built-in simulator is one source (a device adapter would be another,
- * with the same interface).
+ * per maneuver: the built-in simulator (`simulatedSource`) or a ventilator on a serial port
+ * with a patient-monitor feed (`deviceSource`). `journaled` writes each session to the audit
+ * journal.
  */
 import { WallClock } from '../../common/clock.js';
 import type { GuidedVentilator } from '../../hal/guided/ventilator.js';
+import type { DeviceInfo } from '../../hal/port.js';
+import type { SerialSettings } from '../../hal/serial/config.js';
+import type { SerialBinding } from '../../hal/serial/transport.js';
 import type { ManeuverKind, Protocol, VentSettings } from '../../machines/index.js';
 import type { PatientProfile } from '../../sim/index.js';
+import type { Journal, SessionHeader } from '../journal/journal.js';
+import { openDeviceSession, openLineVitals, type DeviceSpec } from '../runner/device.js';
 import type { Session } from '../runner/session.js';
 import { openSimulatedSession } from '../runner/simulated.js';
 
@@ -86,6 +92,84 @@ export function simulatedSource(o: SimulatedSourceOptions): SessionSource {
           clock.clearAll();
         },
       };
+    },
+  };
+}
+
+export interface DeviceSourceOptions {
+  device: DeviceSpec;
+  /** The ventilator's line (path and settings). */
+  serial: SerialSettings;
+  /** The patient monitor's line feed. */
+  vitals: SerialSettings;
+  /** What answered when the console started (`openDeviceVentilator`), and the settings it held. */
+  info: DeviceInfo;
+  baseline: VentSettings;
+  /** Guided mode: always for MEDIBUS (read-only); on request for a MakAir. */
+  guided: boolean;
+  /** Time the operator has to carry out an instruction (at most 590 s). */
+  guidedTimeoutMs: number;
+  /** serialport binding (tests); the OS binding by default. */
+  binding?: SerialBinding;
+}
+
+/**
+ * A ventilator on a serial port: each maneuver opens the port and the monitor feed afresh
+ * (checking the device's identity again) on the wall clock, and closes them when the next
+ * maneuver starts or the console stops.
+ *
+ * @example
+ * const source = deviceSource({ device: { protocol: 'makair', path: '/dev/ttyUSB0', fio2: 0.4 }, serial, vitals, info, baseline, guided: false, guidedTimeoutMs: 120_000 });
+ */
+export function deviceSource(o: DeviceSourceOptions): SessionSource {
+  return {
+    description: `${o.info.vendor} ${o.info.model} on ${o.serial.path}${o.guided ? ' (guided)' : ''}`,
+    simulated: false,
+    guided: o.guided,
+    speed: 1,
+    baseline: o.baseline,
+    async open(maneuver, protocol) {
+      const clock = new WallClock();
+      const binding = o.binding ? { binding: o.binding } : {};
+      const vitals = await openLineVitals(o.vitals, { clock, ...binding });
+      const { path: _path, ...line } = o.serial;
+      const ds = await openDeviceSession({
+        device: o.device,
+        serial: line,
+        maneuver,
+        protocol,
+        vitals,
+        clock,
+        ...(o.guided ? { guided: { timeoutMs: o.guidedTimeoutMs } } : {}),
+        session: { onCompleted: 'wait', onFailsafe: 'wait' },
+        ...binding,
+      });
+      return {
+        session: ds.session,
+        guided: ds.guided,
+        async dispose() {
+          await ds.close();
+          clock.clearAll();
+        },
+      };
+    },
+  };
+}
+
+/**
+ * Writes every session of `source` to the audit journal: a header, then its telemetry.
+ *
+ * @example
+ * const source = journaled(simulatedSource({ ... }), Journal.open('console.jsonl'), () => ({ versions: versions(), device: 'simulator' }));
+ */
+export function journaled(source: SessionSource, journal: Journal, header: () => Omit<SessionHeader, 'maneuver' | 'protocol' | 'clock'>): SessionSource {
+  return {
+    ...source,
+    async open(maneuver, protocol) {
+      const opened = await source.open(maneuver, protocol);
+      journal.header({ ...header(), maneuver, protocol, clock: 'wall' });
+      journal.attach(opened.session.telemetry$);
+      return opened;
     },
   };
 }

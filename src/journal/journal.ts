@@ -71,8 +71,9 @@ export class Journal {
     this.write('session-start', { format: JOURNAL_FORMAT, ...h });
   }
 
-  /** Journals a session's telemetry until it completes. */
+  /** Journals a session's telemetry until it completes (a journal follows one session at a time). */
   attach(telemetry$: Observable<TelemetryEvent>): void {
+    this.sub?.unsubscribe();
     this.sub = telemetry$.subscribe((e) => this.record(e));
   }
 

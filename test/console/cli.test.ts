@@ -29,6 +29,14 @@ describe('rmseq console: flags', () => {
     [{ speed: 'fast' }, /--speed/],
     [{ seed: '-1' }, /--seed/],
     [{ patient: 'nobody' }, /unknown patient "nobody"/],
+    [{ guidedTimeout: '5' }, /--guided-timeout = "5": must be a whole number between 10 and 590/],
+    [{ journal: '/proc/no-such-dir/console.jsonl' }, /--journal = "\/proc\/no-such-dir\/console.jsonl": cannot be written/],
+    [{ device: 'makair:/dev/ttyNOPE', fio2: '0.4' }, /--vitals line:<port> is required with --device/],
+    [{ device: 'makair:/dev/ttyNOPE', fio2: '0.4', vitals: 'line:/dev/ttyNOPE2', patient: 'mild-ards' }, /--patient is for the simulator/],
+    [{ device: 'makair:/dev/ttyNOPE', vitals: 'line:/dev/ttyNOPE2' }, /--fio2 is required with a MakAir/],
+    [{ device: 'makair:/dev/ttyNOPE', fio2: '0.4', vitals: 'line:/dev/ttyNOPE2' }, /ttyNOPE2 does not exist/],
+    [{ device: 'makair:/dev/ttyNOPE', fio2: '0.4', vitals: 'line:/dev/null' }, /\/dev\/ttyNOPE/],
+    [{ device: 'telnet:/dev/ttyNOPE', vitals: 'line:/dev/null' }, /--device = "telnet:\/dev\/ttyNOPE": protocol must be one of makair, medibus/],
   ];
   it.each(bad)('refuses %j with exit 2 before listening', async (flags, message) => {
     const { io: streams, out } = io();

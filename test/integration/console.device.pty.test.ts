@@ -1,0 +1,131 @@
+/**
+ * `rmseq console --device`: the therapist console driving a (emulated) MakAir over a real
+ * pseudo-terminal, with the patient monitor on a second one. A page starts a maneuver with
+ * the token, the device goes to maneuver pressure, Abort brings it back to the baseline
+ * (verified on the device), and the session is in the audit journal. A second console on the
+ * same journal after a killed one restores the baseline before it serves.
+ */
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { pino } from 'pino';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { consoleCommand } from '../../src/cli/console.js';
+import { EXIT } from '../../src/cli/exitCodes.js';
+import type { ConsoleHandle } from '../../src/console/index.js';
+import { TestClient } from '../console/support.js';
+import { assertBuilt, startCli, waitForOutput } from '../support/cli.js';
+import { SOCAT, SOCAT_NOTE, ptyPair, scratchDir } from './support/pty.js';
+
+const scratch = SOCAT ? scratchDir() : null;
+afterAll(() => scratch?.cleanup());
+beforeAll(() => assertBuilt());
+
+type Emulator = ReturnType<typeof startCli>;
+
+async function deviceSettings(emulator: Emulator): Promise<{ mode: string; peepCmH2O: number; peakCmH2O: number }> {
+  const from = emulator.output().length;
+  emulator.child.stdin.write('status\n');
+  for (let i = 0; i < 100; i++) {
+    const m = emulator.output().slice(from).match(/\{"device":.*\}/);
+    if (m) return (JSON.parse(m[0]) as { device: { mode: string; peepCmH2O: number; peakCmH2O: number } }).device;
+    await new Promise((r) => setTimeout(r, 50));
+  }
+  throw new Error(`no status from the emulator: ${emulator.output().slice(-400)}`);
+}
+
+function io() {
+  const out: string[] = [];
+  const err: string[] = [];
+  return { out, err, streams: { stdout: (s: string) => void out.push(s), stderr: (s: string) => void err.push(s), isTTY: false } };
+}
+
+function startConsoleOn(flags: Record<string, string>) {
+  const { out, err, streams } = io();
+  let stop!: (reason: string) => void;
+  let handle!: ConsoleHandle;
+  let exited!: Promise<number>;
+  const ready = new Promise<void>((resolve, reject) => {
+    exited = consoleCommand({ port: '0', ...flags }, streams, {
+      logger: pino({ level: 'silent' }),
+      stop: new Promise((r) => (stop = r)),
+      onReady: (h) => ((handle = h), resolve()),
+    });
+    exited.catch(reject);
+  });
+  return { out, err, ready, stop: (r: string) => stop(r), handle: () => handle, exited: () => exited };
+}
+
+describe.skipIf(!SOCAT)(`rmseq console --device on a MakAir over a PTY${SOCAT_NOTE}`, () => {
+  it('a page starts a maneuver, Abort restores the baseline on the device, and the journal has it all', { timeout: 60_000 }, async () => {
+    const dir = scratch!.dir;
+    const dev = await ptyPair(dir, 'console-makair');
+    const vit = await ptyPair(dir, 'console-vitals');
+    const journal = join(dir, 'console.jsonl');
+    const emulator = startCli(['emulate', 'makair', '--port', dev.device, '--vitals-port', vit.device, '--patient', 'moderate-ards']);
+    try {
+      await waitForOutput(emulator.child, /rmseq emulate makair on/);
+      const c = startConsoleOn({ device: `makair:${dev.host}`, fio2: '0.4', vitals: `line:${vit.host}`, journal });
+      await c.ready;
+      expect(c.out.join('')).toMatch(/rmseq console: Makers For Life MakAir on .*console-makair.*, clock x1, journal/);
+      const page = await TestClient.connect(c.handle().server.port);
+      expect(await page.next((m) => m.type === 'welcome')).toMatchObject({ server: { simulated: false, guided: false, speed: 1 } });
+
+      const started = await page.request({ type: 'start', token: c.handle().token, maneuver: 'high-pressure-pcv', protocol: { peepCmH2O: 25, peakCmH2O: 40, holdS: 60 } });
+      expect(started.type, JSON.stringify(started)).toBe('accepted');
+      await page.state(/^active\.highPressure\.dwelling$/, 30_000);
+      expect(await deviceSettings(emulator)).toMatchObject({ mode: 'PCV', peepCmH2O: 25, peakCmH2O: 40 });
+
+      expect((await page.request({ type: 'abort', token: c.handle().token, note: 'test' })).type).toBe('accepted');
+      await page.state(/^aborted$/, 30_000);
+      expect(await deviceSettings(emulator)).toMatchObject({ mode: 'PCV', peepCmH2O: 10, peakCmH2O: 25 });
+      await page.close();
+      c.stop('test');
+      expect(await c.exited()).toBe(EXIT.completed);
+
+      const lines = readFileSync(journal, 'utf8').trim().split('\n').map((l) => JSON.parse(l) as Record<string, unknown>);
+      expect(lines[0]).toMatchObject({ event: 'session-start', maneuver: 'high-pressure-pcv', device: `makair:${dev.host}`, clock: 'wall' });
+      expect(lines.find((l) => l.event === 'operator' && l['action'] === 'abort')).toBeTruthy();
+      expect(lines.at(-1)).toMatchObject({ event: 'outcome', summary: { outcome: 'aborted', baselineVerified: true, abort: { reason: 'operator-abort' } } });
+    } finally {
+      emulator.child.kill('SIGINT');
+      await emulator.done;
+      await dev.close();
+      await vit.close();
+    }
+  });
+
+  it('restores the baseline of an unfinished maneuver in its journal before it serves', { timeout: 60_000 }, async () => {
+    const dir = scratch!.dir;
+    const dev = await ptyPair(dir, 'console-recover');
+    const vit = await ptyPair(dir, 'console-recover-vitals');
+    const journal = join(dir, 'killed-console.jsonl');
+    const emulator = startCli(['emulate', 'makair', '--port', dev.device, '--vitals-port', vit.device, '--patient', 'moderate-ards']);
+    try {
+      await waitForOutput(emulator.child, /rmseq emulate makair on/);
+      // A console killed mid-maneuver, as a child process.
+      const killed = startCli(['console', '--port', '0', '--device', `makair:${dev.host}`, '--fio2', '0.4', '--vitals', `line:${vit.host}`, '--journal', journal]);
+      const tokenLine = await waitForOutput(killed.child, /Token: +[0-9a-f]{64}/);
+      const token = tokenLine.match(/Token: +([0-9a-f]{64})/)![1]!;
+      const port = Number(killed.output().match(/http:\/\/127\.0\.0\.1:(\d+)/)![1]);
+      const page = await TestClient.connect(port);
+      await page.request({ type: 'start', token, maneuver: 'high-pressure-pcv', protocol: { peepCmH2O: 25, peakCmH2O: 40, holdS: 60 } });
+      await page.state(/^active\.highPressure\.dwelling$/, 30_000);
+      killed.child.kill('SIGKILL');
+      await killed.done;
+      await page.close();
+      expect(await deviceSettings(emulator)).toMatchObject({ peepCmH2O: 25 }); // left at maneuver pressure
+
+      const c = startConsoleOn({ device: `makair:${dev.host}`, fio2: '0.4', vitals: `line:${vit.host}`, journal });
+      await c.ready;
+      expect(c.err.join('')).toMatch(/a high-pressure-pcv from .* never finished .*restoring its baseline PCV PEEP 10\/peak 25.*\n.*baseline restored and verified/s);
+      expect(await deviceSettings(emulator)).toMatchObject({ mode: 'PCV', peepCmH2O: 10, peakCmH2O: 25 });
+      c.stop('test');
+      expect(await c.exited()).toBe(EXIT.completed);
+    } finally {
+      emulator.child.kill('SIGINT');
+      await emulator.done;
+      await dev.close();
+      await vit.close();
+    }
+  });
+});
