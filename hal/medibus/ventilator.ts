@@ -4,6 +4,12 @@
  * rejects with `NotPermittedError`): maneuvers on these devices run in guided mode, where the
  * therapist turns the knob and the controller confirms through `readSettings()`,
  * `latestSettings()` and the measurements.
+ *
+ * It also polls the device's current alarms (codepage 1, 27H) with the measurements. An alarm
+ * that becomes active while connected, at or above `alarmFaultPriority`, is a `device-alarm`
+ * fault (the session aborts the maneuver and restores the baseline): the ventilator's own
+ * alarm during a recruitment maneuver is taken as intolerance. Alarms already standing when
+ * the link comes up are reported on `alarms$` only.
  */
 import { BehaviorSubject, Subject, filter, type Observable, type Subscription } from 'rxjs';
 import { every, type Clock } from '../../common/clock.js';
@@ -18,9 +24,11 @@ import { capabilitiesOf, mapMeasurements, mapSettings, type MedibusMeasurements,
 import {
   MEASURED_VALUE_CHARS,
   SETTING_VALUE_CHARS,
+  decodeAlarmRecords,
   decodeDataRecords,
   decodeDeviceId,
   decodeTextRecords,
+  type MedibusAlarmRecord,
   type MedibusDataRecord,
 } from './records.js';
 import { MedibusSession, type MedibusSessionStats } from './session.js';
@@ -39,6 +47,19 @@ export interface MedibusVentilatorOptions {
   codeTable?: MedibusCodeTable;
   /** Refuse a device whose reported name does not belong to `family` (default true). */
   checkModel?: boolean;
+  /**
+   * Lowest MEDIBUS alarm priority (0-78, as the device sends it) that is a `device-alarm`
+   * fault when it becomes active. Default 0: every new alarm, because the priority scale of
+   * each device family is not verified here (docs/protocols/medibus.md); a vendor who has
+   * verified it can raise this. `Infinity` reports alarms on `alarms$` only.
+   */
+  alarmFaultPriority?: number;
+}
+
+/** The device's current alarms, as polled. */
+export interface MedibusAlarms {
+  t: number;
+  alarms: MedibusAlarmRecord[];
 }
 
 /** Settings as last read, with every value the device reported. */
@@ -66,6 +87,12 @@ export class MedibusVentilator implements Ventilator {
   readonly settings$: Observable<MedibusSettingsReading> = this.settingsSubject.pipe(filter((r): r is MedibusSettingsReading => r !== null));
   /** Each measured-data poll, with every value the device reported. */
   readonly measurements$: Observable<MedibusMeasurements> = this.measurementsSubject.pipe(filter((m): m is MedibusMeasurements => m !== null));
+  private readonly alarmsSubject = new BehaviorSubject<MedibusAlarms | null>(null);
+  /** The current alarms at each poll. */
+  readonly alarms$: Observable<MedibusAlarms> = this.alarmsSubject.pipe(filter((a): a is MedibusAlarms => a !== null));
+  /** Alarm codes active at the last poll (null: not polled since the link came up). */
+  private activeAlarms: Set<number> | null = null;
+  private readonly alarmFaultPriority: number;
   readonly table: MedibusCodeTable;
   private session: MedibusSession;
   private readonly timing: Partial<MedibusTiming> | undefined;
@@ -94,6 +121,7 @@ export class MedibusVentilator implements Ventilator {
     this.pollMs = pollMs;
     this.settingsPollMs = settingsPollMs;
     this.checkModel = options.checkModel ?? true;
+    this.alarmFaultPriority = options.alarmFaultPriority ?? 0;
     this.needsCp2 = this.table.measured.some((e) => e.codepage === 2 && e.maps !== undefined);
     this.timing = options.timing;
     this.session = this.newSession();
@@ -181,6 +209,7 @@ export class MedibusVentilator implements Ventilator {
     this.faultsSubject.complete();
     this.settingsSubject.complete();
     this.measurementsSubject.complete();
+    this.alarmsSubject.complete();
   }
 
   private newSession(): MedibusSession {
@@ -196,6 +225,7 @@ export class MedibusVentilator implements Ventilator {
 
   private startPolling(): void {
     this.stopPolling();
+    this.activeAlarms = null; // what stands when the link comes up is the baseline, not news
     this.stops.push(every(this.clock, this.pollMs, () => void this.pollMeasurements()));
     if (this.settingsPollMs > 0) this.stops.push(every(this.clock, this.settingsPollMs, () => void this.readSettings().catch(() => undefined)));
   }
@@ -217,10 +247,25 @@ export class MedibusVentilator implements Ventilator {
       const m = mapMeasurements(this.table, pages, this.clock.now());
       this.measurementsSubject.next(m);
       if (Object.keys(m.sample).length > 2) this.samplesSubject.next(m.sample);
+      this.onAlarms(ok(decodeAlarmRecords(await this.session.request(MedibusCommand.ALARMS_CP1)), 'alarms (codepage 1)'));
     } catch {
       // A failed poll is not a fault by itself: link loss arrives through the session's `lost` event.
     } finally {
       this.polling = false;
+    }
+  }
+
+  /** Publishes the alarms; those that became active since the last poll, at or above the priority, are faults. */
+  private onAlarms(alarms: MedibusAlarmRecord[]): void {
+    const t = this.clock.now();
+    this.alarmsSubject.next({ t, alarms });
+    const before = this.activeAlarms;
+    this.activeAlarms = new Set(alarms.map((a) => a.code));
+    if (before === null) return;
+    for (const a of alarms) {
+      if (before.has(a.code) || a.priority < this.alarmFaultPriority) continue;
+      const model = this.info?.model ?? 'MEDIBUS device';
+      this.faultsSubject.next({ t, code: 'device-alarm', message: `${model} alarm ${a.code.toString(16).toUpperCase().padStart(2, '0')}H "${a.phrase}" (priority ${a.priority})` });
     }
   }
 }

@@ -57,6 +57,14 @@ describe.skipIf(!SOCAT)(`MEDIBUS faults in guided mode over pseudo-terminals${SO
     expect(r.linkUps).toBeGreaterThanOrEqual(2); // the link came back
   });
 
+  it('the ventilator raises its own alarm mid-hold: device-alarm abort, the baseline restored and verified', { timeout: 60_000 }, async () => {
+    const r = await withFault((b) => b.emulator.raiseAlarm(0x10, 'Paw high'));
+    expect(r.summary.outcome).toBe('aborted');
+    expect(r.summary.abort).toMatchObject({ reason: 'device-fault', guard: 'device-alarm', message: 'Evita4 alarm 10H "Paw high" (priority 25)' });
+    expect(r.summary.baselineVerified).toBe(true);
+    expect(r.patient).toMatchObject({ mode: 'PCV', peepCmH2O: 10.2, peakCmH2O: 25.49 });
+  });
+
   it('a corrupted response: the host gets no valid answer in time, the link is lost, the baseline restored after reconnecting', { timeout: 60_000 }, async () => {
     const r = await withFault((b) => b.emulator.faults.corrupt(1));
     expect(r.summary.outcome).toBe('aborted');

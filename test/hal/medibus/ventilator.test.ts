@@ -195,6 +195,47 @@ describe('MedibusVentilator measurements', () => {
   });
 });
 
+describe('MedibusVentilator alarms', () => {
+  it('an alarm that becomes active while connected is a device-alarm fault, once until it clears', async () => {
+    const standing = { priority: 3, code: 0x51, phrase: 'O2 sensor' };
+    const { vent, device, clock, faults } = await connected('evita', { ...EVITA, alarms: [standing] });
+    const polls: number[][] = [];
+    vent.alarms$.subscribe((a) => polls.push(a.alarms.map((x) => x.code)));
+    await advance(clock, 2000, 100);
+    expect(device.received(C.ALARMS_CP1)).toEqual([1000, 2000]);
+    expect(faults).toEqual([]); // standing when the link came up: reported, not a fault
+    device.data.alarms = [standing, { priority: 25, code: 0x10, phrase: 'Paw high' }];
+    await advance(clock, 2000, 100);
+    expect(faults).toEqual([{ t: 3000, code: 'device-alarm', message: 'Evita4 alarm 10H "Paw high" (priority 25)' }]);
+    device.data.alarms = [standing];
+    await advance(clock, 1000, 100);
+    device.data.alarms = [standing, { priority: 25, code: 0x10, phrase: 'Paw high' }];
+    await advance(clock, 1000, 100);
+    expect(faults.map((f) => f.t)).toEqual([3000, 6000]); // cleared at the 5000 poll, raised again at 6000
+    expect(polls.at(-1)).toEqual([0x51, 0x10]);
+  });
+
+  it('alarms below alarmFaultPriority are reported on alarms$ only', async () => {
+    const clock = new VirtualClock();
+    const [host, dev] = transportPair();
+    const device = new ScriptedDevice(dev, clock, EVITA);
+    const vent = new MedibusVentilator({ transport: host, clock, family: 'evita', alarmFaultPriority: 20 });
+    const faults: DeviceFault[] = [];
+    vent.faults$.subscribe((f) => faults.push(f));
+    const c = vent.connect();
+    await settle();
+    await c;
+    await advance(clock, 1000, 100);
+    device.data.alarms = [{ priority: 5, code: 0x30, phrase: 'Vt low' }];
+    await advance(clock, 1000, 100);
+    expect(faults).toEqual([]);
+    device.data.alarms = [{ priority: 5, code: 0x30, phrase: 'Vt low' }, { priority: 20, code: 0x10, phrase: 'Paw high' }];
+    await advance(clock, 1000, 100);
+    expect(faults.map((f) => f.message)).toEqual(['Evita4 alarm 10H "Paw high" (priority 20)']);
+    await vent.close();
+  });
+});
+
 describe('MedibusVentilator link loss and close', () => {
   it('emits link-lost on silence and stops polling', async () => {
     const { device, clock, faults } = await connected('evita', EVITA, { settingsPollMs: 0 });

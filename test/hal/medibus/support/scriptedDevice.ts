@@ -11,11 +11,13 @@ import {
   MedibusCommand,
   MedibusStreamParser,
   SETTING_VALUE_CHARS,
+  encodeAlarmRecords,
   encodeCommand,
   encodeDataRecords,
   encodeDeviceId,
   encodeResponse,
   encodeTextRecords,
+  type MedibusAlarmRecord,
   type MedibusFrame,
   type MedibusTextRecord,
 } from '../../../../hal/medibus/index.js';
@@ -29,6 +31,8 @@ export interface ScriptedDeviceOptions {
   measuredCp2?: DataValues;
   settings?: DataValues;
   texts?: MedibusTextRecord[];
+  /** Current alarms (codepage 1); a test may change the list between polls. */
+  alarms?: MedibusAlarmRecord[];
 }
 
 export class ScriptedDevice {
@@ -104,6 +108,8 @@ export class ScriptedDevice {
         return encodeResponse(command, encodeDataRecords(d.settings ?? [], SETTING_VALUE_CHARS));
       case MedibusCommand.TEXT_MESSAGES:
         return encodeResponse(command, encodeTextRecords(d.texts ?? []));
+      case MedibusCommand.ALARMS_CP1:
+        return encodeResponse(command, encodeAlarmRecords(d.alarms ?? []));
       default:
         return encodeResponse(command);
     }
