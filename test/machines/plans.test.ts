@@ -5,6 +5,8 @@ import {
   defaultProtocol,
   emptyAccumulator,
   emptyLatest,
+  incrementalPlan,
+  initialContext,
   inMeasureWindow,
   newStep,
   outcomeOf,
@@ -54,8 +56,14 @@ describe('plans', () => {
   });
 
   it('a plan for another maneuver is refused with a message that says what to do', () => {
-    const si = ProtocolSchema.parse({ maneuver: 'sustained-inflation' });
-    expect(() => planOf({ ...si, maneuver: 'staircase' } as never, BASELINE)).toThrow(/staircase step was planned with a sustained-inflation protocol|Cannot read/);
+    const ctx = initialContext({ protocol: ProtocolSchema.parse({ maneuver: 'sustained-inflation' }), baseline: BASELINE });
+    expect(() => incrementalPlan(ctx)).toThrow('a staircase step was planned with a sustained-inflation protocol: create the machine with its own protocol');
+  });
+
+  it('an incremental step past the end of the list stays at the last level', () => {
+    const ctx = initialContext({ protocol: defaultProtocol('staircase'), baseline: BASELINE });
+    expect(incrementalPlan({ ...ctx, stepIndex: 5 }).settings.peepCmH2O).toBe(40);
+    expect(incrementalPlan({ ...ctx, stepIndex: 1 }).settings.peepCmH2O).toBe(30);
   });
 });
 
