@@ -30,6 +30,25 @@ Exit codes:
   5  not started: preconditions not met (nothing changed)
   6  replay: the machine reached different decisions`;
 
+/** The ventilator and serial-line options shared by `run`, `console` and `recover`. */
+function ventilatorOptions(cmd: Command, deviceHelp: string): Command {
+  return cmd
+    .option('--device <protocol:port>', deviceHelp)
+    .option('--fio2 <fraction>', 'MakAir: the FiO2 set on the oxygen supply, 0.21-1 (the MakAir cannot report it)')
+    .option('--family <name>', 'MEDIBUS device family: evita | primus | v300')
+    .option('--baud <n>', 'serial baud rate (default per protocol/family)')
+    .option('--parity <p>', 'serial parity: none | even | odd')
+    .option('--data-bits <n>', 'serial data bits: 7 | 8')
+    .option('--stop-bits <n>', 'serial stop bits: 1 | 2');
+}
+
+/** `ventilatorOptions` and the patient monitor feed: what a maneuver on a device needs. */
+function deviceOptions(cmd: Command, deviceHelp: string): Command {
+  return ventilatorOptions(cmd, deviceHelp)
+    .option('--vitals <line:port>', 'with --device: the patient monitor feed, one JSON object per line')
+    .option('--vitals-baud <n>', 'vitals feed baud rate', '9600');
+}
+
 export function buildProgram(setExit: (code: number) => void, io: RunIo = processIo): Command {
   const program = new Command();
   // Before any subcommand is added: subcommands copy the output settings when created.
@@ -42,7 +61,7 @@ export function buildProgram(setExit: (code: number) => void, io: RunIo = proces
     .addHelpText('after', EXIT_HELP)
     .exitOverride();
 
-  program
+  const run = program
     .command('run')
     .description('run a maneuver on the built-in simulator (virtual time unless --realtime/--speed/--guided) or on a ventilator (--device)')
     .argument('<maneuver>', 'sustained-inflation | high-pressure-pcv | staircase')
@@ -58,16 +77,8 @@ export function buildProgram(setExit: (code: number) => void, io: RunIo = proces
     .option('--artifacts', 'simulate SpO2/MAP artifacts')
     .option('--dropouts', 'simulate monitor dropouts')
     .option('--guided', 'guided mode: print each setting as an instruction and wait for Enter (wall clock)')
-    .option('--guided-timeout <s>', 'abort when an instruction is not carried out in time (s)', '120')
-    .option('--device <protocol:port>', 'a real ventilator: makair:/dev/ttyUSB0 or medibus:/dev/ttyUSB1 (MEDIBUS is always guided)')
-    .option('--fio2 <fraction>', 'MakAir: the FiO2 set on the oxygen supply (the MakAir cannot report it)')
-    .option('--family <name>', 'MEDIBUS device family: evita | primus | v300')
-    .option('--baud <n>', 'serial baud rate (default per protocol/family)')
-    .option('--parity <p>', 'serial parity: none | even | odd')
-    .option('--data-bits <n>', 'serial data bits: 7 | 8')
-    .option('--stop-bits <n>', 'serial stop bits: 1 | 2')
-    .option('--vitals <line:port>', 'with --device: the patient monitor feed, one JSON object per line')
-    .option('--vitals-baud <n>', 'vitals feed baud rate', '9600')
+    .option('--guided-timeout <s>', 'abort when an instruction is not carried out in time (s)', '120');
+  deviceOptions(run, 'a real ventilator: makair:/dev/ttyUSB0 or medibus:/dev/ttyUSB1 (MEDIBUS is always guided)')
     .addHelpText('after', `\nExamples:\n  rmseq run staircase --patient moderate-ards\n  rmseq run staircase --device makair:/dev/ttyUSB0 --fio2 0.4 --vitals line:/dev/ttyUSB2 --protocol makair-staircase.json\n  rmseq run staircase --device medibus:/dev/ttyUSB1 --family evita --vitals line:/dev/ttyUSB2\n${EXIT_HELP}`)
     .action(async (maneuver: string, flags: RunFlags) => setExit(await runCommand(maneuver, flags, io)));
 
@@ -94,17 +105,12 @@ export function buildProgram(setExit: (code: number) => void, io: RunIo = proces
     .description('list serial ports')
     .action(async () => setExit(await portsCommand(io)));
 
-  program
+  const recover = program
     .command('recover')
     .description('restore the recorded baseline after a maneuver that never finished (process killed, power loss)')
     .argument('<journal>', 'the journal of the interrupted session')
-    .option('--device <protocol:port>', 'the ventilator (default: the one the journal names)')
-    .option('--fio2 <fraction>', 'MakAir: the FiO2 set on the oxygen supply')
-    .option('--family <name>', 'MEDIBUS device family: evita | primus | v300')
-    .option('--baud <n>', 'serial baud rate')
-    .option('--parity <p>', 'serial parity')
-    .option('--data-bits <n>', 'serial data bits')
-    .option('--stop-bits <n>', 'serial stop bits')
+;
+  ventilatorOptions(recover, 'the ventilator (default: the one the journal names)')
     .action(async (path: string, flags: RecoverFlags) => setExit(await recoverCommand(path, flags, io)));
 
   program
@@ -119,7 +125,7 @@ export function buildProgram(setExit: (code: number) => void, io: RunIo = proces
     .option('--json', 'print statistics as JSON')
     .action(async (flags: CohortFlags) => setExit(await cohortCommand(flags, io)));
 
-  program
+  const consoleCmd = program
     .command('console')
     .description('therapist console: local web UI for a maneuver on the built-in simulator or on a ventilator (--device)')
     .option('--port <p>', 'port to listen on (0 = any free port)', '8417')
@@ -129,16 +135,8 @@ export function buildProgram(setExit: (code: number) => void, io: RunIo = proces
     .option('--speed <x>', 'simulator: clock speed, x times real time, 0.1-1000 (default 1)')
     .option('--guided', 'guided mode: the operator sets the ventilator when told and confirms (always on for MEDIBUS)')
     .option('--guided-timeout <s>', 'seconds to carry out a guided instruction before the maneuver aborts (10-590)', '120')
-    .option('--device <protocol:port>', 'a real ventilator: makair:/dev/ttyUSB0 or medibus:/dev/ttyUSB1')
-    .option('--fio2 <fraction>', 'MakAir: FiO2 set on the oxygen supply (0.21-1)')
-    .option('--family <name>', 'MEDIBUS device family: evita | primus | v300')
-    .option('--baud <n>', 'serial baud rate (default per protocol/family)')
-    .option('--parity <p>', 'serial parity: none | even | odd')
-    .option('--data-bits <n>', 'serial data bits: 7 | 8')
-    .option('--stop-bits <n>', 'serial stop bits: 1 | 2')
-    .option('--vitals <line:port>', 'with --device: the patient monitor feed, one JSON object per line')
-    .option('--vitals-baud <n>', 'vitals feed baud rate', '9600')
-    .option('--journal <file>', 'append every session to this audit journal (an unfinished one found there is restored first)')
+    .option('--journal <file>', 'append every session to this audit journal (an unfinished one found there is restored first)');
+  deviceOptions(consoleCmd, 'a real ventilator: makair:/dev/ttyUSB0 or medibus:/dev/ttyUSB1 (MEDIBUS is always guided)')
     .addHelpText('after', '\nExamples:\n  rmseq console --patient hypovolemic-ards --speed 10\n  rmseq console --device makair:/dev/ttyUSB0 --fio2 0.4 --vitals line:/dev/ttyUSB2 --journal bed4.jsonl\n  rmseq console --device medibus:/dev/ttyUSB1 --family evita --vitals line:/dev/ttyUSB2 --journal bed4.jsonl\n')
     .action(async (flags: ConsoleFlags) => setExit(await consoleCommand(flags, io)));
 

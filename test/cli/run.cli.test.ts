@@ -131,8 +131,21 @@ describe('rmseq signals', () => {
     expect(outcome).toMatchObject({ event: 'outcome', summary: { outcome: 'aborted', baselineVerified: true, abort: { reason: 'operator-abort' } } });
   }, 30_000);
 
+  it('a reader that goes away (rmseq ... | head) does not end the maneuver: it runs to its end and journals it', async () => {
+    const dir = tmp();
+    const journal = join(dir, 'piped.jsonl');
+    const { child, done } = startCli(['run', 'sustained-inflation', '--patient', 'moderate-ards', '--speed', '20', '--journal', journal]);
+    await waitForOutput(child, /Sustained inflation: CPAP 40/);
+    child.stdout.destroy(); // the pipe's reader is gone: the next write gets EPIPE
+    const r = await done;
+    expect(r.stderr).not.toMatch(/EPIPE|Unhandled/);
+    expect(r.code).toBe(0);
+    const last = JSON.parse(readFileSync(journal, 'utf8').trim().split('\n').at(-1)!);
+    expect(last).toMatchObject({ event: 'outcome', summary: { outcome: 'completed' } });
+  }, 30_000);
+
   it('every command has --help', async () => {
-    for (const cmd of ['run', 'replay', 'validate', 'schema', 'cohort']) {
+    for (const cmd of ['run', 'replay', 'validate', 'schema', 'cohort', 'console', 'recover', 'emulate', 'ports', 'report']) {
       const r = await runCli([cmd, '--help']);
       expect(r.code, cmd).toBe(0);
       expect(r.stdout).toMatch(/Usage: rmseq/);
