@@ -114,9 +114,9 @@ export interface DeviceSourceOptions {
 }
 
 /**
- * A ventilator on a serial port: each maneuver opens the port and the monitor feed afresh
- * (checking the device's identity again) on the wall clock, and closes them when the next
- * maneuver starts or the console stops.
+ * A ventilator on a serial port: each maneuver opens the port and the monitor feed afresh on
+ * the wall clock (refusing a device other than the one the console started on: model and id),
+ * and closes them when the next maneuver starts or the console stops.
  *
  * @example
  * const source = deviceSource({ device: { protocol: 'makair', path: '/dev/ttyUSB0', fio2: 0.4 }, serial, vitals, info, baseline, guided: false, guidedTimeoutMs: 120_000 });
@@ -133,17 +133,25 @@ export function deviceSource(o: DeviceSourceOptions): SessionSource {
       const binding = o.binding ? { binding: o.binding } : {};
       const vitals = await openLineVitals(o.vitals, { clock, ...binding });
       const { path: _path, ...line } = o.serial;
-      const ds = await openDeviceSession({
-        device: o.device,
-        serial: line,
-        maneuver,
-        protocol,
-        vitals,
-        clock,
-        ...(o.guided ? { guided: { timeoutMs: o.guidedTimeoutMs } } : {}),
-        session: { onCompleted: 'wait', onFailsafe: 'wait' },
-        ...binding,
-      });
+      let ds: Awaited<ReturnType<typeof openDeviceSession>>;
+      try {
+        ds = await openDeviceSession({
+          device: o.device,
+          serial: line,
+          maneuver,
+          protocol,
+          vitals,
+          clock,
+          // The device the console was started on, not another one plugged in since.
+          expect: { model: o.info.model, ...(o.info.id !== undefined ? { id: o.info.id } : {}) },
+          ...(o.guided ? { guided: { timeoutMs: o.guidedTimeoutMs } } : {}),
+          session: { onCompleted: 'wait', onFailsafe: 'wait' },
+          ...binding,
+        });
+      } catch (e) {
+        clock.clearAll(); // openDeviceSession closed the ports it opened, the monitor feed included
+        throw e;
+      }
       return {
         session: ds.session,
         guided: ds.guided,
