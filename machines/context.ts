@@ -258,7 +258,8 @@ export const READBACK_TOLERANCE = { pressureCmH2O: 0.5, fio2: 0.01, rateBpm: 0.5
 export function settingsMatch(requested: VentSettings, readback: VentSettings, pressureToleranceCmH2O: number = READBACK_TOLERANCE.pressureCmH2O): boolean {
   const t = READBACK_TOLERANCE;
   // A readback exactly one tolerance away matches: 0.60 vs 0.61 differ by 0.0100000000000000089 in binary.
-  const off = (a: number, b: number, tolerance: number) => Math.abs(a - b) > tolerance + 1e-9;
+  // Written as "not within" so that a NaN on either side never counts as a match.
+  const off = (a: number, b: number, tolerance: number) => !(Math.abs(a - b) <= tolerance + 1e-9);
   if (requested.mode !== readback.mode) return false;
   if (off(requested.peepCmH2O, readback.peepCmH2O, pressureToleranceCmH2O)) return false;
   if (requested.mode !== 'CPAP' && off(requested.peakCmH2O, readback.peakCmH2O, pressureToleranceCmH2O)) return false;

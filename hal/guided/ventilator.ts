@@ -57,11 +57,13 @@ const DEFAULT_TOLERANCE: GuidedTolerance = { pressureCmH2O: 1, fio2: 0.02, rateB
 
 /** Whether the device's settings match the instruction within tolerance. */
 export function guidedMatch(target: VentSettings, actual: VentSettings, tol: GuidedTolerance = DEFAULT_TOLERANCE): boolean {
+  // "Not within" rather than "beyond": a value the device did not report (NaN) is no match.
+  const off = (a: number, b: number, tolerance: number) => !(Math.abs(a - b) <= tolerance);
   if (target.mode !== actual.mode) return false;
-  if (Math.abs(target.peepCmH2O - actual.peepCmH2O) > tol.pressureCmH2O) return false;
-  if (target.mode !== 'CPAP' && Math.abs(target.peakCmH2O - actual.peakCmH2O) > tol.pressureCmH2O) return false;
-  if (Math.abs(target.fio2 - actual.fio2) > tol.fio2) return false;
-  if (target.mode !== 'CPAP' && Math.abs(target.rateBpm - actual.rateBpm) > tol.rateBpm) return false;
+  if (off(target.peepCmH2O, actual.peepCmH2O, tol.pressureCmH2O)) return false;
+  if (target.mode !== 'CPAP' && off(target.peakCmH2O, actual.peakCmH2O, tol.pressureCmH2O)) return false;
+  if (off(target.fio2, actual.fio2, tol.fio2)) return false;
+  if (target.mode !== 'CPAP' && off(target.rateBpm, actual.rateBpm, tol.rateBpm)) return false;
   return true;
 }
 

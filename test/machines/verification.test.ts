@@ -31,6 +31,14 @@ describe('settingsMatch (readback verification)', () => {
     expect(settingsMatch(PCV, { ...PCV, rateBpm: 20.51 })).toBe(false);
   });
 
+  it('a readback with a missing (NaN) value never matches', () => {
+    expect(settingsMatch(PCV, { ...PCV, peepCmH2O: Number.NaN })).toBe(false);
+    expect(settingsMatch(PCV, { ...PCV, peakCmH2O: Number.NaN })).toBe(false);
+    expect(settingsMatch(PCV, { ...PCV, fio2: Number.NaN })).toBe(false);
+    expect(settingsMatch(PCV, { ...PCV, rateBpm: Number.NaN })).toBe(false);
+    expect(settingsMatch({ ...PCV, peepCmH2O: Number.NaN }, PCV)).toBe(false);
+  });
+
   it('in CPAP only PEEP and FiO2 are compared (peak and rate are not set)', () => {
     expect(settingsMatch(CPAP, { ...CPAP, peakCmH2O: 55, rateBpm: 12 })).toBe(true);
     expect(settingsMatch(CPAP, { ...CPAP, peepCmH2O: 41 })).toBe(false);

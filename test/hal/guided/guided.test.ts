@@ -92,6 +92,9 @@ describe('GuidedVentilator', () => {
   it('matching and wording helpers', () => {
     expect(guidedMatch({ ...BASELINE, peepCmH2O: 20 }, { ...BASELINE, peepCmH2O: 21 })).toBe(true);
     expect(guidedMatch({ ...BASELINE, peepCmH2O: 20 }, { ...BASELINE, peepCmH2O: 21.5 })).toBe(false);
+    // A setting the device did not report is never taken as carried out.
+    expect(guidedMatch(BASELINE, { ...BASELINE, peepCmH2O: Number.NaN })).toBe(false);
+    expect(guidedMatch(BASELINE, { ...BASELINE, fio2: Number.NaN })).toBe(false);
     expect(describeInstruction(BASELINE, { ...BASELINE, mode: 'CPAP', peepCmH2O: 40, peakCmH2O: 40 }).message).toBe('Set CPAP 40 cmH2O, FiO2 0.6');
   });
 });
