@@ -55,16 +55,28 @@ function startConsoleOn(flags: Record<string, string>) {
   return { out, err, ready, stop: (r: string) => stop(r), handle: () => handle, exited: () => exited };
 }
 
+/** A MakAir emulator (child process) on one PTY pair, its monitor feed on another, for `body`. */
+async function withMakAir(name: string, body: (ports: { host: string; vitals: string; emulator: Emulator }) => Promise<void>): Promise<void> {
+  const dir = scratch!.dir;
+  const dev = await ptyPair(dir, name);
+  const vit = await ptyPair(dir, `${name}-vitals`);
+  const emulator = startCli(['emulate', 'makair', '--port', dev.device, '--vitals-port', vit.device, '--patient', 'moderate-ards']);
+  try {
+    await waitForOutput(emulator.child, /rmseq emulate makair on/);
+    await body({ host: dev.host, vitals: vit.host, emulator });
+  } finally {
+    emulator.child.kill('SIGINT');
+    await emulator.done;
+    await dev.close();
+    await vit.close();
+  }
+}
+
 describe.skipIf(!SOCAT)(`rmseq console --device on a MakAir over a PTY${SOCAT_NOTE}`, () => {
   it('a page starts a maneuver, Abort restores the baseline on the device, and the journal has it all', { timeout: 60_000 }, async () => {
-    const dir = scratch!.dir;
-    const dev = await ptyPair(dir, 'console-makair');
-    const vit = await ptyPair(dir, 'console-vitals');
-    const journal = join(dir, 'console.jsonl');
-    const emulator = startCli(['emulate', 'makair', '--port', dev.device, '--vitals-port', vit.device, '--patient', 'moderate-ards']);
-    try {
-      await waitForOutput(emulator.child, /rmseq emulate makair on/);
-      const c = startConsoleOn({ device: `makair:${dev.host}`, fio2: '0.4', vitals: `line:${vit.host}`, journal });
+    const journal = join(scratch!.dir, 'console.jsonl');
+    await withMakAir('console-makair', async ({ host, vitals, emulator }) => {
+      const c = startConsoleOn({ device: `makair:${host}`, fio2: '0.4', vitals: `line:${vitals}`, journal });
       await c.ready;
       expect(c.out.join('')).toMatch(/rmseq console: Makers For Life MakAir on .*console-makair.*, clock x1, journal/);
       const page = await TestClient.connect(c.handle().server.port);
@@ -83,27 +95,17 @@ describe.skipIf(!SOCAT)(`rmseq console --device on a MakAir over a PTY${SOCAT_NO
       expect(await c.exited()).toBe(EXIT.completed);
 
       const lines = readFileSync(journal, 'utf8').trim().split('\n').map((l) => JSON.parse(l) as Record<string, unknown>);
-      expect(lines[0]).toMatchObject({ event: 'session-start', maneuver: 'high-pressure-pcv', device: `makair:${dev.host}`, clock: 'wall' });
+      expect(lines[0]).toMatchObject({ event: 'session-start', maneuver: 'high-pressure-pcv', device: `makair:${host}`, clock: 'wall' });
       expect(lines.find((l) => l.event === 'operator' && l['action'] === 'abort')).toBeTruthy();
       expect(lines.at(-1)).toMatchObject({ event: 'outcome', summary: { outcome: 'aborted', baselineVerified: true, abort: { reason: 'operator-abort' } } });
-    } finally {
-      emulator.child.kill('SIGINT');
-      await emulator.done;
-      await dev.close();
-      await vit.close();
-    }
+    });
   });
 
   it('restores the baseline of an unfinished maneuver in its journal before it serves', { timeout: 60_000 }, async () => {
-    const dir = scratch!.dir;
-    const dev = await ptyPair(dir, 'console-recover');
-    const vit = await ptyPair(dir, 'console-recover-vitals');
-    const journal = join(dir, 'killed-console.jsonl');
-    const emulator = startCli(['emulate', 'makair', '--port', dev.device, '--vitals-port', vit.device, '--patient', 'moderate-ards']);
-    try {
-      await waitForOutput(emulator.child, /rmseq emulate makair on/);
+    const journal = join(scratch!.dir, 'killed-console.jsonl');
+    await withMakAir('console-recover', async ({ host, vitals, emulator }) => {
       // A console killed mid-maneuver, as a child process.
-      const killed = startCli(['console', '--port', '0', '--device', `makair:${dev.host}`, '--fio2', '0.4', '--vitals', `line:${vit.host}`, '--journal', journal]);
+      const killed = startCli(['console', '--port', '0', '--device', `makair:${host}`, '--fio2', '0.4', '--vitals', `line:${vitals}`, '--journal', journal]);
       const tokenLine = await waitForOutput(killed.child, /Token: +[0-9a-f]{64}/);
       const token = tokenLine.match(/Token: +([0-9a-f]{64})/)![1]!;
       const port = Number(killed.output().match(/http:\/\/127\.0\.0\.1:(\d+)/)![1]);
@@ -115,17 +117,12 @@ describe.skipIf(!SOCAT)(`rmseq console --device on a MakAir over a PTY${SOCAT_NO
       await page.close();
       expect(await deviceSettings(emulator)).toMatchObject({ peepCmH2O: 25 }); // left at maneuver pressure
 
-      const c = startConsoleOn({ device: `makair:${dev.host}`, fio2: '0.4', vitals: `line:${vit.host}`, journal });
+      const c = startConsoleOn({ device: `makair:${host}`, fio2: '0.4', vitals: `line:${vitals}`, journal });
       await c.ready;
       expect(c.err.join('')).toMatch(/a high-pressure-pcv from .* never finished .*restoring its baseline PCV PEEP 10\/peak 25.*\n.*baseline restored and verified/s);
       expect(await deviceSettings(emulator)).toMatchObject({ mode: 'PCV', peepCmH2O: 10, peakCmH2O: 25 });
       c.stop('test');
       expect(await c.exited()).toBe(EXIT.completed);
-    } finally {
-      emulator.child.kill('SIGINT');
-      await emulator.done;
-      await dev.close();
-      await vit.close();
-    }
+    });
   });
 });

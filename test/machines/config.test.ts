@@ -1,24 +1,14 @@
 import { describe, expect, it } from 'vitest';
-import { parseOrThrow, ValidationError } from '../../common/validation.js';
+import { problems } from '../support/problems.js';
 import {
   checkCommandLimits,
   decrementalPeeps,
   defaultProtocol,
-  ProtocolSchema,
   SafetyConfigSchema,
   StaircaseProtocolSchema,
   type StaircaseProtocol,
 } from '../../machines/index.js';
 
-function problems(input: unknown): string[] {
-  try {
-    parseOrThrow(ProtocolSchema, input, 'protocol');
-  } catch (e) {
-    if (e instanceof ValidationError) return e.problems.map((p) => `${p.field} = ${JSON.stringify(p.value)}: ${p.message}`);
-    throw e;
-  }
-  return [];
-}
 
 describe('protocol configuration', () => {
   it('defaults follow the clinical reference', () => {

@@ -3,8 +3,8 @@
  * a setting counts as applied, and whether a protocol may start at all.
  */
 import { describe, expect, it } from 'vitest';
-import { parseOrThrow, ValidationError } from '../../common/validation.js';
-import { ProtocolSchema, READBACK_TOLERANCE, SafetyConfigSchema, settingsMatch, type VentSettings } from '../../machines/index.js';
+import { problems } from '../support/problems.js';
+import { READBACK_TOLERANCE, SafetyConfigSchema, settingsMatch, type VentSettings } from '../../machines/index.js';
 
 const PCV: VentSettings = { mode: 'PCV', peepCmH2O: 30, peakCmH2O: 45, rateBpm: 20, fio2: 0.6 };
 const CPAP: VentSettings = { mode: 'CPAP', peepCmH2O: 40, peakCmH2O: 40, rateBpm: 0, fio2: 0.6 };
@@ -59,16 +59,6 @@ describe('settingsMatch (readback verification)', () => {
     expect(settingsMatch(PCV, { ...PCV, peakCmH2O: 46.01 }, 1)).toBe(false);
   });
 });
-
-function problems(input: unknown, schema: typeof ProtocolSchema | typeof SafetyConfigSchema = ProtocolSchema): string[] {
-  try {
-    parseOrThrow(schema, input, 'config');
-  } catch (e) {
-    if (e instanceof ValidationError) return e.problems.map((p) => `${p.field} = ${JSON.stringify(p.value)}: ${p.message}`);
-    throw e;
-  }
-  return [];
-}
 
 describe('cross-field protocol rules', () => {
   it('sustained inflation: CPAP level within the peak limit', () => {
