@@ -8,6 +8,7 @@ import { every, type Clock } from '../../common/clock.js';
 import type { SimWorld } from '../../hal/simulated/world.js';
 import type { ByteTransport } from '../../hal/serial/transport.js';
 import { formatVitalsLine } from '../../hal/vitals/index.js';
+import { WriteQueue } from './writeQueue.js';
 
 export interface VitalsFeedOptions {
   transport: ByteTransport;
@@ -41,10 +42,10 @@ export class VitalsFeedEmulator {
   private stop: (() => void) | null = null;
   private silent = false;
   private seq = 0;
-  private chain: Promise<void> = Promise.resolve();
-  private pending = 0;
+  private readonly queue: WriteQueue;
 
   constructor(private readonly o: VitalsFeedOptions) {
+    this.queue = new WriteQueue(o.transport, () => this.stats.writeErrors++);
     this.periodMs = o.periodMs ?? 1000;
     this.ageMs = o.ageMs ?? 0;
     this.source = o.source ?? 'sim-monitor';
@@ -78,11 +79,11 @@ export class VitalsFeedEmulator {
   async close(): Promise<void> {
     this.stop?.();
     this.stop = null;
-    await this.chain;
+    await this.queue.flushed();
   }
 
   private emit(): void {
-    if (this.silent || !this.o.transport.isOpen || this.pending > 16) return;
+    if (this.silent || !this.o.transport.isOpen || this.queue.pending > 16) return;
     const { world, clock } = this.o;
     world.catchUp();
     const now = clock.now();
@@ -93,15 +94,6 @@ export class VitalsFeedEmulator {
   }
 
   private write(text: string): void {
-    const bytes = new TextEncoder().encode(text);
-    this.pending++;
-    this.chain = this.chain
-      .then(() => this.o.transport.write(bytes))
-      .catch(() => {
-        this.stats.writeErrors++;
-      })
-      .finally(() => {
-        this.pending--;
-      });
+    this.queue.write(new TextEncoder().encode(text));
   }
 }

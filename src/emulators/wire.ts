@@ -6,6 +6,7 @@
  */
 import type { ByteTransport } from '../../hal/serial/transport.js';
 import type { FaultSwitches } from './faults.js';
+import { WriteQueue } from './writeQueue.js';
 
 export interface WireStats {
   framesSent: number;
@@ -37,12 +38,12 @@ export interface FrameWriterOptions {
  */
 export class FrameWriter {
   readonly stats: WireStats = { framesSent: 0, bytesSent: 0, corrupted: 0, duplicated: 0, truncated: 0, suppressed: 0, skippedBacklog: 0, writeErrors: 0 };
-  private chain: Promise<void> = Promise.resolve();
-  private pending = 0;
+  private readonly queue: WriteQueue;
   private readonly maxBacklog: number;
 
   constructor(private readonly o: FrameWriterOptions) {
     this.maxBacklog = o.maxBacklog ?? 64;
+    this.queue = new WriteQueue(o.transport, () => this.stats.writeErrors++);
   }
 
   /** Sends one frame through the faults. Returns false when it was not sent. */
@@ -52,7 +53,7 @@ export class FrameWriter {
       this.stats.suppressed++;
       return false;
     }
-    if (options.droppable && this.pending >= this.maxBacklog) {
+    if (options.droppable && this.queue.pending >= this.maxBacklog) {
       this.stats.skippedBacklog++;
       return false;
     }
@@ -75,20 +76,12 @@ export class FrameWriter {
 
   /** Resolves when every write so far has drained. */
   flushed(): Promise<void> {
-    return this.chain;
+    return this.queue.flushed();
   }
 
   private write(bytes: Uint8Array): void {
-    this.pending++;
     this.stats.framesSent++;
     this.stats.bytesSent += bytes.length;
-    this.chain = this.chain
-      .then(() => this.o.transport.write(bytes))
-      .catch(() => {
-        this.stats.writeErrors++;
-      })
-      .finally(() => {
-        this.pending--;
-      });
+    this.queue.write(bytes);
   }
 }
