@@ -10,17 +10,10 @@
  */
 import { INSPIRATORY_FRACTION, MEAN_VOLUME_TIDAL_FRACTION } from './constants.js';
 import { lungVolumeMl, solvePressure, type PvCurve } from './mechanics.js';
-import type { SimSettings } from './types.js';
+import type { BreathOutput, SimSettings } from './types.js';
 
-/** Everything the rest of the model needs from a breath (mutable, reused). */
-export interface BreathState {
-  tidalVolumeMl: number;
-  peakCmH2O: number;
-  plateauCmH2O: number;
-  peepCmH2O: number;
-  meanAirwayPressureCmH2O: number;
-  staticComplianceMlPerCmH2O: number;
-  dynamicComplianceMlPerCmH2O: number;
+/** Everything the rest of the model needs from a breath (mutable, reused): the mechanics reported, and the alveolar pressures behind them. */
+export interface BreathState extends Omit<BreathOutput, 'recruitedFraction'> {
   /** End-inspiratory alveolar pressure (drives recruitment during inspiration). */
   inspAlveolarCmH2O: number;
   /** End-expiratory alveolar pressure (drives derecruitment during expiration). */
