@@ -27,7 +27,7 @@ export const abortRecords = {
     fromState: stateLabel(context),
   }),
   fault: (context: ManeuverContext, event: EventOf<'DEVICE_FAULT'>): AbortRecord => ({
-    reason: 'device-fault',
+    reason: event.code === 'journal-failure' ? 'journal-failure' : 'device-fault',
     guard: event.code,
     message: event.message,
     at: clockOf(context, event),

@@ -81,7 +81,14 @@ export type ApplyErrorCode =
   | 'not-permitted';
 
 /** Fault codes that end a maneuver no matter where it is. */
-export type DeviceFaultCode = 'link-lost' | 'device-alarm' | 'device-reset' | 'vitals-source-lost' | 'internal-error';
+export type DeviceFaultCode =
+  | 'link-lost'
+  | 'device-alarm'
+  | 'device-reset'
+  | 'vitals-source-lost'
+  | 'internal-error'
+  /** The journal could not be written (disk full, I/O error): the maneuver must not go on unrecorded. */
+  | 'journal-failure';
 
 /** Events the runner sends to a maneuver actor. Every event carries the clock time `now`. */
 export type ManeuverEvent =
@@ -121,7 +128,13 @@ export type AbortReason =
   | 'heart-rate'
   | 'overdistention'
   | 'stale-vitals'
+  /** The ventilator delivers other pressures or volumes than it confirmed (leak, stuck valve, a device that lies). */
+  | 'delivery-mismatch'
+  /** No fresh ventilator measurement (PEEP, peak pressure): the delivery and overdistention guards would be blind. */
+  | 'stale-ventilator'
   | 'device-fault'
+  /** The journal could not be written: aborted so that nothing happens unrecorded. */
+  | 'journal-failure'
   | 'operator-abort'
   | 'operator-timeout';
 

@@ -12,8 +12,11 @@ export const ABORT_TITLES: Record<AbortReason, string> = {
   desaturation: 'Desaturation',
   'heart-rate': 'Heart rate out of range',
   overdistention: 'Airway pressure too high',
-  'stale-vitals': 'SpO2 / MAP not received',
+  'stale-vitals': 'Vital signs not received',
+  'delivery-mismatch': 'Ventilator not delivering the set pressure',
+  'stale-ventilator': 'Ventilator measurements not received',
   'device-fault': 'Device or link fault',
+  'journal-failure': 'Journal could not be written',
   'operator-abort': 'Stopped by the operator',
   'operator-timeout': 'No operator response',
 };
