@@ -37,16 +37,30 @@ export function sleep(clock: Clock, ms: number): Promise<void> {
   return new Promise((resolve) => clock.setTimeout(resolve, ms));
 }
 
-/** The wall clock (Node timers), optionally running `speed` times faster than real time. */
+/**
+ * Real time for devices, --realtime and --speed runs: monotonic, so a system clock step
+ * (NTP, a manual change, a VM resume) neither freezes nor shortens a step. `now()` reads
+ * `performance.now()` (monotonic) from an origin taken once from the calendar clock, so the
+ * numbers still read as epoch milliseconds in journals; optionally `speed` times faster than
+ * real time. Node's timers are monotonic too.
+ */
 export class WallClock implements Clock {
-  private readonly origin = Date.now();
+  private readonly origin: number;
+  private readonly monoOrigin: number;
   private readonly timers = new Map<number, NodeJS.Timeout>();
   private nextId = 1;
-  constructor(private readonly speed = 1) {
+  /** `monotonic` and `epochMs` are injectable for tests (defaults: performance.now, Date.now). */
+  constructor(
+    private readonly speed = 1,
+    private readonly monotonic: () => number = () => performance.now(),
+    epochMs: () => number = Date.now,
+  ) {
     if (!(speed > 0)) throw new TypeError(`WallClock speed must be > 0 (got ${speed})`);
+    this.origin = epochMs();
+    this.monoOrigin = monotonic();
   }
   now(): number {
-    return this.speed === 1 ? Date.now() : this.origin + (Date.now() - this.origin) * this.speed;
+    return this.origin + (this.monotonic() - this.monoOrigin) * this.speed;
   }
   setTimeout(fn: () => void, ms: number): TimerHandle {
     const id = this.nextId++;

@@ -1,5 +1,5 @@
 /** Abort records for the monitor's triggers other than a sample: what fired, why, and where. */
-import type { ManeuverContext } from './context.js';
+import { updateLatest, type ManeuverContext } from './context.js';
 import { evaluateClock } from './safety/rules.js';
 import type { AbortRecord, ManeuverEvent } from './types.js';
 
@@ -16,8 +16,9 @@ export function stateLabel(context: ManeuverContext): string {
 export const abortRecords = {
   stale: (context: ManeuverContext, event: ManeuverEvent): AbortRecord => {
     const now = clockOf(context, event);
-    const v = evaluateClock(now, context.latest, context.safety);
-    return { reason: 'stale-vitals', guard: 'vitalsStale', message: v?.message ?? 'vitals stale', at: now, fromState: stateLabel(context) };
+    const latest = event.type === 'SAMPLE' ? updateLatest(context.latest, event.sample) : context.latest;
+    const v = evaluateClock(now, latest, context.safety, context.run.watched ?? undefined);
+    return { reason: v?.reason ?? 'stale-vitals', guard: v?.guard ?? 'vitalsStale', message: v?.message ?? 'vitals stale', at: now, fromState: stateLabel(context) };
   },
   applyTimeout: (context: ManeuverContext, event: ManeuverEvent): AbortRecord => ({
     reason: 'device-fault',

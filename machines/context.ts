@@ -4,13 +4,15 @@
  */
 import type { Protocol } from './config/protocols.js';
 import type { SafetyConfig } from './config/safety.js';
-import { sanitizeSample } from './safety/guards.js';
+import type { Watched } from './safety/guards.js';
+import { NO_CONDITIONS, type Conditions } from './safety/rules.js';
+import { median } from './safety/sample.js';
 import type {
   AbortRecord,
   BaselineVitals,
   CurrentStep,
+  CheckedSample,
   LatestValues,
-  MonitorSample,
   PendingCommand,
   PreconditionIssue,
   ResponseAssessment,
@@ -60,6 +62,20 @@ export interface RunState {
   previousRuns: RunSummary[];
   /** The last device or link fault (blocks a start or a repeat). */
   lastFault: { code: string; message: string; at: number } | null;
+  /** Alarm conditions in progress (guard -> since when), for the rules' persistence. */
+  conditions: Conditions;
+  /** Vitals of the baseline window before the first start (null once a maneuver has started). */
+  history: VitalsHistory | null;
+  /** The values the staleness watchdog watches in this run (fixed at the start). */
+  watched: Watched | null;
+}
+
+/** Timestamped vitals kept before the start, for the median baseline. */
+export interface VitalsHistory {
+  spo2: ReadonlyArray<readonly [t: number, v: number]>;
+  map: ReadonlyArray<readonly [t: number, v: number]>;
+  sbp: ReadonlyArray<readonly [t: number, v: number]>;
+  hr: ReadonlyArray<readonly [t: number, v: number]>;
 }
 
 /** Progress of the baseline restore after an abort. */
@@ -106,18 +122,41 @@ export function emptyLatest(): LatestValues {
     mapMmHg: null,
     mapAt: null,
     sbpMmHg: null,
+    sbpAt: null,
     hrBpm: null,
+    hrAt: null,
     peakCmH2O: null,
+    peakAt: null,
+    peepCmH2O: null,
+    peepAt: null,
+    tidalVolumeMl: null,
     complianceMlPerCmH2O: null,
   };
 }
 
 export function emptyAccumulator(): StepAccumulator {
-  return { spo2Sum: 0, spo2N: 0, mapSum: 0, mapN: 0, hrSum: 0, hrN: 0, complianceSum: 0, complianceN: 0, peakMax: null };
+  return { spo2: [], map: [], hr: [], compliance: [], peakMax: null };
+}
+
+export function emptyHistory(): VitalsHistory {
+  return { spo2: [], map: [], sbp: [], hr: [] };
 }
 
 export function emptyRun(): RunState {
-  return { startedAt: null, completedAt: null, baselineVitals: null, preconditionIssues: [], awaitingSince: null, response: null, repeats: 0, previousRuns: [], lastFault: null };
+  return {
+    startedAt: null,
+    completedAt: null,
+    baselineVitals: null,
+    preconditionIssues: [],
+    awaitingSince: null,
+    response: null,
+    repeats: 0,
+    previousRuns: [],
+    lastFault: null,
+    conditions: NO_CONDITIONS,
+    history: emptyHistory(),
+    watched: null,
+  };
 }
 
 export function emptyRestore(): RestoreState {
@@ -145,22 +184,79 @@ export function initialContext(input: ManeuverInput): ManeuverContext {
   };
 }
 
-/** Updates the latest values with a (sanitized) sample. Values arrive at `sample.t`. */
-export function updateLatest(latest: LatestValues, sample: MonitorSample): LatestValues {
+/**
+ * Updates the latest values with a checked sample. A value is taken only when it is not
+ * older than the one held; its time is the sample's (never later than its receipt).
+ */
+export function updateLatest(latest: LatestValues, sample: CheckedSample): LatestValues {
   const next = { ...latest };
-  if (sample.spo2Pct !== undefined && (latest.spo2At === null || sample.t >= latest.spo2At)) {
+  const t = sample.t;
+  const newer = (at: number | null) => at === null || t >= at;
+  if (sample.spo2Pct !== undefined && newer(latest.spo2At)) {
     next.spo2Pct = sample.spo2Pct;
-    next.spo2At = sample.t;
+    next.spo2At = t;
   }
-  if (sample.mapMmHg !== undefined && (latest.mapAt === null || sample.t >= latest.mapAt)) {
+  if (sample.mapMmHg !== undefined && newer(latest.mapAt)) {
     next.mapMmHg = sample.mapMmHg;
-    next.mapAt = sample.t;
+    next.mapAt = t;
   }
-  if (sample.sbpMmHg !== undefined) next.sbpMmHg = sample.sbpMmHg;
-  if (sample.hrBpm !== undefined) next.hrBpm = sample.hrBpm;
-  if (sample.peakCmH2O !== undefined) next.peakCmH2O = sample.peakCmH2O;
+  if (sample.sbpMmHg !== undefined && newer(latest.sbpAt)) {
+    next.sbpMmHg = sample.sbpMmHg;
+    next.sbpAt = t;
+  }
+  if (sample.hrBpm !== undefined && newer(latest.hrAt)) {
+    next.hrBpm = sample.hrBpm;
+    next.hrAt = t;
+  }
+  if (sample.peakCmH2O !== undefined && newer(latest.peakAt)) {
+    next.peakCmH2O = sample.peakCmH2O;
+    next.peakAt = t;
+  }
+  if (sample.peepCmH2O !== undefined && newer(latest.peepAt)) {
+    next.peepCmH2O = sample.peepCmH2O;
+    next.peepAt = t;
+  }
+  if (sample.tidalVolumeMl !== undefined) next.tidalVolumeMl = sample.tidalVolumeMl;
   if (sample.complianceMlPerCmH2O !== undefined) next.complianceMlPerCmH2O = sample.complianceMlPerCmH2O;
   return next;
+}
+
+/** Adds a sample's vitals to the baseline window, dropping what is older than `windowMs` before `now`. */
+export function recordHistory(h: VitalsHistory, sample: CheckedSample, now: number, windowMs: number): VitalsHistory {
+  if (sample.spo2Pct === undefined && sample.mapMmHg === undefined && sample.sbpMmHg === undefined && sample.hrBpm === undefined) return h;
+  const from = now - windowMs;
+  const add = (list: VitalsHistory['spo2'], v: number | undefined) => {
+    const kept = list.length && list[0]![0] < from ? list.filter(([t]) => t >= from) : list;
+    return v === undefined ? kept : [...kept, [sample.t, v] as const];
+  };
+  return { spo2: add(h.spo2, sample.spo2Pct), map: add(h.map, sample.mapMmHg), sbp: add(h.sbp, sample.sbpMmHg), hr: add(h.hr, sample.hrBpm) };
+}
+
+/** The values of the baseline window at `now` (what a start now would take its medians over). */
+export function windowOf(h: VitalsHistory | null, now: number, windowMs: number): VitalsHistory {
+  if (!h) return emptyHistory();
+  const from = now - windowMs;
+  const keep = (list: VitalsHistory['spo2']) => list.filter(([t]) => t >= from && t <= now);
+  return { spo2: keep(h.spo2), map: keep(h.map), sbp: keep(h.sbp), hr: keep(h.hr) };
+}
+
+/**
+ * The baseline vitals: the median of each vital over the window (null when the window holds
+ * no SpO2 or no MAP). One artifact, high or low, cannot set it.
+ */
+export function baselineFromWindow(w: VitalsHistory, now: number, windowMs: number, complianceMlPerCmH2O: number | null): BaselineVitals | null {
+  const m = (list: VitalsHistory['spo2']) => median(list.map(([, v]) => v));
+  const spo2 = m(w.spo2);
+  const map = m(w.map);
+  if (spo2 === null || map === null) return null;
+  return {
+    spo2Pct: spo2,
+    mapMmHg: map,
+    sbpMmHg: m(w.sbp),
+    hrBpm: m(w.hr),
+    complianceMlPerCmH2O,
+    window: { fromMs: now - windowMs, toMs: now, samples: { spo2: w.spo2.length, map: w.map.length, sbp: w.sbp.length, hr: w.hr.length } },
+  };
 }
 
 /** Whether `now` lies in the measurement window at the end of the current dwell. */
@@ -169,42 +265,33 @@ export function inMeasureWindow(step: CurrentStep, now: number, windowMs: number
   return now > step.startedAt + Math.max(0, step.dwellMs - windowMs);
 }
 
-/** Adds a sample to a step's running sums. */
-export function accumulate(acc: StepAccumulator, s: MonitorSample): StepAccumulator {
+/** Adds a sample's values to a step's measurement window. */
+export function accumulate(acc: StepAccumulator, s: CheckedSample): StepAccumulator {
   const next = { ...acc };
-  if (s.spo2Pct !== undefined) {
-    next.spo2Sum += s.spo2Pct;
-    next.spo2N += 1;
-  }
-  if (s.mapMmHg !== undefined) {
-    next.mapSum += s.mapMmHg;
-    next.mapN += 1;
-  }
-  if (s.hrBpm !== undefined) {
-    next.hrSum += s.hrBpm;
-    next.hrN += 1;
-  }
-  if (s.complianceMlPerCmH2O !== undefined) {
-    next.complianceSum += s.complianceMlPerCmH2O;
-    next.complianceN += 1;
-  }
+  if (s.spo2Pct !== undefined) next.spo2 = [...acc.spo2, s.spo2Pct];
+  if (s.mapMmHg !== undefined) next.map = [...acc.map, s.mapMmHg];
+  if (s.hrBpm !== undefined) next.hr = [...acc.hr, s.hrBpm];
+  if (s.complianceMlPerCmH2O !== undefined) next.compliance = [...acc.compliance, s.complianceMlPerCmH2O];
   if (s.peakCmH2O !== undefined) next.peakMax = next.peakMax === null ? s.peakCmH2O : Math.max(next.peakMax, s.peakCmH2O);
   return next;
 }
 
-const mean = (sum: number, n: number): number | null => (n > 0 ? Math.round((sum / n) * 100) / 100 : null);
+const robust = (values: readonly number[]): number | null => {
+  const m = median(values);
+  return m === null ? null : Math.round(m * 100) / 100;
+};
 
 /**
- * What the current step measured: window means, or the latest values when nothing
- * arrived inside the window.
+ * What the current step measured: medians over the window (an artifact shorter than half
+ * the window cannot move them), or the latest values when nothing arrived inside the window.
  */
 export function stepMeasurement(step: CurrentStep, latest: LatestValues): Pick<StepRecord, 'spo2Pct' | 'mapMmHg' | 'hrBpm' | 'complianceMlPerCmH2O' | 'peakCmH2O'> {
   const a = step.acc;
   return {
-    spo2Pct: mean(a.spo2Sum, a.spo2N) ?? latest.spo2Pct,
-    mapMmHg: mean(a.mapSum, a.mapN) ?? latest.mapMmHg,
-    hrBpm: mean(a.hrSum, a.hrN) ?? latest.hrBpm,
-    complianceMlPerCmH2O: mean(a.complianceSum, a.complianceN) ?? latest.complianceMlPerCmH2O,
+    spo2Pct: robust(a.spo2) ?? latest.spo2Pct,
+    mapMmHg: robust(a.map) ?? latest.mapMmHg,
+    hrBpm: robust(a.hr) ?? latest.hrBpm,
+    complianceMlPerCmH2O: robust(a.compliance) ?? latest.complianceMlPerCmH2O,
     peakCmH2O: a.peakMax ?? latest.peakCmH2O,
   };
 }
@@ -221,30 +308,19 @@ export function recordOf(step: CurrentStep, latest: LatestValues, now: number): 
   };
 }
 
-/** A zero-length record of the vitals at the start: the "baseline" row of the step table. */
-export function baselineRecord(settings: VentSettings, latest: LatestValues, now: number): StepRecord {
+/** A zero-length record of the vitals at the start (the baseline medians): the "baseline" row of the step table. */
+export function baselineRecord(settings: VentSettings, latest: LatestValues, now: number, vitals: BaselineVitals | null = null): StepRecord {
   return {
     phase: 'baseline',
     label: 'Baseline',
     settings,
     startedAt: now,
     endedAt: now,
-    spo2Pct: latest.spo2Pct,
-    mapMmHg: latest.mapMmHg,
-    hrBpm: latest.hrBpm,
+    spo2Pct: vitals?.spo2Pct ?? latest.spo2Pct,
+    mapMmHg: vitals?.mapMmHg ?? latest.mapMmHg,
+    hrBpm: vitals?.hrBpm ?? latest.hrBpm,
     complianceMlPerCmH2O: latest.complianceMlPerCmH2O,
     peakCmH2O: latest.peakCmH2O,
-  };
-}
-
-/** The vitals captured at the start of a maneuver (only called when preconditions hold). */
-export function captureBaselineVitals(latest: LatestValues): BaselineVitals {
-  return {
-    spo2Pct: latest.spo2Pct ?? 0,
-    mapMmHg: latest.mapMmHg ?? 0,
-    sbpMmHg: latest.sbpMmHg,
-    hrBpm: latest.hrBpm,
-    complianceMlPerCmH2O: latest.complianceMlPerCmH2O,
   };
 }
 
@@ -271,15 +347,23 @@ export function settingsMatch(requested: VentSettings, readback: VentSettings, p
   return true;
 }
 
-/** Sanitizes a sample and folds it into the context's latest values and current step. */
-export function withSample(ctx: ManeuverContext, raw: MonitorSample): Pick<ManeuverContext, 'latest' | 'current'> {
-  const { sample } = sanitizeSample(raw);
+/** Folds a checked sample into the context's latest values, the baseline window (before the start) and the current step. */
+export function withSample(ctx: ManeuverContext, sample: CheckedSample): Pick<ManeuverContext, 'latest' | 'current'> & { history: VitalsHistory | null } {
   const latest = updateLatest(ctx.latest, sample);
   let current = ctx.current;
   if (current && inMeasureWindow(current, ctx.now, ctx.protocol.measureWindowS * 1000)) {
     current = { ...current, acc: accumulate(current.acc, sample) };
   }
-  return { latest, current };
+  const h = ctx.run.history;
+  const history = h && ctx.run.startedAt === null ? recordHistory(h, sample, ctx.now, ctx.safety.baselineWindowS * 1000) : h;
+  return { latest, current, history };
+}
+
+/** The settings the ventilator should be delivering at `now`: a verified step past its settle time. */
+export function deliveringAt(ctx: ManeuverContext, now: number): VentSettings | null {
+  const c = ctx.current;
+  if (!c || c.startedAt === null || now - c.startedAt < ctx.safety.delivery.settleS * 1000) return null;
+  return c.settings;
 }
 
 /** A new current step (not yet applied). */

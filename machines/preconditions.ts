@@ -4,7 +4,7 @@
  */
 import type { SafetyConfig } from './config/safety.js';
 import { evaluateSample } from './safety/rules.js';
-import type { LatestValues, PreconditionIssue, VentSettings } from './types.js';
+import type { BaselineVitals, LatestValues, PreconditionIssue, VentSettings } from './types.js';
 
 export interface PreconditionInput {
   now: number;
@@ -14,6 +14,11 @@ export interface PreconditionInput {
   peakLimitCmH2O: number;
   /** A device or link fault seen before the start. */
   fault: { code: string; message: string } | null;
+  /**
+   * The baseline vitals a start would use (the medians of the baseline window; on a repeat
+   * the first maneuver's). Null when the window holds no SpO2 or MAP.
+   */
+  baselineVitals?: BaselineVitals | null;
 }
 
 /**
@@ -53,25 +58,59 @@ export function checkPreconditions(input: PreconditionInput): PreconditionIssue[
   if (!(b.rateBpm >= 0 && b.rateBpm <= 40)) settingProblems.push(`rate ${b.rateBpm} outside 0-40 /min`);
   for (const m of settingProblems) issues.push({ code: 'baseline-out-of-range', severity: 'block', message: `baseline ${m}` });
 
-  if (latest.spo2Pct !== null && latest.mapMmHg !== null) {
-    const sample = {
-      t: now,
-      source: 'precondition',
-      spo2Pct: latest.spo2Pct,
-      mapMmHg: latest.mapMmHg,
-      ...(latest.sbpMmHg !== null ? { sbpMmHg: latest.sbpMmHg } : {}),
-      ...(latest.hrBpm !== null ? { hrBpm: latest.hrBpm } : {}),
-    };
-    // Only absolute limits apply before the start: the baseline is what "fall" is measured from.
-    const baselineVitals = { spo2Pct: latest.spo2Pct, mapMmHg: latest.mapMmHg, sbpMmHg: latest.sbpMmHg, hrBpm: latest.hrBpm, complianceMlPerCmH2O: null };
-    for (const v of evaluateSample({ sample, baseline: baselineVitals, safety, peakLimitCmH2O: input.peakLimitCmH2O })) {
-      issues.push({ code: 'vitals-violate-guard', severity: 'block', message: `${v.message} before the start (${v.guard})` });
+  const bv = input.baselineVitals ?? null;
+  if (bv?.window) {
+    const { spo2, map } = bv.window.samples;
+    if (spo2 < safety.baselineMinSamples || map < safety.baselineMinSamples) {
+      issues.push({
+        code: 'baseline-insufficient',
+        severity: 'block',
+        message: `baseline window (${safety.baselineWindowS} s) holds ${spo2} SpO2 and ${map} MAP samples; at least ${safety.baselineMinSamples} of each are needed for a robust baseline`,
+      });
     }
-    if (latest.spo2Pct > safety.spo2DetectCeilingPct) {
+  } else if (input.baselineVitals === null && latest.spo2Pct !== null && latest.mapMmHg !== null) {
+    issues.push({ code: 'baseline-insufficient', severity: 'block', message: `no SpO2 or MAP sample in the last ${safety.baselineWindowS} s for a baseline` });
+  }
+  if (latest.peakAt === null || latest.peepAt === null) {
+    const missing = [latest.peakAt === null ? 'peak pressure' : null, latest.peepAt === null ? 'PEEP' : null].filter(Boolean).join(' and ');
+    issues.push({
+      code: 'ventilator-measurements-missing',
+      severity: 'block',
+      message: `the ventilator has reported no measured ${missing}: the overdistention and delivery checks would be blind`,
+    });
+  }
+
+  if (latest.spo2Pct !== null && latest.mapMmHg !== null) {
+    // Only absolute limits apply before the start: the baseline is what "fall" is measured from.
+    // Both the latest values and the baseline medians must be within them.
+    const candidates = [
+      { spo2Pct: latest.spo2Pct, mapMmHg: latest.mapMmHg, sbpMmHg: latest.sbpMmHg, hrBpm: latest.hrBpm },
+      ...(bv ? [{ spo2Pct: bv.spo2Pct, mapMmHg: bv.mapMmHg, sbpMmHg: bv.sbpMmHg, hrBpm: bv.hrBpm }] : []),
+    ];
+    const seen = new Set<string>();
+    for (const c of candidates) {
+      const sample = {
+        checked: true as const,
+        t: now,
+        source: 'precondition',
+        spo2Pct: c.spo2Pct,
+        mapMmHg: c.mapMmHg,
+        ...(c.sbpMmHg !== null ? { sbpMmHg: c.sbpMmHg } : {}),
+        ...(c.hrBpm !== null ? { hrBpm: c.hrBpm } : {}),
+      };
+      const self = { spo2Pct: c.spo2Pct, mapMmHg: c.mapMmHg, sbpMmHg: c.sbpMmHg, hrBpm: c.hrBpm, complianceMlPerCmH2O: null };
+      for (const v of evaluateSample({ sample, baseline: self, safety, peakLimitCmH2O: input.peakLimitCmH2O })) {
+        if (seen.has(v.guard)) continue;
+        seen.add(v.guard);
+        issues.push({ code: 'vitals-violate-guard', severity: 'block', message: `${v.message} before the start (${v.guard})` });
+      }
+    }
+    const spo2 = bv?.spo2Pct ?? latest.spo2Pct;
+    if (spo2 > safety.spo2DetectCeilingPct) {
       issues.push({
         code: 'spo2-too-high-to-detect-derecruitment',
         severity: safety.blockOnHighBaselineSpo2 ? 'block' : 'warn',
-        message: `baseline SpO2 ${latest.spo2Pct}% above ${safety.spo2DetectCeilingPct}%: derecruitment may not show; lower FiO2 for SpO2 90-92% first`,
+        message: `baseline SpO2 ${spo2}% above ${safety.spo2DetectCeilingPct}%: derecruitment may not show; lower FiO2 for SpO2 90-92% first`,
       });
     }
   }

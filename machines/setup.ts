@@ -6,14 +6,16 @@
 import { assign, emit, setup } from 'xstate';
 import { abortRecords, clockOf, stateLabel } from './aborts.js';
 import {
+  baselineFromWindow,
   baselineRecord,
+  deliveringAt,
   emptyRestore,
-  captureBaselineVitals,
   initialContext,
   newStep,
   recordOf,
   settingsMatch,
   updateLatest,
+  windowOf,
   withSample,
   type ManeuverContext,
   type ManeuverInput,
@@ -23,14 +25,15 @@ import { titratedPeep } from './derecruitment.js';
 import { blocks, checkPreconditions } from './preconditions.js';
 import { derecruitedAtCurrentStep, staircaseOf } from './plans.js';
 import { assessResponse } from './response.js';
-import { sanitizeSample } from './safety/guards.js';
-import { evaluateClock, evaluateSample } from './safety/rules.js';
+import type { Watched } from './safety/guards.js';
+import { evaluateClock, judgeSample, NO_CONDITIONS, type SampleVerdict } from './safety/rules.js';
 import type {
   AbortRecord,
+  BaselineVitals,
+  CheckedSample,
   CommandPurpose,
   ManeuverEmitted,
   ManeuverEvent,
-  MonitorSample,
   StepPhase,
   VentSettings,
 } from './types.js';
@@ -53,22 +56,48 @@ function preconditionsAt(context: ManeuverContext, now: number) {
     safety: context.safety,
     peakLimitCmH2O: context.protocol.peakLimitCmH2O,
     fault: context.run.lastFault,
+    // A repeat keeps the first maneuver's baseline vitals; a first start takes the window's medians.
+    baselineVitals: context.run.baselineVitals ?? startBaseline(context, now),
   });
 }
 
-/** The first guard a sample violates, as an abort record (null when safe). */
-export function sampleAbort(context: ManeuverContext, now: number, raw: MonitorSample): AbortRecord | null {
-  if (!context.run.baselineVitals) return null;
-  const { sample } = sanitizeSample(raw);
-  const [first, ...rest] = evaluateSample({
-    sample,
-    baseline: context.run.baselineVitals,
-    safety: context.safety,
-    peakLimitCmH2O: context.protocol.peakLimitCmH2O,
-  });
-  if (!first) return null;
-  const also = rest.length ? ` (also: ${rest.map((v) => v.guard).join(', ')})` : '';
-  return { reason: first.reason, guard: first.guard, message: first.message + also, at: now, sample: raw, fromState: stateLabel(context) };
+/** The baseline vitals a start at `now` would take: the medians of the baseline window. */
+export function startBaseline(context: ManeuverContext, now: number): BaselineVitals | null {
+  const windowMs = context.safety.baselineWindowS * 1000;
+  return baselineFromWindow(windowOf(context.run.history, now, windowMs), now, windowMs, context.latest.complianceMlPerCmH2O);
+}
+
+/** The values the watchdog watches from the start: SpO2 and MAP always; SBP, HR, peak and PEEP when present then. */
+function watchedAt(context: ManeuverContext, vitals: BaselineVitals | null): Watched {
+  const l = context.latest;
+  return { spo2: true, map: true, sbp: vitals?.sbpMmHg != null, hr: vitals?.hrBpm != null, peak: l.peakAt !== null, peep: l.peepAt !== null };
+}
+
+// Guard, action and abort record each need the verdict on the same SAMPLE event: judge it once
+// (a cached verdict is reused only for the same conditions, baseline and time).
+const verdicts = new WeakMap<object, { conditions: object; baseline: object; now: number; verdict: SampleVerdict }>();
+
+/** The monitor's verdict on a sample: conditions after it, and the abort it causes (none before the start). */
+export function sampleVerdict(context: ManeuverContext, now: number, sample: CheckedSample): SampleVerdict {
+  const baseline = context.run.baselineVitals;
+  if (!baseline || context.run.startedAt === null) return { conditions: context.run.conditions, abort: null };
+  const cached = verdicts.get(sample);
+  if (cached && cached.conditions === context.run.conditions && cached.baseline === baseline && cached.now === now) return cached.verdict;
+  const verdict = judgeSample(
+    { sample, baseline, safety: context.safety, peakLimitCmH2O: context.protocol.peakLimitCmH2O, delivering: deliveringAt(context, now) },
+    context.run.conditions,
+    now,
+  );
+  verdicts.set(sample, { conditions: context.run.conditions, baseline, now, verdict });
+  return verdict;
+}
+
+/** The guard a sample trips (its condition held past its alarm delay), as an abort record (null when none). */
+export function sampleAbort(context: ManeuverContext, now: number, sample: CheckedSample): AbortRecord | null {
+  const v = sampleVerdict(context, now, sample).abort;
+  if (!v) return null;
+  const also = v.also.length ? ` (also: ${v.also.join(', ')})` : '';
+  return { reason: v.reason, guard: v.guard, message: v.message + also, at: now, sample, heldMs: v.heldMs, fromState: stateLabel(context) };
 }
 
 export const maneuverSetup = setup({
@@ -92,12 +121,12 @@ export const maneuverSetup = setup({
       );
     },
     sampleViolatesSafety: ({ context, event }) =>
-      event.type === 'SAMPLE' && sampleAbort(context, clockOf(context, event), event.sample) !== null,
-    vitalsStale: ({ context, event }) => evaluateClock(clockOf(context, event), context.latest, context.safety) !== null,
-    /** Stale vitals judged with the arriving sample folded in (it may be the fresh one). */
+      event.type === 'SAMPLE' && sampleVerdict(context, clockOf(context, event), event.sample).abort !== null,
+    vitalsStale: ({ context, event }) => evaluateClock(clockOf(context, event), context.latest, context.safety, context.run.watched ?? undefined) !== null,
+    /** Stale values judged with the arriving sample folded in (it may be the fresh one). */
     staleAfterSample: ({ context, event }) =>
       event.type === 'SAMPLE' &&
-      evaluateClock(clockOf(context, event), updateLatest(context.latest, sanitizeSample(event.sample).sample), context.safety) !== null,
+      evaluateClock(clockOf(context, event), updateLatest(context.latest, event.sample), context.safety, context.run.watched ?? undefined) !== null,
     applyOverdue: ({ context, event }) =>
       context.pending !== null && clockOf(context, event) - context.pending.requestedAt > context.safety.applyTimeoutS * 1000,
     restoreOverdue: ({ context, event }) =>
@@ -127,7 +156,11 @@ export const maneuverSetup = setup({
     /** One assign per sample (the clock and the sample together): the hot path of every run. */
     observeSample: assign(({ context, event }) => {
       const now = clockOf(context, event);
-      return event.type === 'SAMPLE' ? { now, ...withSample({ ...context, now }, event.sample) } : { now };
+      if (event.type !== 'SAMPLE') return { now };
+      const { latest, current, history } = withSample({ ...context, now }, event.sample);
+      const { conditions } = sampleVerdict(context, now, event.sample);
+      const run = conditions === context.run.conditions && history === context.run.history ? context.run : { ...context.run, conditions, history };
+      return { now, latest, current, run };
     }),
     recordFault: assign({
       run: ({ context, event }) => ({
@@ -140,17 +173,22 @@ export const maneuverSetup = setup({
     }),
     beginManeuver: assign(({ context, event }) => {
       const now = clockOf(context, event);
+      // Anchored to the first maneuver: a repeat measures falls from the same baseline, so they cannot add up unseen.
+      const baselineVitals = context.run.baselineVitals ?? startBaseline(context, now);
       return {
         now,
         run: {
           ...context.run,
           preconditionIssues: preconditionsAt(context, now),
-          baselineVitals: captureBaselineVitals(context.latest),
+          baselineVitals,
+          watched: watchedAt(context, baselineVitals),
+          conditions: NO_CONDITIONS,
+          history: null,
           startedAt: now,
           completedAt: null,
           response: null,
         },
-        steps: [baselineRecord(context.baseline, context.latest, now)],
+        steps: [baselineRecord(context.baseline, context.latest, now, baselineVitals)],
         stepIndex: 0,
         current: null,
         titration: { derecruitmentPeepCmH2O: null, finalPeepCmH2O: null },

@@ -28,13 +28,27 @@ export interface VentSettings {
   tidalVolumeMl?: number;
 }
 
+/** The measured values a sample may carry. */
+export const SAMPLE_FIELDS = [
+  'spo2Pct',
+  'mapMmHg',
+  'sbpMmHg',
+  'hrBpm',
+  'peakCmH2O',
+  'plateauCmH2O',
+  'peepCmH2O',
+  'tidalVolumeMl',
+  'complianceMlPerCmH2O',
+] as const;
+export type SampleField = (typeof SAMPLE_FIELDS)[number];
+
 /**
- * One monitored sample. Ventilator values and patient vitals arrive from different
- * sources (the `Ventilator` port and the `VitalsSource` port); the runner merges them.
+ * One monitored sample, as a source (ventilator port, vitals port) reports it. Ventilator
+ * values and patient vitals arrive from different sources; the runner merges them.
  * Absent fields were not measured by that source.
  *
- * `t` is when the value was measured (source clock mapped onto the injected clock);
- * the machine judges freshness as `now - t`.
+ * `t` is when the source says the value was measured (mapped onto the injected clock). It is
+ * a claim: `checkSample` never lets it make a value fresher than its receipt.
  */
 export interface MonitorSample {
   t: number;
@@ -48,27 +62,68 @@ export interface MonitorSample {
   peepCmH2O?: number;
   tidalVolumeMl?: number;
   complianceMlPerCmH2O?: number;
+  /**
+   * Fields the source itself marks as not a valid measurement (invalid, questionable,
+   * unavailable, calibrating, demo or test data, stale). Their values never count.
+   */
+  invalid?: readonly SampleField[];
 }
 
-/** Values the safety monitor and the step records read, with the time each was last seen. */
+/** Why a value of a sample did not count as a measurement. */
+export type RejectedValue = 'implausible' | 'marked-invalid';
+
+/**
+ * A sample after the one check at the edge (`checkSample`): only plausible values the source
+ * did not mark invalid remain, `t` is the time the controller may rely on (never later than
+ * its receipt), and `rejected` names what was dropped and why. The machines take only these.
+ */
+export interface CheckedSample {
+  readonly checked: true;
+  readonly t: number;
+  readonly source: string;
+  readonly spo2Pct?: number;
+  readonly mapMmHg?: number;
+  readonly sbpMmHg?: number;
+  readonly hrBpm?: number;
+  readonly peakCmH2O?: number;
+  readonly plateauCmH2O?: number;
+  readonly peepCmH2O?: number;
+  readonly tidalVolumeMl?: number;
+  readonly complianceMlPerCmH2O?: number;
+  readonly rejected?: Readonly<Partial<Record<SampleField, RejectedValue>>>;
+}
+
+/** Values the safety monitor and the step records read, each with the time it was last seen (null: never). */
 export interface LatestValues {
   spo2Pct: number | null;
   spo2At: number | null;
   mapMmHg: number | null;
   mapAt: number | null;
   sbpMmHg: number | null;
+  sbpAt: number | null;
   hrBpm: number | null;
+  hrAt: number | null;
   peakCmH2O: number | null;
+  peakAt: number | null;
+  peepCmH2O: number | null;
+  peepAt: number | null;
+  tidalVolumeMl: number | null;
   complianceMlPerCmH2O: number | null;
 }
 
-/** Vital signs captured when the maneuver starts: the reference for "fall from baseline" guards. */
+/**
+ * Vital signs captured when the maneuver starts: the reference for "fall from baseline"
+ * guards. Each is the median of the plausible samples of the baseline window, so one
+ * artifact cannot set it. A repeat keeps the first maneuver's baseline.
+ */
 export interface BaselineVitals {
   spo2Pct: number;
   mapMmHg: number;
   sbpMmHg: number | null;
   hrBpm: number | null;
   complianceMlPerCmH2O: number | null;
+  /** The window the medians were taken over, and how many samples of each vital it held. */
+  window?: { fromMs: number; toMs: number; samples: { spo2: number; map: number; sbp: number; hr: number } };
 }
 
 /** Error codes a HAL `apply` can fail with, as the machine sees them. */
@@ -94,7 +149,7 @@ export type DeviceFaultCode =
 export type ManeuverEvent =
   | { type: 'START'; now: number }
   | { type: 'TICK'; now: number }
-  | { type: 'SAMPLE'; now: number; sample: MonitorSample }
+  | { type: 'SAMPLE'; now: number; sample: CheckedSample }
   | { type: 'APPLIED'; now: number; seq: number; readback: VentSettings }
   | { type: 'APPLY_FAILED'; now: number; seq: number; code: ApplyErrorCode; message: string }
   | { type: 'DEVICE_FAULT'; now: number; code: DeviceFaultCode; message: string }
@@ -146,7 +201,9 @@ export interface AbortRecord {
   message: string;
   at: number;
   /** The sample that violated a guard, when a sample did. */
-  sample?: MonitorSample;
+  sample?: CheckedSample;
+  /** How long the condition had held when it aborted (0: immediate, a critical limit). */
+  heldMs?: number;
   /** The state the maneuver was in when it aborted. */
   fromState: string;
 }
@@ -163,7 +220,7 @@ export type StepPhase =
   | 'restore'
   | 'assessment';
 
-/** Measurements collected while a step dwells. Means over the step's measurement window. */
+/** Measurements collected while a step dwells: medians over the step's measurement window. */
 export interface StepRecord {
   phase: StepPhase;
   label: string;
@@ -180,16 +237,12 @@ export interface StepRecord {
   aborted?: boolean;
 }
 
-/** Running sums for the measurement window of the current step. */
+/** The values of the current step's measurement window (medians are taken at the end). */
 export interface StepAccumulator {
-  spo2Sum: number;
-  spo2N: number;
-  mapSum: number;
-  mapN: number;
-  hrSum: number;
-  hrN: number;
-  complianceSum: number;
-  complianceN: number;
+  spo2: readonly number[];
+  map: readonly number[];
+  hr: readonly number[];
+  compliance: readonly number[];
   peakMax: number | null;
 }
 
@@ -231,6 +284,8 @@ export interface PreconditionIssue {
     | 'vitals-stale'
     | 'baseline-out-of-range'
     | 'vitals-violate-guard'
+    | 'baseline-insufficient'
+    | 'ventilator-measurements-missing'
     | 'spo2-too-high-to-detect-derecruitment';
   severity: 'block' | 'warn';
   message: string;

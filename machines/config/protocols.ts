@@ -40,8 +40,12 @@ const common = {
   confirmTimeoutS: bounded(10, 600, 's').default(120),
   /** Observation on the post-maneuver settings before the response is assessed. */
   assessS: bounded(0, 600, 's').default(60),
-  /** Step measurements are means over this last part of each dwell. */
-  measureWindowS: bounded(5, 180, 's').default(60),
+  /**
+   * Step measurements are medians over this last part of each dwell (the whole dwell when it is
+   * shorter). A median ignores an artifact covering less than half the window: at 90 s, a 30-s
+   * SpO2 artifact in a 3-min decremental step cannot move the titrated PEEP.
+   */
+  measureWindowS: bounded(5, 180, 's').default(90),
   response: ResponseCriterionSchema.prefault({}),
   repeat: RepeatPolicySchema.prefault({}),
   safety: SafetyConfigSchema.prefault({}),

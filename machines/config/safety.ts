@@ -6,7 +6,7 @@
 import { z } from 'zod';
 import { bounded, boundedInt } from '../../common/validation.js';
 
-export const SafetyConfigSchema = z
+const SafetyFields = z
   .object({
     /** Abort when MAP falls below this. */
     mapFloorMmHg: bounded(45, 80, 'mmHg').default(60),
@@ -22,8 +22,55 @@ export const SafetyConfigSchema = z
     hrMaxBpm: bounded(100, 180, '/min').default(140),
     /** Overdistention: abort when measured peak pressure exceeds the protocol limit by more than this. */
     peakToleranceCmH2O: bounded(0, 10, 'cmH2O').default(5),
-    /** Abort when no fresh SpO2 or MAP arrived for this long. */
+    /**
+     * Critical floors: below these the abort is immediate, with no alarm-condition delay
+     * (IEC 60601-1-8 allows a delay for ordinary alarm conditions, not for critical ones).
+     */
+    spo2CriticalPct: bounded(60, 85, '%').default(80),
+    mapCriticalMmHg: bounded(35, 60, 'mmHg').default(50),
+    /** Heart rate below this (0 included: asystole or ECG leads off) aborts at once. */
+    hrCriticalLowBpm: bounded(0, 45, '/min').default(30),
+    /** Measured peak pressure above this aborts at once (the persistence of overdistention does not apply). */
+    peakCriticalCmH2O: bounded(40, 75, 'cmH2O').default(65),
+    /**
+     * Alarm-condition delay per rule: a condition must hold on every sample for this long
+     * before it aborts, so a transducer flush or a motion artifact shorter than this does
+     * not end a maneuver. Hard-bounded to 15 s. Sources and the trade-off: docs/hazards.md.
+     */
+    persistenceS: z
+      .object({
+        desaturation: bounded(0, 15, 's').default(10),
+        hypotension: bounded(0, 15, 's').default(5),
+        heartRate: bounded(0, 15, 's').default(10),
+        overdistention: bounded(0, 15, 's').default(3),
+      })
+      .strict()
+      .prefault({}),
+    /** Abort when no fresh value of a watched vital (SpO2, MAP, and SBP/HR when present at baseline) arrived for this long. */
     vitalsStaleS: bounded(2, 30, 's').default(10),
+    /** Abort when the ventilator sent no measured PEEP or peak pressure for this long (its guards would be blind). */
+    ventilatorStaleS: bounded(5, 30, 's').default(12),
+    /** A sample dated more than this into the future (by the controller's own clock) is rejected. */
+    maxFutureSkewS: bounded(0, 10, 's').default(2),
+    /**
+     * Delivered-vs-set verification: once a step has settled, measured PEEP (and peak pressure
+     * in PCV, tidal volume in VC) must stay within tolerance of the set value; a deviation that
+     * persists aborts with `delivery-mismatch`.
+     */
+    delivery: z
+      .object({
+        settleS: bounded(5, 60, 's').default(15),
+        peepToleranceCmH2O: bounded(1, 5, 'cmH2O').default(3),
+        peakToleranceCmH2O: bounded(2, 10, 'cmH2O').default(5),
+        tidalVolumeTolerancePct: bounded(10, 50, '%').default(25),
+        persistenceS: bounded(0, 15, 's').default(10),
+      })
+      .strict()
+      .prefault({}),
+    /** The vitals baseline is the median of the plausible samples of this window before the start. */
+    baselineWindowS: bounded(10, 300, 's').default(30),
+    /** Fewest SpO2 and MAP samples in that window for a baseline (else the start is refused). */
+    baselineMinSamples: boundedInt(3, 300).default(5),
     /** A commanded setting must be confirmed within this time, or the maneuver aborts. */
     applyTimeoutS: bounded(1, 600, 's').default(10),
     /** Each attempt to restore the baseline must be confirmed within this time. */
@@ -43,6 +90,17 @@ export const SafetyConfigSchema = z
   // hrMinBpm (<= 80) and hrMaxBpm (>= 100) have disjoint bounds, so they are always ordered;
   // test/machines/verification.test.ts pins that, should the bounds ever be widened.
   .strict();
+
+export const SafetyConfigSchema = SafetyFields.superRefine((v, ctx) => {
+    // Ordered pairs, compared only when both are within their own bounds (else that is the problem named).
+    const ok = (field: 'spo2CriticalPct' | 'spo2FloorPct' | 'mapCriticalMmHg' | 'mapFloorMmHg' | 'hrCriticalLowBpm' | 'hrMinBpm') =>
+      SafetyFields.shape[field].safeParse(v[field]).success;
+    const below = (field: string, value: number, limit: string, limitValue: number) =>
+      ctx.addIssue({ code: 'custom', path: [field], message: `must be below ${limit} (${limitValue}; got ${value})` });
+    if (ok('spo2CriticalPct') && ok('spo2FloorPct') && v.spo2CriticalPct >= v.spo2FloorPct) below('spo2CriticalPct', v.spo2CriticalPct, 'spo2FloorPct', v.spo2FloorPct);
+    if (ok('mapCriticalMmHg') && ok('mapFloorMmHg') && v.mapCriticalMmHg >= v.mapFloorMmHg) below('mapCriticalMmHg', v.mapCriticalMmHg, 'mapFloorMmHg', v.mapFloorMmHg);
+    if (ok('hrCriticalLowBpm') && ok('hrMinBpm') && v.hrCriticalLowBpm >= v.hrMinBpm) below('hrCriticalLowBpm', v.hrCriticalLowBpm, 'hrMinBpm', v.hrMinBpm);
+  });
 
 export type SafetyConfig = z.output<typeof SafetyConfigSchema>;
 export type SafetyConfigInput = z.input<typeof SafetyConfigSchema>;

@@ -1,7 +1,8 @@
 /**
  * One virtual patient through one maneuver on the real session runner (simulated HAL,
  * virtual clock), with the safety invariants checked on every event:
- *  - a guard-violating sample while the maneuver runs puts the machine in `aborting` on that event;
+ *  - a sample that trips a guard (its condition held past its alarm delay, or a critical limit)
+ *    while the maneuver runs puts the machine in `aborting` on that event;
  *  - every command is within the protocol's bounds;
  *  - no run ends with maneuver pressures on the (simulated) ventilator;
  *  - every abort ends with the baseline verified, or in failsafe.
@@ -9,8 +10,7 @@
 import { VirtualClock } from '../../common/clock.js';
 import {
   checkCommandLimits,
-  evaluateSample,
-  sanitizeSample,
+  sampleVerdict,
   settingsMatch,
   type ManeuverKind,
   type Protocol,
@@ -74,15 +74,10 @@ export async function runCohortPatient(input: CohortPatientInput): Promise<Cohor
         violations.push(`guard-violating sample did not abort (state ${session.state})`);
       }
       expectAbort = false;
-      if (e.event.type === 'SAMPLE' && state.startsWith('active') && session.context.run.baselineVitals) {
-        const v = evaluateSample({
-          sample: sanitizeSample(e.event.sample).sample,
-          baseline: session.context.run.baselineVitals,
-          safety: protocol.safety,
-          peakLimitCmH2O: protocol.peakLimitCmH2O,
-        });
-        // The machine handles the event right after telemetry; check on the next event.
-        expectAbort = v.length > 0;
+      if (e.event.type === 'SAMPLE' && state.startsWith('active')) {
+        // Judged independently of the machine's own guard, on the context before the event;
+        // the machine handles the event right after telemetry, so check on the next event.
+        expectAbort = sampleVerdict(session.context, e.event.now, e.event.sample).abort !== null;
       }
     }
     if (e.kind === 'command') {

@@ -1,6 +1,6 @@
 /** Samples are validated at the edge before they reach a machine. */
 import { z } from 'zod';
-import type { MonitorSample } from '../../machines/index.js';
+import { SAMPLE_FIELDS, type MonitorSample } from '../../machines/index.js';
 import { toProblems, describeProblem } from '../../common/validation.js';
 
 const value = z.number();
@@ -18,11 +18,12 @@ export const MonitorSampleSchema = z
     peepCmH2O: value.optional(),
     tidalVolumeMl: value.optional(),
     complianceMlPerCmH2O: value.optional(),
+    invalid: z.array(z.enum(SAMPLE_FIELDS)).max(SAMPLE_FIELDS.length).optional(),
   })
   .strict();
 
 /** The sample if its shape is valid, else the problems (a rejected sample is never fresh). */
-export function checkSample(input: unknown): { sample: MonitorSample } | { problems: string } {
+export function checkSampleShape(input: unknown): { sample: MonitorSample } | { problems: string } {
   const r = MonitorSampleSchema.safeParse(input);
   if (r.success) return { sample: r.data as MonitorSample };
   return { problems: toProblems(r.error, input).map(describeProblem).join('; ') };

@@ -14,6 +14,7 @@ import type { DeviceInfo, Ventilator, VitalsSource } from '../../hal/port.js';
 import { assertWithinCapabilities } from '../../hal/ranges.js';
 import {
   checkCommandLimits,
+  checkSample,
   machineFor,
   outcomeOf,
   settingsMatch,
@@ -26,7 +27,7 @@ import {
   type VentSettings,
 } from '../../machines/index.js';
 import { assertPlanFitsDevice } from './planCheck.js';
-import { checkSample } from './sampleSchema.js';
+import { checkSampleShape } from './sampleSchema.js';
 
 export { assertPlanFitsDevice };
 import type { SessionSummary, TelemetryEvent } from './telemetry.js';
@@ -45,7 +46,10 @@ export interface SessionOptions {
   onCompleted?: 'end' | 'wait';
   /** In `failsafe`: end the session at once (batch runs) or wait for the acknowledgement. */
   onFailsafe?: 'end' | 'wait';
-  /** Give up waiting for the first vitals after this long and let the preconditions report it. */
+  /**
+   * Give up waiting for a full baseline window after this long and let the preconditions
+   * report what is missing (default: the protocol's baseline window + 10 s).
+   */
   warmupTimeoutMs?: number;
 }
 
@@ -69,6 +73,8 @@ export class Session {
   private waitingToStart = false;
   private inflightCount = 0;
   private lastSentAt = Number.NEGATIVE_INFINITY;
+  private firstVitalsAt: number | null = null;
+  private rejected = { shape: 0, future: 0 };
 
   private constructor(
     readonly options: Required<Omit<SessionOptions, 'tickMs' | 'warmupTimeoutMs'>> & { tickMs: number; warmupTimeoutMs: number },
@@ -107,7 +113,7 @@ export class Session {
         onFailsafe: 'wait',
         ...options,
         tickMs: options.tickMs ?? 1000,
-        warmupTimeoutMs: options.warmupTimeoutMs ?? 10_000,
+        warmupTimeoutMs: options.warmupTimeoutMs ?? options.protocol.safety.baselineWindowS * 1000 + 10_000,
       },
       device,
       baseline,
@@ -145,15 +151,7 @@ export class Session {
     this.actor.start();
     this.emit({ kind: 'session', t: clock.now(), device: this.device, baseline: this.baseline, maneuver: this.options.maneuver });
     this.subs.push(
-      merge(ventilator.samples$, vitals.samples$).subscribe((raw) => {
-        const checked = checkSample(raw);
-        if ('problems' in checked) {
-          this.emit({ kind: 'rejected-sample', t: clock.now(), problems: checked.problems });
-          return;
-        }
-        this.send({ type: 'SAMPLE', now: clock.now(), sample: checked.sample });
-        if (this.waitingToStart && this.readyToStart()) this.sendStart();
-      }),
+      merge(ventilator.samples$, vitals.samples$).subscribe((raw) => this.receive(raw)),
       merge(ventilator.faults$, vitals.faults$).subscribe((f) => {
         this.emit({ kind: 'fault', t: clock.now(), code: f.code, message: f.message });
         this.send({ type: 'DEVICE_FAULT', now: clock.now(), code: f.code, message: f.message });
@@ -234,10 +232,57 @@ export class Session {
     };
   }
 
-  /** Fresh SpO2 and MAP, and one ventilator measurement (the baseline row needs its compliance). */
-  private readyToStart(): boolean {
+  /**
+   * The one check at the edge: shape (zod), then `checkSample` against the receipt time on
+   * the session's clock (plausibility, validity marks, a claimed time in the future). A
+   * rejected sample is never fresh; rejections are counted and reported without flooding.
+   */
+  private receive(raw: unknown): void {
+    const now = this.clock.now();
+    const shape = checkSampleShape(raw);
+    if ('problems' in shape) {
+      this.reject('shape', now, shape.problems);
+      return;
+    }
+    const r = checkSample(shape.sample, now, this.options.protocol.safety.maxFutureSkewS * 1000);
+    if (!r.ok) {
+      this.reject('future', now, r.message);
+      return;
+    }
+    const s = r.sample;
+    if (this.firstVitalsAt === null && (s.spo2Pct !== undefined || s.mapMmHg !== undefined)) this.firstVitalsAt = now;
+    this.send({ type: 'SAMPLE', now, sample: s });
+    if (this.waitingToStart && this.readyToStart(now)) this.sendStart();
+  }
+
+  /** The first rejection of a kind is reported, then every 100th (a broken source cannot flood the journal). */
+  private reject(kind: 'shape' | 'future', now: number, problems: string): void {
+    const count = ++this.rejected[kind];
+    if (count === 1 || count % 100 === 0) {
+      this.emit({ kind: 'rejected-sample', t: now, problems, reason: kind === 'shape' ? 'shape' : 'future-timestamp', count });
+    }
+  }
+
+  /** Samples rejected at the edge so far, by cause. */
+  get rejectedSamples(): Readonly<{ shape: number; future: number }> {
+    return this.rejected;
+  }
+
+  /**
+   * A full baseline window of vitals (its medians are the baseline), fresh SpO2 and MAP, and
+   * the ventilator's measured peak and PEEP (the overdistention and delivery checks need them).
+   */
+  private readyToStart(now: number): boolean {
     const l = this.context.latest;
-    return l.spo2At !== null && l.mapAt !== null && (l.peakCmH2O !== null || l.complianceMlPerCmH2O !== null);
+    const windowMs = this.options.protocol.safety.baselineWindowS * 1000;
+    return (
+      this.firstVitalsAt !== null &&
+      now - this.firstVitalsAt >= windowMs &&
+      l.spo2At !== null &&
+      l.mapAt !== null &&
+      l.peakAt !== null &&
+      l.peepAt !== null
+    );
   }
 
   private sendStart(): void {

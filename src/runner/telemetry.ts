@@ -39,7 +39,7 @@ export interface SessionSummary {
 export type TelemetryEvent =
   | { kind: 'session'; t: number; device: DeviceInfo; baseline: VentSettings; maneuver: string }
   | { kind: 'input'; t: number; event: ManeuverEvent }
-  | { kind: 'rejected-sample'; t: number; problems: string }
+  | { kind: 'rejected-sample'; t: number; problems: string; reason?: 'shape' | 'future-timestamp'; count?: number }
   | { kind: 'state'; t: number; state: string; step: string | null; stepIndex: number; dwellEndsAt: number | null }
   | { kind: 'command'; t: number; command: ApplyCommand }
   | { kind: 'readback'; t: number; seq: number; settings: VentSettings; matches: boolean }

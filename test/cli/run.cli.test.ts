@@ -112,10 +112,11 @@ describe('rmseq journal, replay', () => {
 });
 
 describe('rmseq signals', () => {
-  it('SIGINT during a --realtime run restores the baseline and journals it (exit 3)', async () => {
+  it('SIGINT during a wall-clock run restores the baseline and journals it (exit 3)', async () => {
     const dir = tmp();
     const journal = join(dir, 'sigint.jsonl');
-    const { child, done } = startCli(['run', 'sustained-inflation', '--patient', 'moderate-ards', '--realtime', '--journal', journal]);
+    // x10: the 30-s baseline window before the start takes 3 s.
+    const { child, done } = startCli(['run', 'sustained-inflation', '--patient', 'moderate-ards', '--speed', '10', '--journal', journal]);
     await waitForOutput(child, /Sustained inflation: CPAP 40/);
     // Let the inflation be applied (300 ms device latency) before interrupting.
     await waitForJournal(journal, (l) => l.event === 'readback');

@@ -82,7 +82,7 @@ describe.skipIf(!SOCAT)(`rmseq console --device on a MakAir over a PTY${SOCAT_NO
       const page = await TestClient.connect(c.handle().server.port);
       expect(await page.next((m) => m.type === 'welcome')).toMatchObject({ server: { simulated: false, guided: false, speed: 1 } });
 
-      const started = await page.request({ type: 'start', token: c.handle().token, maneuver: 'high-pressure-pcv', protocol: { peepCmH2O: 25, peakCmH2O: 40, holdS: 60 } });
+      const started = await page.request({ type: 'start', token: c.handle().token, maneuver: 'high-pressure-pcv', protocol: { peepCmH2O: 25, peakCmH2O: 40, holdS: 60, safety: { baselineWindowS: 10 } } });
       expect(started.type, JSON.stringify(started)).toBe('accepted');
       await page.state(/^active\.highPressure\.dwelling$/, 30_000);
       expect(await deviceSettings(emulator)).toMatchObject({ mode: 'PCV', peepCmH2O: 25, peakCmH2O: 40 });
@@ -110,7 +110,7 @@ describe.skipIf(!SOCAT)(`rmseq console --device on a MakAir over a PTY${SOCAT_NO
       const token = tokenLine.match(/Token: +([0-9a-f]{64})/)![1]!;
       const port = Number(killed.output().match(/http:\/\/127\.0\.0\.1:(\d+)/)![1]);
       const page = await TestClient.connect(port);
-      await page.request({ type: 'start', token, maneuver: 'high-pressure-pcv', protocol: { peepCmH2O: 25, peakCmH2O: 40, holdS: 60 } });
+      await page.request({ type: 'start', token, maneuver: 'high-pressure-pcv', protocol: { peepCmH2O: 25, peakCmH2O: 40, holdS: 60, safety: { baselineWindowS: 10 } } });
       await page.state(/^active\.highPressure\.dwelling$/, 30_000);
       killed.child.kill('SIGKILL');
       await killed.done;

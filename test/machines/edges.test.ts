@@ -24,6 +24,7 @@ import {
   type StepRecord,
 } from '../../machines/index.js';
 import { BASELINE, Driver, flush } from '../support/driver.js';
+import { checked } from '../support/checked.js';
 
 const PCV = { mode: 'PCV' as const, peepCmH2O: 10, peakCmH2O: 25, rateBpm: 20, fio2: 0.5 };
 
@@ -56,8 +57,8 @@ describe('what the context records', () => {
   });
 
   it('a MAP reading at the same instant replaces the previous one (the newest wins)', () => {
-    let l = updateLatest(emptyLatest(), { t: 10, source: 's', mapMmHg: 78 });
-    l = updateLatest(l, { t: 10, source: 's', mapMmHg: 70 });
+    let l = updateLatest(emptyLatest(), checked({ t: 10, source: 's', mapMmHg: 78 }));
+    l = updateLatest(l, checked({ t: 10, source: 's', mapMmHg: 70 }));
     expect(l).toMatchObject({ mapMmHg: 70, mapAt: 10 });
   });
 
@@ -81,11 +82,11 @@ describe('what the context records', () => {
     const ctx = context();
     const windowMs = ctx.protocol.measureWindowS * 1000;
     const current = { ...newStep('incremental', 'x', BASELINE, 120_000), startedAt: 0 };
-    const before = withSample({ ...ctx, current, now: 120_000 - windowMs }, { t: 0, source: 's', spo2Pct: 90 });
-    expect(before.current?.acc.spo2N).toBe(0);
+    const before = withSample({ ...ctx, current, now: 120_000 - windowMs }, checked({ t: 0, source: 's', spo2Pct: 90 }));
+    expect(before.current?.acc.spo2).toEqual([]);
     expect(before.latest.spo2Pct).toBe(90);
-    const inside = withSample({ ...ctx, current, now: 120_000 - windowMs + 1 }, { t: 0, source: 's', spo2Pct: 90 });
-    expect(inside.current?.acc).toMatchObject({ spo2N: 1, spo2Sum: 90 });
+    const inside = withSample({ ...ctx, current, now: 120_000 - windowMs + 1 }, checked({ t: 0, source: 's', spo2Pct: 90 }));
+    expect(inside.current?.acc).toMatchObject({ spo2: [90] });
   });
 });
 
@@ -141,7 +142,7 @@ describe('stale vitals', () => {
     await d.runUntilState('active.highPressure.dwelling');
     const lastSpo2 = d.now;
     d.now = lastSpo2 + d.context.safety.vitalsStaleS * 1000 + 1;
-    d.actor.send({ type: 'SAMPLE', now: d.now, sample: { t: d.now, source: 'test', mapMmHg: 78, hrBpm: 90 } });
+    d.actor.send({ type: 'SAMPLE', now: d.now, sample: checked({ t: d.now, source: 'test', mapMmHg: 78, hrBpm: 90, ...d.delivered() }) });
     await flush();
     expect(d.state).toMatch(/^abort/); // no TICK was sent: the sample itself ended the step
     expect(d.context.abort).toMatchObject({ reason: 'stale-vitals', guard: 'vitalsStale' });

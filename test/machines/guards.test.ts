@@ -8,20 +8,28 @@ import {
   mapBelowFloor,
   mapFallExceeded,
   peakAboveLimit,
-  sanitizeSample,
+  checkSample,
   sbpBelowFloor,
   spo2BelowFloor,
   spo2FallExceeded,
-  staleVital,
-  vitalsStale,
+  staleValue,
   emptyLatest,
   type BaselineVitals,
   type MonitorSample,
 } from '../../machines/index.js';
 
+const staleVital = staleValue;
+const vitalsStale = (...a: Parameters<typeof staleValue>) => staleValue(...a) !== null;
+const sanitize = (raw: MonitorSample) => {
+  const r = checkSample(raw, raw.t, 0);
+  if (!r.ok) throw new Error('rejected');
+  const { checked: _c, rejected, ...sample } = r.sample;
+  return { sample, dropped: Object.keys(rejected ?? {}) };
+};
+
 const baseline: BaselineVitals = { spo2Pct: 94, mapMmHg: 80, sbpMmHg: 120, hrBpm: 90, complianceMlPerCmH2O: 33 };
 const input = (s: Partial<MonitorSample>) => ({
-  sample: { t: 0, source: 'test', ...s },
+  sample: { checked: true as const, t: 0, source: 'test', ...s },
   baseline,
   safety: DEFAULT_SAFETY,
   peakLimitCmH2O: 55,
@@ -61,11 +69,13 @@ describe('safety guards (defaults: MAP 60 / 20%, SBP 80, SpO2 85 / 5 pts, HR 60-
     expect(peakAboveLimit(input({ peakCmH2O: 60.1 }))).toBe(true);
   });
   it('evaluateSample returns every violation in table order with its reason', () => {
-    const v = evaluateSample(input({ mapMmHg: 50, spo2Pct: 80, peakCmH2O: 70 }));
+    const v = evaluateSample(input({ mapMmHg: 50, spo2Pct: 80, peakCmH2O: 63 }));
     expect(v.map((x) => x.guard)).toEqual(['mapBelowFloor', 'mapFallExceeded', 'spo2BelowFloor', 'spo2FallExceeded', 'peakAboveLimit']);
     expect(v[0]?.reason).toBe('hypotension');
     expect(v[2]?.reason).toBe('desaturation');
     expect(v[4]?.reason).toBe('overdistention');
+    // The critical limits come first in the table: they name the abort when several fire.
+    expect(evaluateSample(input({ mapMmHg: 45, spo2Pct: 75, hrBpm: 0, peakCmH2O: 70 })).map((x) => x.guard).slice(0, 4)).toEqual(['spo2Critical', 'mapCritical', 'hrCritical', 'peakCritical']);
     expect(evaluateSample(input({ mapMmHg: 78, spo2Pct: 93, hrBpm: 90, sbpMmHg: 110, peakCmH2O: 50 }))).toEqual([]);
   });
 });
@@ -85,10 +95,12 @@ describe('stale-vitals watchdog', () => {
   });
 });
 
-describe('sanitizeSample (raw -> plausible)', () => {
+describe('checkSample (raw -> plausible)', () => {
   it('drops implausible and non-finite values so they never count as fresh', () => {
-    const { sample, dropped } = sanitizeSample({ t: 5, source: 'x', spo2Pct: 0, mapMmHg: Number.NaN, hrBpm: 88, peakCmH2O: 999 });
+    const { sample, dropped } = sanitize({ t: 5, source: 'x', spo2Pct: 0, mapMmHg: Number.NaN, hrBpm: 88, peakCmH2O: 999 });
     expect(sample).toEqual({ t: 5, source: 'x', hrBpm: 88 });
+    // HR 0 is not implausible: it is asystole or ECG leads off, and must reach the guards.
+    expect(sanitize({ t: 5, source: 'x', hrBpm: 0 }).sample).toEqual({ t: 5, source: 'x', hrBpm: 0 });
     expect(dropped.sort()).toEqual(['mapMmHg', 'peakCmH2O', 'spo2Pct']);
   });
 });
@@ -117,7 +129,7 @@ describe('guard boundaries and explanations', () => {
   });
 
   it('plausible ranges include their ends', () => {
-    expect(sanitizeSample({ t: 0, source: 's', spo2Pct: 1, mapMmHg: 250 }).sample).toEqual({ t: 0, source: 's', spo2Pct: 1, mapMmHg: 250 });
-    expect(sanitizeSample({ t: 0, source: 's', spo2Pct: 100, hrBpm: 10 }).dropped).toEqual([]);
+    expect(sanitize({ t: 0, source: 's', spo2Pct: 1, mapMmHg: 250 }).sample).toEqual({ t: 0, source: 's', spo2Pct: 1, mapMmHg: 250 });
+    expect(sanitize({ t: 0, source: 's', spo2Pct: 100, hrBpm: 300 }).dropped).toEqual([]);
   });
 });

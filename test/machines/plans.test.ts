@@ -19,6 +19,7 @@ import {
   withPeep,
 } from '../../machines/index.js';
 import { BASELINE } from '../support/driver.js';
+import { checked } from '../support/checked.js';
 
 describe('plans', () => {
   it('the staircase plan lists every step with its settings and dwell', () => {
@@ -68,10 +69,10 @@ describe('plans', () => {
 });
 
 describe('step measurement', () => {
-  it('means over the window, rounded to 0.01; peak is the maximum; falls back to the latest values', () => {
+  it('medians over the window, rounded to 0.01; peak is the maximum; falls back to the latest values', () => {
     let acc = emptyAccumulator();
     for (const [spo2Pct, mapMmHg, peakCmH2O] of [[94, 78, 30], [95, 80, 32], [96, 79, 31]] as const) {
-      acc = accumulate(acc, { t: 0, source: 's', spo2Pct, mapMmHg, peakCmH2O, hrBpm: 90, complianceMlPerCmH2O: 33.333 });
+      acc = accumulate(acc, checked({ t: 0, source: 's', spo2Pct, mapMmHg, peakCmH2O, hrBpm: 90, complianceMlPerCmH2O: 33.333 }));
     }
     const step = { ...newStep('incremental', 'x', BASELINE, 1000), startedAt: 0, acc };
     expect(stepMeasurement(step, emptyLatest())).toEqual({ spo2Pct: 95, mapMmHg: 79, hrBpm: 90, complianceMlPerCmH2O: 33.33, peakCmH2O: 32 });
@@ -88,10 +89,10 @@ describe('step measurement', () => {
   });
 
   it('latest values keep the newest reading of each vital', () => {
-    let l = updateLatest(emptyLatest(), { t: 10, source: 's', spo2Pct: 94, mapMmHg: 78 });
-    l = updateLatest(l, { t: 5, source: 's', spo2Pct: 80, mapMmHg: 50 });
+    let l = updateLatest(emptyLatest(), checked({ t: 10, source: 's', spo2Pct: 94, mapMmHg: 78 }));
+    l = updateLatest(l, checked({ t: 5, source: 's', spo2Pct: 80, mapMmHg: 50 }));
     expect(l).toMatchObject({ spo2Pct: 94, spo2At: 10, mapMmHg: 78, mapAt: 10 });
-    l = updateLatest(l, { t: 10, source: 's', spo2Pct: 93 });
+    l = updateLatest(l, checked({ t: 10, source: 's', spo2Pct: 93 }));
     expect(l).toMatchObject({ spo2Pct: 93, spo2At: 10 });
   });
 });

@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { blocks, checkPreconditions, DEFAULT_SAFETY, emptyLatest, type LatestValues } from '../../machines/index.js';
 import { BASELINE } from '../support/driver.js';
 
-const fresh: LatestValues = { ...emptyLatest(), spo2Pct: 94, spo2At: 10_000, mapMmHg: 78, mapAt: 10_000, sbpMmHg: 115, hrBpm: 90 };
+const fresh: LatestValues = { ...emptyLatest(), spo2Pct: 94, spo2At: 10_000, mapMmHg: 78, mapAt: 10_000, sbpMmHg: 115, hrBpm: 90, peakCmH2O: 25, peakAt: 10_000, peepCmH2O: 10, peepAt: 10_000 };
 const check = (over: Partial<Parameters<typeof checkPreconditions>[0]> = {}) =>
   checkPreconditions({ now: 10_000, latest: fresh, baseline: BASELINE, safety: DEFAULT_SAFETY, peakLimitCmH2O: 55, fault: null, ...over });
 const messages = (over: Partial<Parameters<typeof checkPreconditions>[0]> = {}) => check(over).map((i) => `${i.code}/${i.severity}: ${i.message}`);
@@ -16,7 +16,10 @@ describe('preconditions', () => {
   it('name the missing vital', () => {
     expect(messages({ latest: { ...fresh, spo2Pct: null, spo2At: null } })).toEqual(['vitals-missing/block: no SpO2 received yet']);
     expect(messages({ latest: { ...fresh, mapMmHg: null, mapAt: null } })).toEqual(['vitals-missing/block: no MAP received yet']);
-    expect(messages({ latest: emptyLatest() })).toEqual(['vitals-missing/block: no SpO2 and MAP received yet']);
+    expect(messages({ latest: emptyLatest() })).toEqual([
+      'vitals-missing/block: no SpO2 and MAP received yet',
+      'ventilator-measurements-missing/block: the ventilator has reported no measured peak pressure and PEEP: the overdistention and delivery checks would be blind',
+    ]);
   });
 
   it('block stale vitals, saying how old they are (exactly the limit is still fresh)', () => {

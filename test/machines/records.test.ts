@@ -5,6 +5,7 @@
 import { describe, expect, it } from 'vitest';
 import { sampleAbort, defaultProtocol, initialContext, type MonitorSample } from '../../machines/index.js';
 import { BASELINE, Driver, flush } from '../support/driver.js';
+import { checked } from '../support/checked.js';
 
 const at = async (d: Driver, now: number, sample = true) => {
   d.now = now;
@@ -16,18 +17,23 @@ const at = async (d: Driver, now: number, sample = true) => {
 describe('abort records', () => {
   it('a sample abort names the first guard, lists the others and keeps the sample', () => {
     const ctx = { ...initialContext({ protocol: defaultProtocol('staircase'), baseline: BASELINE }) };
-    expect(sampleAbort(ctx, 0, { t: 0, source: 's', mapMmHg: 40 })).toBeNull(); // no baseline vitals yet
-    const withBaseline = { ...ctx, run: { ...ctx.run, baselineVitals: { spo2Pct: 94, mapMmHg: 80, sbpMmHg: 120, hrBpm: 90, complianceMlPerCmH2O: null } } };
-    const sample: MonitorSample = { t: 5, source: 's', mapMmHg: 40, spo2Pct: 80 };
-    expect(sampleAbort(withBaseline, 5, sample)).toEqual({
-      reason: 'hypotension',
-      guard: 'mapBelowFloor',
-      message: 'MAP 40 mmHg below 60 (also: mapFallExceeded, spo2BelowFloor, spo2FallExceeded)',
+    expect(sampleAbort(ctx, 0, checked({ t: 0, source: 's', mapMmHg: 40 }))).toBeNull(); // not started: no baseline vitals yet
+    const running = { ...ctx, run: { ...ctx.run, startedAt: 0, baselineVitals: { spo2Pct: 94, mapMmHg: 80, sbpMmHg: 120, hrBpm: 90, complianceMlPerCmH2O: null } } };
+    // Critical limits abort at once; the ordinary conditions of the same sample have only begun.
+    const sample = checked({ t: 5, source: 's', mapMmHg: 40, spo2Pct: 75 });
+    expect(sampleAbort(running, 5, sample)).toEqual({
+      reason: 'desaturation',
+      guard: 'spo2Critical',
+      message: 'SpO2 75% below the critical 80% (also: mapCritical)',
       at: 5,
       sample,
+      heldMs: 0,
       fromState: 'idle',
     });
-    expect(sampleAbort(withBaseline, 5, { t: 5, source: 's', sbpMmHg: 70 })?.message).toBe('SBP 70 mmHg below 80');
+    // An ordinary condition aborts once it has held longer than its alarm delay (hypotension: 5 s).
+    const since = { ...running, run: { ...running.run, conditions: { sbpBelowFloor: 1000 } } };
+    expect(sampleAbort(since, 6000, checked({ t: 6000, source: 's', sbpMmHg: 70 }))).toBeNull();
+    expect(sampleAbort(since, 6001, checked({ t: 6001, source: 's', sbpMmHg: 70 }))?.message).toBe('SBP 70 mmHg below 80 (held 5.0 s, alarm delay 5 s)');
   });
 
   it('an apply timeout: exactly applyTimeoutS is still in time, a millisecond later aborts, with the step named', async () => {

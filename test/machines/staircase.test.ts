@@ -91,9 +91,13 @@ describe('staircase', () => {
     await d.run(200_000);
     expect(d.state).toBe('active.incremental.dwelling');
     d.vitals.mapMmHg = 55;
+    // MAP 55 is below the floor (60) but above the critical 50: it must hold longer than the
+    // 5-s alarm delay. First low sample at +1 s; at +6 s it has held exactly 5 s; at +7 s, 6 s.
+    await d.run(6000);
+    expect(d.state).toBe('active.incremental.dwelling');
     await d.run(1000);
     expect(d.state).toBe('aborted');
-    expect(d.context.abort).toMatchObject({ reason: 'hypotension', guard: 'mapBelowFloor' });
+    expect(d.context.abort).toMatchObject({ reason: 'hypotension', guard: 'mapBelowFloor', heldMs: 6000 });
     expect(d.context.abort?.sample?.mapMmHg).toBe(55);
     expect(d.lastCommand).toMatchObject({ purpose: 'restore-baseline', settings: BASELINE });
     expect(d.context.restore.baselineVerified).toBe(true);

@@ -8,11 +8,14 @@
 import { createTestModel } from '@xstate/graph';
 import { createActor, type AnyTransitionDefinition, type InspectionEvent, type SnapshotFrom } from 'xstate';
 import {
+  checkSample,
   checkCommandLimits,
+  deliveringAt,
   ProtocolSchema,
   settingsMatch,
   stateName,
   type ApplyCommand,
+  type ManeuverContext,
   type ManeuverEvent,
   type ManeuverMachine,
   type Protocol,
@@ -22,38 +25,74 @@ import { BASELINE } from '../support/driver.js';
 
 type Snap = SnapshotFrom<ManeuverMachine>;
 
-/** Timeouts chosen so each time-based guard can be reached on its own. */
-export const MODEL_SAFETY = { vitalsStaleS: 30, applyTimeoutS: 10, restoreTimeoutS: 10, restoreRetryDelayS: 1, restoreAttempts: 2 } as const;
+/**
+ * Timeouts chosen so each time-based guard can be reached on its own. Alarm-condition delays
+ * are 0 here, so every violating sample must abort at once from every running state (the
+ * delays themselves are proven by test/machines/persistence.test.ts and the property tests).
+ */
+export const MODEL_SAFETY = {
+  vitalsStaleS: 30,
+  ventilatorStaleS: 30,
+  applyTimeoutS: 10,
+  restoreTimeoutS: 10,
+  restoreRetryDelayS: 1,
+  restoreAttempts: 2,
+  baselineMinSamples: 3,
+  persistenceS: { desaturation: 0, hypotension: 0, heartRate: 0, overdistention: 0 },
+  delivery: { settleS: 5, persistenceS: 0 },
+} as const;
 
 export function modelProtocol(maneuver: Protocol['maneuver'], extra: Partial<ProtocolInput> = {}): Protocol {
   return ProtocolSchema.parse({ maneuver, confirmTimeoutS: 20, repeat: { maxRepeats: 1, minIntervalS: 0 }, ...extra, safety: MODEL_SAFETY });
 }
 
-const NORMAL = { spo2Pct: 94, mapMmHg: 78, sbpMmHg: 115, hrBpm: 90, peakCmH2O: 30 } as const;
-const sample = (now: number, extra: Record<string, number> = {}): ManeuverEvent => ({
-  type: 'SAMPLE',
-  now,
-  sample: { t: now, source: 'model', ...NORMAL, ...extra },
-});
+const NORMAL = { spo2Pct: 94, mapMmHg: 78, sbpMmHg: 115, hrBpm: 90 } as const;
+
+/** What a faithful ventilator measures at the settings last verified. */
+function delivered(c: ManeuverContext): Record<string, number> {
+  const v = c.verified ?? c.baseline;
+  const peak = v.mode === 'VC' ? Math.min(v.peakCmH2O, v.peepCmH2O + 15) : v.mode === 'CPAP' ? v.peepCmH2O : v.peakCmH2O;
+  return { peepCmH2O: v.peepCmH2O, peakCmH2O: peak, ...(v.mode === 'VC' && v.tidalVolumeMl !== undefined ? { tidalVolumeMl: v.tidalVolumeMl } : {}) };
+}
+
+/** A sample received at `now` through the edge check, carrying the vitals and what the ventilator delivers. */
+const sampleOf = (now: number, fields: Record<string, number>, source = 'model'): ManeuverEvent => {
+  const r = checkSample({ t: now, source, ...fields }, now, 0);
+  if (!r.ok) throw new Error('model sample rejected');
+  return { type: 'SAMPLE', now, sample: r.sample };
+};
 
 /** Abort triggers from a running state, each with the reason it must produce. */
 export function abortTriggers(s: Snap): Array<{ event: ManeuverEvent; reason: string }> {
-  const now = s.context.now;
+  const c = s.context;
+  const now = c.now;
+  const sample = (t: number, extra: Record<string, number> = {}) => sampleOf(t, { ...NORMAL, ...delivered(c), ...extra });
   const out: Array<{ event: ManeuverEvent; reason: string }> = [
     { event: sample(now, { mapMmHg: 50 }), reason: 'hypotension' },
+    { event: sample(now, { mapMmHg: 40 }), reason: 'hypotension' },
     { event: sample(now, { sbpMmHg: 70 }), reason: 'hypotension' },
     { event: sample(now, { spo2Pct: 80 }), reason: 'desaturation' },
+    { event: sample(now, { spo2Pct: 70 }), reason: 'desaturation' },
     { event: sample(now, { hrBpm: 150 }), reason: 'heart-rate' },
     { event: sample(now, { hrBpm: 45 }), reason: 'heart-rate' },
+    { event: sample(now, { hrBpm: 0 }), reason: 'heart-rate' },
+    { event: sample(now, { peakCmH2O: c.protocol.peakLimitCmH2O + c.safety.peakToleranceCmH2O + 1 }), reason: 'overdistention' },
     { event: sample(now, { peakCmH2O: 70 }), reason: 'overdistention' },
     { event: { type: 'TICK', now: now + 31_000 }, reason: 'stale-vitals' },
     // A ventilator sample arriving after the vitals went quiet: the clock checks run on it too.
-    { event: { type: 'SAMPLE', now: now + 31_000, sample: { t: now + 31_000, source: 'model-vent', peakCmH2O: 30 } }, reason: 'stale-vitals' },
+    { event: sampleOf(now + 31_000, delivered(c), 'model-vent'), reason: 'stale-vitals' },
+    // Vitals arriving after the ventilator went quiet: its guards would be blind.
+    { event: sampleOf(now + 31_000, NORMAL, 'model-monitor'), reason: 'stale-ventilator' },
     { event: { type: 'DEVICE_FAULT', now, code: 'link-lost', message: 'model' }, reason: 'device-fault' },
+    { event: { type: 'DEVICE_FAULT', now, code: 'journal-failure', message: 'model' }, reason: 'journal-failure' },
     { event: { type: 'OPERATOR_ABORT', now }, reason: 'operator-abort' },
   ];
-  if (s.context.pending) {
-    out.push({ event: { type: 'APPLY_FAILED', now, seq: s.context.pending.seq, code: 'refused', message: 'model' }, reason: 'device-fault' });
+  const set = deliveringAt(c, now);
+  if (set) {
+    out.push({ event: sample(now, { peepCmH2O: set.peepCmH2O - 8 }), reason: 'delivery-mismatch' });
+  }
+  if (c.pending) {
+    out.push({ event: { type: 'APPLY_FAILED', now, seq: c.pending.seq, code: 'refused', message: 'model' }, reason: 'device-fault' });
   }
   return out;
 }
@@ -63,6 +102,7 @@ export function eventsFor(s: Snap): ManeuverEvent[] {
   const c = s.context;
   const now = c.now;
   const name = stateName(s.value);
+  const sample = (t: number, extra: Record<string, number> = {}) => sampleOf(t, { ...NORMAL, ...delivered(c), ...extra });
   // Every event type a state handles must be offered with its data (the graph otherwise sends bare `{ type }`).
   const evs: ManeuverEvent[] = [sample(now), { type: 'TICK', now: now + 1000 }, { type: 'DEVICE_FAULT', now, code: 'link-lost', message: 'model' }];
   if (s.status === 'done') return evs;
@@ -103,7 +143,7 @@ export function serializeState(s: Snap): string {
     r: Math.min(c.restore.attempts, c.safety.restoreAttempts + 1),
     rep: c.run.repeats,
     met: c.run.response?.met ?? null,
-    vit: c.latest.spo2At !== null,
+    vit: c.run.history ? Math.min(c.run.history.spo2.length, c.safety.baselineMinSamples) : -1,
     f: c.run.lastFault !== null,
     p: c.pending !== null,
     d: c.current?.startedAt != null,

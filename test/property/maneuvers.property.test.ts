@@ -2,7 +2,8 @@
  * Property tests: for any sequence of samples, clock jumps, device answers and operator
  * events, on any valid protocol,
  *  (a) no commanded PEEP or peak exceeds the protocol's bounds,
- *  (b) a sample that violates a guard while the maneuver runs leads to `aborting` on that event,
+ *  (b) a sample that trips a guard while the maneuver runs (a critical limit, or a condition
+ *      held past its alarm delay, judged here by an oracle of its own) leads to `aborting` on that event,
  *  (c) every run ends with the titrated/final settings applied and verified, or the baseline
  *      restored and verified, or in failsafe.
  */
@@ -11,11 +12,13 @@ import { createActor } from 'xstate';
 import { describe, expect, it } from 'vitest';
 import {
   checkCommandLimits,
+  checkSample,
+  deliveringAt,
   evaluateSample,
   machineFor,
   outcomeOf,
   ProtocolSchema,
-  sanitizeSample,
+  SAMPLE_RULES,
   settingsMatch,
   stateName,
   type ApplyCommand,
@@ -71,7 +74,18 @@ const protocol: fc.Arbitrary<Protocol> = fc
   .filter((r) => r.success)
   .map((r) => r.data as Protocol);
 
-const NORMAL = { spo2Pct: 94, mapMmHg: 78, sbpMmHg: 115, hrBpm: 90, peakCmH2O: 30, complianceMlPerCmH2O: 35 };
+const NORMAL = { spo2Pct: 94, mapMmHg: 78, sbpMmHg: 115, hrBpm: 90, complianceMlPerCmH2O: 35 };
+
+/** The oracle's alarm delay of a guard (written from the SafetyConfig, apart from the rule table). */
+function delayMs(guard: string, p: Protocol): number {
+  const s = p.safety;
+  if (/Critical$/.test(guard)) return 0;
+  if (guard === 'deliveryMismatch') return s.delivery.persistenceS * 1000;
+  if (guard.startsWith('map') || guard.startsWith('sbp')) return s.persistenceS.hypotension * 1000;
+  if (guard.startsWith('spo2')) return s.persistenceS.desaturation * 1000;
+  if (guard.startsWith('hr')) return s.persistenceS.heartRate * 1000;
+  return s.persistenceS.overdistention * 1000;
+}
 
 function runScenario(p: Protocol, steps: Step[], deviceAlive: boolean) {
   const actor = createActor(machineFor(p.maneuver), { input: { protocol: p, baseline: BASELINE } });
@@ -79,24 +93,51 @@ function runScenario(p: Protocol, steps: Step[], deviceAlive: boolean) {
   actor.on('command.apply', (c) => commands.push(c));
   actor.start();
   let now = 0;
+  // The oracle's own alarm conditions: guard -> since when it has held.
+  const since = new Map<string, number>();
   const send = (e: ManeuverEvent) => {
     const before = actor.getSnapshot();
     if (before.status === 'done') return;
+    const running = stateName(before.value).startsWith('active') && before.context.run.baselineVitals !== null;
+    let expectAbort = false;
+    if (e.type === 'SAMPLE' && running) {
+      const violated = new Set(
+        evaluateSample({
+          sample: e.sample,
+          baseline: before.context.run.baselineVitals!,
+          safety: p.safety,
+          peakLimitCmH2O: p.peakLimitCmH2O,
+          delivering: deliveringAt(before.context, e.now),
+        }).map((v) => v.guard),
+      );
+      for (const rule of SAMPLE_RULES) {
+        if (!rule.fields.some((f) => e.sample[f] !== undefined)) continue;
+        if (!violated.has(rule.guard)) {
+          since.delete(rule.guard);
+          continue;
+        }
+        const from = since.get(rule.guard) ?? e.now;
+        since.set(rule.guard, from);
+        const delay = delayMs(rule.guard, p);
+        if (delay === 0 || e.now - from > delay) expectAbort = true;
+      }
+    }
+    if (!running) since.clear();
     actor.send(e);
     const after = actor.getSnapshot();
-    // (b) a guard-violating sample while running aborts on that same event.
-    if (e.type === 'SAMPLE' && stateName(before.value).startsWith('active') && before.context.run.baselineVitals) {
-      const violations = evaluateSample({
-        sample: sanitizeSample(e.sample).sample,
-        baseline: before.context.run.baselineVitals,
-        safety: p.safety,
-        peakLimitCmH2O: p.peakLimitCmH2O,
-      });
-      if (violations.length) expect(stateName(after.value)).toMatch(/^(aborting|aborted|failsafe)/);
-    }
+    // (b) a sample that trips a guard while running aborts on that same event.
+    if (expectAbort) expect(stateName(after.value)).toMatch(/^(aborting|aborted|failsafe)/);
   };
-  const sample = (extra: Partial<MonitorSample>) => send({ type: 'SAMPLE', now, sample: { t: now, source: 'prop', ...NORMAL, ...extra } });
-  sample({});
+  const delivered = (): Partial<MonitorSample> => {
+    const c = actor.getSnapshot().context;
+    const v = c.verified ?? c.baseline;
+    return { peepCmH2O: v.peepCmH2O, peakCmH2O: v.mode === 'VC' ? v.peepCmH2O + 15 : v.mode === 'CPAP' ? v.peepCmH2O : v.peakCmH2O, ...(v.mode === 'VC' ? { tidalVolumeMl: v.tidalVolumeMl } : {}) };
+  };
+  const sample = (extra: Partial<MonitorSample>) => {
+    const r = checkSample({ t: now, source: 'prop', ...NORMAL, ...delivered(), ...extra }, now, p.safety.maxFutureSkewS * 1000);
+    if (r.ok) send({ type: 'SAMPLE', now, sample: r.sample });
+  };
+  for (let i = 0; i < p.safety.baselineMinSamples; i++) sample({});
   for (const s of steps) {
     const pending = actor.getSnapshot().context.pending;
     switch (s.kind) {
@@ -156,7 +197,7 @@ function runScenario(p: Protocol, steps: Step[], deviceAlive: boolean) {
 }
 
 describe('maneuver properties (fast-check)', () => {
-  it('(a) commands stay within bounds, (b) violations abort at once, (c) every run ends safe', () => {
+  it('(a) commands stay within bounds, (b) violations abort at once when critical, else once held past their alarm delay, (c) every run ends safe', () => {
     const outcomes = new Set<string>();
     fc.assert(
       fc.property(protocol, fc.array(step, { maxLength: 60 }), fc.nat(9).map((n) => n > 1), (p, steps, deviceAlive) => {

@@ -47,7 +47,14 @@ describe('Session runner', () => {
   it('turns a HAL refusal into an abort and restores the baseline', async () => {
     const { session, ventilator, clock } = await open(defaultProtocol('high-pressure-pcv'));
     ventilator.failWith = new RefusedError('mode not allowed now');
-    clock.setTimeout(() => (ventilator.failWith = null), 1500);
+    // Refused for 1.5 s from the first command (the start waits for the baseline window).
+    let armed = false;
+    session.telemetry$.subscribe((e) => {
+      if (e.kind === 'command' && !armed) {
+        armed = true;
+        clock.setTimeout(() => (ventilator.failWith = null), 1500);
+      }
+    });
     const summary = await runSession(session);
     expect(summary.outcome).toBe('aborted');
     expect(summary.abort).toMatchObject({ reason: 'device-fault', guard: 'apply-refused' });

@@ -5,6 +5,7 @@
  */
 import { createActor, type Actor } from 'xstate';
 import {
+  checkSample,
   defaultProtocol,
   machineFor,
   ProtocolSchema,
@@ -70,14 +71,24 @@ export class Driver {
     return this.commands[this.commands.length - 1];
   }
 
+  /** What a faithful ventilator measures at the settings last verified (a test overrides it with `extra`). */
+  delivered(): Vitals {
+    const v = this.context.verified ?? this.context.baseline;
+    if (v.mode === 'VC') return { peepCmH2O: v.peepCmH2O, peakCmH2O: Math.min(v.peakCmH2O, v.peepCmH2O + 15), ...(v.tidalVolumeMl !== undefined ? { tidalVolumeMl: v.tidalVolumeMl } : {}) };
+    return { peepCmH2O: v.peepCmH2O, peakCmH2O: v.mode === 'CPAP' ? v.peepCmH2O : v.peakCmH2O };
+  }
+
+  /** Sends a sample through the edge check (`checkSample`), received now; implausible values are dropped there. */
   sample(extra: Vitals = {}): void {
-    this.actor.send({ type: 'SAMPLE', now: this.now, sample: { t: this.now, source: 'test', ...this.vitals, ...extra } });
+    const r = checkSample({ t: this.now, source: 'test', ...this.delivered(), ...this.vitals, ...extra }, this.now, this.protocol.safety.maxFutureSkewS * 1000);
+    if (r.ok) this.actor.send({ type: 'SAMPLE', now: this.now, sample: r.sample });
   }
   tick(): void {
     this.actor.send({ type: 'TICK', now: this.now });
   }
+  /** Fills the baseline window with the fewest samples it needs (all at `now`), then sends START. */
   start(): void {
-    this.sample();
+    for (let i = 0; i < this.protocol.safety.baselineMinSamples; i++) this.sample();
     this.actor.send({ type: 'START', now: this.now });
   }
 

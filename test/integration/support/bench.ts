@@ -25,17 +25,22 @@ import { ptyPair, within, type PtyPair } from './pty.js';
  * fault tests choose fault durations beyond them. Values in milliseconds of the emulated clock.
  */
 export const WIDE = {
-  makairLinkMs: 30_000,
+  makairLinkMs: 25_000,
   makairApplyDeadlineMs: 30_000,
   medibusSilenceMs: 25_000,
   medibusResponseMs: 25_000,
   vitalsLostMs: 30_000,
   connectMs: 40_000,
-  warmupMs: 30_000,
+  // Beyond the 30-s baseline window the session waits to fill before it starts.
+  warmupMs: 45_000,
 } as const;
 
-/** The protocol's safety timings, widened the same way (seconds of the emulated clock). */
-export const WIDE_SAFETY = { vitalsStaleS: 30, applyTimeoutS: 30, restoreTimeoutS: 30 } as const;
+/**
+ * The protocol's safety timings, widened the same way (seconds of the emulated clock). The
+ * ventilator watchdog (30 s) stays behind the adapters' own link timeouts (25 s), so a lost
+ * link is reported as such.
+ */
+export const WIDE_SAFETY = { vitalsStaleS: 30, ventilatorStaleS: 30, applyTimeoutS: 30, restoreTimeoutS: 30 } as const;
 
 export const DEVICE_BASELINE: VentSettings = { mode: 'PCV', peepCmH2O: 10, peakCmH2O: 25, rateBpm: 20, fio2: 0.4 };
 
