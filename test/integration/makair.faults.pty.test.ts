@@ -122,6 +122,9 @@ describe.skipIf(!SOCAT)(`MakAir faults over pseudo-terminals${SOCAT_NOTE}`, () =
       }, 15_000);
     });
     expect(injectedAt).not.toBeNaN();
+    // The leak reached the controller: MakAir samples after it measure PEEP about 25 - 8.
+    const peeps = r.telemetry.flatMap((e) => (e.kind === 'input' && e.event.type === 'SAMPLE' && e.event.sample.source === 'makair' && e.event.sample.t >= injectedAt ? [e.event.sample.peepCmH2O ?? NaN] : []));
+    expect(peeps.some((p) => p > 15 && p < 19), `PEEP measured after the leak: ${peeps.join(', ')}`).toBe(true);
     expect(r.summary.abort, `outcome ${r.summary.outcome}, abort ${JSON.stringify(r.summary.abort)}`).toMatchObject({ reason: 'delivery-mismatch' });
     expect(r.summary.abort!.at).toBeGreaterThanOrEqual(injectedAt);
     expect(r.summary.abort!.fromState).toMatch(/highPressure/);
