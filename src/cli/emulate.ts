@@ -1,7 +1,7 @@
 /**
  * `rmseq emulate makair|medibus`: a device emulator on a serial port or pseudo-terminal,
  * driven by a simulated patient, until SIGINT. It prints what it does and reads control
- * commands from stdin, one per line (`help` lists them): faults, reboot, knob turns.
+ * commands from stdin, one per line (`help` lists them): faults, a leak, reboot, knob turns.
  *
  *   rmseq emulate makair  --port /tmp/makair-dev [--vitals-port /tmp/vitals-dev] --patient moderate-ards [--seed 1] [--speed 1]
  *   rmseq emulate medibus --port /tmp/medibus-dev --device evita --patient moderate-ards

@@ -13,12 +13,16 @@
  *   knob <json>           the therapist sets the device, e.g. knob {"peepCmH2O":30}
  *   alarm <code> [text]   raise a device alarm; `alarm off <code>` clears it
  *   vitals off|on         silence or resume the monitor feed; `vitals garbage <n>` writes bad lines
- *   clear                 every fault off, the link restored
+ *   leak <cmH2O>          the device leaks (0-30 cmH2O; `leak 0` ends it): it acknowledges and reports
+ *                         the settings as set, but the PEEP, peak and plateau it measures and sends
+ *                         fall short by that much (never below 0). `status` shows it under faults.
+ *   clear                 every fault off (the leak too), the link restored
  *   status | help
  */
 import { z } from 'zod';
 import { describeProblem, toProblems } from '../../common/validation.js';
 import type { VentSettings } from '../../machines/types.js';
+import { MAX_LEAK_CMH2O } from './faults.js';
 import type { DeviceEmulator } from './types.js';
 import type { VitalsFeedEmulator } from './vitalsFeed.js';
 
@@ -32,6 +36,7 @@ export type ControlCommand =
   | { kind: 'knob'; change: Partial<VentSettings> }
   | { kind: 'alarm'; code: number; on: boolean; text?: string }
   | { kind: 'vitals'; action: 'off' | 'on' } | { kind: 'vitals'; action: 'garbage'; count: number }
+  | { kind: 'leak'; cmH2O: number }
   | { kind: 'clear' }
   | { kind: 'status' }
   | { kind: 'help' };
@@ -40,6 +45,7 @@ export const CONTROL_HELP = [
   'fault drop [s] | fault stall <s> | fault nak <n> | fault refuse <n> | fault noack <n>',
   'fault corrupt <n> | fault duplicate <n> | fault truncate <n>',
   'reboot | knob {"peepCmH2O":30} | alarm <code> [text] | alarm off <code>',
+  'leak <cmH2O> (0-30: settings confirmed as set, measured PEEP and peak/plateau that much short; leak 0 ends it)',
   'vitals off | vitals on | vitals garbage <n> | clear | status | help',
 ].join('\n');
 
@@ -77,12 +83,19 @@ function seconds(word: string | undefined, what: string): number | string {
   return n;
 }
 
+function leakPressure(word: string | undefined): number | string {
+  const n = Number(word);
+  if (word === undefined || !/^\d+(\.\d+)?$/.test(word) || n > MAX_LEAK_CMH2O) return `leak must be a pressure in cmH2O, 0-${MAX_LEAK_CMH2O} (got ${word === undefined ? 'nothing' : JSON.stringify(word)}); leak 0 ends it`;
+  return n;
+}
+
 /**
  * Parses one control line. Never throws: a bad line gives `{ ok: false, error }`.
  *
  * @example
  * parseControlLine('fault nak 3'); // { ok: true, command: { kind: 'counted', fault: 'nak', count: 3 } }
  * parseControlLine('knob {"peepCmH2O":30}'); // { ok: true, command: { kind: 'knob', change: { peepCmH2O: 30 } } }
+ * parseControlLine('leak 8'); // { ok: true, command: { kind: 'leak', cmH2O: 8 } }
  */
 export function parseControlLine(line: string): ControlParse {
   const text = line.trim();
@@ -135,6 +148,11 @@ export function parseControlLine(line: string): ControlParse {
         return typeof n === 'string' ? fail(n) : done({ kind: 'vitals', action: 'garbage', count: n });
       }
       return fail('vitals needs off, on or garbage <n>');
+    }
+    case 'leak': {
+      if (rest.length > 1) return fail('leak: one argument expected (cmH2O)');
+      const n = leakPressure(rest[0]);
+      return typeof n === 'string' ? fail(n) : done({ kind: 'leak', cmH2O: n });
     }
     case 'reboot':
     case 'clear':
@@ -192,6 +210,11 @@ export function executeControl(command: ControlCommand, target: { emulator: Devi
       }
       vitals.silence(command.action === 'off');
       return `vitals feed ${command.action === 'off' ? 'silenced' : 'resumed'}`;
+    case 'leak':
+      f.leak(command.cmH2O);
+      return command.cmH2O === 0
+        ? 'no leak: measured pressures as delivered'
+        : `a leak of ${command.cmH2O} cmH2O: settings acknowledged as set, measured PEEP and peak/plateau ${command.cmH2O} cmH2O short`;
     case 'clear':
       f.clear();
       vitals?.silence(false);

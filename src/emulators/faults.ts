@@ -3,7 +3,9 @@
  * link dropped (nothing in, nothing out), a stall (nothing out for a while; what arrives is
  * handled afterwards), refusals (MakAir: acknowledged with the value kept; MEDIBUS: NAK),
  * answers that never come, and damage to outgoing frames (bad CRC/checksum, duplicated,
- * truncated). Counts are consumed one frame or command at a time; durations run on the clock.
+ * truncated), and a leak (settings acknowledged and reported as set, but the airway pressures
+ * the device measures fall short by so many cmH2O). Counts are consumed one frame or command
+ * at a time; durations run on the clock.
  */
 import { Subject, type Observable } from 'rxjs';
 import type { Clock, TimerHandle } from '../../common/clock.js';
@@ -23,13 +25,22 @@ export interface FaultStatus {
   corrupt: number;
   duplicate: number;
   truncate: number;
+  /** cmH2O the measured airway pressures (PEEP, peak, plateau) fall short of the delivered ones; 0 when no leak. */
+  leakCmH2O: number;
 }
+
+/** The largest leak the switch takes, in cmH2O. */
+export const MAX_LEAK_CMH2O = 30;
 
 export type FaultChange = { kind: 'link-down' | 'link-up' | 'stall-start' | 'stall-end' | 'set' | 'cleared'; t: number; detail: string };
 
 const count = (name: string, n: number): number => {
   if (!Number.isInteger(n) || n < 0 || n > 1_000_000) throw new RangeError(`${name} count must be a whole number 0-1000000 (got ${n})`);
   return n;
+};
+const leakOf = (cmH2O: number): number => {
+  if (!Number.isFinite(cmH2O) || cmH2O < 0 || cmH2O > MAX_LEAK_CMH2O) throw new RangeError(`leak must be 0-${MAX_LEAK_CMH2O} cmH2O (got ${cmH2O})`);
+  return cmH2O;
 };
 const duration = (name: string, ms: number): number => {
   if (!(ms > 0) || !Number.isFinite(ms)) throw new RangeError(`${name} duration must be a positive number of milliseconds (got ${ms})`);
@@ -41,6 +52,7 @@ const duration = (name: string, ms: number): number => {
  * emulator.faults.refuse(3);      // the next three setting changes are refused
  * emulator.faults.drop(8000);     // the cable is pulled for 8 s
  * emulator.faults.corrupt(5);     // the next five frames carry a bad CRC
+ * emulator.faults.leak(8);        // settings confirmed as set, measured PEEP and peak 8 cmH2O short
  * emulator.faults.clear();
  */
 export class FaultSwitches {
@@ -54,7 +66,7 @@ export class FaultSwitches {
   constructor(private readonly clock: Clock) {}
 
   private static none(): FaultStatus {
-    return { droppedUntil: null, stalledUntil: null, refuse: 0, noAnswer: 0, corrupt: 0, duplicate: 0, truncate: 0 };
+    return { droppedUntil: null, stalledUntil: null, refuse: 0, noAnswer: 0, corrupt: 0, duplicate: 0, truncate: 0, leakCmH2O: 0 };
   }
 
   /** A copy of the switches. */
@@ -123,7 +135,21 @@ export class FaultSwitches {
     this.emit('set', `truncate the next ${n} frame(s)`);
   }
 
-  /** Every switch off; a dropped link comes back and a stall ends now. */
+  /**
+   * The device leaks `cmH2O` (0 ends it): it acknowledges and reports the settings as set, but
+   * the PEEP, peak and plateau it measures (and sends) are that much lower, never below 0.
+   */
+  leak(cmH2O: number): void {
+    this.st.leakCmH2O = leakOf(cmH2O);
+    this.emit('set', cmH2O === 0 ? 'no leak' : `leak of ${cmH2O} cmH2O: measured pressures ${cmH2O} cmH2O short of the delivered ones`);
+  }
+
+  /** cmH2O the measured airway pressures fall short by (0: no leak). */
+  get leakCmH2O(): number {
+    return this.st.leakCmH2O;
+  }
+
+  /** Every switch off (the leak too); a dropped link comes back and a stall ends now. */
   clear(): void {
     const wasDown = this.dropped;
     const wasStalled = this.stalled;

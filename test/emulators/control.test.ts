@@ -2,7 +2,7 @@
 import { describe, expect, it } from 'vitest';
 import { VirtualClock } from '../../common/clock.js';
 import { transportPair } from '../../hal/serial/transport.js';
-import { MakAirEmulator, MedibusEmulator, VitalsFeedEmulator, executeControl, parseControlLine, type ControlCommand } from '../../src/emulators/index.js';
+import { CONTROL_HELP, MakAirEmulator, MedibusEmulator, VitalsFeedEmulator, executeControl, parseControlLine, type ControlCommand } from '../../src/emulators/index.js';
 import { MAKAIR_BASELINE, world } from './support/rig.js';
 
 const ok = (line: string): ControlCommand => {
@@ -36,6 +36,10 @@ describe('parseControlLine', () => {
     ['vitals off', { kind: 'vitals', action: 'off' }],
     ['vitals garbage 4', { kind: 'vitals', action: 'garbage', count: 4 }],
     ['status', { kind: 'status' }],
+    ['leak 8', { kind: 'leak', cmH2O: 8 }],
+    ['LEAK 2.5', { kind: 'leak', cmH2O: 2.5 }],
+    ['leak 0', { kind: 'leak', cmH2O: 0 }],
+    ['leak 30', { kind: 'leak', cmH2O: 30 }],
   ])('%s', (line, command) => {
     expect(ok(line)).toEqual(command);
   });
@@ -54,6 +58,12 @@ describe('parseControlLine', () => {
     ['alarm loud', /alarm code must be a whole number 0-255/],
     ['vitals maybe', /vitals needs off, on or garbage/],
     ['reboot now', /reboot takes no argument/],
+    ['leak', /leak must be a pressure in cmH2O, 0-30 \(got nothing\)/],
+    ['leak -3', /leak must be a pressure in cmH2O, 0-30 \(got "-3"\)/],
+    ['leak abc', /leak must be a pressure in cmH2O, 0-30 \(got "abc"\)/],
+    ['leak 100', /leak must be a pressure in cmH2O, 0-30 \(got "100"\)/],
+    ['leak Infinity', /leak must be a pressure in cmH2O, 0-30/],
+    ['leak 5 6', /leak: one argument expected/],
   ])('rejects %j', (line, message) => {
     expect(error(line)).toMatch(message);
   });
@@ -77,6 +87,23 @@ describe('executeControl', () => {
     expect(JSON.parse(executeControl(ok('status'), { emulator }))).toMatchObject({ device: { peepCmH2O: 12 } });
     expect(executeControl(ok('vitals off'), { emulator })).toMatch(/no vitals feed/);
     expect(() => executeControl(ok('knob {"mode":"CPAP"}'), { emulator })).toThrow(/no CPAP mode/);
+  });
+
+  it('leak: status shows it; leak 0 and clear end it; out of range in process is a RangeError', () => {
+    const clock = new VirtualClock(0);
+    const [, device] = transportPair();
+    const emulator = new MakAirEmulator({ transport: device, clock, world: world(clock, MAKAIR_BASELINE) });
+    expect(emulator.faults.status().leakCmH2O).toBe(0);
+    expect(executeControl(ok('leak 8'), { emulator })).toBe('a leak of 8 cmH2O: settings acknowledged as set, measured PEEP and peak/plateau 8 cmH2O short');
+    expect(JSON.parse(executeControl(ok('status'), { emulator }))).toMatchObject({ faults: { leakCmH2O: 8 }, device: { peepCmH2O: 10, peakCmH2O: 25 } });
+    expect(executeControl(ok('leak 0'), { emulator })).toBe('no leak: measured pressures as delivered');
+    expect(emulator.faults.status().leakCmH2O).toBe(0);
+    executeControl(ok('leak 3'), { emulator });
+    executeControl(ok('clear'), { emulator });
+    expect(emulator.faults.status().leakCmH2O).toBe(0);
+    expect(() => emulator.faults.leak(31)).toThrow(RangeError);
+    expect(() => emulator.faults.leak(Number.NaN)).toThrow(/leak must be 0-30 cmH2O/);
+    expect(CONTROL_HELP).toMatch(/leak <cmH2O>/);
   });
 
   it('MEDIBUS: nak means NAK; the vitals feed can be silenced', () => {

@@ -69,6 +69,16 @@ describe.skipIf(!SOCAT)(`rmseq emulate on pseudo-terminals${SOCAT_NOTE}`, () => 
       await within(firstValueFrom(vent.samples$), 10_000, 'telemetry again');
       expect(await vent.readSettings()).toMatchObject({ peepCmH2O: 12 });
 
+      stdin.write('leak 4\n');
+      await out.printed(/> a leak of 4 cmH2O: settings acknowledged as set/);
+      const leaking = await within(firstValueFrom(vent.samples$.pipe(filter((s) => (s.peepCmH2O ?? 99) < 10))), 10_000, 'a leaking breath');
+      expect(leaking.peepCmH2O).toBeGreaterThan(6); // PEEP 12 set, about 8 measured
+      expect(await vent.readSettings()).toMatchObject({ peepCmH2O: 12, peakCmH2O: 27 });
+      stdin.write('leak abc\n');
+      await out.printed(/! leak must be a pressure in cmH2O, 0-30 \(got "abc"\)/);
+      stdin.write('leak 0\n');
+      await out.printed(/> no leak/);
+
       stdin.write('vitals off\n');
       await within(firstValueFrom(vitals.faults$), 10_000, 'vitals-source-lost');
       stdin.write('explode\n');

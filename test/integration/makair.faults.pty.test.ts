@@ -4,14 +4,15 @@
  * readback) or in failsafe; never silently at maneuver pressures.
  *
  * Maneuver: high-pressure PCV at PEEP 25 / peak 40 (the MakAir's plateau limit) for 60 s;
- * faults are switched on when the hold begins. Wall clock 30x; the adapter's link timeout is
- * widened to 30 s of that clock (1 s of real time, support/bench.ts), so the transient faults
- * last 45 s. Restore attempts are raised to 10, 3 s apart: a transient fault can be outlasted,
+ * faults are switched on when the hold begins (the leak, 15 s into it). Wall clock 30x; the
+ * adapter's link timeout is widened to 30 s of that clock (1 s of real time, support/bench.ts),
+ * so the transient faults last 45 s. Restore attempts are raised to 10, 3 s apart: a transient fault can be outlasted,
  * a permanent one cannot.
  */
 import { afterAll, describe, expect, it } from 'vitest';
 import type { ProtocolInput } from '../../machines/index.js';
 import type { SessionSummary } from '../../src/runner/telemetry.js';
+import { executeControl, parseControlLine } from '../../src/emulators/index.js';
 import { Bench, DEVICE_BASELINE, patientNow } from './support/bench.js';
 import { SOCAT, SOCAT_NOTE, scratchDir } from './support/pty.js';
 
@@ -105,5 +106,30 @@ describe.skipIf(!SOCAT)(`MakAir faults over pseudo-terminals${SOCAT_NOTE}`, () =
     const r = await withFault((b) => b.emulator.reboot());
     expectBaselineRestored(r);
     expect(r.summary.abort).toMatchObject({ reason: 'device-fault', guard: 'device-reset' });
+  });
+
+  it('a ventilator that confirms PEEP but leaks: delivery-mismatch abort, baseline restored and verified', { timeout: 60_000 }, async () => {
+    // 15 s into the hold (PEEP 25 / peak 40 set and confirmed by readback), the device starts
+    // leaking 8 cmH2O: it still acknowledges and reports PEEP 25 / plateau 40, but measures
+    // about 17 / 32. Injected as `rmseq emulate` would, from a control line.
+    let injectedAt = Number.NaN;
+    const r = await withFault((b) => {
+      b.clock.setTimeout(() => {
+        const leak = parseControlLine('leak 8');
+        if (!leak.ok) throw new Error(leak.error);
+        executeControl(leak.command, { emulator: b.emulator });
+        injectedAt = b.clock.now();
+      }, 15_000);
+    });
+    expect(injectedAt).not.toBeNaN();
+    // The leak reached the controller: MakAir samples after it measure PEEP about 25 - 8.
+    const peeps = r.telemetry.flatMap((e) => (e.kind === 'input' && e.event.type === 'SAMPLE' && e.event.sample.source === 'makair' && e.event.sample.t >= injectedAt ? [e.event.sample.peepCmH2O ?? NaN] : []));
+    expect(peeps.some((p) => p > 15 && p < 19), `PEEP measured after the leak: ${peeps.join(', ')}`).toBe(true);
+    expect(r.summary.abort, `outcome ${r.summary.outcome}, abort ${JSON.stringify(r.summary.abort)}`).toMatchObject({ reason: 'delivery-mismatch' });
+    expect(r.summary.abort!.at).toBeGreaterThanOrEqual(injectedAt);
+    expect(r.summary.abort!.fromState).toMatch(/highPressure/);
+    // Readback still matched on every step: only the measurement gives the leak away.
+    expect(r.telemetry.filter((e) => e.kind === 'readback').every((e) => e.kind === 'readback' && e.matches)).toBe(true);
+    expectBaselineRestored(r);
   });
 });

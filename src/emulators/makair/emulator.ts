@@ -5,7 +5,9 @@
  * decimated here, 100 ms by default), stopped messages every 100 ms when respiration is off,
  * and alarm traps; it decodes control frames, applies them as the firmware does (clamped,
  * effective from the next breath, mmH2O -> cmH2O for the patient) and acknowledges each with
- * the value it kept, after a short reply delay. Everything runs on the injected clock.
+ * the value it kept, after a short reply delay. A leak (`faults.leak(cmH2O)`, control `leak
+ * <cmH2O>`) leaves the settings, acks and reports as they are and takes that much off the
+ * measured pressures it sends (telemetry.ts). Everything runs on the injected clock.
  */
 import { Subject, type Subscription } from 'rxjs';
 import { every, type Clock } from '../../../common/clock.js';
@@ -188,7 +190,7 @@ export class MakAirEmulator implements DeviceEmulator {
     this.world.catchUp();
     const reading = this.world.monitor.ventilator(this.clock.now());
     if (this.fw.respirationEnabled) {
-      this.send(stateSnapshot(this.head(), reportOf(this.fw, [...this.alarms]), this.breath, reading));
+      this.send(stateSnapshot(this.head(), reportOf(this.fw, [...this.alarms]), this.breath, reading, this.faults.leakCmH2O));
     }
     if (this.changedSinceBreath) this.applyToPatient();
     this.breath.startBreath(this.fw, () => this.endBreath());
@@ -196,7 +198,7 @@ export class MakAirEmulator implements DeviceEmulator {
 
   private onDataTick(): void {
     if (!this.fw.respirationEnabled) return;
-    this.send(dataSnapshot(this.head(), this.breath, this.world.patient.breath(), this.fw), { droppable: true });
+    this.send(dataSnapshot(this.head(), this.breath, this.world.patient.breath(), this.fw, this.faults.leakCmH2O), { droppable: true });
   }
 
   private onStoppedTick(): void {
@@ -258,7 +260,7 @@ export class MakAirEmulator implements DeviceEmulator {
     if (on) this.alarms.add(code);
     else this.alarms.delete(code);
     this.log('alarm', `alarm ${code} ${on ? 'triggered' : 'cleared'}${isHighPriority(code) ? ' (high priority)' : ''}`);
-    this.send(alarmTrap(this.head(), this.breath, code, on, this.world.patient.breath()));
+    this.send(alarmTrap(this.head(), this.breath, code, on, this.world.patient.breath(), this.faults.leakCmH2O));
   }
 
   private head(): TelemetryHeader {

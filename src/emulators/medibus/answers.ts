@@ -27,6 +27,8 @@ export interface DeviceState {
   settings: DraegerSettings;
   /** The last breath, as the device measured it. */
   reading: VentilatorReading;
+  /** cmH2O the measured airway pressures fall short by (a leak; 0: none). */
+  leakCmH2O: number;
   alarms: MedibusAlarmRecord[];
 }
 
@@ -43,9 +45,9 @@ export function answerFor(cmd: number, d: DeviceState): Uint8Array {
     case MedibusCommand.DEVICE_ID:
       return encodeResponse(cmd, encodeDeviceId(d.identity));
     case MedibusCommand.MEASURED_CP1:
-      return encodeResponse(cmd, encodeDataRecords(measuredRecords(d.table, 1, d.reading, d.settings), MEASURED_VALUE_CHARS));
+      return encodeResponse(cmd, encodeDataRecords(measuredRecords(d.table, 1, d.reading, d.settings, d.leakCmH2O), MEASURED_VALUE_CHARS));
     case MedibusCommand.MEASURED_CP2:
-      return encodeResponse(cmd, encodeDataRecords(measuredRecords(d.table, 2, d.reading, d.settings), MEASURED_VALUE_CHARS));
+      return encodeResponse(cmd, encodeDataRecords(measuredRecords(d.table, 2, d.reading, d.settings, d.leakCmH2O), MEASURED_VALUE_CHARS));
     case MedibusCommand.DEVICE_SETTINGS:
       return encodeResponse(cmd, encodeDataRecords(settingRecords(d.table, d.settings), SETTING_VALUE_CHARS));
     case MedibusCommand.TEXT_MESSAGES:

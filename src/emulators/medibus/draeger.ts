@@ -194,9 +194,13 @@ function unmappedMeasured(name: string, r: VentilatorReading, rateBpm: number): 
 
 /**
  * Measured-data records of one codepage, from the last breath: each table entry the device
- * can fill, in the entry's unit (pressures mbar, compliance L/bar or mL/mbar, FiO2 %).
+ * can fill, in the entry's unit (pressures mbar, compliance L/bar or mL/mbar, FiO2 %). A leak
+ * of `leakCmH2O` is taken off every measured airway pressure (the entries in mbar: PEEP, peak,
+ * plateau, mean, minimal; intrinsic PEEP, always 0 here, stays 0), in mbar, never below 0;
+ * the settings records are untouched.
  */
-export function measuredRecords(table: MedibusCodeTable, codepage: 1 | 2, r: VentilatorReading, s: DraegerSettings): Array<{ code: number; value: number }> {
+export function measuredRecords(table: MedibusCodeTable, codepage: 1 | 2, r: VentilatorReading, s: DraegerSettings, leakCmH2O: number): Array<{ code: number; value: number }> {
+  const leakMbar = toDeviceUnit(leakCmH2O, 'mbar');
   const settings = ventSettingsOf(table, s);
   const out: Array<{ code: number; value: number }> = [];
   for (const e of table.measured) {
@@ -228,7 +232,8 @@ export function measuredRecords(table: MedibusCodeTable, codepage: 1 | 2, r: Ven
         controller = e.unit === 'mbar' || e.unit === 'L/min' || e.unit === '1/min' || e.unit === 'mL' ? unmappedMeasured(e.name, r, settings.rateBpm) : null;
     }
     if (controller === null || !Number.isFinite(controller)) continue;
-    const device = e.maps ? toDeviceUnit(controller, e.unit) : e.unit === 'mbar' ? toDeviceUnit(controller, 'mbar') : controller;
+    const delivered = e.maps ? toDeviceUnit(controller, e.unit) : e.unit === 'mbar' ? toDeviceUnit(controller, 'mbar') : controller;
+    const device = e.unit === 'mbar' ? delivered - leakMbar : delivered;
     out.push({ code: e.code, value: Math.round(Math.max(0, device) * 10) / 10 });
   }
   return out;

@@ -6,7 +6,9 @@
  * (2AH, the mode), alarms (27H/2EH/23H) and, with an empty echo, any other command; it NAKs a
  * command whose checksum is wrong; more than 3 s without a byte from the host ends the link
  * (the device goes back to repeating ICC). Settings cannot be written over MEDIBUS:
- * `turnKnob()` is the therapist at the device.
+ * `turnKnob()` is the therapist at the device. A leak (`faults.leak(cmH2O)`, control `leak
+ * <cmH2O>`) takes that much (in mbar) off the measured airway pressures it answers with;
+ * the settings (29H) stay as set.
  */
 import { Subject, type Subscription } from 'rxjs';
 import { every, type Clock, type TimerHandle } from '../../../common/clock.js';
@@ -276,7 +278,7 @@ export class MedibusEmulator implements DeviceEmulator {
       this.log('command', `${commandName(cmd)} answered`);
     }
     this.counts.answered++;
-    this.reply(answerFor(cmd, { table: this.table, identity: this.identity, settings: this.settings, reading: this.reading, alarms: [...this.alarms.values()] }));
+    this.reply(answerFor(cmd, { table: this.table, identity: this.identity, settings: this.settings, reading: this.reading, leakCmH2O: this.faults.leakCmH2O, alarms: [...this.alarms.values()] }));
   }
 
   private reply(bytes: Uint8Array): void {
