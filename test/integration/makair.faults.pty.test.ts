@@ -127,7 +127,7 @@ describe.skipIf(!SOCAT)(`MakAir faults over pseudo-terminals${SOCAT_NOTE}`, () =
     expect(peeps.some((p) => p > 15 && p < 19), `PEEP measured after the leak: ${peeps.join(', ')}`).toBe(true);
     expect(r.summary.abort, `outcome ${r.summary.outcome}, abort ${JSON.stringify(r.summary.abort)}`).toMatchObject({ reason: 'delivery-mismatch' });
     expect(r.summary.abort!.at).toBeGreaterThanOrEqual(injectedAt);
-    expect(r.summary.abort!.fromState).toMatch(/highPressure/);
+    expect(r.summary.abort!.fromState).toMatch(/^high-pressure: /);
     // Readback still matched on every step: only the measurement gives the leak away.
     expect(r.telemetry.filter((e) => e.kind === 'readback').every((e) => e.kind === 'readback' && e.matches)).toBe(true);
     expectBaselineRestored(r);
