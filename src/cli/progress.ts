@@ -5,7 +5,7 @@
  */
 import type { Observable, Subscription } from 'rxjs';
 import type { TelemetryEvent } from '../runner/telemetry.js';
-import { clockTime } from './format.js';
+import { clockTime, describeBaselineVitals } from './format.js';
 
 export interface ProgressOptions {
   tty: boolean;
@@ -69,6 +69,13 @@ export class ProgressDisplay {
         }
         return;
       }
+      case 'baseline':
+        this.line(
+          e.vitals
+            ? `[${clockTime(this.elapsed())}] vitals baseline ${describeBaselineVitals(e.vitals)}`
+            : `collecting the vitals baseline: ${e.windowS} s of SpO2 and MAP (at least ${e.minSamples} samples of each) before the first step...`,
+        );
+        return;
       case 'guard':
         this.line(`[${clockTime(this.elapsed())}] ABORT ${e.abort.reason}: ${e.abort.message}`);
         return;

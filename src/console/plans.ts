@@ -20,6 +20,9 @@ export function thresholdsOf(p: Protocol): Thresholds {
     hrMinBpm: s.hrMinBpm,
     hrMaxBpm: s.hrMaxBpm,
     vitalsStaleS: s.vitalsStaleS,
+    persistenceS: { ...s.persistenceS },
+    critical: { spo2Pct: s.spo2CriticalPct, mapMmHg: s.mapCriticalMmHg, hrBpm: s.hrCriticalLowBpm, peakCmH2O: s.peakCriticalCmH2O },
+    baselineWindowS: s.baselineWindowS,
   };
 }
 

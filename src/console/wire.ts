@@ -44,6 +44,12 @@ export interface Thresholds {
   hrMinBpm: number;
   hrMaxBpm: number;
   vitalsStaleS: number;
+  /** Alarm-condition delay of each guard (s): a condition must hold this long before it aborts. */
+  persistenceS: { desaturation: number; hypotension: number; heartRate: number; overdistention: number };
+  /** Below (peak: above) these the abort is immediate. */
+  critical: { spo2Pct: number; mapMmHg: number; hrBpm: number; peakCmH2O: number };
+  /** The vitals baseline is the median of this window before the start. */
+  baselineWindowS: number;
 }
 
 export type AlarmPriority = 'high' | 'medium' | 'low';

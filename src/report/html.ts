@@ -6,7 +6,7 @@
 import type { StepRecord, VentSettings } from '../../machines/index.js';
 import type { ParsedJournal } from '../journal/read.js';
 import type { SessionSummary } from '../runner/telemetry.js';
-import { clockTime, describeSettings, outcomeLine, stepTable } from '../cli/format.js';
+import { clockTime, describeBaselineVitals, describeSettings, outcomeLine, stepTable } from '../cli/format.js';
 import { escapeXml, renderSvgChart, type ChartPoint, type ChartShade } from './svgChart.js';
 
 interface Series {
@@ -152,6 +152,7 @@ export function renderReport(j: ParsedJournal): string {
 <div class="meta">Patient: ${escapeXml(patient?.name ?? 'unknown')} · seed ${escapeXml(String(header['seed'] ?? '-'))} · device: ${escapeXml(String(header['device'] ?? '-'))} · clock: ${escapeXml(String(header['clock'] ?? '-'))} · journal started ${escapeXml(String(header['time'] ?? ''))}</div>
 <div class="banner ${cls}">[${ICON[outcome] ?? outcome}] ${escapeXml(summary ? outcomeLine(summary) : 'The journal has no outcome: the session did not finish (use rmseq recover).')}</div>
 ${warnings ? `<ul>${warnings}</ul>` : ''}
+<p>Vitals baseline: ${escapeXml(summary?.baselineVitals ? describeBaselineVitals(summary.baselineVitals) : 'not captured (the maneuver did not start)')}</p>
 <p>Baseline settings: ${escapeXml(j.baseline ? describeSettings(j.baseline) : 'unknown')}${summary?.verifiedSettings ? ` · settings verified at the end: ${escapeXml(describeSettings(summary.verifiedSettings))}` : ''}${summary?.response ? ` · response: ${escapeXml(summary.response.detail)}` : ''}</p>
 ${chart}
 <h2>Steps</h2>

@@ -163,6 +163,8 @@ export class Session {
       if (clock.now() - this.lastSentAt > this.options.tickMs) this.send({ type: 'TICK', now: clock.now() });
     });
     this.waitingToStart = true;
+    const safety = this.options.protocol.safety;
+    this.emit({ kind: 'baseline', t: clock.now(), windowS: safety.baselineWindowS, minSamples: safety.baselineMinSamples, vitals: null });
     this.warmup = clock.setTimeout(() => this.waitingToStart && this.sendStart(), this.options.warmupTimeoutMs);
   }
 
@@ -225,6 +227,7 @@ export class Session {
       response: c.run.response,
       preconditionIssues: c.run.preconditionIssues,
       restoreFailures: c.restore.failures,
+      baselineVitals: c.run.baselineVitals,
       startedAt: c.run.startedAt,
       endedAt: end,
       durationMs: c.run.startedAt === null ? 0 : (c.run.completedAt ?? end) - c.run.startedAt,
@@ -335,6 +338,10 @@ export class Session {
     const c = snap.context;
     if (state !== this.lastState) {
       const entering = (prefix: string) => state.startsWith(prefix) && !this.lastState.startsWith(prefix);
+      if (entering('active') && c.run.repeats === 0 && c.run.baselineVitals) {
+        const safety = this.options.protocol.safety;
+        this.emit({ kind: 'baseline', t: this.clock.now(), windowS: safety.baselineWindowS, minSamples: safety.baselineMinSamples, vitals: c.run.baselineVitals });
+      }
       if (entering('aborting') && c.abort) this.emit({ kind: 'guard', t: this.clock.now(), abort: c.abort });
       if (entering('failsafe')) {
         this.emit({ kind: 'alarm', t: this.clock.now(), priority: 'high', message: `FAILSAFE: baseline could not be verified (${c.restore.failures.join('; ')}); check the ventilator now and acknowledge` });

@@ -5,6 +5,7 @@
 import type {
   AbortRecord,
   ApplyCommand,
+  BaselineVitals,
   ManeuverEvent,
   PreconditionIssue,
   ResponseAssessment,
@@ -29,6 +30,8 @@ export interface SessionSummary {
   response: ResponseAssessment | null;
   preconditionIssues: PreconditionIssue[];
   restoreFailures: string[];
+  /** The vitals baseline (medians over the baseline window, with the window and its sample counts). */
+  baselineVitals: BaselineVitals | null;
   startedAt: number | null;
   endedAt: number;
   /** Virtual (or wall) milliseconds from start to end. */
@@ -40,6 +43,8 @@ export type TelemetryEvent =
   | { kind: 'session'; t: number; device: DeviceInfo; baseline: VentSettings; maneuver: string }
   | { kind: 'input'; t: number; event: ManeuverEvent }
   | { kind: 'rejected-sample'; t: number; problems: string; reason?: 'shape' | 'future-timestamp'; count?: number }
+  /** Collecting the baseline window before the start, then the medians taken from it. */
+  | { kind: 'baseline'; t: number; windowS: number; minSamples: number; vitals: BaselineVitals | null }
   | { kind: 'state'; t: number; state: string; step: string | null; stepIndex: number; dwellEndsAt: number | null }
   | { kind: 'command'; t: number; command: ApplyCommand }
   | { kind: 'readback'; t: number; seq: number; settings: VentSettings; matches: boolean }

@@ -126,7 +126,7 @@ describe('the baseline is the median of a window, anchored to the first maneuver
     expect(d.context.run.preconditionIssues.find((i) => i.code === 'baseline-insufficient')?.message).toMatch(/holds 3 SpO2 and 3 MAP samples; at least 5/);
   });
 
-  it('a repeat measures falls from the first maneuver\'s baseline, so falls cannot add up unseen', async () => {
+  it("a repeat measures falls from the first maneuver's baseline, so falls cannot add up unseen", async () => {
     const d = new Driver('sustained-inflation', { protocol: { repeat: { maxRepeats: 1, minIntervalS: 0 } } });
     startAfterWindow(d, () => ({ mapMmHg: 100, spo2Pct: 92 }));
     // The maneuver works (SpO2 92 -> 96) and MAP settles 15% lower: within the 20% limit.
@@ -157,12 +157,13 @@ describe('heart rate and every vital present at the start are watched', () => {
     expect(d.context.abort?.message).toMatch(/asystole or ECG leads off/);
   });
 
-  it.each([
+  const LOST = [
     ['HR', 'hrBpm', /no fresh HR/],
     ['SBP', 'sbpMmHg', /no fresh SBP/],
     ['SpO2', 'spo2Pct', /no fresh SpO2/],
     ['MAP', 'mapMmHg', /no fresh MAP/],
-  ] as const)('%s present at the start and then lost ends in stale-vitals', async (_, field, message) => {
+  ] as const;
+  for (const [label, field, message] of LOST) it(`${label} present at the start and then lost ends in stale-vitals`, async () => {
     const d = new Driver('high-pressure-pcv');
     d.start();
     await d.runUntilState('active.highPressure.dwelling');
@@ -225,7 +226,7 @@ describe('artifacts do not decide', () => {
     expect(d.context.abort).toMatchObject({ reason: 'hypotension', guard: 'mapBelowFloor' });
   });
 
-  it('a 30-s SpO2 artifact (reading 90) inside a decremental step\'s measurement window does not move the titrated PEEP', async () => {
+  it("a 30-s SpO2 artifact (reading 90) inside a decremental step's measurement window does not move the titrated PEEP", async () => {
     const run = async (artifact: boolean) => {
       const d = new Driver('staircase');
       d.start();
