@@ -4,7 +4,7 @@
  *   --quick       smaller sizes (CI smoke: a few seconds)
  *   --only a,b    run only these sections (staircase, cohort, latency, decode, memory, serial)
  */
-import { writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { arch, cpus, platform, release, totalmem } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
@@ -64,5 +64,10 @@ const table = [
 const md = `# Benchmark results\n\nMeasured ${new Date().toISOString()} on ${machine}${quick ? ' (--quick sizes)' : ''}.\nRun with \`npm run bench\`; the figures come from this one run.\n\n${table}\n${notes.length ? `\n${notes.map((n) => `- ${n}`).join('\n')}\n` : ''}`;
 // Run from the package root (npm run bench), compiled or not.
 const out = values.out ?? join(process.cwd(), 'bench', quick ? 'results-quick.md' : 'results.md');
-writeFileSync(out, md);
+// Before/after comparisons measured for a change (two code versions cannot run in one bench run)
+// stand below this marker and are kept when the table above is measured again.
+const KEPT = '<!-- kept: comparisons measured outside npm run bench -->';
+const previous = existsSync(out) ? readFileSync(out, 'utf8') : '';
+const kept = previous.includes(KEPT) ? previous.slice(previous.indexOf(KEPT)) : '';
+writeFileSync(out, kept ? `${md}\n${kept}` : md);
 console.log(`\nwritten to ${out}`);
