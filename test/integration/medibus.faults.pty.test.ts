@@ -11,6 +11,7 @@
  */
 import { afterAll, describe, expect, it } from 'vitest';
 import type { ProtocolInput } from '../../machines/index.js';
+import { executeControl, parseControlLine } from '../../src/emulators/index.js';
 import { Bench, patientNow, therapist } from './support/bench.js';
 import { SOCAT, SOCAT_NOTE, scratchDir } from './support/pty.js';
 
@@ -71,6 +72,26 @@ describe.skipIf(!SOCAT)(`MEDIBUS faults in guided mode over pseudo-terminals${SO
     expect(r.summary.abort?.guard).toBe('link-lost');
     expect(r.summary.baselineVerified).toBe(true);
     expect(r.patient).toMatchObject({ peepCmH2O: 10.2, peakCmH2O: 25.49 });
+  });
+
+  it('a ventilator set by hand that leaks: the measured PEEP gives it away, delivery-mismatch abort, the baseline restored', { timeout: 60_000 }, async () => {
+    // The therapist set PEEP 25 / peak 40 and the Evita reports those settings, but from 15 s into
+    // the hold it measures about 8 cmH2O less (a leak), as `rmseq emulate medibus` would on `leak 8`.
+    let injectedAt = Number.NaN;
+    const r = await withFault((b) => {
+      b.clock.setTimeout(() => {
+        const leak = parseControlLine('leak 8');
+        if (!leak.ok) throw new Error(leak.error);
+        executeControl(leak.command, { emulator: b.emulator });
+        injectedAt = b.clock.now();
+      }, 15_000);
+    });
+    expect(injectedAt).not.toBeNaN();
+    expect(r.summary.abort, `outcome ${r.summary.outcome}, abort ${JSON.stringify(r.summary.abort)}`).toMatchObject({ reason: 'delivery-mismatch', guard: 'deliveryMismatch' });
+    expect(r.summary.abort!.message).toMatch(/measured PEEP 1[6-9](\.\d)? cmH2O, set 25/);
+    expect(r.summary.abort!.at).toBeGreaterThanOrEqual(injectedAt);
+    expect(r.summary.baselineVerified).toBe(true);
+    expect(r.patient).toMatchObject({ mode: 'PCV', peepCmH2O: 10.2, peakCmH2O: 25.49 });
   });
 
   it('NAKs within the host retries are tolerated: the maneuver completes and returns to baseline', { timeout: 60_000 }, async () => {
