@@ -1,6 +1,8 @@
 /** Human-readable renderings of a session: the step table and the outcome summary. */
-import type { BaselineVitals, StepRecord, VentSettings } from '../../machines/index.js';
-import type { SessionSummary } from '../runner/telemetry.js';
+import type { StepRecord, VentSettings } from '../../machines/index.js';
+import { describeBaselineVitals, type SessionSummary } from '../runner/telemetry.js';
+
+export { describeBaselineVitals };
 
 export function clockTime(ms: number): string {
   const s = Math.max(0, Math.round(ms / 1000));
@@ -37,18 +39,6 @@ export function stepTable(steps: readonly StepRecord[], startedAt: number | null
 }
 
 /** One line that says how the session ended. */
-/** The vitals baseline and where it comes from, for the CLI and the report. */
-export function describeBaselineVitals(v: BaselineVitals): string {
-  const parts = [`SpO2 ${round(v.spo2Pct)}%`, `MAP ${round(v.mapMmHg)}`];
-  if (v.sbpMmHg !== null) parts.push(`SBP ${round(v.sbpMmHg)}`);
-  if (v.hrBpm !== null) parts.push(`HR ${round(v.hrBpm)}`);
-  const w = v.window;
-  const from = w ? `median of the ${Math.round((w.toMs - w.fromMs) / 1000)} s before the start (${w.samples.spo2} SpO2, ${w.samples.map} MAP samples)` : 'at the start';
-  return `${parts.join(', ')}: ${from}`;
-}
-
-const round = (x: number): number => Math.round(x * 10) / 10;
-
 export function outcomeLine(s: SessionSummary): string {
   switch (s.outcome) {
     case 'completed':

@@ -7,7 +7,7 @@ import type { GuidedPrompt } from '../../hal/guided/ventilator.js';
 import { outcomeOf } from '../../machines/outcome.js';
 import type { PlannedStep } from '../../machines/plans.js';
 import type { ApplyCommand, ManeuverContext, MonitorSample, PreconditionIssue } from '../../machines/index.js';
-import type { TelemetryEvent } from '../runner/telemetry.js';
+import { describeBaselineVitals, type TelemetryEvent } from '../runner/telemetry.js';
 import { ABORT_TITLES } from './model.js';
 import type { AlarmPriority, AlarmView, ChartRow, ConsoleEvent, PromptView, SessionInfo, StepView } from './wire.js';
 
@@ -98,6 +98,9 @@ export class Translator {
       case 'outcome':
         this.sink.event({ kind: 'outcome', t: e.t, summary: e.summary }, true);
         this.log(e.t, e.summary.outcome === 'completed' ? 'info' : 'alarm', `Session ended: ${e.summary.outcome}`);
+        return;
+      case 'baseline':
+        this.log(e.t, 'info', e.vitals ? `Vitals baseline ${describeBaselineVitals(e.vitals)}` : `Collecting the vitals baseline: ${e.windowS} s of SpO2 and MAP before the first step`);
         return;
       case 'session':
       case 'prompt':

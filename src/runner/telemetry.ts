@@ -55,3 +55,15 @@ export type TelemetryEvent =
   | { kind: 'alarm'; t: number; priority: 'high' | 'medium' | 'low'; message: string }
   | { kind: 'prompt'; t: number; message: string; settings: VentSettings }
   | { kind: 'outcome'; t: number; summary: SessionSummary };
+
+/** The vitals baseline and where it comes from, for the CLI, the console log and the report. */
+export function describeBaselineVitals(v: BaselineVitals): string {
+  const parts = [`SpO2 ${round(v.spo2Pct)}%`, `MAP ${round(v.mapMmHg)}`];
+  if (v.sbpMmHg !== null) parts.push(`SBP ${round(v.sbpMmHg)}`);
+  if (v.hrBpm !== null) parts.push(`HR ${round(v.hrBpm)}`);
+  const w = v.window;
+  const from = w ? `median of the ${Math.round((w.toMs - w.fromMs) / 1000)} s before the start (${w.samples.spo2} SpO2, ${w.samples.map} MAP samples)` : 'at the start';
+  return `${parts.join(', ')}: ${from}`;
+}
+
+const round = (x: number): number => Math.round(x * 10) / 10;
