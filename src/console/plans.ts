@@ -22,7 +22,6 @@ export function thresholdsOf(p: Protocol): Thresholds {
     vitalsStaleS: s.vitalsStaleS,
     persistenceS: { ...s.persistenceS },
     critical: { spo2Pct: s.spo2CriticalPct, mapMmHg: s.mapCriticalMmHg, hrBpm: s.hrCriticalLowBpm, peakCmH2O: s.peakCriticalCmH2O },
-    baselineWindowS: s.baselineWindowS,
   };
 }
 

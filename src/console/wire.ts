@@ -48,8 +48,6 @@ export interface Thresholds {
   persistenceS: { desaturation: number; hypotension: number; heartRate: number; overdistention: number };
   /** Below (peak: above) these the abort is immediate. */
   critical: { spo2Pct: number; mapMmHg: number; hrBpm: number; peakCmH2O: number };
-  /** The vitals baseline is the median of this window before the start. */
-  baselineWindowS: number;
 }
 
 export type AlarmPriority = 'high' | 'medium' | 'low';

@@ -97,8 +97,10 @@ describe.skipIf(!existsSync(CHROMIUM))('console in a browser (e2e)', () => {
     // The charts draw and keep drawing: current values, limits, and pixels that change.
     expect(await page.locator('#charts canvas').count()).toBeGreaterThanOrEqual(5);
     expect(await text('#chart-spo2 .chart-value')).toMatch(/^\d+$/);
-    expect(await text('#chart-pressure .chart-limits')).toBe('abort if peak > 60');
-    expect(await text('#chart-map .chart-limits')).toMatch(/^abort if MAP < \d+ or SBP < 80$/);
+    // Each limit with its alarm delay, and the critical limit that aborts at once.
+    expect(await text('#chart-pressure .chart-limits')).toBe('abort if peak > 60 for 3 s; > 65 at once');
+    expect(await text('#chart-map .chart-limits')).toMatch(/^abort if MAP < \d+ or SBP < 80 for 5 s; MAP < 50 at once$/);
+    expect(await text('#chart-hr .chart-limits')).toBe('abort if HR < 60 or > 140 for 10 s; < 30 at once');
     const shot1 = await page.locator('#chart-pressure canvas').first().screenshot();
     await page.waitForTimeout(1200);
     const shot2 = await page.locator('#chart-pressure canvas').first().screenshot();

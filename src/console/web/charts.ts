@@ -61,7 +61,7 @@ const SPECS: ChartSpec[] = [
       { value: th.peakAbortCmH2O, label: `abort > ${th.peakAbortCmH2O}`, kind: 'abort' },
       { value: th.peakLimitCmH2O, label: `peak limit ${th.peakLimitCmH2O}`, kind: 'limit' },
     ],
-    summary: (th) => `abort if peak > ${th.peakAbortCmH2O} for ${th.persistenceS.overdistention} s, > ${th.critical.peakCmH2O} at once`,
+    summary: (th) => `abort if peak > ${th.peakAbortCmH2O} for ${th.persistenceS.overdistention} s; > ${th.critical.peakCmH2O} at once`,
     range: (lo, hi) => [0, Math.ceil((Math.max(hi, 10) + 3) / 5) * 5],
   },
   {
@@ -81,8 +81,9 @@ const SPECS: ChartSpec[] = [
     },
     summary: (th, bv) => {
       const fall = bv ? bv.spo2Pct - th.spo2FallMaxPts : -Infinity;
-      const when = `for ${th.persistenceS.desaturation} s, < ${th.critical.spo2Pct} at once`;
-      return fall > th.spo2FloorPct ? `abort if SpO2 < ${num(fall, 0)} (baseline ${bv?.spo2Pct} − ${th.spo2FallMaxPts}) ${when}` : `abort if SpO2 < ${th.spo2FloorPct} ${when}`;
+      const when = `for ${th.persistenceS.desaturation} s; < ${th.critical.spo2Pct} at once`;
+      // The chart's own line labels say where the relative limit comes from (baseline − points).
+      return `abort if SpO2 < ${fall > th.spo2FloorPct ? num(fall, 0) : th.spo2FloorPct} ${when}`;
     },
     range: (lo) => [Math.floor(Math.min(lo, 100) - 2), 100.5],
   },
@@ -108,7 +109,7 @@ const SPECS: ChartSpec[] = [
     },
     summary: (th, bv) => {
       const map = Math.max(th.mapFloorMmHg, bv ? bv.mapMmHg * (1 - th.mapFallMaxPct / 100) : -Infinity);
-      return `abort if MAP < ${num(map, 0)} or SBP < ${th.sbpFloorMmHg} for ${th.persistenceS.hypotension} s, MAP < ${th.critical.mapMmHg} at once${bv?.window ? ` · baseline: median of ${th.baselineWindowS} s` : ''}`;
+      return `abort if MAP < ${num(map, 0)} or SBP < ${th.sbpFloorMmHg} for ${th.persistenceS.hypotension} s; MAP < ${th.critical.mapMmHg} at once`;
     },
     range: (lo, hi) => pad(lo, hi, 8),
   },
@@ -122,7 +123,7 @@ const SPECS: ChartSpec[] = [
       { value: th.hrMaxBpm, label: `abort > ${th.hrMaxBpm}`, kind: 'abort' },
       { value: th.hrMinBpm, label: `abort < ${th.hrMinBpm}`, kind: 'abort' },
     ],
-    summary: (th) => `abort if HR < ${th.hrMinBpm} or > ${th.hrMaxBpm} for ${th.persistenceS.heartRate} s, < ${th.critical.hrBpm} at once`,
+    summary: (th) => `abort if HR < ${th.hrMinBpm} or > ${th.hrMaxBpm} for ${th.persistenceS.heartRate} s; < ${th.critical.hrBpm} at once`,
     range: (lo, hi) => pad(lo, hi, 8),
   },
   {
