@@ -117,6 +117,13 @@ describe('flags for the other target', () => {
 });
 
 describe('strict number parsing', () => {
+  it('an empty --seed is rejected, not run as seed 0', async () => {
+    const r = await rmseq(...sim, '--seed', '');
+    expect(r.code).toBe(2);
+    expect(r.err).toMatch(/--seed = "": must be a whole number between 0 and 2147483647/);
+    expect(r.out).toBe('');
+  });
+
   it.each([
     ['--seed', ''],
     ['--seed', ' 5'],

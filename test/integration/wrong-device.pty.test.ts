@@ -53,7 +53,7 @@ function rechain(text: string, edit: (record: Record<string, unknown>) => void):
 }
 
 describe.skipIf(!SOCAT)(`recovery bound to the device${SOCAT_NOTE}`, () => {
-  it('refuses to restore device A\'s baseline onto device B, and recovers A', { timeout: 120_000 }, async () => {
+  it('refuses to restore the baseline of device A onto device B, and recovers A', { timeout: 120_000 }, async () => {
     const dir = scratch!.dir;
     const pairs: PtyPair[] = [];
     const pair = async (name: string) => {
