@@ -12,7 +12,7 @@ import { pino } from 'pino';
 import type { Observable, Subscription } from 'rxjs';
 import type { Protocol } from '../../machines/index.js';
 import type { TelemetryEvent } from '../runner/telemetry.js';
-import { JOURNAL_FORMAT, sealLine, sha256 } from './chain.js';
+import { GENESIS, JOURNAL_FORMAT, sealLine, sha256 } from './chain.js';
 import type { DeviceIdentity } from './identity.js';
 import { inspectJournalPath } from './path.js';
 
@@ -79,6 +79,17 @@ export class Journal {
       journal.write('journal-resumed', { torn: { line: existing.tornTail.line, sha256: sha256(existing.tornTail.text) } });
     }
     return journal;
+  }
+
+  /**
+   * A journal that computes every line and its link and discards them (to /dev/null):
+   * for benchmarks of the journaling cost. `open` refuses anything but a regular file.
+   *
+   * @example
+   * const journal = Journal.discarding();
+   */
+  static discarding(options: JournalOptions = {}): Journal {
+    return new Journal('/dev/null', options, { lines: 0, link: GENESIS });
   }
 
   /** Writes one event line, chained to the line before it. */
