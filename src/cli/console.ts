@@ -22,7 +22,7 @@ import { describeSettings } from './format.js';
 import { DEFAULT_SIM_BASELINE, intFlag, loadPatient, numberFlag } from './inputs.js';
 import { answerPromptsFromStdin } from './interactive.js';
 import { loadJournal, loadJournalKey, openJournalFile } from './journalFiles.js';
-import { assertRecoverable } from './recovery.js';
+import { assertRecoverable, refuseToHideUnfinished } from './recovery.js';
 import { rejectFlagsNotFor } from './targetFlags.js';
 import type { RunIo } from './run.js';
 import { versions } from './versions.js';
@@ -78,6 +78,7 @@ export async function consoleCommand(flags: ConsoleFlags, io: RunIo, options: Co
   let source: SessionSource;
   let handle: ConsoleHandle;
   try {
+    if (!onDevice && journal && flags.journal) checkSimulatorJournal(flags.journal, loadJournalKey(flags.journalKey), journal);
     source = onDevice ? await probeDevice(flags, guidedTimeoutS, journal, io) : simulatorSource(flags, guidedTimeoutS, journal);
     handle = await startConsole({ source, host, port, logger });
   } catch (e) {
@@ -175,6 +176,13 @@ async function probeDevice(flags: ConsoleFlags, guidedTimeoutS: number, journal:
     await dev.close();
     clock.clearAll();
   }
+}
+
+/** On the simulator nothing needs restoring, but an unfinished maneuver on a ventilator must not be hidden by new sessions. */
+function checkSimulatorJournal(path: string, key: Buffer | undefined, journal: Journal): void {
+  if (statSync(path).size === 0) return;
+  const unfinished = findUnfinished(loadJournal(path, { key, intact: true }));
+  if (unfinished) refuseToHideUnfinished(path, unfinished, journal);
 }
 
 /** A maneuver the journal shows unfinished: its recorded baseline goes back on the device (verified) before anything else. */

@@ -66,3 +66,22 @@ export function assertRecoverable(path: string, u: Unfinished, protocol: Protoco
     refuse('invalid-baseline', `journal ${path}: the baseline it records cannot be applied (nothing was sent):\n${problems.map((p) => `  - ${p}`).join('\n')}`);
   }
 }
+
+/**
+ * A simulator session must not be appended after a maneuver that never finished on a real
+ * ventilator: the new session would hide it from `rmseq recover`, and the ventilator may still
+ * be at maneuver pressures. Throws a `CliError` (exit 2) and journals the refusal.
+ *
+ * @example
+ * refuseToHideUnfinished('bed4.jsonl', unfinished, journal);
+ */
+export function refuseToHideUnfinished(path: string, u: Unfinished, journal: Journal | null): void {
+  if (u.device === 'simulator' || (!u.deviceIdentity && !/^(makair|medibus):/.test(u.device ?? ''))) return;
+  const where = u.deviceIdentity ? describeIdentity(u.deviceIdentity) : String(u.device);
+  journal?.write('recover-refused', { recovers: u.session, reason: 'unfinished-device-session', journalDevice: u.deviceIdentity, device: 'simulator' });
+  throw new CliError(
+    `journal ${path} ends with a ${u.maneuver} that never finished on ${where}: that ventilator may still be at maneuver pressures. ` +
+      `Run rmseq recover ${path} on it first, or use another --journal for the simulator.`,
+    EXIT.badInput,
+  );
+}

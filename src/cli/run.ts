@@ -23,7 +23,7 @@ import { ProgressDisplay } from './progress.js';
 import { versions } from './versions.js';
 import { openLineVitals } from '../runner/device.js';
 import { loadJournal, loadJournalKey, openJournalFile } from './journalFiles.js';
-import { assertRecoverable } from './recovery.js';
+import { assertRecoverable, refuseToHideUnfinished } from './recovery.js';
 import { rejectFlagsNotFor } from './targetFlags.js';
 import { statSync } from 'node:fs';
 
@@ -206,6 +206,7 @@ async function recoverOnStartup(path: string, key: Buffer | undefined, journal: 
   const parsed = loadJournal(path, { key, intact: true });
   const unfinished = findUnfinished(parsed);
   if (!unfinished) return null;
+  if (!device) refuseToHideUnfinished(path, unfinished, journal);
   if (!device || unfinished.device === 'simulator') {
     journal.write('recover-note', { recovers: unfinished.session, message: 'an unfinished simulator session: the simulated device ended with its process; nothing to restore', unfinished });
     return null;

@@ -92,6 +92,11 @@ describe.skipIf(!SOCAT)(`recovery bound to the device${SOCAT_NOTE}`, () => {
       expect(recoverOnB.stderr).toMatch(/not to this device/);
       expect(await status(emuB)).toMatchObject({ peepCmH2O: 14, peakCmH2O: 32, rateBpm: 28 });
 
+      // A simulator run on the same journal would hide A's unfinished maneuver from recover: refused.
+      const onSim = await runCli(['run', 'staircase', '--patient', 'moderate-ards', '--json', '--journal', jA]);
+      expect(onSim.code, onSim.stderr).toBe(2);
+      expect(onSim.stderr).toMatch(/never finished on Makers For Life MakAir .*: that ventilator may still be at maneuver pressures/);
+
       // A hand-edited baseline: the chain catches the edit; re-chained, the baseline check does.
       const text = readFileSync(jA, 'utf8');
       const edited = join(dir, 'edited.jsonl');
@@ -116,7 +121,7 @@ describe.skipIf(!SOCAT)(`recovery bound to the device${SOCAT_NOTE}`, () => {
       expect(verify.code, verify.stdout).toBe(0);
       const events = readFileSync(jA, 'utf8').trim().split('\n').map((l) => JSON.parse(l) as Record<string, unknown>);
       const refused = events.filter((e) => e['event'] === 'recover-refused');
-      expect(refused.length).toBe(2);
+      expect(refused.map((e) => e['reason'])).toEqual(['wrong-device', 'wrong-device', 'unfinished-device-session']);
       expect(refused[0]).toMatchObject({ reason: 'wrong-device', device: { port: devB.host }, journalDevice: { port: devA.host } });
       expect(events.find((e) => e['event'] === 'recover-start')).toMatchObject({ device: { port: devA.host, protocol: 'makair' } });
     } finally {
