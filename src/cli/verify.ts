@@ -20,14 +20,14 @@ export function verifyCommand(path: string, flags: { journalKey?: string; json?:
     throw new CliError((e as Error).message);
   }
   if (!isJournalStart(text.slice(0, 4096))) throw new CliError(`${path} is not an rmseq journal (its first line is not a session-start of this format)`);
-  const r = integrityOf(text, key);
+  const r = integrityOf(text, key, path);
   const torn = r.torn.length ? `torn line(s) ${r.torn.join(', ')}: a write cut short by a crash (not an edit)` : null;
   if (flags.json) {
-    io.stdout(`${JSON.stringify({ journal: path, intact: r.intact, verifiedLines: r.verifiedLines, head: r.head, keyed: r.keyed, broken: r.broken, problem: r.problem, torn: r.torn }, null, 2)}\n`);
+    io.stdout(`${JSON.stringify({ journal: path, intact: r.intact, verifiedLines: r.verifiedLines, head: r.head, headNote: r.headNote, keyed: r.keyed, broken: r.broken, problem: r.problem, torn: r.torn }, null, 2)}\n`);
   } else if (r.problem) {
     io.stdout(`${path}: BROKEN: ${r.problem}\n  ${r.verifiedLines} line(s) before it verify${torn ? `\n  ${torn}` : ''}\n`);
   } else {
-    io.stdout(`${path}: OK, ${r.verifiedLines} line(s) verified${r.keyed ? ' (HMAC-SHA256)' : ' (SHA-256)'}; head ${r.head}${torn ? `\n  note: ${torn}` : ''}\n`);
+    io.stdout(`${path}: OK, ${r.verifiedLines} line(s) verified${r.keyed ? ' (HMAC-SHA256)' : ' (SHA-256)'}; head ${r.head}${torn ? `\n  note: ${torn}` : ''}${r.headNote ? `\n  note: ${r.headNote}` : ''}\n`);
   }
   return r.problem ? EXIT.badInput : EXIT.completed;
 }

@@ -4,8 +4,9 @@
  * a key) over the previous line's link, a newline, and the exact bytes of the line without
  * that last field. The first line of a file chains from GENESIS. So any edit of any byte,
  * a reordered, inserted or deleted line, or appended garbage breaks the chain at the first
- * line it touches; only a cut after the last line leaves an intact prefix (verify prints the
- * head link, so it can be recorded elsewhere and compared).
+ * line it touches. A cut after the last line would leave an intact prefix: the writer also
+ * keeps the last line number and its link in `<journal>.head`, which catches it (someone
+ * who edits both files can still cut, so verify prints the head link to record elsewhere).
  *
  * A crash can tear the last line (a write cut short): a last line without its newline that
  * is a prefix of a journal line is named "torn", not "broken". A writer that later appends
@@ -97,7 +98,7 @@ function looksTorn(s: string, prev: string, key: Buffer | undefined): boolean {
  * const r = verifyChain(readFileSync('j.jsonl', 'utf8'));
  * if (!r.intact) console.log(`broken at line ${r.broken!.line}: ${r.broken!.reason}`);
  */
-export function verifyChain(text: string, key?: Buffer): ChainReport {
+export function verifyChain(text: string, key?: Buffer, anchor?: HeadAnchor | null): ChainReport {
   const segments = text.split('\n');
   const endsWithNewline = segments[segments.length - 1] === '';
   if (endsWithNewline) segments.pop();
@@ -123,6 +124,9 @@ export function verifyChain(text: string, key?: Buffer): ChainReport {
     const s = segments[i]!;
     const ok = chained(i);
     if (ok) {
+      if (anchor && n === anchor.line && ok.link !== anchor.head) {
+        return report({ line: n, reason: `the line does not end in the link the head file records for it (lines replaced or deleted at the end)` }, null, verified);
+      }
       prev = ok.link;
       verified++;
       continue;
@@ -147,8 +151,19 @@ export function verifyChain(text: string, key?: Buffer): ChainReport {
         : 'the link does not match the line and the line before it (altered, reordered, inserted, or a line before it deleted)';
     return report({ line: n, reason }, null, verified);
   }
+  if (anchor && segments.length < anchor.line) {
+    return report({ line: segments.length + 1, reason: `the journal ends at line ${segments.length}, but its head file records ${anchor.line} lines (lines deleted at the end)` }, null, verified);
+  }
   return report(null, null, verified);
 }
+
+/** What a writer records beside the journal (`<journal>.head`) after every line: the last line and its link. */
+export interface HeadAnchor {
+  line: number;
+  head: string;
+}
+
+export const headFileOf = (journalPath: string): string => `${journalPath}.head`;
 
 function resumes(content: string, fragment: string, line: number): boolean {
   try {

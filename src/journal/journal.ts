@@ -15,6 +15,7 @@ import type { TelemetryEvent } from '../runner/telemetry.js';
 import { GENESIS, JOURNAL_FORMAT, sealLine, sha256 } from './chain.js';
 import type { DeviceIdentity } from './identity.js';
 import { inspectJournalPath } from './path.js';
+import { writeHead } from './head.js';
 
 export { JOURNAL_FORMAT } from './chain.js';
 
@@ -50,6 +51,8 @@ export class Journal {
   private tickCount = 0;
   private sub: Subscription | null = null;
   private readonly stream: ReturnType<typeof pino.destination>;
+  /** Keeps `<journal>.head` up to date (not for a discarding journal). */
+  private readonly anchored: boolean;
   /** The session the lines being written belong to (a new id at every header). */
   session: string = randomUUID();
 
@@ -58,6 +61,7 @@ export class Journal {
     this.key = options.key;
     this.lineNo = start.lines;
     this.link = start.link;
+    this.anchored = path !== '/dev/null';
     this.stream = pino.destination({ dest: path, sync: true, append: true, mkdir: true, fsync: options.durability === 'fsync' });
   }
 
@@ -101,6 +105,7 @@ export class Journal {
     this.stream.write(`${text}\n`);
     this.lineNo++;
     this.link = link;
+    if (this.anchored) writeHead(this.path, { line: this.lineNo, head: link }, this.key);
   }
 
   /** Starts a new session in the journal: a fresh session id and the header line. */

@@ -8,6 +8,7 @@
 import { closeSync, openSync, readSync, statSync, type Stats } from 'node:fs';
 import { GENESIS, JOURNAL_FORMAT, JournalError, LINE_PREFIX, MAX_JOURNAL_BYTES, verifyChain, type ChainReport } from './chain.js';
 import { readRegularText } from '../../common/jsonInput.js';
+import { readHead } from './head.js';
 
 export interface JournalFileState {
   /** Lines already in the file (the next line written is lines + 1). */
@@ -62,7 +63,7 @@ export function inspectJournalPath(path: string, key?: Buffer): JournalFileState
     throw new JournalError(`${path} exists and is not an rmseq journal (its first line is not a session-start of format ${JOURNAL_FORMAT}): refusing to append to it; name a new file`);
   }
   const text = readRegularText(path, MAX_JOURNAL_BYTES, 'journal', JournalError);
-  const r = verifyChain(text, key);
+  const r = verifyChain(text, key, readHead(path, key).anchor);
   if (r.broken) {
     throw new JournalError(`journal ${path}: hash chain broken at line ${r.broken.line} (${r.broken.reason}); refusing to append. Check it with rmseq verify${key ? ' --journal-key' : ''}; start a new journal`);
   }

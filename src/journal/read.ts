@@ -5,6 +5,7 @@
 import { z } from 'zod';
 import { parseJsonStrict, readRegularText } from '../../common/jsonInput.js';
 import { ProtocolSchema, type ManeuverEvent, type ApplyCommand, type VentSettings } from '../../machines/index.js';
+import { readHead } from './head.js';
 import { JOURNAL_FORMAT, JournalError, MAX_JOURNAL_BYTES, MAX_LINE_BYTES, splitLine, verifyChain, type ChainReport } from './chain.js';
 
 export { JournalError } from './chain.js';
@@ -33,17 +34,22 @@ export interface ParsedJournal {
 export interface Integrity extends ChainReport {
   /** Why the chain cannot be trusted, in one sentence; null when intact. */
   problem: string | null;
+  /** Why the end of the journal could not be checked against its head file (not a break). */
+  headNote: string | null;
 }
 
 /** Checks the chain of a journal's text; a keyed journal read without its key is named as such. */
-export function integrityOf(text: string, key?: Buffer): Integrity {
-  const r = verifyChain(text, key);
-  if (!r.broken) return { ...r, problem: null };
+export function integrityOf(text: string, key?: Buffer, path?: string): Integrity {
+  const head = path ? readHead(path, key) : null;
+  const headNote = head?.problem ?? null;
+  const r = verifyChain(text, key, head?.anchor ?? null);
+  if (!r.broken && head?.altered) return { ...r, intact: false, problem: `the head file was altered: ${head.problem}`, headNote };
+  if (!r.broken) return { ...r, problem: null, headNote };
   const keyed = !key && /^[^\n]*"integrity":"hmac-sha256"/.test(text);
   const problem = keyed
     ? 'the journal is keyed (HMAC): give its --journal-key to check it'
     : `hash chain broken at line ${r.broken.line}: ${r.broken.reason}`;
-  return { ...r, problem };
+  return { ...r, problem, headNote };
 }
 
 /**
@@ -54,7 +60,7 @@ export function integrityOf(text: string, key?: Buffer): Integrity {
  */
 export function readJournal(path: string, options: { key?: Buffer } = {}): ParsedJournal {
   const text = readRegularText(path, MAX_JOURNAL_BYTES, 'journal', JournalError);
-  const integrity = integrityOf(text, options.key);
+  const integrity = integrityOf(text, options.key, path);
   const all: JournalLine[] = [];
   let torn = 0;
   text.split('\n').forEach((raw, i) => {

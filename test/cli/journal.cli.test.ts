@@ -129,3 +129,16 @@ describe('rmseq verify, replay, report on a broken chain', () => {
     expect((await cli(['verify', join(dir, 'missing.jsonl')])).code).toBe(2);
   });
 });
+
+describe('rmseq verify: lines deleted at the end', () => {
+  it('a journal whose last line was deleted does not verify (exit 2), thanks to its head file', async () => {
+    const journal = join(dir, 'cut.jsonl');
+    expect((await cli(runArgs(journal))).code).toBe(0);
+    const lines = readFileSync(journal, 'utf8').trimEnd().split('\n');
+    writeFileSync(journal, `${lines.slice(0, -1).join('\n')}\n`);
+    const r = await cli(['verify', journal]);
+    expect(r.code).toBe(2);
+    expect(r.stdout).toMatch(new RegExp(`BROKEN: hash chain broken at line ${lines.length}: the journal ends at line ${lines.length - 1}, but its head file records ${lines.length} lines`));
+    expect((await cli(['replay', journal])).code).toBe(2);
+  });
+});

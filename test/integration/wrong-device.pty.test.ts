@@ -70,8 +70,8 @@ describe.skipIf(!SOCAT)(`recovery bound to the device${SOCAT_NOTE}`, () => {
     const emuA = startCli(['emulate', 'makair', '--port', devA.device, '--vitals-port', vitA.device, '--patient', 'moderate-ards', '--speed', '4']);
     const emuB = startCli(['emulate', 'makair', '--port', devB.device, '--vitals-port', vitB.device, '--patient', 'moderate-ards', '--speed', '4', '--baseline', baselineB]);
     try {
-      await waitForOutput(emuA.child, /rmseq emulate makair on/);
-      await waitForOutput(emuB.child, /rmseq emulate makair on/);
+      // Both listeners at once: a banner printed while waiting for the other would be missed.
+      await Promise.all([waitForOutput(emuA.child, /rmseq emulate makair on/), waitForOutput(emuB.child, /rmseq emulate makair on/)]);
       const run = startCli(['run', 'staircase', '--device', `makair:${devA.host}`, '--fio2', '0.4', '--vitals', `line:${vitA.host}`, '--protocol', protocol, '--speed', '4', '--journal', jA]);
       await waitForOutput(run.child, /Recruitment 2\/2: PEEP 25, peak 40 cmH2O/);
       await new Promise((r) => setTimeout(r, 1500));

@@ -10,7 +10,7 @@ import fc from 'fast-check';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { verifyChain, sealLine } from '../../src/journal/chain.js';
 import { Journal } from '../../src/journal/journal.js';
-import { readJournal } from '../../src/journal/read.js';
+import { integrityOf, readJournal } from '../../src/journal/read.js';
 import { main } from '../../src/cli/main.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'rmseq-chain-'));
@@ -122,5 +122,33 @@ describe('journal hash chain', () => {
     const j = readJournal(path);
     expect(j.integrity.problem).toMatch(/hash chain broken at line \d+/);
     appendFileSync(path, '');
+  });
+});
+
+describe('journal head file', () => {
+  it('a cut at the end of the journal (last lines deleted) is detected against the head file', () => {
+    const path = join(dir, 'cut.jsonl');
+    const j = Journal.open(path);
+    for (let i = 0; i < 5; i++) j.write('note', { i });
+    j.close();
+    const text = readFileSync(path, 'utf8');
+    expect(integrityOf(text, undefined, path).problem).toBeNull();
+    const cut = `${text.trimEnd().split('\n').slice(0, 4).join('\n')}\n`;
+    writeFileSync(path, cut);
+    expect(verifyChain(cut).intact).toBe(true); // the chain alone cannot see it
+    expect(integrityOf(cut, undefined, path).problem).toMatch(/ends at line 4, but its head file records 5 lines/);
+    expect(() => Journal.open(path)).toThrow(/refusing to append/);
+  });
+
+  it('with a key, a head file rewritten without the key is detected', () => {
+    const key = Buffer.from('0123456789abcdef0123456789abcdef');
+    const path = join(dir, 'cut-keyed.jsonl');
+    const j = Journal.open(path, { key });
+    for (let i = 0; i < 3; i++) j.write('note', { i });
+    j.close();
+    const lines = readFileSync(path, 'utf8').trimEnd().split('\n');
+    writeFileSync(path, `${lines.slice(0, 2).join('\n')}\n`);
+    writeFileSync(`${path}.head`, JSON.stringify({ line: 2, head: /"chain":"([0-9a-f]{64})"/.exec(lines[1]!)![1] }));
+    expect(integrityOf(readFileSync(path, 'utf8'), key, path).problem).toMatch(/head file was altered/);
   });
 });
