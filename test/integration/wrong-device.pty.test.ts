@@ -132,4 +132,49 @@ describe.skipIf(!SOCAT)(`recovery bound to the device${SOCAT_NOTE}`, () => {
       for (const p of pairs) await p.close();
     }
   });
+
+  it('recovers the same MakAir (same board id) after its USB port re-enumerated under another name', { timeout: 120_000 }, async () => {
+    const dir = scratch!.dir;
+    const first = await ptyPair(dir, 'reenum-1');
+    const vit = await ptyPair(dir, 'reenum-vitals');
+    const protocol = join(dir, 'protocol-reenum.json');
+    writeFileSync(protocol, JSON.stringify(MAKAIR_STAIRCASE));
+    const journal = join(dir, 'reenum.jsonl');
+    const emu = startCli(['emulate', 'makair', '--port', first.device, '--vitals-port', vit.device, '--patient', 'moderate-ards', '--speed', '4', '--device-id', '4242-7-7']);
+    let second: PtyPair | null = null;
+    let emu2: ReturnType<typeof startCli> | null = null;
+    try {
+      await waitForOutput(emu.child, /rmseq emulate makair on/);
+      const run = startCli(['run', 'staircase', '--device', `makair:${first.host}`, '--fio2', '0.4', '--vitals', `line:${vit.host}`, '--protocol', protocol, '--speed', '4', '--journal', journal]);
+      await waitForOutput(run.child, /Recruitment 1\/2: PEEP 20, peak 35 cmH2O/);
+      run.child.kill('SIGKILL');
+      await run.done;
+      // The adapter comes back under another name; the board (id 4242-7-7) still holds maneuver pressures.
+      emu.child.kill('SIGINT');
+      await emu.done;
+      await first.close();
+      second = await ptyPair(dir, 'reenum-2');
+      const atManeuver = join(dir, 'at-maneuver.json');
+      writeFileSync(atManeuver, JSON.stringify({ mode: 'PCV', peepCmH2O: 20, peakCmH2O: 35, rateBpm: 20, fio2: 0.4 }));
+      emu2 = startCli(['emulate', 'makair', '--port', second.device, '--patient', 'moderate-ards', '--speed', '4', '--device-id', '4242-7-7', '--baseline', atManeuver]);
+      await waitForOutput(emu2.child, /rmseq emulate makair on/);
+      const r = await runCli(['recover', journal, '--device', `makair:${second.host}`, '--fio2', '0.4']);
+      expect(r.code, r.stdout + r.stderr).toBe(3);
+      expect(await status(emu2)).toMatchObject({ mode: 'PCV', peepCmH2O: 10, peakCmH2O: 25 });
+      const start = readFileSync(journal, 'utf8').trim().split('\n').map((l) => JSON.parse(l) as Record<string, unknown>).find((e) => e['event'] === 'recover-start');
+      expect(start).toMatchObject({ device: { id: '4242-7-7', port: second.host } });
+    } finally {
+      if (emu.child.exitCode === null && emu.child.signalCode === null) {
+        emu.child.kill('SIGINT');
+        await emu.done;
+      }
+      if (emu2) {
+        emu2.child.kill('SIGINT');
+        await emu2.done;
+      }
+      await first.close();
+      await second?.close();
+      await vit.close();
+    }
+  });
 });
