@@ -114,8 +114,9 @@ export const isDecimal = (value: string): boolean => DECIMAL.test(value);
 
 /**
  * Rules across fields that the protocol schema does not state, each naming the fields and
- * values: a measurement window longer than a step's dwell (given explicitly), and a
- * decremental phase that would start above the highest recruitment PEEP.
+ * values: a measurement window longer than a step's dwell (given explicitly), a decremental
+ * phase that would start above the highest recruitment PEEP, a re-recruitment below the
+ * decremental start, and an SpO2 detection ceiling not above the SpO2 floor.
  */
 export function protocolCrossFieldProblems(p: Protocol, input: unknown): string[] {
   const out: string[] = [];
@@ -136,6 +137,9 @@ export function protocolCrossFieldProblems(p: Protocol, input: unknown): string[
   if (p.maneuver === 'staircase') {
     const top = Math.max(...p.incrementalPeepsCmH2O);
     if (p.decremental.startPeepCmH2O > top) out.push(`decremental.startPeepCmH2O = ${p.decremental.startPeepCmH2O}: must not exceed the highest recruitment PEEP in incrementalPeepsCmH2O (${top} cmH2O)`);
+    if (p.reRecruit.peepCmH2O < p.decremental.startPeepCmH2O) out.push(`reRecruit.peepCmH2O = ${p.reRecruit.peepCmH2O}: must not be below decremental.startPeepCmH2O (${p.decremental.startPeepCmH2O} cmH2O): a re-recruitment below the titration start recruits nothing`);
   }
+  const s = p.safety;
+  if (s.spo2DetectCeilingPct <= s.spo2FloorPct) out.push(`safety.spo2DetectCeilingPct = ${s.spo2DetectCeilingPct}: must be above safety.spo2FloorPct (${s.spo2FloorPct} %)`);
   return out;
 }

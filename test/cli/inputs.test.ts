@@ -90,6 +90,15 @@ describe('cross-field rules', () => {
     expect(r.err).toMatch(/decremental.startPeepCmH2O = 30: must not exceed the highest recruitment PEEP/);
   });
 
+  it('a re-recruitment below the decremental start, or an SpO2 detection ceiling at or below the floor, is rejected', async () => {
+    const r = await rmseq('validate', file('rerecruit.json', JSON.stringify({ maneuver: 'staircase', decremental: { startPeepCmH2O: 25 }, reRecruit: { peepCmH2O: 20 } })));
+    expect(r.code).toBe(2);
+    expect(r.err).toMatch(/reRecruit.peepCmH2O = 20: must not be below decremental.startPeepCmH2O \(25 cmH2O\)/);
+    const c = await rmseq('validate', file('ceiling.json', JSON.stringify({ maneuver: 'sustained-inflation', safety: { spo2FloorPct: 92, spo2DetectCeilingPct: 90 } })));
+    expect(c.code).toBe(2);
+    expect(c.err).toMatch(/safety.spo2DetectCeilingPct = 90: must be above safety.spo2FloorPct \(92 %\)/);
+  });
+
   it('a baseline whose peak is not above its PEEP, or with no breaths in PCV/VC, is rejected', async () => {
     const r = await rmseq(...sim, '--baseline', file('b.json', JSON.stringify({ mode: 'PCV', peepCmH2O: 20, peakCmH2O: 15, rateBpm: 0, fio2: 0.4 })));
     expect(r.code).toBe(2);
