@@ -19,7 +19,7 @@ export async function benchMemory(hours = 24): Promise<BenchRow> {
   const ventilator = new SimulatedVentilator({ world, sampleMs: 20 });
   const vitals = new SimulatedVitals({ world });
   const session = await Session.open({ maneuver: 'sustained-inflation', protocol: defaultProtocol('sustained-inflation'), ventilator, vitals, clock, onCompleted: 'wait' });
-  const journal = Journal.open('/dev/null');
+  const journal = Journal.discarding();
   journal.header({ versions: {}, maneuver: 'sustained-inflation', protocol: defaultProtocol('sustained-inflation'), clock: 'virtual' });
   journal.attach(session.telemetry$);
   let samples = 0;

@@ -6,14 +6,14 @@
  * every session is written to the audit journal; an unfinished maneuver found there (a
  * console or run that died) is restored on the device before the console serves.
  */
-import { existsSync } from 'node:fs';
+import { existsSync, statSync } from 'node:fs';
 import { isIP } from 'node:net';
 import { pino, type Logger } from 'pino';
 import { WallClock } from '../../common/clock.js';
 import { startConsole, type ConsoleHandle } from '../console/index.js';
 import { deviceSource, journaled, simulatedSource, type SessionSource } from '../console/source.js';
-import { Journal } from '../journal/journal.js';
-import { readJournal } from '../journal/read.js';
+import type { Journal } from '../journal/journal.js';
+import { identityOf, type DeviceIdentity } from '../journal/identity.js';
 import { findUnfinished, recoverBaseline } from '../journal/recover.js';
 import { DeviceOpenError, openDeviceVentilator } from '../runner/device.js';
 import { parseDeviceFlags, parseVitalsFlag, type DeviceFlags } from './device.js';
@@ -21,6 +21,9 @@ import { CliError, EXIT, exitCodeFor } from './exitCodes.js';
 import { describeSettings } from './format.js';
 import { DEFAULT_SIM_BASELINE, intFlag, loadPatient, numberFlag } from './inputs.js';
 import { answerPromptsFromStdin } from './interactive.js';
+import { loadJournal, loadJournalKey, openJournalFile } from './journalFiles.js';
+import { assertRecoverable, refuseToHideUnfinished } from './recovery.js';
+import { rejectFlagsNotFor } from './targetFlags.js';
 import type { RunIo } from './run.js';
 import { versions } from './versions.js';
 
@@ -35,6 +38,8 @@ export interface ConsoleFlags extends DeviceFlags {
   guidedTimeout?: string;
   /** Audit journal (appended to; fsync'ed on a device). */
   journal?: string;
+  /** HMAC key file of the journal's hash chain. */
+  journalKey?: string;
 }
 
 export const CONSOLE_DEFAULTS = { port: 8417, host: '127.0.0.1', patient: 'moderate-ards', seed: 1, speed: 1 } as const;
@@ -61,19 +66,19 @@ export async function consoleCommand(flags: ConsoleFlags, io: RunIo, options: Co
   const host = hostFlag(flags.host);
   const guidedTimeoutS = intFlag('guided-timeout', flags.guidedTimeout, 10, 590, 120);
   const onDevice = flags.device !== undefined;
+  rejectFlagsNotFor(onDevice ? 'device' : 'simulator', flags, { simulatorOnly: ['speed'] });
   if (onDevice) {
-    for (const f of ['patient', 'seed', 'speed'] as const) {
-      if (flags[f] !== undefined) throw new CliError(`--${f} is for the simulator; with --device the patient is real`);
-    }
     if (!flags.vitals) throw new CliError('--vitals line:<port> is required with --device: the ventilator protocols carry no SpO2 or arterial pressure');
   }
   const speed = onDevice ? 1 : (numberFlag('speed', flags.speed, 0.1, 1000) ?? CONSOLE_DEFAULTS.speed);
   const logger = options.logger ?? pino({ level: 'info', base: { cmd: 'console' } }, { write: (s: string) => io.stderr(s) });
-  const journal = openJournal(flags.journal, onDevice);
+  const key = loadJournalKey(flags.journalKey);
+  const journal = flags.journal === undefined ? null : openJournalFile('--journal', flags.journal, { durability: onDevice ? 'fsync' : 'write', ...(key ? { key } : {}) });
 
   let source: SessionSource;
   let handle: ConsoleHandle;
   try {
+    if (!onDevice && journal && flags.journal) checkSimulatorJournal(flags.journal, loadJournalKey(flags.journalKey), journal);
     source = onDevice ? await probeDevice(flags, guidedTimeoutS, journal, io) : simulatorSource(flags, guidedTimeoutS, journal);
     handle = await startConsole({ source, host, port, logger });
   } catch (e) {
@@ -132,16 +137,6 @@ export async function consoleCommand(flags: ConsoleFlags, io: RunIo, options: Co
   }
 }
 
-/** Opened before anything else: an unwritable path fails with exit 2. Device sessions fsync every line. */
-function openJournal(path: string | undefined, onDevice: boolean): Journal | null {
-  if (!path) return null;
-  try {
-    return Journal.open(path, { durability: onDevice ? 'fsync' : 'write' });
-  } catch (e) {
-    throw new CliError(`--journal = ${JSON.stringify(path)}: cannot be written (${(e as NodeJS.ErrnoException).code ?? (e as Error).message})`);
-  }
-}
-
 function simulatorSource(flags: ConsoleFlags, guidedTimeoutS: number, journal: Journal | null): SessionSource {
   const { name: patientName, profile } = loadPatient(flags.patient ?? CONSOLE_DEFAULTS.patient);
   const seed = intFlag('seed', flags.seed, 0, 2 ** 31 - 1, CONSOLE_DEFAULTS.seed);
@@ -171,31 +166,37 @@ async function probeDevice(flags: ConsoleFlags, guidedTimeoutS: number, journal:
   const clock = new WallClock();
   const dev = await openDeviceVentilator({ device: choice.spec, serial: choice.serial, clock, ...(guided ? { guided: { timeoutMs: guidedTimeoutS * 1000 } } : {}) });
   try {
-    if (journal && flags.journal) await recoverFromJournal(flags.journal, journal, dev, io);
+    const identity = identityOf(choice.spec.protocol, choice.spec.path, dev.info);
+    if (journal && flags.journal) await recoverFromJournal(flags.journal, loadJournalKey(flags.journalKey), journal, dev, identity, io);
     const baseline = await dev.ventilator.readSettings();
     const deviceName = `${choice.spec.protocol}:${choice.spec.path}`;
     const source = deviceSource({ device: choice.spec, serial: choice.serial, vitals, info: dev.info, baseline, guided, guidedTimeoutMs: guidedTimeoutS * 1000 });
-    return journal ? journaled(source, journal, () => ({ versions: versions(), device: deviceName, deviceInfo: dev.info, serial: choice.serial, vitals: vitals.path, argv: process.argv.slice(2) })) : source;
+    return journal ? journaled(source, journal, () => ({ versions: versions(), device: deviceName, deviceIdentity: identity, deviceInfo: dev.info, serial: choice.serial, vitals: vitals.path, argv: process.argv.slice(2) })) : source;
   } finally {
     await dev.close();
     clock.clearAll();
   }
 }
 
+/** On the simulator nothing needs restoring, but an unfinished maneuver on a ventilator must not be hidden by new sessions. */
+function checkSimulatorJournal(path: string, key: Buffer | undefined, journal: Journal): void {
+  if (statSync(path).size === 0) return;
+  const unfinished = findUnfinished(loadJournal(path, { key, intact: true }));
+  if (unfinished) refuseToHideUnfinished(path, unfinished, journal);
+}
+
 /** A maneuver the journal shows unfinished: its recorded baseline goes back on the device (verified) before anything else. */
-async function recoverFromJournal(path: string, journal: Journal, dev: Awaited<ReturnType<typeof openDeviceVentilator>>, io: RunIo): Promise<void> {
-  if (!existsSync(path)) return;
-  let unfinished;
-  try {
-    unfinished = findUnfinished(readJournal(path));
-  } catch {
-    return; // an empty or foreign journal holds nothing to recover
-  }
+async function recoverFromJournal(path: string, key: Buffer | undefined, journal: Journal, dev: Awaited<ReturnType<typeof openDeviceVentilator>>, identity: DeviceIdentity, io: RunIo): Promise<void> {
+  if (statSync(path).size === 0) return; // a new journal holds nothing to recover
+  const parsed = loadJournal(path, { key, intact: true });
+  const unfinished = findUnfinished(parsed);
   if (!unfinished || unfinished.device === 'simulator') return;
+  // Before anything is sent: this must be the journal's device, and its baseline a valid one for it.
+  assertRecoverable(path, unfinished, parsed.protocol, identity, dev.info.capabilities, journal);
   io.stderr(`journal ${path}: a ${unfinished.maneuver} from ${unfinished.startedAtIso ?? '?'} never finished (last state ${unfinished.lastState ?? '?'}); restoring its baseline ${describeSettings(unfinished.baseline)} first...\n`);
   const stopPrompts = dev.guided ? answerPromptsFromStdin(dev.guided, io, true) : () => undefined;
   try {
-    const r = await recoverBaseline(unfinished, dev.ventilator, { journal });
+    const r = await recoverBaseline(unfinished, dev.ventilator, { journal, device: identity });
     if (!r.restored) throw new CliError(`FAILSAFE: the baseline could not be restored (${r.errors.join('; ')}). CHECK THE VENTILATOR.`, EXIT.failsafe);
     io.stderr(`baseline restored and verified${r.alreadyAtBaseline ? ' (the device already held it)' : ''}.\n`);
   } finally {

@@ -12,6 +12,7 @@ import { BAUD_RATES, type SerialSettings } from '../../hal/serial/config.js';
 import { MEDIBUS_FAMILIES } from '../../hal/medibus/index.js';
 import { defaultLineSettings, type DeviceSpec, type LineSettings } from '../runner/device.js';
 import { CliError } from './exitCodes.js';
+import { isDecimal } from './inputs.js';
 
 export interface SerialFlags {
   baud?: string;
@@ -62,7 +63,7 @@ const DeviceFlagsSchema = SerialFlagsSchema.extend({
   family: oneOf(MEDIBUS_FAMILIES).optional(),
   fio2: z
     .string()
-    .refine((v) => Number.isFinite(Number(v)) && Number(v) >= 0.21 && Number(v) <= 1, { error: 'must be a fraction between 0.21 and 1' })
+    .refine((v) => isDecimal(v) && Number(v) >= 0.21 && Number(v) <= 1, { error: 'must be a fraction between 0.21 and 1' })
     .transform(Number)
     .optional(),
 }).superRefine((f, ctx) => {

@@ -6,6 +6,7 @@
  *   rmseq emulate makair  --port /tmp/makair-dev [--vitals-port /tmp/vitals-dev] --patient moderate-ards [--seed 1] [--speed 1]
  *   rmseq emulate medibus --port /tmp/medibus-dev --device evita --patient moderate-ards
  */
+import { createHash } from 'node:crypto';
 import { createInterface } from 'node:readline';
 import { every, WallClock } from '../../common/clock.js';
 import { MEDIBUS_FAMILIES, type MedibusFamily } from '../../hal/medibus/index.js';
@@ -29,6 +30,27 @@ export interface EmulateFlags extends SerialFlags {
   device?: string;
   /** The device's settings at start (a baseline .json); default PCV PEEP 10, peak 25, 20/min, FiO2 0.4. */
   baseline?: string;
+  /** The identity the device reports: MakAir `<n>-<n>-<n>` (default derived from --port), MEDIBUS 4 characters (default per family). */
+  deviceId?: string;
+}
+
+/**
+ * The MakAir device id the emulator reports when none is given: three words derived from the
+ * port path, so two emulators on two ports are two devices (as two boards would be).
+ *
+ * @example
+ * defaultMakAirId('/tmp/a-dev'); // e.g. "1789-52011-301"
+ */
+export function defaultMakAirId(port: string): string {
+  const h = createHash('sha256').update(port).digest();
+  return `${h.readUInt32BE(0)}-${h.readUInt32BE(4)}-${h.readUInt32BE(8)}`;
+}
+
+function parseDeviceId(kind: 'makair' | 'medibus', value: string | undefined): string | undefined {
+  if (value === undefined) return undefined;
+  const ok = kind === 'makair' ? /^\d{1,10}-\d{1,10}-\d{1,10}$/.test(value) && value.split('-').every((w) => Number(w) <= 0xffffffff) : /^[\x21-\x7e]{4}$/.test(value) && !value.includes("'");
+  if (!ok) throw new CliError(`--device-id = ${JSON.stringify(value)}: ${kind === 'makair' ? 'a MakAir id is three whole numbers 0-4294967295 joined by "-", e.g. 4242-1-2' : 'a MEDIBUS id is 4 printable characters without an apostrophe, e.g. 0161'}`);
+  return value;
 }
 
 export interface EmulateIo {
@@ -60,6 +82,7 @@ export async function emulateCommand(kind: string, flags: EmulateFlags, io: Emul
   } else if (flags.device !== undefined) {
     throw new CliError('--device applies to `emulate medibus` only (the MEDIBUS family)');
   }
+  const deviceId = parseDeviceId(kind, flags.deviceId);
   const { name: patientName, profile } = loadPatient(flags.patient);
   const seed = intFlag('seed', flags.seed, 0, 2 ** 31 - 1, 1);
   const speed = numberFlag('speed', flags.speed, 0.1, 1000) ?? 1;
@@ -89,8 +112,8 @@ export async function emulateCommand(kind: string, flags: EmulateFlags, io: Emul
   const stamp = (t: number): string => `[${((t - startedAt) / 1000).toFixed(1).padStart(7)} s]`;
   const world = new SimWorld({ profile, seed, clock, settings });
   const emulator: DeviceEmulator = family
-    ? new MedibusEmulator({ transport, clock, world, family })
-    : new MakAirEmulator({ transport, clock, world, fio2: settings.fio2 });
+    ? new MedibusEmulator({ transport, clock, world, family, ...(deviceId ? { identity: { idNumber: deviceId } } : {}) })
+    : new MakAirEmulator({ transport, clock, world, fio2: settings.fio2, deviceId: deviceId ?? defaultMakAirId(flags.port) });
   const vitals = vitalsPort ? new VitalsFeedEmulator({ transport: vitalsPort, clock, world }) : null;
   const fmtLine = (s: typeof line): string => `${s.baudRate} ${s.dataBits}${s.parity[0]!.toUpperCase()}${s.stopBits}`;
   io.stdout(

@@ -3,24 +3,20 @@
  * baseline settings. Every input is validated with zod; errors name the field, the value
  * and the allowed range, and become exit code 2 before anything starts.
  */
-import { readFileSync } from 'node:fs';
 import { z } from 'zod';
+import { isJsonInputError, readJsonFile } from '../../common/jsonInput.js';
 import { isValidationError, parseOrThrow, bounded } from '../../common/validation.js';
 import { MANEUVERS, ProtocolSchema, type ManeuverKind, type Protocol, type VentSettings } from '../../machines/index.js';
 import { BUILTIN_PROFILE_NAMES, parseProfile, profileByName, type PatientProfile } from '../../sim/index.js';
 import { CliError } from './exitCodes.js';
 
-function readJson(path: string, what: string): unknown {
-  let text: string;
+/** A JSON file from the command line: regular file, size and depth limits, no duplicate keys (exit 2 otherwise). */
+export function readJson(path: string, what: string): unknown {
   try {
-    text = readFileSync(path, 'utf8');
+    return readJsonFile(path, what);
   } catch (e) {
-    throw new CliError(`cannot read ${what} file ${path}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`);
-  }
-  try {
-    return JSON.parse(text);
-  } catch (e) {
-    throw new CliError(`${what} file ${path} is not valid JSON: ${(e as Error).message}`);
+    if (isJsonInputError(e)) throw new CliError(e.message);
+    throw e;
   }
 }
 
@@ -61,6 +57,8 @@ export function loadProtocol(maneuver: ManeuverKind, path?: string): Protocol {
   if (protocol.maneuver !== maneuver) {
     throw new CliError(`${path}: protocol is for "${protocol.maneuver}" but the command runs "${maneuver}"`);
   }
+  const problems = protocolCrossFieldProblems(protocol, input);
+  if (problems.length) throw new CliError(`${path ?? 'protocol'}: invalid protocol:\n${problems.map((p) => `  - ${p}`).join('\n')}`);
   return protocol;
 }
 
@@ -76,7 +74,12 @@ export const BaselineSchema = z
     fio2: bounded(0.21, 1),
     tidalVolumeMl: bounded(100, 1000, 'mL').optional(),
   })
-  .strict();
+  .strict()
+  .superRefine((b, ctx) => {
+    if (b.mode === 'CPAP') return;
+    if (b.peakCmH2O <= b.peepCmH2O) ctx.addIssue({ code: 'custom', path: ['peakCmH2O'], message: `must be above peepCmH2O (${b.peepCmH2O} cmH2O) in ${b.mode}` });
+    if (b.rateBpm < 1) ctx.addIssue({ code: 'custom', path: ['rateBpm'], message: `must be at least 1 /min in ${b.mode} (0 only in CPAP)` });
+  });
 
 export function loadBaseline(path?: string): VentSettings {
   if (!path) return DEFAULT_SIM_BASELINE;
@@ -87,17 +90,56 @@ export function loadBaseline(path?: string): VentSettings {
   }
 }
 
-/** Parses a whole-number flag within bounds (commander gives strings). */
+/** A decimal number as an operator types it: optional sign, digits, optional fraction. No spaces, hex, exponents or units. */
+const DECIMAL = /^-?(?:\d+(?:\.\d+)?|\.\d+)$/;
+
+/** Parses a whole-number flag within bounds (commander gives strings); "", " 5", "0x10", "1e3", "5s" are refused. */
 export function intFlag(name: string, value: string | undefined, min: number, max: number, fallback: number): number {
   if (value === undefined) return fallback;
-  const n = Number(value);
-  if (!Number.isInteger(n) || n < min || n > max) throw new CliError(`--${name} = ${JSON.stringify(value)}: must be a whole number between ${min} and ${max}`);
+  const n = /^-?\d+$/.test(value) ? Number(value) : NaN;
+  if (!Number.isSafeInteger(n) || n < min || n > max) throw new CliError(`--${name} = ${JSON.stringify(value)}: must be a whole number between ${min} and ${max}`);
   return n;
 }
 
+/** Parses a decimal flag within bounds; "", " 5", "0x10", "1e3", "Infinity" are refused. */
 export function numberFlag(name: string, value: string | undefined, min: number, max: number): number | undefined {
   if (value === undefined) return undefined;
-  const n = Number(value);
+  const n = DECIMAL.test(value) ? Number(value) : NaN;
   if (!Number.isFinite(n) || n < min || n > max) throw new CliError(`--${name} = ${JSON.stringify(value)}: must be a number between ${min} and ${max}`);
   return n;
+}
+
+/** True for a string `numberFlag` accepts as a number (before the range check). */
+export const isDecimal = (value: string): boolean => DECIMAL.test(value);
+
+/**
+ * Rules across fields that the protocol schema does not state, each naming the fields and
+ * values: a measurement window longer than a step's dwell (given explicitly), a decremental
+ * phase that would start above the highest recruitment PEEP, a re-recruitment below the
+ * decremental start, and an SpO2 detection ceiling not above the SpO2 floor.
+ */
+export function protocolCrossFieldProblems(p: Protocol, input: unknown): string[] {
+  const out: string[] = [];
+  const explicitWindow = typeof input === 'object' && input !== null && 'measureWindowS' in input;
+  const dwells: [string, number][] =
+    p.maneuver === 'staircase'
+      ? [
+          ['incrementalDwellS', p.incrementalDwellS],
+          ['decremental.dwellS', p.decremental.dwellS],
+          ['reRecruit.dwellS', p.reRecruit.dwellS],
+        ]
+      : [['holdS', p.holdS]];
+  if (explicitWindow) {
+    for (const [field, dwellS] of dwells) {
+      if (p.measureWindowS > dwellS) out.push(`measureWindowS = ${p.measureWindowS}: must not exceed ${field} (${dwellS} s): step measurements are means over the last part of each dwell`);
+    }
+  }
+  if (p.maneuver === 'staircase') {
+    const top = Math.max(...p.incrementalPeepsCmH2O);
+    if (p.decremental.startPeepCmH2O > top) out.push(`decremental.startPeepCmH2O = ${p.decremental.startPeepCmH2O}: must not exceed the highest recruitment PEEP in incrementalPeepsCmH2O (${top} cmH2O)`);
+    if (p.reRecruit.peepCmH2O < p.decremental.startPeepCmH2O) out.push(`reRecruit.peepCmH2O = ${p.reRecruit.peepCmH2O}: must not be below decremental.startPeepCmH2O (${p.decremental.startPeepCmH2O} cmH2O): a re-recruitment below the titration start recruits nothing`);
+  }
+  const s = p.safety;
+  if (s.spo2DetectCeilingPct <= s.spo2FloorPct) out.push(`safety.spo2DetectCeilingPct = ${s.spo2DetectCeilingPct}: must be above safety.spo2FloorPct (${s.spo2FloorPct} %)`);
+  return out;
 }

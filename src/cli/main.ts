@@ -12,6 +12,8 @@ import { recoverCommand, type RecoverFlags } from './recover.js';
 import { consoleCommand, type ConsoleFlags } from './console.js';
 import { runCommand, type RunFlags, type RunIo } from './run.js';
 import { replayCommand, reportCommand, schemaCommand, validateCommand } from './tools.js';
+import { verifyCommand } from './verify.js';
+import { isJsonInputError } from '../../common/jsonInput.js';
 import { ownVersion } from './versions.js';
 
 const processIo: RunIo = {
@@ -24,7 +26,7 @@ const EXIT_HELP = `
 Exit codes:
   0  completed (resulting settings verified)
   1  internal error (baseline restored if a maneuver was running)
-  2  bad input: nothing was started
+  2  bad input (flags, files, a journal that is not this tool's, is broken or is another device's): nothing was started or sent
   3  aborted by a guard, a fault or the operator; baseline restored and verified
   4  FAILSAFE: baseline could not be verified; check the ventilator
   5  not started: preconditions not met (nothing changed)
@@ -46,7 +48,7 @@ function ventilatorOptions(cmd: Command, deviceHelp: string): Command {
 function deviceOptions(cmd: Command, deviceHelp: string): Command {
   return ventilatorOptions(cmd, deviceHelp)
     .option('--vitals <line:port>', 'with --device: the patient monitor feed, one JSON object per line')
-    .option('--vitals-baud <n>', 'vitals feed baud rate', '9600');
+    .option('--vitals-baud <n>', 'vitals feed baud rate (default 9600)');
 }
 
 export function buildProgram(setExit: (code: number) => void, io: RunIo = processIo): Command {
@@ -74,6 +76,7 @@ export function buildProgram(setExit: (code: number) => void, io: RunIo = proces
     .option('--json', 'print the result as JSON (no progress)')
     .option('--journal <file>', 'append the audit journal (JSON lines) to this file')
     .option('--journal-decimate <n>', 'journal every nth sample/tick (replay becomes approximate)')
+    .option('--journal-key <file>', 'HMAC key for the journal hash chain (edits without the key become detectable)')
     .option('--artifacts', 'simulate SpO2/MAP artifacts')
     .option('--dropouts', 'simulate monitor dropouts')
     .option('--guided', 'guided mode: print each setting as an instruction and wait for Enter (wall clock)')
@@ -93,6 +96,7 @@ export function buildProgram(setExit: (code: number) => void, io: RunIo = proces
     .option('--speed <x>', 'wall clock x times faster (the host must use the same speed)')
     .option('--device <family>', 'MEDIBUS family: evita | primus | v300 (required for medibus)')
     .option('--baseline <file>', 'device settings at start (default PCV PEEP 10, peak 25, 20/min, FiO2 0.4)')
+    .option('--device-id <id>', 'identity the device reports: MakAir n-n-n (default derived from --port), MEDIBUS 4 characters (default 0161)')
     .option('--baud <n>', 'serial baud rate')
     .option('--parity <p>', 'serial parity')
     .option('--data-bits <n>', 'serial data bits')
@@ -109,7 +113,7 @@ export function buildProgram(setExit: (code: number) => void, io: RunIo = proces
     .command('recover')
     .description('restore the recorded baseline after a maneuver that never finished (process killed, power loss)')
     .argument('<journal>', 'the journal of the interrupted session')
-;
+    .option('--journal-key <file>', 'the HMAC key the journal was written with');
   ventilatorOptions(recover, 'the ventilator (default: the one the journal names)')
     .action(async (path: string, flags: RecoverFlags) => setExit(await recoverCommand(path, flags, io)));
 
@@ -135,7 +139,8 @@ export function buildProgram(setExit: (code: number) => void, io: RunIo = proces
     .option('--speed <x>', 'simulator: clock speed, x times real time, 0.1-1000 (default 1)')
     .option('--guided', 'guided mode: the operator sets the ventilator when told and confirms (always on for MEDIBUS)')
     .option('--guided-timeout <s>', 'seconds to carry out a guided instruction before the maneuver aborts (10-590)', '120')
-    .option('--journal <file>', 'append every session to this audit journal (an unfinished one found there is restored first)');
+    .option('--journal <file>', 'append every session to this audit journal (an unfinished one found there is restored first)')
+    .option('--journal-key <file>', 'HMAC key for the journal hash chain');
   deviceOptions(consoleCmd, 'a real ventilator: makair:/dev/ttyUSB0 or medibus:/dev/ttyUSB1 (MEDIBUS is always guided)')
     .addHelpText('after', '\nExamples:\n  rmseq console --patient hypovolemic-ards --speed 10\n  rmseq console --device makair:/dev/ttyUSB0 --fio2 0.4 --vitals line:/dev/ttyUSB2 --journal bed4.jsonl\n  rmseq console --device medibus:/dev/ttyUSB1 --family evita --vitals line:/dev/ttyUSB2 --journal bed4.jsonl\n')
     .action(async (flags: ConsoleFlags) => setExit(await consoleCommand(flags, io)));
@@ -145,14 +150,24 @@ export function buildProgram(setExit: (code: number) => void, io: RunIo = proces
     .description('re-run the machine on a journal and check it reaches the same decisions')
     .argument('<journal>', 'journal file written by run --journal')
     .option('--json', 'print the comparison as JSON')
-    .action((path: string, flags: { json?: boolean }) => setExit(replayCommand(path, flags, io)));
+    .option('--journal-key <file>', 'the HMAC key the journal was written with')
+    .action((path: string, flags: { json?: boolean; journalKey?: string }) => setExit(replayCommand(path, flags, io)));
+
+  program
+    .command('verify')
+    .description("check a journal's hash chain: OK, or the first line that was altered, inserted, reordered or deleted (exit 2)")
+    .argument('<journal>', 'journal file')
+    .option('--journal-key <file>', 'the HMAC key the journal was written with')
+    .option('--json', 'print the result as JSON')
+    .action((path: string, flags: { journalKey?: string; json?: boolean }) => setExit(verifyCommand(path, flags, io)));
 
   program
     .command('report')
     .description('write a self-contained HTML report (plots, step table, events) from a journal')
     .argument('<journal>', 'journal file written by run --journal')
     .option('--out <file>', 'output HTML file (default: the journal name with .html)')
-    .action((path: string, flags: { out?: string }) => setExit(reportCommand(path, flags, io)));
+    .option('--journal-key <file>', 'the HMAC key the journal was written with')
+    .action((path: string, flags: { out?: string; journalKey?: string }) => setExit(reportCommand(path, flags, io)));
 
   program
     .command('validate')
@@ -185,7 +200,7 @@ export async function main(argv: string[], io: RunIo = processIo): Promise<numbe
       io.stderr(`rmseq: ${e.message}\n`);
       return e.exitCode;
     }
-    if (isValidationError(e)) {
+    if (isValidationError(e) || isJsonInputError(e)) {
       io.stderr(`rmseq: ${e.message}\n`);
       return EXIT.badInput;
     }

@@ -4,7 +4,7 @@
  * device (read-only) the baseline becomes a guided instruction, confirmed from the device.
  */
 import { WallClock } from '../../common/clock.js';
-import { Journal } from '../journal/journal.js';
+import { identityOf } from '../journal/identity.js';
 import { findUnfinished, recoverBaseline } from '../journal/recover.js';
 import { DeviceOpenError, openDeviceVentilator } from '../runner/device.js';
 import { describeSettings } from './format.js';
@@ -12,12 +12,14 @@ import { parseDeviceFlags, type DeviceFlags } from './device.js';
 import { CliError, EXIT } from './exitCodes.js';
 import { answerPromptsFromStdin } from './interactive.js';
 import type { RunIo } from './run.js';
-import { loadJournal } from './tools.js';
+import { loadJournal, loadJournalKey, openJournalFile } from './journalFiles.js';
+import { assertRecoverable } from './recovery.js';
 
-export type RecoverFlags = Omit<DeviceFlags, 'vitals' | 'vitalsBaud'>;
+export type RecoverFlags = Omit<DeviceFlags, 'vitals' | 'vitalsBaud'> & { journalKey?: string };
 
 export async function recoverCommand(path: string, flags: RecoverFlags, io: RunIo): Promise<number> {
-  const journal = loadJournal(path);
+  const key = loadJournalKey(flags.journalKey);
+  const journal = loadJournal(path, { key, intact: true });
   const u = findUnfinished(journal);
   if (!u) {
     const how = journal.outcome ? `ended ${String((journal.outcome.summary as { outcome?: string }).outcome)}` : journal.recovered ? 'was already recovered' : 'never connected to a device';
@@ -41,10 +43,19 @@ export async function recoverCommand(path: string, flags: RecoverFlags, io: RunI
     if (e instanceof DeviceOpenError) throw new CliError(e.message, EXIT.badInput);
     throw e;
   }
-  const stopPrompts = dev.guided ? answerPromptsFromStdin(dev.guided, io, true) : () => undefined;
-  const writer = Journal.open(path, { durability: 'fsync' });
+  let writer;
   try {
-    const r = await recoverBaseline(u, dev.ventilator, { journal: writer });
+    writer = openJournalFile('journal', path, { durability: 'fsync', ...(key ? { key } : {}) });
+    const now = identityOf(choice.spec.protocol, choice.spec.path, dev.info);
+    assertRecoverable(path, u, journal.protocol, now, dev.info.capabilities, writer);
+  } catch (e) {
+    writer?.close();
+    await dev.close();
+    throw e;
+  }
+  const stopPrompts = dev.guided ? answerPromptsFromStdin(dev.guided, io, true) : () => undefined;
+  try {
+    const r = await recoverBaseline(u, dev.ventilator, { journal: writer, device: identityOf(choice.spec.protocol, choice.spec.path, dev.info) });
     if (r.restored) {
       io.stdout(`baseline ${r.alreadyAtBaseline ? 'was already in force' : 'restored'} and verified on ${dev.info.vendor} ${dev.info.model}: ${r.readback ? describeSettings(r.readback) : ''}\n`);
       return EXIT.aborted;

@@ -5,8 +5,9 @@
  */
 import { VirtualClock, WallClock, type Clock } from '../../common/clock.js';
 import { plannedDurationMs, type ManeuverKind, type Protocol, type VentSettings } from '../../machines/index.js';
-import { Journal } from '../journal/journal.js';
-import { readJournal } from '../journal/read.js';
+import type { VentilatorCapabilities } from '../../hal/port.js';
+import { identityOf, type DeviceIdentity } from '../journal/identity.js';
+import type { Journal } from '../journal/journal.js';
 import { findUnfinished, recoverBaseline } from '../journal/recover.js';
 import { DeviceOpenError, openDeviceSession } from '../runner/device.js';
 import { runSession } from '../runner/drive.js';
@@ -21,7 +22,10 @@ import { answerPromptsFromStdin, handleSignals } from './interactive.js';
 import { ProgressDisplay } from './progress.js';
 import { versions } from './versions.js';
 import { openLineVitals } from '../runner/device.js';
-import { existsSync } from 'node:fs';
+import { loadJournal, loadJournalKey, openJournalFile } from './journalFiles.js';
+import { assertRecoverable, refuseToHideUnfinished } from './recovery.js';
+import { rejectFlagsNotFor } from './targetFlags.js';
+import { statSync } from 'node:fs';
 
 export interface RunFlags extends DeviceFlags {
   patient?: string;
@@ -33,6 +37,7 @@ export interface RunFlags extends DeviceFlags {
   json?: boolean;
   journal?: string;
   journalDecimate?: string;
+  journalKey?: string;
   artifacts?: boolean;
   dropouts?: boolean;
   guided?: boolean;
@@ -55,6 +60,8 @@ interface Opened {
   header: Record<string, unknown>;
   /** What the --json result says about them. */
   result: Record<string, unknown>;
+  /** The ventilator (absent on the simulator). */
+  device?: { identity: DeviceIdentity; capabilities: VentilatorCapabilities };
 }
 
 /** Validates every input, then runs; returns the exit code. */
@@ -66,10 +73,8 @@ export async function runCommand(maneuverName: string, flags: RunFlags, io: RunI
   const decimate = intFlag('journal-decimate', flags.journalDecimate, 1, 1000, 1);
   const guidedTimeoutS = intFlag('guided-timeout', flags.guidedTimeout, 10, 590, 120);
   const onDevice = flags.device !== undefined;
+  rejectFlagsNotFor(onDevice ? 'device' : 'simulator', flags);
   if (onDevice) {
-    for (const f of ['patient', 'baseline', 'seed', 'artifacts', 'dropouts'] as const) {
-      if (flags[f] !== undefined) throw new CliError(`--${f} is for the simulator; with --device the patient is real`);
-    }
     if (!flags.vitals) throw new CliError('--vitals line:<port> is required with --device: the ventilator protocols carry no SpO2 or arterial pressure');
   } else if (!flags.patient) {
     throw new CliError("required option '--patient <profile>' not specified (or --device for a real ventilator)");
@@ -77,7 +82,8 @@ export async function runCommand(maneuverName: string, flags: RunFlags, io: RunI
   // A person answers guided instructions, and devices run in real time.
   const realtime = onDevice || Boolean(flags.realtime) || speed !== undefined || Boolean(flags.guided);
   const clock: Clock = realtime ? new WallClock(speed ?? 1) : new VirtualClock(0);
-  const journal = openJournal(flags.journal, realtime, decimate);
+  const key = loadJournalKey(flags.journalKey);
+  const journal = flags.journal === undefined ? null : openJournalFile('--journal', flags.journal, { durability: realtime ? 'fsync' : 'write', decimate, ...(key ? { key } : {}) });
 
   let opened: Opened;
   try {
@@ -93,7 +99,15 @@ export async function runCommand(maneuverName: string, flags: RunFlags, io: RunI
 
   // A previous session in this journal that never ended: its device must be brought back first.
   if (journal && flags.journal) {
-    const recovered = await recoverOnStartup(flags.journal, journal, session, onDevice, io);
+    let recovered: number | null;
+    try {
+      recovered = await recoverOnStartup(flags.journal, key, journal, session, opened.device ?? null, io);
+    } catch (e) {
+      opened.stopPrompts();
+      await opened.close();
+      journal.close();
+      throw e;
+    }
     if (recovered !== null) {
       opened.stopPrompts();
       await opened.close();
@@ -123,16 +137,6 @@ export async function runCommand(maneuverName: string, flags: RunFlags, io: RunI
   if (flags.json) io.stdout(`${JSON.stringify(toJsonResult(summary, opened.result), null, 2)}\n`);
   else io.stdout(`\n${formatSummary(summary)}\n`);
   return exitCodeFor(summary.outcome);
-}
-
-/** The journal opens before anything starts: an unwritable path fails here, with exit 2. */
-function openJournal(path: string | undefined, realtime: boolean, decimate: number): Journal | null {
-  if (!path) return null;
-  try {
-    return Journal.open(path, { durability: realtime ? 'fsync' : 'write', decimate });
-  } catch (e) {
-    throw new CliError(`cannot write journal ${path}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`);
-  }
 }
 
 async function openOnSimulator(maneuver: ManeuverKind, protocol: Protocol, flags: RunFlags, clock: Clock, realtime: boolean, guidedTimeoutS: number, io: RunIo): Promise<Opened> {
@@ -178,14 +182,16 @@ async function openOnDevice(maneuver: ManeuverKind, protocol: Protocol, flags: R
     ...(guidedMode ? { guided: { timeoutMs: guidedTimeoutS * 1000 } } : {}),
     session: { onCompleted: 'end', onFailsafe: 'wait' },
   });
+  const identity = identityOf(choice.spec.protocol, choice.spec.path, ds.device);
   return {
     session: ds.session,
     baseline: ds.session.baseline,
     title: `${ds.device.vendor} ${ds.device.model} on ${ds.serial.path}${ds.guided ? ' (guided)' : ''}`,
     stopPrompts: ds.guided ? answerPromptsFromStdin(ds.guided, io, true) : () => undefined,
     close: () => ds.close(),
-    header: { device: `${choice.spec.protocol}:${choice.spec.path}`, deviceInfo: ds.device, serial: ds.serial, vitals: vitalsSerial.path },
+    header: { device: `${choice.spec.protocol}:${choice.spec.path}`, deviceIdentity: identity, deviceInfo: ds.device, serial: ds.serial, vitals: vitalsSerial.path },
     result: { device: `${choice.spec.protocol}:${choice.spec.path}`, deviceModel: `${ds.device.vendor} ${ds.device.model}` },
+    device: { identity, capabilities: ds.device.capabilities },
   };
 }
 
@@ -195,21 +201,20 @@ async function openOnDevice(maneuver: ManeuverKind, protocol: Protocol, flags: R
  * what comes next. A simulator died with its process: that is noted and the run goes on.
  * Returns an exit code when the run must stop, null to go on.
  */
-async function recoverOnStartup(path: string, journal: Journal, session: Session, onDevice: boolean, io: RunIo): Promise<number | null> {
-  if (!existsSync(path)) return null;
-  let unfinished;
-  try {
-    unfinished = findUnfinished(readJournal(path));
-  } catch {
-    return null; // an empty or foreign journal holds nothing to recover
-  }
+async function recoverOnStartup(path: string, key: Buffer | undefined, journal: Journal, session: Session, device: Opened['device'] | null, io: RunIo): Promise<number | null> {
+  if (statSync(path).size === 0) return null; // a new journal holds nothing to recover
+  const parsed = loadJournal(path, { key, intact: true });
+  const unfinished = findUnfinished(parsed);
   if (!unfinished) return null;
-  if (!onDevice || unfinished.device === 'simulator') {
-    journal.write('recover-note', { message: 'an unfinished simulator session: the simulated device ended with its process; nothing to restore', unfinished });
+  if (!device) refuseToHideUnfinished(path, unfinished, journal);
+  if (!device || unfinished.device === 'simulator') {
+    journal.write('recover-note', { recovers: unfinished.session, message: 'an unfinished simulator session: the simulated device ended with its process; nothing to restore', unfinished });
     return null;
   }
+  // Before anything is sent: this must be the journal's device, and its baseline a valid one for it.
+  assertRecoverable(path, unfinished, parsed.protocol, device.identity, device.capabilities, journal);
   io.stderr(`journal ${path}: a ${unfinished.maneuver} from ${unfinished.startedAtIso ?? '?'} never finished (last state ${unfinished.lastState ?? '?'}); restoring its baseline first...\n`);
-  const r = await recoverBaseline(unfinished, session.options.ventilator, { journal });
+  const r = await recoverBaseline(unfinished, session.options.ventilator, { journal, device: device.identity });
   if (r.restored) {
     io.stderr(`baseline restored and verified${r.alreadyAtBaseline ? ' (the device already held it)' : ''}. Start the maneuver again when ready.\n`);
     return EXIT.aborted;

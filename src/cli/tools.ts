@@ -1,22 +1,20 @@
 /** Small commands: validate, schema, replay, report. */
-import { readFileSync, writeFileSync } from 'node:fs';
+import { writeFileSync } from 'node:fs';
 import { isValidationError, parseOrThrow } from '../../common/validation.js';
 import { jsonSchemaOf, ProtocolSchema, SCHEMA_NAMES, type SchemaName } from '../../machines/index.js';
-import { JournalError, readJournal, type ParsedJournal } from '../journal/read.js';
 import { replayJournal } from '../journal/replay.js';
 import { renderReport } from '../report/html.js';
 import { CliError, EXIT } from './exitCodes.js';
+import { loadJournal, loadJournalKey } from './journalFiles.js';
+import { protocolCrossFieldProblems, readJson } from './inputs.js';
 import type { RunIo } from './run.js';
 
 export function validateCommand(path: string, io: RunIo): number {
-  let input: unknown;
-  try {
-    input = JSON.parse(readFileSync(path, 'utf8'));
-  } catch (e) {
-    throw new CliError(`cannot read ${path} as JSON: ${(e as Error).message}`);
-  }
+  const input = readJson(path, 'protocol');
   try {
     const p = parseOrThrow(ProtocolSchema, input, 'protocol');
+    const problems = protocolCrossFieldProblems(p, input);
+    if (problems.length) throw new CliError(`${path}: invalid protocol:\n${problems.map((x) => `  - ${x}`).join('\n')}`);
     io.stdout(`${path}: valid ${p.maneuver} protocol\n`);
     return EXIT.completed;
   } catch (e) {
@@ -31,18 +29,8 @@ export function schemaCommand(name: string, io: RunIo): number {
   return EXIT.completed;
 }
 
-/** Reads a journal; an unreadable or foreign file is bad input (exit 2). */
-export function loadJournal(path: string): ParsedJournal {
-  try {
-    return readJournal(path);
-  } catch (e) {
-    if (e instanceof JournalError) throw new CliError(e.message);
-    throw e;
-  }
-}
-
-export function replayCommand(path: string, flags: { json?: boolean }, io: RunIo): number {
-  const journal = loadJournal(path);
+export function replayCommand(path: string, flags: { json?: boolean; journalKey?: string }, io: RunIo): number {
+  const journal = loadJournal(path, { key: loadJournalKey(flags.journalKey), intact: true });
   const r = replayJournal(journal);
   if (flags.json) {
     io.stdout(`${JSON.stringify(r, null, 2)}\n`);
@@ -64,14 +52,15 @@ export function replayCommand(path: string, flags: { json?: boolean }, io: RunIo
   return r.identical ? EXIT.completed : EXIT.replayMismatch;
 }
 
-export function reportCommand(path: string, flags: { out?: string }, io: RunIo): number {
-  const journal = loadJournal(path);
+export function reportCommand(path: string, flags: { out?: string; journalKey?: string }, io: RunIo): number {
+  const journal = loadJournal(path, { key: loadJournalKey(flags.journalKey) });
   const out = flags.out ?? path.replace(/\.[^./]*$/, '') + '.html';
   try {
     writeFileSync(out, renderReport(journal));
   } catch (e) {
     throw new CliError(`cannot write report ${out}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`);
   }
+  if (journal.integrity.problem) io.stderr(`WARNING: journal ${path} cannot be trusted: ${journal.integrity.problem}. The report says so at its top.\n`);
   io.stdout(`report written to ${out}\n`);
   return EXIT.completed;
 }

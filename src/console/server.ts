@@ -5,6 +5,7 @@
  * the session token. Bound to 127.0.0.1 unless told otherwise; requests naming another host
  * (DNS rebinding) or coming from another origin are refused.
  */
+import { isJsonInputError, parseJsonStrict } from '../../common/jsonInput.js';
 import { createHash, timingSafeEqual } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import { dirname, join } from 'node:path';
@@ -174,9 +175,10 @@ export async function startConsoleServer(o: ConsoleServerOptions): Promise<Conso
       const text = Array.isArray(data) ? Buffer.concat(data).toString('utf8') : Buffer.from(data as Buffer).toString('utf8');
       let raw: unknown;
       try {
-        raw = JSON.parse(text);
-      } catch {
-        return refuse('bad-json', 'message is not valid JSON');
+        // Depth limit and no duplicate keys: a message means one thing, whoever reads it.
+        raw = parseJsonStrict(text, 'message', { maxBytes: MAX_MESSAGE_BYTES });
+      } catch (e) {
+        return refuse('bad-json', isJsonInputError(e) && !/is not valid JSON/.test(e.message) ? e.message : 'message is not valid JSON');
       }
       const type = raw && typeof raw === 'object' && !Array.isArray(raw) ? (raw as Record<string, unknown>)['type'] : undefined;
       const reqId = raw && typeof raw === 'object' ? safeId((raw as Record<string, unknown>)['id']) : undefined;

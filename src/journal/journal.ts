@@ -7,19 +7,25 @@
  * machine and check it reaches the same decisions; samples and ticks may be decimated for
  * long sessions, which makes a replay approximate (it says so).
  */
-import { closeSync, openSync } from 'node:fs';
-import { pino, type Logger } from 'pino';
+import { randomUUID } from 'node:crypto';
+import { pino } from 'pino';
 import type { Observable, Subscription } from 'rxjs';
 import type { Protocol } from '../../machines/index.js';
 import type { TelemetryEvent } from '../runner/telemetry.js';
+import { GENESIS, JOURNAL_FORMAT, sealLine, sha256 } from './chain.js';
+import type { DeviceIdentity } from './identity.js';
+import { inspectJournalPath } from './path.js';
+import { writeHead } from './head.js';
 
-export const JOURNAL_FORMAT = 'rm-sequencer-journal/1';
+export { JOURNAL_FORMAT } from './chain.js';
 
 export interface JournalOptions {
   /** 'write': each line is written before the call returns; 'fsync': and synced to disk. */
   durability?: 'write' | 'fsync';
   /** Keep every Nth SAMPLE and TICK input (1 = all, exact replay). */
   decimate?: number;
+  /** HMAC key of the hash chain (`--journal-key`): edits without the key are detectable. */
+  key?: Buffer;
 }
 
 /** What a session journals about itself at the start. */
@@ -30,45 +36,82 @@ export interface SessionHeader {
   patient?: unknown;
   seed?: number;
   device?: string;
+  /** The ventilator the session drives (absent on the simulator). */
+  deviceIdentity?: DeviceIdentity;
   clock: 'virtual' | 'wall';
   argv?: string[];
 }
 
 export class Journal {
-  private readonly log: Logger;
   private readonly decimate: number;
-  private lineNo = 0;
+  private readonly key: Buffer | undefined;
+  private lineNo: number;
+  private link: string;
   private sampleCount = 0;
   private tickCount = 0;
   private sub: Subscription | null = null;
   private readonly stream: ReturnType<typeof pino.destination>;
+  /** Keeps `<journal>.head` up to date (not for a discarding journal). */
+  private readonly anchored: boolean;
+  /** The session the lines being written belong to (a new id at every header). */
+  session: string = randomUUID();
 
-  private constructor(readonly path: string, options: JournalOptions) {
+  private constructor(readonly path: string, options: JournalOptions, start: { lines: number; link: string }) {
     this.decimate = Math.max(1, Math.floor(options.decimate ?? 1));
+    this.key = options.key;
+    this.lineNo = start.lines;
+    this.link = start.link;
+    this.anchored = path !== '/dev/null';
     this.stream = pino.destination({ dest: path, sync: true, append: true, mkdir: true, fsync: options.durability === 'fsync' });
-    this.log = pino({ base: null, timestamp: pino.stdTimeFunctions.isoTime, messageKey: 'msg', level: 'info' }, this.stream);
   }
 
   /**
-   * Opens (creates or appends to) a journal. Fails at once, before any maneuver starts,
-   * when the path cannot be written.
+   * Opens (creates or appends to) a journal. Only a regular file that is new (or empty) or
+   * an intact journal of this tool is accepted; anything else throws a `JournalError` before
+   * any maneuver starts (nothing but a regular file is ever read). Appending continues the
+   * file's hash chain.
    *
    * @example
    * const journal = Journal.open('session.jsonl', { durability: 'fsync' });
    */
   static open(path: string, options: JournalOptions = {}): Journal {
-    // Probe writability synchronously so a bad path fails before anything starts.
-    closeSync(openSync(path, 'a'));
-    return new Journal(path, options);
+    const existing = inspectJournalPath(path, options.key);
+    const journal = new Journal(path, options, { lines: existing.lines, link: existing.head });
+    if (existing.tornTail) {
+      // Close the fragment a crash left, and account for it in the chain.
+      journal.stream.write('\n');
+      journal.write('journal-resumed', { torn: { line: existing.tornTail.line, sha256: sha256(existing.tornTail.text) } });
+    }
+    return journal;
   }
 
-  /** Writes one event line. */
+  /**
+   * A journal that computes every line and its link and discards them (to /dev/null):
+   * for benchmarks of the journaling cost. `open` refuses anything but a regular file.
+   *
+   * @example
+   * const journal = Journal.discarding();
+   */
+  static discarding(options: JournalOptions = {}): Journal {
+    return new Journal('/dev/null', options, { lines: 0, link: GENESIS });
+  }
+
+  /** Writes one event line, chained to the line before it. */
   write(event: string, data: Record<string, unknown>): void {
-    this.log.info({ ...data, line: ++this.lineNo, event });
+    // time, event, session and line first (a reader recognises a journal by its first bytes); data cannot override them.
+    const record: Record<string, unknown> = { time: new Date().toISOString(), event, session: this.session, line: this.lineNo + 1, ...data };
+    Object.assign(record, { event, session: this.session, line: this.lineNo + 1 });
+    const { text, link } = sealLine(record, this.link, this.key);
+    this.stream.write(`${text}\n`);
+    this.lineNo++;
+    this.link = link;
+    if (this.anchored) writeHead(this.path, { line: this.lineNo, head: link }, this.key);
   }
 
+  /** Starts a new session in the journal: a fresh session id and the header line. */
   header(h: SessionHeader): void {
-    this.write('session-start', { format: JOURNAL_FORMAT, ...h });
+    this.session = randomUUID();
+    this.write('session-start', { format: JOURNAL_FORMAT, integrity: this.key ? 'hmac-sha256' : 'sha256', ...h });
   }
 
   /** Journals a session's telemetry until it completes (a journal follows one session at a time). */

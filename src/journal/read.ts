@@ -1,8 +1,14 @@
-/** Reading a journal back: line by line, validated, tolerant of a torn last line. */
-import { readFileSync } from 'node:fs';
+/**
+ * Reading a journal back: the hash chain checked, then line by line, validated (depth and
+ * size limits, no duplicate keys), tolerant of a torn last line.
+ */
 import { z } from 'zod';
+import { parseJsonStrict, readRegularText } from '../../common/jsonInput.js';
 import { ProtocolSchema, type ManeuverEvent, type ApplyCommand, type VentSettings } from '../../machines/index.js';
-import { JOURNAL_FORMAT } from './journal.js';
+import { readHead } from './head.js';
+import { JOURNAL_FORMAT, JournalError, MAX_JOURNAL_BYTES, MAX_LINE_BYTES, splitLine, verifyChain, type ChainReport } from './chain.js';
+
+export { JournalError } from './chain.js';
 
 const LineSchema = z.object({ line: z.number().int(), event: z.string() }).passthrough();
 export type JournalLine = z.output<typeof LineSchema> & Record<string, unknown>;
@@ -21,13 +27,29 @@ export interface ParsedJournal {
   /** A successful crash recovery appended to an unfinished session (rmseq recover). */
   recovered: JournalLine | null;
   decimated: boolean;
+  /** The hash chain of the whole file (every session in it). */
+  integrity: Integrity;
 }
 
-export class JournalError extends Error {
-  constructor(message: string) {
-    super(message);
-    this.name = 'JournalError';
-  }
+export interface Integrity extends ChainReport {
+  /** Why the chain cannot be trusted, in one sentence; null when intact. */
+  problem: string | null;
+  /** Why the end of the journal could not be checked against its head file (not a break). */
+  headNote: string | null;
+}
+
+/** Checks the chain of a journal's text; a keyed journal read without its key is named as such. */
+export function integrityOf(text: string, key?: Buffer, path?: string): Integrity {
+  const head = path ? readHead(path, key) : null;
+  const headNote = head?.problem ?? null;
+  const r = verifyChain(text, key, head?.anchor ?? null);
+  if (!r.broken && head?.altered) return { ...r, intact: false, problem: `the head file was altered: ${head.problem}`, headNote };
+  if (!r.broken) return { ...r, problem: null, headNote };
+  const keyed = !key && /^[^\n]*"integrity":"hmac-sha256"/.test(text);
+  const problem = keyed
+    ? 'the journal is keyed (HMAC): give its --journal-key to check it'
+    : `hash chain broken at line ${r.broken.line}: ${r.broken.reason}`;
+  return { ...r, problem, headNote };
 }
 
 /**
@@ -36,25 +58,22 @@ export class JournalError extends Error {
  * @example
  * const j = readJournal('session.jsonl'); console.log(j.outcome?.summary.outcome);
  */
-export function readJournal(path: string): ParsedJournal {
-  let text: string;
-  try {
-    text = readFileSync(path, 'utf8');
-  } catch (e) {
-    throw new JournalError(`cannot read journal ${path}: ${(e as Error).message}`);
-  }
+export function readJournal(path: string, options: { key?: Buffer } = {}): ParsedJournal {
+  const text = readRegularText(path, MAX_JOURNAL_BYTES, 'journal', JournalError);
+  const integrity = integrityOf(text, options.key, path);
   const all: JournalLine[] = [];
   let torn = 0;
-  for (const raw of text.split('\n')) {
-    if (!raw.trim()) continue;
+  text.split('\n').forEach((raw, i) => {
+    if (!raw.trim()) return;
     try {
-      const parsed = LineSchema.safeParse(JSON.parse(raw));
+      const content = splitLine(raw)?.content ?? raw;
+      const parsed = LineSchema.safeParse(parseJsonStrict(content, `journal ${path} line ${i + 1}`, { maxBytes: MAX_LINE_BYTES }));
       if (parsed.success) all.push(parsed.data as JournalLine);
       else torn++;
     } catch {
       torn++;
     }
-  }
+  });
   const start = all.map((l) => l.event).lastIndexOf('session-start');
   if (start < 0) throw new JournalError(`${path} has no session-start line: not an rm-sequencer journal`);
   const lines = all.slice(start);
@@ -73,6 +92,7 @@ export function readJournal(path: string): ParsedJournal {
     states: lines.filter((l) => l.event === 'state').map((l) => String(l['state'])),
     outcome: (lines.find((l) => l.event === 'outcome') as ParsedJournal['outcome']) ?? null,
     recovered: lines.find((l) => l.event === 'recover-outcome' && l['restored'] === true) ?? null,
+    integrity,
     decimated: lines.some((l) => l.event === 'input' && typeof l['decimate'] === 'number' && (l['decimate'] as number) > 1),
   };
 }

@@ -8,6 +8,7 @@ import type { Ventilator } from '../../hal/port.js';
 import { settingsMatch, type VentSettings } from '../../machines/index.js';
 import type { ParsedJournal } from './read.js';
 import type { Journal } from './journal.js';
+import { DeviceIdentitySchema, type DeviceIdentity } from './identity.js';
 
 export interface Unfinished {
   maneuver: string;
@@ -17,6 +18,10 @@ export interface Unfinished {
   lastCommand: { label: string; settings: VentSettings } | null;
   startedAtIso: string | null;
   device: string | null;
+  /** The ventilator the session drove, as its adapter identified it (null: not recorded). */
+  deviceIdentity: DeviceIdentity | null;
+  /** The session id of the unfinished session. */
+  session: string | null;
 }
 
 /** The unfinished maneuver of a journal, or null when its last session ended (or never started). */
@@ -33,6 +38,8 @@ export function findUnfinished(j: ParsedJournal): Unfinished | null {
     lastCommand: last ? { label: last.label, settings: last.settings } : null,
     startedAtIso: typeof j.header['time'] === 'string' ? j.header['time'] : null,
     device: typeof j.header['device'] === 'string' ? j.header['device'] : null,
+    deviceIdentity: DeviceIdentitySchema.safeParse(j.header['deviceIdentity']).data ?? null,
+    session: typeof j.header['session'] === 'string' ? j.header['session'] : null,
   };
 }
 
@@ -53,10 +60,10 @@ export interface RecoveryResult {
  * const u = findUnfinished(readJournal(path));
  * if (u) await recoverBaseline(u, ventilator, { journal: Journal.open(path) });
  */
-export async function recoverBaseline(u: Unfinished, ventilator: Ventilator, options: { journal?: Journal; attempts?: number } = {}): Promise<RecoveryResult> {
+export async function recoverBaseline(u: Unfinished, ventilator: Ventilator, options: { journal?: Journal; attempts?: number; device?: DeviceIdentity } = {}): Promise<RecoveryResult> {
   const journal = options.journal;
   const errors: string[] = [];
-  journal?.write('recover-start', { maneuver: u.maneuver, baseline: u.baseline, lastState: u.lastState, lastCommand: u.lastCommand });
+  journal?.write('recover-start', { recovers: u.session, device: options.device ?? null, maneuver: u.maneuver, baseline: u.baseline, lastState: u.lastState, lastCommand: u.lastCommand });
   let readback: VentSettings | null = null;
   try {
     readback = await ventilator.readSettings();

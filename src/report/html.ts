@@ -148,6 +148,7 @@ export function renderReport(j: ParsedJournal): string {
   return `<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><title>rm-sequencer report: ${escapeXml(j.protocol.maneuver)}</title><style>${STYLE}</style></head>
 <body>
+${integrityBanner(j)}
 <h1>Recruitment maneuver report: ${escapeXml(j.protocol.maneuver)}</h1>
 <div class="meta">Patient: ${escapeXml(patient?.name ?? 'unknown')} · seed ${escapeXml(String(header['seed'] ?? '-'))} · device: ${escapeXml(String(header['device'] ?? '-'))} · clock: ${escapeXml(String(header['clock'] ?? '-'))} · journal started ${escapeXml(String(header['time'] ?? ''))}</div>
 <div class="banner ${cls}">[${ICON[outcome] ?? outcome}] ${escapeXml(summary ? outcomeLine(summary) : 'The journal has no outcome: the session did not finish (use rmseq recover).')}</div>
@@ -184,4 +185,10 @@ function describeLine(l: Record<string, unknown>): string {
     default:
       return `${String(l['code'] ?? l['priority'] ?? '')} ${String(l['message'] ?? '')}`;
   }
+}
+
+/** A journal whose chain is broken is still rendered, under a banner nobody can miss. */
+function integrityBanner(j: ParsedJournal): string {
+  if (!j.integrity.problem) return '';
+  return `<div role="alert" class="tamper" style="border:4px solid #b00;background:#fee;color:#600;padding:12px;margin:0 0 16px;font-size:1.2em;font-weight:bold">WARNING: THIS JOURNAL CANNOT BE TRUSTED. ${escapeXml(j.integrity.problem)}. What follows may have been altered; do not base clinical decisions on it.</div>`;
 }

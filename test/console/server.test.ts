@@ -85,6 +85,17 @@ describe('console server: bad messages', () => {
     expect(await page.request({ type: 'hello', token: con.token })).toMatchObject({ controls: true });
   });
 
+  it('refuses a message with a duplicate key or nested too deep, naming it, and starts nothing', async () => {
+    page.send(`{"type":"start","token":"${con.token}","maneuver":"staircase","maneuver":"sustained-inflation"}`);
+    const dup = errorOf(await page.next(isError));
+    expect(dup).toMatchObject({ code: 'bad-json' });
+    expect(dup.message).toMatch(/duplicate key "maneuver"/);
+    const from = page.messages.length;
+    page.send(`{"type":"start","token":"${con.token}","maneuver":"staircase","protocol":${'{"a":'.repeat(200)}1${'}'.repeat(200)}}`);
+    expect(errorOf(await page.next(isError, 10_000, from)).message).toMatch(/nested deeper than the limit of 32 levels/);
+    expect(con.server.hub.snapshot()).toBeNull();
+  });
+
   it('refuses an oversized message with an error, and closes the socket on a huge frame', async () => {
     const big = JSON.stringify({ type: 'start', token: con.token, maneuver: 'staircase', protocol: { pad: 'x'.repeat(MAX_MESSAGE_BYTES) } });
     page.send(big);

@@ -116,3 +116,21 @@ describe('rmseq ports', () => {
     expect(c.out()).toBe('no serial ports found\n');
   });
 });
+
+describe('rmseq emulate --device-id', () => {
+  it('refuses an id the protocol cannot carry (exit 2), before any port opens; a MakAir id defaults from its port', async () => {
+    const { emulateCommand, defaultMakAirId } = await import('../../src/cli/emulate.js');
+    const io = { stdout: () => undefined, stderr: () => undefined };
+    for (const [kind, id, re] of [
+      ['makair', 'abc', /--device-id = "abc": a MakAir id is three whole numbers/],
+      ['makair', '1-2-4294967296', /a MakAir id is three whole numbers 0-4294967295/],
+      ['medibus', "01'1", /a MEDIBUS id is 4 printable characters without an apostrophe/],
+      ['medibus', '01612', /a MEDIBUS id is 4 printable characters/],
+    ] as const) {
+      const flags = { port: '/nonexistent-port', patient: 'moderate-ards', deviceId: id, ...(kind === 'medibus' ? { device: 'evita' } : {}) };
+      await expect(emulateCommand(kind, flags, io)).rejects.toThrow(re);
+    }
+    expect(defaultMakAirId('/tmp/a-dev')).toMatch(/^\d+-\d+-\d+$/);
+    expect(defaultMakAirId('/tmp/a-dev')).not.toBe(defaultMakAirId('/tmp/b-dev'));
+  });
+});

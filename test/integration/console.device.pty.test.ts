@@ -10,6 +10,7 @@ import { join } from 'node:path';
 import { pino } from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { consoleCommand } from '../../src/cli/console.js';
+import { verifyChain } from '../../src/journal/chain.js';
 import { EXIT } from '../../src/cli/exitCodes.js';
 import type { ConsoleHandle } from '../../src/console/index.js';
 import { TestClient } from '../console/support.js';
@@ -98,6 +99,8 @@ describe.skipIf(!SOCAT)(`rmseq console --device on a MakAir over a PTY${SOCAT_NO
       expect(lines[0]).toMatchObject({ event: 'session-start', maneuver: 'high-pressure-pcv', device: `makair:${host}`, clock: 'wall' });
       expect(lines.find((l) => l.event === 'operator' && l['action'] === 'abort')).toBeTruthy();
       expect(lines.at(-1)).toMatchObject({ event: 'outcome', summary: { outcome: 'aborted', baselineVerified: true, abort: { reason: 'operator-abort' } } });
+      expect(lines[0]).toMatchObject({ deviceIdentity: { protocol: 'makair', port: host, model: 'MakAir' } });
+      expect(verifyChain(readFileSync(journal, 'utf8')).intact).toBe(true); // a console journal verifies
     });
   });
 
@@ -123,6 +126,34 @@ describe.skipIf(!SOCAT)(`rmseq console --device on a MakAir over a PTY${SOCAT_NO
       expect(await deviceSettings(emulator)).toMatchObject({ mode: 'PCV', peepCmH2O: 10, peakCmH2O: 25 });
       c.stop('test');
       expect(await c.exited()).toBe(EXIT.completed);
+      expect(verifyChain(readFileSync(journal, 'utf8')).intact).toBe(true);
+    });
+  });
+
+  it('refuses to restore the journal of a killed console on another device (exit 2), leaving both devices alone', { timeout: 90_000 }, async () => {
+    const journal = join(scratch!.dir, 'killed-console-a.jsonl');
+    await withMakAir('console-a', async (a) => {
+      const killed = startCli(['console', '--port', '0', '--device', `makair:${a.host}`, '--fio2', '0.4', '--vitals', `line:${a.vitals}`, '--journal', journal]);
+      const tokenLine = await waitForOutput(killed.child, /Token: +[0-9a-f]{64}/);
+      const token = tokenLine.match(/Token: +([0-9a-f]{64})/)![1]!;
+      const port = Number(killed.output().match(/http:\/\/127\.0\.0\.1:(\d+)/)![1]);
+      const page = await TestClient.connect(port);
+      await page.request({ type: 'start', token, maneuver: 'high-pressure-pcv', protocol: { peepCmH2O: 25, peakCmH2O: 40, holdS: 60 } });
+      await page.state(/^active\.highPressure\.dwelling$/, 30_000);
+      killed.child.kill('SIGKILL');
+      await killed.done;
+      await page.close();
+      await withMakAir('console-b', async (b) => {
+        const before = await deviceSettings(b.emulator);
+        const c = startConsoleOn({ device: `makair:${b.host}`, fio2: '0.4', vitals: `line:${b.vitals}`, journal });
+        const err = await c.ready.then(() => null, (e: unknown) => e as Error);
+        expect(err?.message).toMatch(new RegExp(`belongs to Makers For Life MakAir id [0-9-]+ \\(makair on ${a.host}\\), not to this device .*makair on ${b.host}`));
+        expect((err as { exitCode?: number }).exitCode).toBe(EXIT.badInput);
+        expect(await deviceSettings(b.emulator)).toMatchObject(before);
+        expect(await deviceSettings(a.emulator)).toMatchObject({ peepCmH2O: 25 });
+        const lines = readFileSync(journal, 'utf8').trim().split('\n').map((l) => JSON.parse(l) as Record<string, unknown>);
+        expect(lines.at(-1)).toMatchObject({ event: 'recover-refused', reason: 'wrong-device', device: { port: b.host } });
+      });
     });
   });
 });
