@@ -138,7 +138,7 @@ describe.skipIf(!SOCAT)(`rmseq console --device on a MakAir over a PTY${SOCAT_NO
       const token = tokenLine.match(/Token: +([0-9a-f]{64})/)![1]!;
       const port = Number(killed.output().match(/http:\/\/127\.0\.0\.1:(\d+)/)![1]);
       const page = await TestClient.connect(port);
-      await page.request({ type: 'start', token, maneuver: 'high-pressure-pcv', protocol: { peepCmH2O: 25, peakCmH2O: 40, holdS: 60 } });
+      await page.request({ type: 'start', token, maneuver: 'high-pressure-pcv', protocol: { peepCmH2O: 25, peakCmH2O: 40, holdS: 60, safety: { baselineWindowS: 10 } } });
       await page.state(/^active\.highPressure\.dwelling$/, 30_000);
       killed.child.kill('SIGKILL');
       await killed.done;
