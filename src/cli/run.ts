@@ -109,12 +109,15 @@ export async function runCommand(maneuverName: string, flags: RunFlags, io: RunI
     io.stdout(`rmseq ${maneuver} on ${opened.title}, ${realtime ? `wall clock x${speed ?? 1}` : 'virtual clock'}\n`);
     progress.attach(session.telemetry$);
   }
-  const stopSignals = handleSignals(session, io);
+  // The handlers stay until the process exits: a signal after the end must not kill it with 130.
+  const signals = handleSignals(session, io);
   let summary: SessionSummary;
   try {
     summary = await runSession(session);
+  } catch (e) {
+    signals.dispose();
+    throw e;
   } finally {
-    stopSignals();
     opened.stopPrompts();
     progress?.detach();
   }
@@ -122,7 +125,9 @@ export async function runCommand(maneuverName: string, flags: RunFlags, io: RunI
   journal?.close();
   if (flags.json) io.stdout(`${JSON.stringify(toJsonResult(summary, opened.result), null, 2)}\n`);
   else io.stdout(`\n${formatSummary(summary)}\n`);
-  return exitCodeFor(summary.outcome);
+  const code = exitCodeFor(summary.outcome);
+  signals.settle(code);
+  return code;
 }
 
 /** The journal opens before anything starts: an unwritable path fails here, with exit 2. */
