@@ -10,6 +10,7 @@ import { readJournal } from '../journal/read.js';
 import { findUnfinished, recoverBaseline } from '../journal/recover.js';
 import { DeviceOpenError, openDeviceSession } from '../runner/device.js';
 import { runSession } from '../runner/drive.js';
+import { describeJournalFailure, guardJournal } from '../runner/journalGuard.js';
 import type { Session } from '../runner/session.js';
 import { openSimulatedSession } from '../runner/simulated.js';
 import type { SessionSummary } from '../runner/telemetry.js';
@@ -103,6 +104,7 @@ export async function runCommand(maneuverName: string, flags: RunFlags, io: RunI
   }
   journal?.header({ versions: versions(), maneuver, protocol, ...opened.header, clock: realtime ? 'wall' : 'virtual', argv: process.argv.slice(2) });
   journal?.attach(session.telemetry$);
+  if (journal) guardJournal(journal, session); // disk full: abort once, restore, verify
 
   const progress = flags.json ? null : new ProgressDisplay({ tty: io.isTTY, write: io.stdout, plannedMs: plannedDurationMs(protocol, opened.baseline) });
   if (progress) {
@@ -125,6 +127,7 @@ export async function runCommand(maneuverName: string, flags: RunFlags, io: RunI
   journal?.close();
   if (flags.json) io.stdout(`${JSON.stringify(toJsonResult(summary, opened.result), null, 2)}\n`);
   else io.stdout(`\n${formatSummary(summary)}\n`);
+  if (journal?.failure) io.stderr(`rmseq: ${describeJournalFailure(journal.path, journal.failure)}\n`);
   const code = exitCodeFor(summary.outcome);
   signals.settle(code);
   return code;

@@ -13,6 +13,7 @@ import type { ManeuverKind, Protocol, VentSettings } from '../../machines/index.
 import type { PatientProfile } from '../../sim/index.js';
 import type { Journal, SessionHeader } from '../journal/journal.js';
 import { openDeviceSession, openLineVitals, type DeviceSpec } from '../runner/device.js';
+import { guardJournal } from '../runner/journalGuard.js';
 import type { Session } from '../runner/session.js';
 import { openSimulatedSession } from '../runner/simulated.js';
 
@@ -177,6 +178,7 @@ export function journaled(source: SessionSource, journal: Journal, header: () =>
       const opened = await source.open(maneuver, protocol);
       journal.header({ ...header(), maneuver, protocol, clock: 'wall' });
       journal.attach(opened.session.telemetry$);
+      guardJournal(journal, opened.session); // a journal that cannot be written aborts the maneuver
       return opened;
     },
   };

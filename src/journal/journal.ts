@@ -8,8 +8,9 @@
  * long sessions, which makes a replay approximate (it says so).
  */
 import { closeSync, openSync } from 'node:fs';
-import { pino, type Logger } from 'pino';
+import { pino, type DestinationStream, type Logger } from 'pino';
 import type { Observable, Subscription } from 'rxjs';
+import { FileSink } from './fileSink.js';
 import type { Protocol } from '../../machines/index.js';
 import type { TelemetryEvent } from '../runner/telemetry.js';
 
@@ -20,6 +21,16 @@ export interface JournalOptions {
   durability?: 'write' | 'fsync';
   /** Keep every Nth SAMPLE and TICK input (1 = all, exact replay). */
   decimate?: number;
+  /** Where the lines go instead of the file at `path` (tests: a destination that fails like a full disk). */
+  destination?: DestinationStream;
+}
+
+/** The first write that failed: the journal holds lines 1..line-1 (the last one maybe torn). */
+export interface JournalFailure {
+  code: string;
+  message: string;
+  /** The line number that could not be written. */
+  line: number;
 }
 
 /** What a session journals about itself at the start. */
@@ -41,11 +52,15 @@ export class Journal {
   private sampleCount = 0;
   private tickCount = 0;
   private sub: Subscription | null = null;
-  private readonly stream: ReturnType<typeof pino.destination>;
+  private readonly stream: DestinationStream & { flushSync?: () => void; end?: () => void; on?: (event: 'error', fn: (e: unknown) => void) => unknown };
+  private failed: JournalFailure | null = null;
+  private readonly failureListeners: Array<(f: JournalFailure) => void> = [];
 
   private constructor(readonly path: string, options: JournalOptions) {
     this.decimate = Math.max(1, Math.floor(options.decimate ?? 1));
-    this.stream = pino.destination({ dest: path, sync: true, append: true, mkdir: true, fsync: options.durability === 'fsync' });
+    this.stream = options.destination ?? new FileSink(path, options.durability === 'fsync');
+    // A stream that reports write errors (ENOSPC, EIO) as events: unheard, they would be uncaught exceptions.
+    this.stream.on?.('error', (e: unknown) => this.onWriteError(e));
     this.log = pino({ base: null, timestamp: pino.stdTimeFunctions.isoTime, messageKey: 'msg', level: 'info' }, this.stream);
   }
 
@@ -62,9 +77,36 @@ export class Journal {
     return new Journal(path, options);
   }
 
-  /** Writes one event line. */
+  /**
+   * Writes one event line. A write that fails (disk full, I/O error) is not thrown: the
+   * journal stops there (nothing after a gap could be trusted) and reports it once to
+   * `onFailure`, whose owner aborts the maneuver.
+   */
   write(event: string, data: Record<string, unknown>): void {
-    this.log.info({ ...data, line: ++this.lineNo, event });
+    if (this.failed) return;
+    try {
+      this.log.info({ ...data, line: ++this.lineNo, event });
+    } catch (e) {
+      this.onWriteError(e);
+    }
+  }
+
+  /** The write failure that stopped this journal, if any. */
+  get failure(): JournalFailure | null {
+    return this.failed;
+  }
+
+  /** Calls `fn` once when a write fails (at once if one already has). */
+  onFailure(fn: (f: JournalFailure) => void): void {
+    if (this.failed) fn(this.failed);
+    else this.failureListeners.push(fn);
+  }
+
+  private onWriteError(e: unknown): void {
+    if (this.failed) return;
+    const err = e as NodeJS.ErrnoException;
+    this.failed = { code: err?.code ?? 'EIO', message: err?.message ?? String(e), line: this.lineNo };
+    for (const fn of this.failureListeners.splice(0)) fn(this.failed);
   }
 
   header(h: SessionHeader): void {
@@ -101,7 +143,11 @@ export class Journal {
 
   close(): void {
     this.sub?.unsubscribe();
-    this.stream.flushSync();
-    this.stream.end();
+    try {
+      this.stream.flushSync?.();
+      this.stream.end?.();
+    } catch (e) {
+      this.onWriteError(e);
+    }
   }
 }
