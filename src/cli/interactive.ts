@@ -1,10 +1,10 @@
 /** The operator at the terminal: signals during a maneuver, and answers to guided instructions. */
-import { createInterface } from 'node:readline';
 import type { TimerHandle } from '../../common/clock.js';
 import type { GuidedPrompt, GuidedVentilator } from '../../hal/guided/index.js';
 import type { Session } from '../runner/session.js';
 import { EXIT } from './exitCodes.js';
 import type { RunIo } from './run.js';
+import { StdinLines } from './stdinLines.js';
 
 /** What the signal handling needs from the process (tests pass their own). */
 export interface SignalHost {
@@ -27,10 +27,12 @@ export interface SignalHandling {
  * session's clock, so it scales with --speed), falls back to a direct restore on the HAL
  * before the process exits. Idempotent: a baseline already verified is never restored again
  * (exit 3, not 4); a signal while a direct restore runs waits for it; once the run has
- * settled, a signal just ends the process with the settled code. An uncaught error restores
+ * settled, a signal just ends the process with the settled code. In FAILSAFE a signal
+ * acknowledges (the person has taken over): the run ends with exit 4 and the device state. An uncaught error restores
  * the baseline on the HAL, then exits 1.
  */
-export function handleSignals(session: Session, io: RunIo, host: SignalHost = process as unknown as SignalHost): SignalHandling {
+export function handleSignals(session: Session, io: RunIo, options: { host?: SignalHost; onFailsafe?: (signal: NodeJS.Signals) => void } = {}): SignalHandling {
+  const host = options.host ?? (process as unknown as SignalHost);
   let count = 0;
   let settled: number | null = null;
   let exiting = false;
@@ -63,6 +65,14 @@ export function handleSignals(session: Session, io: RunIo, host: SignalHost = pr
     if (settled !== null) {
       io.stderr(`\n${signal}: the run has already ended (exit ${settled}).\n`);
       exit(settled);
+      return;
+    }
+    if (session.state.startsWith('failsafe')) {
+      // The machine is already retrying the restore and alarming: a signal here means the
+      // person has taken over, so it acknowledges and the run ends (exit 4) with the device state.
+      io.stderr(`\n${signal} in FAILSAFE: acknowledging for the operator and ending the run...\n`);
+      if (options.onFailsafe) options.onFailsafe(signal);
+      else session.operator('ack', signal);
       return;
     }
     if (session.isFinished) {
@@ -115,7 +125,8 @@ export function handleSignals(session: Session, io: RunIo, host: SignalHost = pr
  * presses Enter. In rehearsal (simulator) Enter stands for turning the knob; on a real device
  * the controller confirms from the device's own readings and Enter only makes it look again.
  */
-export function answerPromptsFromStdin(guided: GuidedVentilator, io: RunIo, onDevice: boolean): () => void {
+export function answerPromptsFromStdin(guided: GuidedVentilator, io: RunIo, onDevice: boolean, shared?: StdinLines): () => void {
+  const stdin = shared ?? new StdinLines();
   let current: GuidedPrompt | null = null;
   const sub = guided.prompts$.subscribe((p) => {
     if (p && p.status === 'waiting') {
@@ -127,12 +138,13 @@ export function answerPromptsFromStdin(guided: GuidedVentilator, io: RunIo, onDe
       current = null;
     }
   });
-  const rl = createInterface({ input: process.stdin, terminal: false });
-  rl.on('line', () => {
-    if (current) void guided.confirm(current.id);
+  // `ack` belongs to the failsafe watch; any other line (Enter) confirms the instruction.
+  const lines = stdin.lines$.subscribe((line) => {
+    if (current && !/^ack$/i.test(line)) void guided.confirm(current.id);
   });
   return () => {
     sub.unsubscribe();
-    rl.close();
+    lines.unsubscribe();
+    if (!shared) stdin.close();
   };
 }

@@ -18,7 +18,9 @@ import { parseDeviceFlags, parseVitalsFlag, type DeviceFlags } from './device.js
 import { CliError, EXIT, exitCodeFor } from './exitCodes.js';
 import { formatSummary } from './format.js';
 import { intFlag, loadBaseline, loadPatient, loadProtocol, numberFlag, parseManeuver } from './inputs.js';
+import { FailsafeWatch } from './failsafe.js';
 import { answerPromptsFromStdin, handleSignals } from './interactive.js';
+import { StdinLines } from './stdinLines.js';
 import { ProgressDisplay } from './progress.js';
 import { versions } from './versions.js';
 import { openLineVitals } from '../runner/device.js';
@@ -38,7 +40,11 @@ export interface RunFlags extends DeviceFlags {
   dropouts?: boolean;
   guided?: boolean;
   guidedTimeout?: string;
+  failsafeTimeout?: string;
 }
+
+/** A run nobody can acknowledge at the terminal ends this long after entering failsafe (session clock). */
+export const DEFAULT_FAILSAFE_TIMEOUT_MS = 120_000;
 
 export interface RunIo {
   stdout: (s: string) => void;
@@ -66,6 +72,7 @@ export async function runCommand(maneuverName: string, flags: RunFlags, io: RunI
   if (flags.realtime && speed !== undefined) throw new CliError('--realtime and --speed exclude each other');
   const decimate = intFlag('journal-decimate', flags.journalDecimate, 1, 1000, 1);
   const guidedTimeoutS = intFlag('guided-timeout', flags.guidedTimeout, 10, 590, 120);
+  const failsafeTimeoutS = flags.failsafeTimeout === undefined ? null : intFlag('failsafe-timeout', flags.failsafeTimeout, 1, 86_400, 0);
   const onDevice = flags.device !== undefined;
   if (onDevice) {
     for (const f of ['patient', 'baseline', 'seed', 'artifacts', 'dropouts'] as const) {
@@ -79,14 +86,17 @@ export async function runCommand(maneuverName: string, flags: RunFlags, io: RunI
   const realtime = onDevice || Boolean(flags.realtime) || speed !== undefined || Boolean(flags.guided);
   const clock: Clock = realtime ? new WallClock(speed ?? 1) : new VirtualClock(0);
   const journal = openJournal(flags.journal, realtime, decimate);
+  // One reader of stdin for guided answers and the failsafe `ack`; only runs that wait read it.
+  const stdin = realtime ? new StdinLines() : null;
 
   let opened: Opened;
   try {
     opened = onDevice
-      ? await openOnDevice(maneuver, protocol, flags, clock, guidedTimeoutS, io)
-      : await openOnSimulator(maneuver, protocol, flags, clock, realtime, guidedTimeoutS, io);
+      ? await openOnDevice(maneuver, protocol, flags, clock, guidedTimeoutS, io, stdin)
+      : await openOnSimulator(maneuver, protocol, flags, clock, realtime, guidedTimeoutS, io, stdin);
   } catch (e) {
     journal?.close();
+    stdin?.close();
     if (e instanceof DeviceOpenError) throw new CliError(e.message, EXIT.badInput);
     throw e;
   }
@@ -97,6 +107,7 @@ export async function runCommand(maneuverName: string, flags: RunFlags, io: RunI
     const recovered = await recoverOnStartup(flags.journal, journal, session, onDevice, io);
     if (recovered !== null) {
       opened.stopPrompts();
+      stdin?.close();
       await opened.close();
       journal.close();
       return recovered;
@@ -112,7 +123,13 @@ export async function runCommand(maneuverName: string, flags: RunFlags, io: RunI
     progress.attach(session.telemetry$);
   }
   // The handlers stay until the process exits: a signal after the end must not kill it with 130.
-  const signals = handleSignals(session, io);
+  // In failsafe (runs that wait in it: wall clock), the watch tells the person what to do and
+  // ends the wait: on `ack`, when a retry verifies the baseline (non-interactive), at --failsafe-timeout.
+  const interactive = process.stdin.isTTY === true;
+  const watch = stdin
+    ? new FailsafeWatch(session, { stdin, interactive, timeoutMs: failsafeTimeoutS !== null ? failsafeTimeoutS * 1000 : interactive ? null : DEFAULT_FAILSAFE_TIMEOUT_MS, write: io.stderr })
+    : null;
+  const signals = handleSignals(session, io, watch ? { onFailsafe: (signal) => watch.ack(`${signal}: the operator ends the run`) } : {});
   let summary: SessionSummary;
   try {
     summary = await runSession(session);
@@ -120,7 +137,9 @@ export async function runCommand(maneuverName: string, flags: RunFlags, io: RunI
     signals.dispose();
     throw e;
   } finally {
+    watch?.stop();
     opened.stopPrompts();
+    stdin?.close();
     progress?.detach();
   }
   await opened.close();
@@ -143,7 +162,7 @@ function openJournal(path: string | undefined, realtime: boolean, decimate: numb
   }
 }
 
-async function openOnSimulator(maneuver: ManeuverKind, protocol: Protocol, flags: RunFlags, clock: Clock, realtime: boolean, guidedTimeoutS: number, io: RunIo): Promise<Opened> {
+async function openOnSimulator(maneuver: ManeuverKind, protocol: Protocol, flags: RunFlags, clock: Clock, realtime: boolean, guidedTimeoutS: number, io: RunIo, stdin: StdinLines | null): Promise<Opened> {
   const { name: patientName, profile } = loadPatient(flags.patient ?? '');
   const baseline = loadBaseline(flags.baseline);
   const seed = intFlag('seed', flags.seed, 0, 2 ** 31 - 1, 1);
@@ -162,14 +181,14 @@ async function openOnSimulator(maneuver: ManeuverKind, protocol: Protocol, flags
     session,
     baseline: session.baseline,
     title: `simulated patient ${patientName} (seed ${seed})`,
-    stopPrompts: guided ? answerPromptsFromStdin(guided, io, false) : () => undefined,
+    stopPrompts: guided && stdin ? answerPromptsFromStdin(guided, io, false, stdin) : () => undefined,
     close: () => session.close(),
     header: { patient: { name: patientName, profile }, seed, device: 'simulator' },
     result: { patient: patientName, seed, device: 'simulator' },
   };
 }
 
-async function openOnDevice(maneuver: ManeuverKind, protocol: Protocol, flags: RunFlags, clock: Clock, guidedTimeoutS: number, io: RunIo): Promise<Opened> {
+async function openOnDevice(maneuver: ManeuverKind, protocol: Protocol, flags: RunFlags, clock: Clock, guidedTimeoutS: number, io: RunIo, stdin: StdinLines | null): Promise<Opened> {
   const choice = parseDeviceFlags(flags);
   const vitalsSerial = parseVitalsFlag(flags.vitals ?? '', flags.vitalsBaud);
   const vitals = await openLineVitals(vitalsSerial, { clock }).catch((e: unknown) => {
@@ -190,7 +209,7 @@ async function openOnDevice(maneuver: ManeuverKind, protocol: Protocol, flags: R
     session: ds.session,
     baseline: ds.session.baseline,
     title: `${ds.device.vendor} ${ds.device.model} on ${ds.serial.path}${ds.guided ? ' (guided)' : ''}`,
-    stopPrompts: ds.guided ? answerPromptsFromStdin(ds.guided, io, true) : () => undefined,
+    stopPrompts: ds.guided && stdin ? answerPromptsFromStdin(ds.guided, io, true, stdin) : () => undefined,
     close: () => ds.close(),
     header: { device: `${choice.spec.protocol}:${choice.spec.path}`, deviceInfo: ds.device, serial: ds.serial, vitals: vitalsSerial.path },
     result: { device: `${choice.spec.protocol}:${choice.spec.path}`, deviceModel: `${ds.device.vendor} ${ds.device.model}` },

@@ -53,7 +53,7 @@ describe('signal handling (fake process, virtual clock)', () => {
   it('a second signal after the machine verified the restore does not restore again, and the run settles at exit 3', async () => {
     const { session, sim, io, stderr } = await open('end');
     const host = new FakeHost();
-    const signals = handleSignals(session, io, host);
+    const signals = handleSignals(session, io, { host });
     session.telemetry$.subscribe((e) => e.kind === 'state' && e.state === 'active.highPressure.dwelling' && queueMicrotask(() => host.signal('SIGINT')));
     const summary = await runSession(session);
     expect(summary.outcome).toBe('aborted');
@@ -74,7 +74,7 @@ describe('signal handling (fake process, virtual clock)', () => {
   it('the deadline after a first signal runs on the session clock: a restore that never verifies ends in exit 4 in virtual time', async () => {
     const { session, sim, io, clock, stderr } = await open('wait');
     const host = new FakeHost(() => session.operator('ack', 'test: the process exits'));
-    handleSignals(session, io, host);
+    handleSignals(session, io, { host });
     session.telemetry$.subscribe((e) => {
       if (e.kind === 'state' && e.state === 'active.highPressure.dwelling') {
         sim.ventilator.faults.refuseApplies = 1_000;
