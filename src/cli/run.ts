@@ -5,6 +5,7 @@
  */
 import { VirtualClock, WallClock, type Clock } from '../../common/clock.js';
 import { plannedDurationMs, type ManeuverKind, type Protocol, type VentSettings } from '../../machines/index.js';
+import { failsafeDigest } from '../journal/failsafeDigest.js';
 import { Journal } from '../journal/journal.js';
 import { readJournal } from '../journal/read.js';
 import { findUnfinished, recoverBaseline } from '../journal/recover.js';
@@ -114,7 +115,7 @@ export async function runCommand(maneuverName: string, flags: RunFlags, io: RunI
     }
   }
   journal?.header({ versions: versions(), maneuver, protocol, ...opened.header, clock: realtime ? 'wall' : 'virtual', argv: process.argv.slice(2) });
-  journal?.attach(session.telemetry$);
+  journal?.attach(session.telemetry$.pipe(failsafeDigest()));
   if (journal) guardJournal(journal, session); // disk full: abort once, restore, verify
 
   const progress = flags.json ? null : new ProgressDisplay({ tty: io.isTTY, write: io.stdout, plannedMs: plannedDurationMs(protocol, opened.baseline) });
