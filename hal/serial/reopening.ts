@@ -57,6 +57,15 @@ export class ReopeningTransport implements ByteTransport {
     return !this.closed && this.current === null;
   }
 
+  /**
+   * Treats the port as lost and reopens it: for a device that went silent on a port that
+   * reports nothing (a pseudo-terminal whose other end died, a hung USB adapter). No-op while
+   * already reopening.
+   */
+  recycle(reason: string): void {
+    if (this.current) this.onLost(this.current, new DisconnectedError(reason));
+  }
+
   write(bytes: Uint8Array): Promise<void> {
     if (!this.current) return Promise.reject(new DisconnectedError(this.closed ? 'port closed' : `port lost; reopening it (attempt ${this.attempts})`));
     return this.current.write(bytes);

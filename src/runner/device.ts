@@ -269,7 +269,7 @@ export async function openDeviceVentilator(
     info,
     serial,
     port: transport,
-    keepLinked: () => (adapter instanceof MedibusVentilator ? keepLinked(adapter, o.clock, o.medibus?.reconnectMs ?? 2000) : () => undefined),
+    keepLinked: () => (adapter instanceof MedibusVentilator ? keepLinked(adapter, o.clock, o.medibus?.reconnectMs ?? 2000) : recycleWhenSilent(adapter, transport)),
     close: async () => {
       await ventilator.close();
       await transport.close();
@@ -321,6 +321,17 @@ function makAirPlanProblems(protocol: Protocol, baseline: VentSettings): string[
     }
   }
   return problems;
+}
+
+/**
+ * A MakAir talks all the time, and the adapter writes nothing while its link is down, so a
+ * port that died without telling (a hung USB adapter, a pseudo-terminal whose other end went)
+ * would never be noticed: when the telemetry stops, the port is reopened (with backoff).
+ * Reopening only listens again; the MakAir's settings are untouched.
+ */
+function recycleWhenSilent(adapter: MakAirVentilator, port: ReopeningTransport): () => void {
+  const sub = adapter.faults$.subscribe((f) => f.code === 'link-lost' && port.recycle(`no MakAir telemetry (${f.message}); reopening the port`));
+  return () => sub.unsubscribe();
 }
 
 /**

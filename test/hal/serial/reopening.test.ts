@@ -56,6 +56,17 @@ describe('ReopeningTransport', () => {
     expect(got).toEqual([42]);
   });
 
+  it('recycle() (a silent device on a port that reports nothing) reopens it like a loss; a no-op while reopening', async () => {
+    const p = port(0);
+    p.t.recycle('no telemetry');
+    p.t.recycle('no telemetry again');
+    expect(p.events.map((e) => e.kind)).toEqual(['lost']);
+    p.clock.advanceBy(500);
+    await settle();
+    expect(p.events.map((e) => e.kind)).toEqual(['lost', 'reopened']);
+    expect(p.opens).toHaveLength(1);
+  });
+
   it('close() stops the reopening: no attempt after it, and nothing left on the clock', async () => {
     const p = port(1_000);
     await p.device().close();
