@@ -25,32 +25,32 @@ afterAll(() => scratch?.cleanup());
 let n = 0;
 
 describe.skipIf(!SOCAT)(`a lost serial port is reopened and the restore resumes on it${SOCAT_NOTE}`, () => {
-  it.each<[string, BenchDevice]>([
-    ['MakAir', { protocol: 'makair' }],
-    ['MEDIBUS', { protocol: 'medibus', family: 'evita' }],
-  ])('%s: port pulled for 0.5 s mid-hold: aborted, baseline verified on the device, lost/reopened announced once each', { timeout: 60_000 }, async (_name, device) => {
-    const bench = await Bench.start({ dir: scratch!.dir, name: `pl${n++}`, device, speed: 30 });
-    try {
-      const { ds, telemetry } = await bench.openSession({
-        maneuver: 'high-pressure-pcv',
-        protocol: HOLD,
-        ...(device.protocol === 'medibus' ? { guided: { timeoutMs: 60_000, pollMs: 1000 } } : {}),
-      });
-      if (ds.guided) therapist(bench, ds.guided.prompts$, 4000);
-      bench.when(ds, (state) => state === 'active.highPressure.dwelling', () => void bench.replugDevice(500));
-      const started = Date.now();
-      const summary = await bench.run(ds, 40_000);
-      expect(Date.now() - started).toBeLessThan(30_000);
-      expect(summary.outcome, JSON.stringify(summary.restoreFailures)).toBe('aborted');
-      expect(summary.baselineVerified).toBe(true);
-      const dev = bench.emulator.status().device as { peepCmH2O: number; peakCmH2O: number };
-      expect(Math.abs(dev.peepCmH2O - DEVICE_BASELINE.peepCmH2O)).toBeLessThan(0.6);
-      expect(Math.abs(dev.peakCmH2O - DEVICE_BASELINE.peakCmH2O)).toBeLessThan(0.6);
-      const alarms = telemetry.filter((e) => e.kind === 'alarm').map((e) => (e.kind === 'alarm' ? e.message : ''));
-      expect(alarms.filter((m) => /port lost/.test(m))).toHaveLength(1);
-      expect(alarms.filter((m) => /port reopened/.test(m))).toHaveLength(1);
-    } finally {
-      await bench.close();
-    }
-  });
+  it('MakAir: port pulled for 0.5 s mid-hold: aborted, baseline verified on the device, lost and reopened announced once each', { timeout: 60_000 }, () => pulled({ protocol: 'makair' }));
+  it('MEDIBUS: port pulled for 0.5 s mid-hold: aborted, baseline verified on the device, lost and reopened announced once each', { timeout: 60_000 }, () => pulled({ protocol: 'medibus', family: 'evita' }));
 });
+
+async function pulled(device: BenchDevice): Promise<void> {
+  const bench = await Bench.start({ dir: scratch!.dir, name: `pl${n++}`, device, speed: 30 });
+  try {
+    const { ds, telemetry } = await bench.openSession({
+      maneuver: 'high-pressure-pcv',
+      protocol: HOLD,
+      ...(device.protocol === 'medibus' ? { guided: { timeoutMs: 60_000, pollMs: 1000 } } : {}),
+    });
+    if (ds.guided) therapist(bench, ds.guided.prompts$, 4000);
+    bench.when(ds, (state) => state === 'active.highPressure.dwelling', () => void bench.replugDevice(500));
+    const started = Date.now();
+    const summary = await bench.run(ds, 40_000);
+    expect(Date.now() - started).toBeLessThan(30_000);
+    expect(summary.outcome, JSON.stringify(summary.restoreFailures)).toBe('aborted');
+    expect(summary.baselineVerified).toBe(true);
+    const dev = bench.emulator.status().device as { peepCmH2O: number; peakCmH2O: number };
+    expect(Math.abs(dev.peepCmH2O - DEVICE_BASELINE.peepCmH2O)).toBeLessThan(0.6);
+    expect(Math.abs(dev.peakCmH2O - DEVICE_BASELINE.peakCmH2O)).toBeLessThan(0.6);
+    const alarms = telemetry.filter((e) => e.kind === 'alarm').map((e) => (e.kind === 'alarm' ? e.message : ''));
+    expect(alarms.filter((m) => /port lost/.test(m))).toHaveLength(1);
+    expect(alarms.filter((m) => /port reopened/.test(m))).toHaveLength(1);
+  } finally {
+    await bench.close();
+  }
+}

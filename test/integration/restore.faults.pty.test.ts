@@ -109,7 +109,7 @@ function formatCells(cells: readonly Cell[]): string {
 }
 
 describe.skipIf(!SOCAT)(`restore under fault, both adapters over pseudo-terminals${SOCAT_NOTE}`, () => {
-  it('prints the matrix; every cell ends at the verified baseline (exit 3) or in FAILSAFE with the device state (exit 4), within the bound', { timeout: 240_000 }, async () => {
+  it('prints the restore matrix: every cell ends at the verified baseline (exit 3) or in FAILSAFE with the device state (exit 4), within the bound', { timeout: 240_000 }, async () => {
     const cells: Cell[] = [];
     for (const row of ROWS) cells.push(await runCell(row));
     console.log(`\n${formatCells(cells)}\n`);
