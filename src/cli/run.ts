@@ -85,6 +85,9 @@ export async function runCommand(maneuverName: string, flags: RunFlags, io: RunI
   }
   // A person answers guided instructions, and devices run in real time.
   const realtime = onDevice || Boolean(flags.realtime) || speed !== undefined || Boolean(flags.guided);
+  if (failsafeTimeoutS !== null && !realtime) {
+    throw new CliError('--failsafe-timeout applies to runs on the wall clock (--device, --realtime, --speed, --guided): a virtual-clock run ends at FAILSAFE at once (exit 4)');
+  }
   const clock: Clock = realtime ? new WallClock(speed ?? 1) : new VirtualClock(0);
   const journal = openJournal(flags.journal, realtime, decimate);
   // One reader of stdin for guided answers and the failsafe `ack`; only runs that wait read it.

