@@ -9,7 +9,9 @@ import type { Session } from './session.js';
 
 /** The operator-facing sentence for a journal failure. */
 export function describeJournalFailure(path: string, f: JournalFailure): string {
-  return `journal ${path} is incomplete: writing line ${f.line} failed (${f.code}: ${f.message}); nothing after line ${f.line - 1} was recorded. Free the disk or choose another journal before the next maneuver`;
+  const why = f.message.startsWith(f.code) ? f.message : `${f.code}: ${f.message}`;
+  const kept = f.line <= 1 ? 'nothing of this session was recorded' : `nothing after line ${f.line - 1} was recorded`;
+  return `journal ${path} is incomplete: writing line ${f.line} failed (${why}); ${kept}. Free the disk or choose another journal before the next maneuver`;
 }
 
 /** Wires `journal`'s failure to `session`; returns the function that unwires it. */

@@ -40,4 +40,12 @@ describe('rmseq run: the journal disk fills up mid-run', () => {
     expect(text.length).toBeLessThanOrEqual(64 * 1024);
     expect(text.split('\n').filter((l) => /emergency restore/.test(l))).toEqual([]);
   });
+
+  it('a journal that cannot take even its first line: nothing starts (exit 5), and the message says so', { timeout: 30_000 }, async () => {
+    const journal = join(mkdtempSync(join(tmpdir(), 'rmseq-full-')), 'tiny.jsonl');
+    const r = await runLimited(1, ['run', 'staircase', '--patient', 'moderate-ards', '--json', '--journal', journal]);
+    expect(r.code, r.stderr).toBe(5);
+    expect(r.stderr).toMatch(/journal .*tiny\.jsonl is incomplete: writing line 1 failed \(EFBIG/);
+    expect(JSON.parse(r.stdout)).toMatchObject({ outcome: 'not-started', verifiedSettings: null });
+  });
 });
