@@ -19,7 +19,8 @@ const SPEED = '4';
 const HOLD = { maneuver: 'high-pressure-pcv', peepCmH2O: 25, peakCmH2O: 40, holdS: 120, assessS: 5, peakLimitCmH2O: 40, safety: { restoreAttempts: 2, restoreRetryDelayS: 1, restoreTimeoutS: 5 } };
 let n = 0;
 
-async function failsafeRun(extra: string[], during: (run: ReturnType<typeof startCli>, emulator: ReturnType<typeof startCli>) => Promise<void> | void) {
+/** Runs the hold, injects `fault` (an emulator control line) once it runs, waits for FAILSAFE, then calls `during`. */
+async function failsafeRun(extra: string[], during: (run: ReturnType<typeof startCli>, emulator: ReturnType<typeof startCli>) => Promise<void> | void, fault = 'fault drop') {
   const dir = scratch!.dir;
   const name = `fs${n++}`;
   const dev = await ptyPair(dir, `${name}-makair`);
@@ -31,7 +32,7 @@ async function failsafeRun(extra: string[], during: (run: ReturnType<typeof star
     await waitForOutput(emulator.child, /rmseq emulate makair on/);
     const run = startCli(['run', 'high-pressure-pcv', '--device', `makair:${dev.host}`, '--fio2', '0.4', '--vitals', `line:${vit.host}`, '--protocol', protocol, '--speed', SPEED, ...extra]);
     await waitForOutput(run.child, /PEEP 25, peak 40/);
-    emulator.child.stdin.write('fault drop\n');
+    emulator.child.stdin.write(`${fault}\n`);
     await waitForOutput(run.child, /FAILSAFE/);
     const t0 = Date.now();
     await during(run, emulator);
@@ -88,5 +89,13 @@ describe.skipIf(!SOCAT)(`FAILSAFE at the CLI, MakAir link lost for good${SOCAT_N
     expect(r.code, r.stderr).toBe(4);
     expect(endedAfterMs).toBeLessThan(8_000);
     expect(r.stdout + r.stderr).toMatch(/last known device state/i);
+  });
+
+  it('a device stall that outlasts everything (the emulator sends nothing for 20 min): exit 4 at --failsafe-timeout, never a hang', { timeout: 60_000 }, async () => {
+    const { r, endedAfterMs } = await failsafeRun(['--failsafe-timeout', '20'], () => undefined, 'fault stall 1200');
+    expect(r.signal).toBeNull();
+    expect(r.code, r.stderr).toBe(4);
+    expect(endedAfterMs).toBeLessThan(20_000 / 4 + 8_000);
+    expect(r.stdout + r.stderr).toMatch(/last known device state/);
   });
 });
