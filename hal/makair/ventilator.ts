@@ -187,6 +187,12 @@ export class MakAirVentilator implements Ventilator {
   }
 
   private onFrame(frame: TelemetryFrame): void {
+    if (this.lost && this.connected && !this.closed) {
+      // Frames after a lost port: the transport reopened it (ReopeningTransport). The link is
+      // back; the watchdog starts again (a stopped one would ignore every frame from now on).
+      this.lost = null;
+      this.link.start();
+    }
     this.link.seen();
     // Data snapshots (100 per second) carry only instantaneous pressure and flow, none of the
     // values a MonitorSample holds: they feed the link watchdog and are not decoded.
@@ -243,7 +249,7 @@ export class MakAirVentilator implements Ventilator {
     }
   }
 
-  /** The port itself is gone: nothing will come back on this transport. */
+  /** The port itself is gone: nothing comes back unless the transport reopens it (onFrame). */
   private onPortLost(err: Error): void {
     if (this.closed || this.lost) return;
     const error = new DisconnectedError(`MakAir port lost: ${err.message}`, { cause: err });

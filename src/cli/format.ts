@@ -50,6 +50,7 @@ export function outcomeLine(s: SessionSummary): string {
     case 'aborted':
       return `ABORTED (${s.abort?.reason}): ${s.abort?.message}; baseline ${describeSettings(s.baseline)} restored and verified`;
     case 'failsafe':
+      if (s.baselineVerified) return `FAILSAFE resolved: baseline ${describeSettings(s.baseline)} verified by a later retry, after ${s.restoreFailures.length} failed attempts. Check the patient and the ventilator.`;
       return `FAILSAFE: baseline NOT verified after ${s.restoreFailures.length} attempts (${s.restoreFailures.join('; ')}). CHECK THE VENTILATOR.`;
     case 'not-started':
       return `NOT STARTED: ${s.preconditionIssues.filter((i) => i.severity === 'block').map((i) => i.message).join('; ') || 'preconditions not met'}; nothing was changed`;

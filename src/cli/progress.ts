@@ -61,8 +61,11 @@ export class ProgressDisplay {
         if (changed && e.state.endsWith('applying')) {
           this.step = label;
           this.line(`[${clockTime(this.elapsed())}] ${label}`);
-        } else if (e.state === 'aborting.restoring' || e.state === 'failsafe.restoring') {
-          this.step = e.state.startsWith('failsafe') ? 'FAILSAFE: restoring baseline' : 'restoring baseline';
+        } else if (e.state.startsWith('failsafe') || e.state === 'halted' || e.state === 'aborted') {
+          this.onEnding(e.state);
+        } else if (e.state === 'aborting.restoring' && this.step !== 'restoring baseline') {
+          // Once per abort: the retries of the restore are not news.
+          this.step = 'restoring baseline';
           this.line(`[${clockTime(this.elapsed())}] ${this.step} (verifying by readback)`);
         } else if (e.state.endsWith('confirming')) {
           this.line(`[${clockTime(this.elapsed())}] waiting for operator confirmation: ${label}`);
@@ -93,6 +96,25 @@ export class ProgressDisplay {
         return;
       default:
     }
+  }
+
+  /**
+   * FAILSAFE and the end of an abort: the status line says what the controller is doing and
+   * what the operator must do; a permanent line only when that changes, not per retry.
+   */
+  private onEnding(state: string): void {
+    const step =
+      state === 'failsafe.restored'
+        ? 'FAILSAFE resolved: baseline verified; check the patient, type ack + Enter'
+        : state.startsWith('failsafe')
+          ? 'FAILSAFE: baseline NOT verified, retrying the restore; CHECK THE VENTILATOR, type ack + Enter'
+          : state === 'halted'
+            ? 'FAILSAFE acknowledged: the operator has taken over'
+            : 'baseline restored and verified';
+    if (step === this.step) return;
+    this.step = step;
+    this.dwellEndsAt = null;
+    this.line(`[${clockTime(this.elapsed())}] ${step}`);
   }
 
   private elapsed(): number {

@@ -6,11 +6,13 @@
 import { VirtualClock, WallClock, type Clock } from '../../common/clock.js';
 import { plannedDurationMs, type ManeuverKind, type Protocol, type VentSettings } from '../../machines/index.js';
 import type { VentilatorCapabilities } from '../../hal/port.js';
+import { failsafeDigest } from '../journal/failsafeDigest.js';
 import { identityOf, type DeviceIdentity } from '../journal/identity.js';
 import type { Journal } from '../journal/journal.js';
 import { findUnfinished, recoverBaseline } from '../journal/recover.js';
 import { DeviceOpenError, openDeviceSession } from '../runner/device.js';
 import { runSession } from '../runner/drive.js';
+import { describeJournalFailure, guardJournal } from '../runner/journalGuard.js';
 import type { Session } from '../runner/session.js';
 import { openSimulatedSession } from '../runner/simulated.js';
 import type { SessionSummary } from '../runner/telemetry.js';
@@ -18,7 +20,9 @@ import { parseDeviceFlags, parseVitalsFlag, type DeviceFlags } from './device.js
 import { CliError, EXIT, exitCodeFor } from './exitCodes.js';
 import { formatSummary } from './format.js';
 import { intFlag, loadBaseline, loadPatient, loadProtocol, numberFlag, parseManeuver } from './inputs.js';
+import { FailsafeWatch } from './failsafe.js';
 import { answerPromptsFromStdin, handleSignals } from './interactive.js';
+import { StdinLines } from './stdinLines.js';
 import { ProgressDisplay } from './progress.js';
 import { versions } from './versions.js';
 import { openLineVitals } from '../runner/device.js';
@@ -42,7 +46,11 @@ export interface RunFlags extends DeviceFlags {
   dropouts?: boolean;
   guided?: boolean;
   guidedTimeout?: string;
+  failsafeTimeout?: string;
 }
+
+/** A run nobody can acknowledge at the terminal ends this long after entering failsafe (session clock). */
+export const DEFAULT_FAILSAFE_TIMEOUT_MS = 120_000;
 
 export interface RunIo {
   stdout: (s: string) => void;
@@ -72,6 +80,7 @@ export async function runCommand(maneuverName: string, flags: RunFlags, io: RunI
   if (flags.realtime && speed !== undefined) throw new CliError('--realtime and --speed exclude each other');
   const decimate = intFlag('journal-decimate', flags.journalDecimate, 1, 1000, 1);
   const guidedTimeoutS = intFlag('guided-timeout', flags.guidedTimeout, 10, 590, 120);
+  const failsafeTimeoutS = flags.failsafeTimeout === undefined ? null : intFlag('failsafe-timeout', flags.failsafeTimeout, 1, 86_400, 0);
   const onDevice = flags.device !== undefined;
   rejectFlagsNotFor(onDevice ? 'device' : 'simulator', flags);
   if (onDevice) {
@@ -81,17 +90,23 @@ export async function runCommand(maneuverName: string, flags: RunFlags, io: RunI
   }
   // A person answers guided instructions, and devices run in real time.
   const realtime = onDevice || Boolean(flags.realtime) || speed !== undefined || Boolean(flags.guided);
+  if (failsafeTimeoutS !== null && !realtime) {
+    throw new CliError('--failsafe-timeout applies to runs on the wall clock (--device, --realtime, --speed, --guided): a virtual-clock run ends at FAILSAFE at once (exit 4)');
+  }
   const clock: Clock = realtime ? new WallClock(speed ?? 1) : new VirtualClock(0);
   const key = loadJournalKey(flags.journalKey);
   const journal = flags.journal === undefined ? null : openJournalFile('--journal', flags.journal, { durability: realtime ? 'fsync' : 'write', decimate, ...(key ? { key } : {}) });
+  // One reader of stdin for guided answers and the failsafe `ack`; only runs that wait read it.
+  const stdin = realtime ? new StdinLines() : null;
 
   let opened: Opened;
   try {
     opened = onDevice
-      ? await openOnDevice(maneuver, protocol, flags, clock, guidedTimeoutS, io)
-      : await openOnSimulator(maneuver, protocol, flags, clock, realtime, guidedTimeoutS, io);
+      ? await openOnDevice(maneuver, protocol, flags, clock, guidedTimeoutS, io, stdin)
+      : await openOnSimulator(maneuver, protocol, flags, clock, realtime, guidedTimeoutS, io, stdin);
   } catch (e) {
     journal?.close();
+    stdin?.close();
     if (e instanceof DeviceOpenError) throw new CliError(e.message, EXIT.badInput);
     throw e;
   }
@@ -104,42 +119,59 @@ export async function runCommand(maneuverName: string, flags: RunFlags, io: RunI
       recovered = await recoverOnStartup(flags.journal, key, journal, session, opened.device ?? null, io);
     } catch (e) {
       opened.stopPrompts();
+      stdin?.close();
       await opened.close();
       journal.close();
       throw e;
     }
     if (recovered !== null) {
       opened.stopPrompts();
+      stdin?.close();
       await opened.close();
       journal.close();
       return recovered;
     }
   }
   journal?.header({ versions: versions(), maneuver, protocol, ...opened.header, clock: realtime ? 'wall' : 'virtual', argv: process.argv.slice(2) });
-  journal?.attach(session.telemetry$);
+  journal?.attach(session.telemetry$.pipe(failsafeDigest()));
+  if (journal) guardJournal(journal, session); // disk full: abort once, restore, verify
 
   const progress = flags.json ? null : new ProgressDisplay({ tty: io.isTTY, write: io.stdout, plannedMs: plannedDurationMs(protocol, opened.baseline) });
   if (progress) {
     io.stdout(`rmseq ${maneuver} on ${opened.title}, ${realtime ? `wall clock x${speed ?? 1}` : 'virtual clock'}\n`);
     progress.attach(session.telemetry$);
   }
-  const stopSignals = handleSignals(session, io);
+  // The handlers stay until the process exits: a signal after the end must not kill it with 130.
+  // In failsafe (runs that wait in it: wall clock), the watch tells the person what to do and
+  // ends the wait: on `ack`, when a retry verifies the baseline (non-interactive), at --failsafe-timeout.
+  const interactive = process.stdin.isTTY === true;
+  const watch = stdin
+    ? new FailsafeWatch(session, { stdin, interactive, timeoutMs: failsafeTimeoutS !== null ? failsafeTimeoutS * 1000 : interactive ? null : DEFAULT_FAILSAFE_TIMEOUT_MS, write: io.stderr })
+    : null;
+  const signals = handleSignals(session, io, watch ? { onFailsafe: (signal) => watch.ack(`${signal}: the operator ends the run`) } : {});
   let summary: SessionSummary;
   try {
     summary = await runSession(session);
+  } catch (e) {
+    signals.dispose();
+    throw e;
   } finally {
-    stopSignals();
+    watch?.stop();
     opened.stopPrompts();
+    stdin?.close();
     progress?.detach();
   }
   await opened.close();
   journal?.close();
   if (flags.json) io.stdout(`${JSON.stringify(toJsonResult(summary, opened.result), null, 2)}\n`);
   else io.stdout(`\n${formatSummary(summary)}\n`);
-  return exitCodeFor(summary.outcome);
+  if (journal?.failure) io.stderr(`rmseq: ${describeJournalFailure(journal.path, journal.failure)}\n`);
+  const code = exitCodeFor(summary.outcome);
+  signals.settle(code);
+  return code;
 }
 
-async function openOnSimulator(maneuver: ManeuverKind, protocol: Protocol, flags: RunFlags, clock: Clock, realtime: boolean, guidedTimeoutS: number, io: RunIo): Promise<Opened> {
+async function openOnSimulator(maneuver: ManeuverKind, protocol: Protocol, flags: RunFlags, clock: Clock, realtime: boolean, guidedTimeoutS: number, io: RunIo, stdin: StdinLines | null): Promise<Opened> {
   const { name: patientName, profile } = loadPatient(flags.patient ?? '');
   const baseline = loadBaseline(flags.baseline);
   const seed = intFlag('seed', flags.seed, 0, 2 ** 31 - 1, 1);
@@ -158,14 +190,14 @@ async function openOnSimulator(maneuver: ManeuverKind, protocol: Protocol, flags
     session,
     baseline: session.baseline,
     title: `simulated patient ${patientName} (seed ${seed})`,
-    stopPrompts: guided ? answerPromptsFromStdin(guided, io, false) : () => undefined,
+    stopPrompts: guided && stdin ? answerPromptsFromStdin(guided, io, false, stdin) : () => undefined,
     close: () => session.close(),
     header: { patient: { name: patientName, profile }, seed, device: 'simulator' },
     result: { patient: patientName, seed, device: 'simulator' },
   };
 }
 
-async function openOnDevice(maneuver: ManeuverKind, protocol: Protocol, flags: RunFlags, clock: Clock, guidedTimeoutS: number, io: RunIo): Promise<Opened> {
+async function openOnDevice(maneuver: ManeuverKind, protocol: Protocol, flags: RunFlags, clock: Clock, guidedTimeoutS: number, io: RunIo, stdin: StdinLines | null): Promise<Opened> {
   const choice = parseDeviceFlags(flags);
   const vitalsSerial = parseVitalsFlag(flags.vitals ?? '', flags.vitalsBaud);
   const vitals = await openLineVitals(vitalsSerial, { clock }).catch((e: unknown) => {
@@ -187,7 +219,7 @@ async function openOnDevice(maneuver: ManeuverKind, protocol: Protocol, flags: R
     session: ds.session,
     baseline: ds.session.baseline,
     title: `${ds.device.vendor} ${ds.device.model} on ${ds.serial.path}${ds.guided ? ' (guided)' : ''}`,
-    stopPrompts: ds.guided ? answerPromptsFromStdin(ds.guided, io, true) : () => undefined,
+    stopPrompts: ds.guided && stdin ? answerPromptsFromStdin(ds.guided, io, true, stdin) : () => undefined,
     close: () => ds.close(),
     header: { device: `${choice.spec.protocol}:${choice.spec.path}`, deviceIdentity: identity, deviceInfo: ds.device, serial: ds.serial, vitals: vitalsSerial.path },
     result: { device: `${choice.spec.protocol}:${choice.spec.path}`, deviceModel: `${ds.device.vendor} ${ds.device.model}` },

@@ -11,8 +11,10 @@ import type { SerialSettings } from '../../hal/serial/config.js';
 import type { SerialBinding } from '../../hal/serial/transport.js';
 import type { ManeuverKind, Protocol, VentSettings } from '../../machines/index.js';
 import type { PatientProfile } from '../../sim/index.js';
+import { failsafeDigest } from '../journal/failsafeDigest.js';
 import type { Journal, SessionHeader } from '../journal/journal.js';
 import { openDeviceSession, openLineVitals, type DeviceSpec } from '../runner/device.js';
+import { guardJournal } from '../runner/journalGuard.js';
 import type { Session } from '../runner/session.js';
 import { openSimulatedSession } from '../runner/simulated.js';
 
@@ -176,7 +178,8 @@ export function journaled(source: SessionSource, journal: Journal, header: () =>
     async open(maneuver, protocol) {
       const opened = await source.open(maneuver, protocol);
       journal.header({ ...header(), maneuver, protocol, clock: 'wall' });
-      journal.attach(opened.session.telemetry$);
+      journal.attach(opened.session.telemetry$.pipe(failsafeDigest()));
+      guardJournal(journal, opened.session); // a journal that cannot be written aborts the maneuver
       return opened;
     },
   };

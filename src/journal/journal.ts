@@ -8,8 +8,8 @@
  * long sessions, which makes a replay approximate (it says so).
  */
 import { randomUUID } from 'node:crypto';
-import { pino } from 'pino';
 import type { Observable, Subscription } from 'rxjs';
+import { FileSink } from './fileSink.js';
 import type { Protocol } from '../../machines/index.js';
 import type { TelemetryEvent } from '../runner/telemetry.js';
 import { GENESIS, JOURNAL_FORMAT, sealLine, sha256 } from './chain.js';
@@ -26,6 +26,24 @@ export interface JournalOptions {
   decimate?: number;
   /** HMAC key of the hash chain (`--journal-key`): edits without the key are detectable. */
   key?: Buffer;
+  /** Where the lines go instead of the file at `path` (tests: a destination that fails like a full disk). */
+  destination?: JournalDestination;
+}
+
+/** What the journal writes its lines to: a `FileSink`, or a test's stand-in. */
+export interface JournalDestination {
+  write(line: string): unknown;
+  flushSync?: () => void;
+  end?: () => void;
+  on?: (event: 'error', fn: (e: unknown) => void) => unknown;
+}
+
+/** The first write that failed: the journal holds lines 1..line-1 (the last one maybe torn). */
+export interface JournalFailure {
+  code: string;
+  message: string;
+  /** The line number that could not be written. */
+  line: number;
 }
 
 /** What a session journals about itself at the start. */
@@ -50,7 +68,9 @@ export class Journal {
   private sampleCount = 0;
   private tickCount = 0;
   private sub: Subscription | null = null;
-  private readonly stream: ReturnType<typeof pino.destination>;
+  private readonly stream: JournalDestination;
+  private failed: JournalFailure | null = null;
+  private readonly failureListeners: Array<(f: JournalFailure) => void> = [];
   /** Keeps `<journal>.head` up to date (not for a discarding journal). */
   private readonly anchored: boolean;
   /** The session the lines being written belong to (a new id at every header). */
@@ -62,7 +82,9 @@ export class Journal {
     this.lineNo = start.lines;
     this.link = start.link;
     this.anchored = path !== '/dev/null';
-    this.stream = pino.destination({ dest: path, sync: true, append: true, mkdir: true, fsync: options.durability === 'fsync' });
+    this.stream = options.destination ?? new FileSink(path, options.durability === 'fsync');
+    // A stream that reports write errors (ENOSPC, EIO) as events: unheard, they would be uncaught exceptions.
+    this.stream.on?.('error', (e: unknown) => this.onWriteError(e));
   }
 
   /**
@@ -96,16 +118,43 @@ export class Journal {
     return new Journal('/dev/null', options, { lines: 0, link: GENESIS });
   }
 
-  /** Writes one event line, chained to the line before it. */
+  /**
+   * Writes one event line, chained to the line before it. A write that fails (disk full, I/O
+   * error) is not thrown: the journal stops there (nothing after a gap could be trusted) and
+   * reports it once to `onFailure`, whose owner aborts the maneuver.
+   */
   write(event: string, data: Record<string, unknown>): void {
+    if (this.failed) return;
     // time, event, session and line first (a reader recognises a journal by its first bytes); data cannot override them.
     const record: Record<string, unknown> = { time: new Date().toISOString(), event, session: this.session, line: this.lineNo + 1, ...data };
     Object.assign(record, { event, session: this.session, line: this.lineNo + 1 });
     const { text, link } = sealLine(record, this.link, this.key);
-    this.stream.write(`${text}\n`);
-    this.lineNo++;
-    this.link = link;
-    if (this.anchored) writeHead(this.path, { line: this.lineNo, head: link }, this.key);
+    try {
+      this.stream.write(`${text}\n`);
+      this.lineNo++;
+      this.link = link;
+      if (this.anchored) writeHead(this.path, { line: this.lineNo, head: link }, this.key);
+    } catch (e) {
+      this.onWriteError(e);
+    }
+  }
+
+  /** The write failure that stopped this journal, if any. */
+  get failure(): JournalFailure | null {
+    return this.failed;
+  }
+
+  /** Calls `fn` once when a write fails (at once if one already has). */
+  onFailure(fn: (f: JournalFailure) => void): void {
+    if (this.failed) fn(this.failed);
+    else this.failureListeners.push(fn);
+  }
+
+  private onWriteError(e: unknown): void {
+    if (this.failed) return;
+    const err = e as NodeJS.ErrnoException;
+    this.failed = { code: err?.code ?? 'EIO', message: err?.message ?? String(e), line: this.lineNo + 1 };
+    for (const fn of this.failureListeners.splice(0)) fn(this.failed);
   }
 
   /** Starts a new session in the journal: a fresh session id and the header line. */
@@ -144,7 +193,11 @@ export class Journal {
 
   close(): void {
     this.sub?.unsubscribe();
-    this.stream.flushSync();
-    this.stream.end();
+    try {
+      this.stream.flushSync?.();
+      this.stream.end?.();
+    } catch (e) {
+      this.onWriteError(e);
+    }
   }
 }

@@ -15,6 +15,7 @@ import { MakAirVentilator, assertMakAirLimits, type MakAirVentilatorOptions } fr
 import { MEDIBUS_FAMILIES, MedibusVentilator, codeTableFor, type MedibusFamily, type MedibusTiming } from '../../hal/medibus/index.js';
 import type { DeviceInfo, Ventilator, VitalsSource } from '../../hal/port.js';
 import { SerialSettingsSchema, type SerialSettings } from '../../hal/serial/config.js';
+import { ReopeningTransport } from '../../hal/serial/reopening.js';
 import { SerialTransport, type SerialBinding } from '../../hal/serial/transport.js';
 import { LineVitalsSource } from '../../hal/vitals/index.js';
 import { planOf, type ManeuverKind, type Protocol, type VentSettings } from '../../machines/index.js';
@@ -180,6 +181,14 @@ export async function openDeviceSession(o: DeviceSessionOptions): Promise<Device
     throw e;
   }
   const stopReconnect = dev.keepLinked();
+  const portEvents = dev.port.events$.subscribe((e) =>
+    session.alarm(
+      e.kind === 'lost' ? 'high' : 'medium',
+      e.kind === 'lost'
+        ? `${dev.serial.path}: port lost (${e.message}); reopening it with backoff (0.5 s doubling to 10 s)`
+        : `${dev.serial.path}: port reopened after ${e.attempts} attempt(s), ${Math.round(e.downMs / 100) / 10} s down`,
+    ),
+  );
   return {
     session,
     ventilator,
@@ -189,7 +198,9 @@ export async function openDeviceSession(o: DeviceSessionOptions): Promise<Device
     serial: dev.serial,
     close: async () => {
       stopReconnect();
+      portEvents.unsubscribe();
       await session.close();
+      await dev.port.close();
     },
   };
 }
@@ -201,6 +212,8 @@ export interface DeviceVentilator {
   guided: GuidedVentilator | null;
   info: DeviceInfo;
   serial: SerialSettings;
+  /** The device's port: reopened with backoff when lost; `events$` says when (once per change). */
+  port: ReopeningTransport;
   /** Re-establishes a lost MEDIBUS link in the background; returns the function that stops it. */
   keepLinked(): () => void;
   close(): Promise<void>;
@@ -215,7 +228,9 @@ export async function openDeviceVentilator(
 ): Promise<DeviceVentilator> {
   const spec = parseOrThrow(DeviceSpecSchema, o.device, 'device') as DeviceSpec;
   const serial = parseOrThrow(SerialSettingsSchema, { path: spec.path, ...defaultLineSettings(spec), ...(o.serial ?? {}) }, 'serial settings');
-  const transport: SerialTransport = await openPort(serial, o.binding, `${spec.protocol === 'makair' ? 'MakAir' : 'MEDIBUS'} port`);
+  const first: SerialTransport = await openPort(serial, o.binding, `${spec.protocol === 'makair' ? 'MakAir' : 'MEDIBUS'} port`);
+  // A port that goes (USB re-enumeration, cable) is reopened with backoff; the adapter resumes on it.
+  const transport = new ReopeningTransport(first, () => (o.binding ? SerialTransport.open(serial, o.binding) : SerialTransport.open(serial)), o.clock);
   const connectTimeoutMs = o.connectTimeoutMs ?? 15_000;
   const adapter =
     spec.protocol === 'makair'
@@ -244,6 +259,7 @@ export async function openDeviceVentilator(
     info = await connectAndCheck(spec, serial, adapter, ventilator, connectTimeoutMs, o.expect);
   } catch (e) {
     await adapter.close().catch(() => undefined);
+    await transport.close();
     throw e;
   }
   return {
@@ -252,8 +268,12 @@ export async function openDeviceVentilator(
     guided,
     info,
     serial,
-    keepLinked: () => (adapter instanceof MedibusVentilator ? keepLinked(adapter, o.clock, o.medibus?.reconnectMs ?? 2000) : () => undefined),
-    close: () => ventilator.close(),
+    port: transport,
+    keepLinked: () => (adapter instanceof MedibusVentilator ? keepLinked(adapter, o.clock, o.medibus?.reconnectMs ?? 2000) : recycleWhenSilent(adapter, transport)),
+    close: async () => {
+      await ventilator.close();
+      await transport.close();
+    },
   };
 }
 
@@ -301,6 +321,17 @@ function makAirPlanProblems(protocol: Protocol, baseline: VentSettings): string[
     }
   }
   return problems;
+}
+
+/**
+ * A MakAir talks all the time, and the adapter writes nothing while its link is down, so a
+ * port that died without telling (a hung USB adapter, a pseudo-terminal whose other end went)
+ * would never be noticed: when the telemetry stops, the port is reopened (with backoff).
+ * Reopening only listens again; the MakAir's settings are untouched.
+ */
+function recycleWhenSilent(adapter: MakAirVentilator, port: ReopeningTransport): () => void {
+  const sub = adapter.faults$.subscribe((f) => f.code === 'link-lost' && port.recycle(`no MakAir telemetry (${f.message}); reopening the port`));
+  return () => sub.unsubscribe();
 }
 
 /**

@@ -20,6 +20,7 @@ import {
   settingsMatch,
   stateName,
   type ApplyCommand,
+  type DeviceFaultCode,
   type ManeuverEvent,
   type ManeuverKind,
   type ManeuverMachine,
@@ -75,6 +76,9 @@ export class Session {
   private lastSentAt = Number.NEGATIVE_INFINITY;
   private firstVitalsAt: number | null = null;
   private rejected = { shape: 0, future: 0 };
+  private restoring: Promise<boolean> | null = null;
+  private closing: Promise<void> | null = null;
+  private directlyVerified = false;
 
   private constructor(
     readonly options: Required<Omit<SessionOptions, 'tickMs' | 'warmupTimeoutMs'>> & { tickMs: number; warmupTimeoutMs: number },
@@ -178,27 +182,70 @@ export class Session {
   }
 
   /**
+   * A fault from outside the device ports (the journal could not be written, say): journaled
+   * and sent to the machine like a device fault, so it aborts once with its reason.
+   */
+  injectFault(code: DeviceFaultCode, message: string): void {
+    const now = this.clock.now();
+    this.emit({ kind: 'fault', t: now, code, message });
+    this.send({ type: 'DEVICE_FAULT', now, code, message });
+  }
+
+  /** An alarm raised by the application around the session (the failsafe watch, say). */
+  alarm(priority: 'high' | 'medium' | 'low', message: string): void {
+    if (!this.telemetry$.closed) this.emit({ kind: 'alarm', t: this.clock.now(), priority, message });
+  }
+
+  /** True once the machine verified the baseline by readback, or a direct restore did. */
+  get baselineVerified(): boolean {
+    return this.context.restore.baselineVerified || this.directlyVerified;
+  }
+
+  /**
    * Restores the baseline directly on the HAL, bypassing the machine: the last resort when
    * the process must exit (uncaught error) or the machine cannot run. Verified by readback.
+   *
+   * Idempotent: concurrent calls share one restore; a baseline already verified (by the
+   * machine or an earlier call) is not restored again; after `close()` the device is not
+   * touched (the ports are gone) and the answer is what was verified before.
    */
-  async emergencyRestore(reason: string, attempts = 3): Promise<boolean> {
+  emergencyRestore(reason: string, attempts = 3): Promise<boolean> {
+    if (this.baselineVerified) return Promise.resolve(true);
+    if (this.closing) return Promise.resolve(false);
+    this.restoring ??= this.restoreDirectly(reason, attempts).finally(() => {
+      this.restoring = null;
+    });
+    return this.restoring;
+  }
+
+  private async restoreDirectly(reason: string, attempts: number): Promise<boolean> {
     const { ventilator } = this.options;
-    for (let i = 1; i <= attempts; i++) {
+    for (let i = 1; i <= attempts && !this.closing; i++) {
       try {
         await ventilator.apply(this.baseline);
         const readback = await ventilator.readSettings();
         const ok = settingsMatch(this.baseline, readback, this.pressureToleranceCmH2O);
-        this.emit({ kind: 'alarm', t: this.clock.now(), priority: ok ? 'medium' : 'high', message: `emergency restore (${reason}) attempt ${i}: ${ok ? 'baseline verified' : 'readback does not match'}` });
-        if (ok) return true;
+        this.alarm(ok ? 'medium' : 'high', `emergency restore (${reason}) attempt ${i}: ${ok ? 'baseline verified' : 'readback does not match'}`);
+        if (ok) {
+          this.directlyVerified = true;
+          return true;
+        }
       } catch (e) {
-        this.emit({ kind: 'alarm', t: this.clock.now(), priority: 'high', message: `emergency restore (${reason}) attempt ${i} failed: ${(e as Error).message}` });
+        this.alarm('high', `emergency restore (${reason}) attempt ${i} failed: ${(e as Error).message}`);
       }
     }
     return false;
   }
 
-  /** Stops ticks and streams and closes both ports. */
-  async close(): Promise<void> {
+  /** Stops ticks and streams and closes both ports. Idempotent: later calls wait for the first. */
+  close(): Promise<void> {
+    this.closing ??= this.closeNow();
+    return this.closing;
+  }
+
+  private async closeNow(): Promise<void> {
+    // A direct restore in flight finishes first: closing the ports under it would make it fail.
+    await this.restoring?.catch(() => undefined);
     this.stopTicks?.();
     if (this.warmup) this.clock.clearTimeout(this.warmup);
     for (const s of this.subs) s.unsubscribe();

@@ -52,6 +52,9 @@ describe('rmseq bad input: exit 2, nothing starts', () => {
     [['run', 'staircase'], /required option '--patient <profile>' not specified/],
     [['run', 'staircase', '--patient', 'moderate-ards', '--seed', '-3'], /--seed = "-3": must be a whole number between 0 and/],
     [['run', 'staircase', '--patient', 'moderate-ards', '--realtime', '--speed', '5'], /--realtime and --speed exclude each other/],
+    [['run', 'staircase', '--patient', 'moderate-ards', '--failsafe-timeout', '30'], /--failsafe-timeout applies to runs on the wall clock/],
+    [['run', 'staircase', '--patient', 'moderate-ards', '--speed', '5', '--failsafe-timeout', ''], /--failsafe-timeout = "": must be a whole number between 1 and 86400/],
+    [['run', 'staircase', '--patient', 'moderate-ards', '--speed', '5', '--failsafe-timeout', '0'], /--failsafe-timeout = "0": must be a whole number between 1 and 86400/],
   ])('%j', async (args, message) => {
     const r = await runCli(args);
     expect(r.code).toBe(2);

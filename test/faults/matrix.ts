@@ -47,15 +47,28 @@ export const FAULTS: Fault[] = [
   } },
 ];
 
-/** Where in the maneuver the fault strikes (the first time the session enters that state). */
+/**
+ * Where in the maneuver the fault strikes: the first time the session enters that state, or,
+ * for the `sent` points, the moment the final setting or the restore command goes out (before
+ * the device confirms it), so the fault hits that command itself: the restore under fault.
+ */
 export const POINTS = [
   'active.incremental.applying',
   'active.incremental.dwelling',
   'active.decremental.dwelling',
   'active.reRecruit.dwelling',
   'active.final.applying',
+  'final sent',
   'aborting.restoring',
+  'restore sent',
 ] as const;
+
+/** Each cell's session must end within this much session time (the ack after 60 s included)... */
+export const VIRTUAL_BOUND_MS = 45 * 60_000;
+/** ...and this much wall time (virtual clock). */
+export const WALL_BOUND_MS = 5_000;
+
+const SENT_POINTS: Record<string, 'final' | 'restore-baseline'> = { 'final sent': 'final', 'restore sent': 'restore-baseline' };
 
 export interface Cell {
   fault: string;
@@ -64,6 +77,11 @@ export interface Cell {
   reason: string | null;
   safe: boolean;
   why: string;
+  /** Session time at the end, and wall time the cell took. */
+  virtualMs: number;
+  wallMs: number;
+  /** Failed restore attempts: > 0 when the fault hit the restore itself. */
+  restoreFailures: number;
 }
 
 export async function runCell(fault: Fault, point: string): Promise<Cell> {
@@ -88,18 +106,27 @@ export async function runCell(fault: Fault, point: string): Promise<Cell> {
       acked = true;
       clock.setTimeout(() => session.operator('ack', 'fault matrix: operator takes over'), 60_000);
     }
+    const sent = SENT_POINTS[point];
+    if (sent && e.kind === 'command' && e.command.purpose === sent && !injected) {
+      // Synchronously, as the command goes out: the device has not confirmed it yet.
+      injected = true;
+      fault.inject(sim, clock);
+      return;
+    }
     if (e.kind !== 'state' || injected) return;
-    if (point === 'aborting.restoring' && e.state === 'active.incremental.dwelling' && !forcedAbort) {
+    if ((point === 'aborting.restoring' || point === 'restore sent') && e.state === 'active.incremental.dwelling' && !forcedAbort) {
       // To reach the restore, the operator aborts during the first dwell.
       forcedAbort = true;
       clock.setTimeout(() => session.operator('abort', 'fault matrix'), 30_000);
     }
-    if (e.state === point) {
+    if (!sent && e.state === point) {
       injected = true;
       clock.setTimeout(() => fault.inject(sim, clock), 0);
     }
   });
+  const wallStart = Date.now();
   const summary = await runSession(session);
+  const wallMs = Date.now() - wallStart;
   const onPatient: VentSettings = sim.world.patient.settings();
   await session.close();
   let safe: boolean;
@@ -123,7 +150,12 @@ export async function runCell(fault: Fault, point: string): Promise<Cell> {
     safe = false;
     why = `ended ${summary.outcome} in ${summary.state}`;
   }
-  return { fault: fault.name, point, outcome: summary.outcome, reason: summary.abort?.reason ?? null, safe, why };
+  const virtualMs = clock.now();
+  if (safe && (virtualMs > VIRTUAL_BOUND_MS || wallMs > WALL_BOUND_MS)) {
+    safe = false;
+    why = `ended after ${Math.round(virtualMs / 1000)} s of session time / ${wallMs} ms of wall time, beyond the bound`;
+  }
+  return { fault: fault.name, point, outcome: summary.outcome, reason: summary.abort?.reason ?? null, safe, why, virtualMs, wallMs, restoreFailures: summary.restoreFailures.length };
 }
 
 export function formatMatrix(cells: readonly Cell[]): string {

@@ -7,7 +7,8 @@
 import { WallClock } from '../../../common/clock.js';
 import type { GuidedPrompt } from '../../../hal/guided/index.js';
 import type { MedibusFamily } from '../../../hal/medibus/index.js';
-import { SerialTransport } from '../../../hal/serial/transport.js';
+import { ReopeningTransport } from '../../../hal/serial/reopening.js';
+import { SerialTransport, type ByteTransport } from '../../../hal/serial/transport.js';
 import { SimWorld } from '../../../hal/simulated/world.js';
 import { ProtocolSchema, type ManeuverKind, type Protocol, type ProtocolInput, type VentSettings } from '../../../machines/index.js';
 import { BUILTIN_PROFILES, type BuiltinProfileName } from '../../../sim/index.js';
@@ -67,7 +68,7 @@ export class Bench {
   private constructor(
     readonly o: BenchOptions,
     readonly pairs: { device: PtyPair; vitals: PtyPair },
-    devicePort: SerialTransport,
+    devicePort: ByteTransport,
     vitalsPort: SerialTransport,
   ) {
     this.clock = new WallClock(o.speed);
@@ -96,7 +97,9 @@ export class Bench {
     const device = await ptyPair(o.dir, `${o.name}-device`);
     const vitals = await ptyPair(o.dir, `${o.name}-vitals`);
     const line = o.device.protocol === 'makair' ? defaultLineSettings({ protocol: 'makair' }) : defaultLineSettings(o.device);
-    const devicePort = await SerialTransport.open({ path: device.device, ...line });
+    // The emulator's end reopens too, so a replugged cable (replugDevice) brings both ends back.
+    const openDevice = () => SerialTransport.open({ path: device.device, ...line });
+    const devicePort = new ReopeningTransport(await openDevice(), openDevice, new WallClock(1), { initialMs: 50, maxMs: 500 });
     const vitalsPort = await SerialTransport.open({ path: vitals.device, baudRate: 9600, parity: 'none', dataBits: 8, stopBits: 1 });
     const bench = new Bench(o, { device, vitals }, devicePort, vitalsPort);
     bench.emulator.start();
@@ -106,6 +109,16 @@ export class Bench {
 
   get hostPath(): string {
     return this.pairs.device.host;
+  }
+
+  /**
+   * Pulls the device cable and plugs it back: the socat pair dies (both ends lose the port)
+   * and a new one comes up under the same paths after `downMs` of wall time.
+   */
+  async replugDevice(downMs: number): Promise<void> {
+    await this.pairs.device.close();
+    await new Promise((r) => setTimeout(r, downMs));
+    this.pairs.device = await ptyPair(this.o.dir, `${this.o.name}-device`);
   }
 
   /** Opens the session on the host ends, as `rmseq run --device ... --vitals line:...` does. */

@@ -1,0 +1,101 @@
+/**
+ * FAILSAFE at the CLI with a (emulated) MakAir over pseudo-terminals, as a person meets it:
+ * the link is lost for good mid-hold, the restore cannot be verified. The run must end, and
+ * say what the device last showed and what to do: at `--failsafe-timeout`, at once when a
+ * retry verifies the baseline after all, on `ack` + Enter, or on SIGINT. Never a hang.
+ */
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { assertBuilt, startCli, waitForOutput } from '../support/cli.js';
+import { SOCAT, SOCAT_NOTE, ptyPair, scratchDir } from './support/pty.js';
+
+const scratch = SOCAT ? scratchDir() : null;
+afterAll(() => scratch?.cleanup());
+beforeAll(() => assertBuilt());
+
+const SPEED = '4';
+/** A hold the MakAir can carry out; 2 restore attempts 5 s apart, so failsafe comes quickly. */
+const HOLD = { maneuver: 'high-pressure-pcv', peepCmH2O: 25, peakCmH2O: 40, holdS: 120, assessS: 5, peakLimitCmH2O: 40, safety: { restoreAttempts: 2, restoreRetryDelayS: 1, restoreTimeoutS: 5 } };
+let n = 0;
+
+/** Runs the hold, injects `fault` (an emulator control line) once it runs, waits for FAILSAFE, then calls `during`. */
+async function failsafeRun(extra: string[], during: (run: ReturnType<typeof startCli>, emulator: ReturnType<typeof startCli>) => Promise<void> | void, fault = 'fault drop') {
+  const dir = scratch!.dir;
+  const name = `fs${n++}`;
+  const dev = await ptyPair(dir, `${name}-makair`);
+  const vit = await ptyPair(dir, `${name}-vitals`);
+  const protocol = join(dir, `${name}.json`);
+  writeFileSync(protocol, JSON.stringify(HOLD));
+  const emulator = startCli(['emulate', 'makair', '--port', dev.device, '--vitals-port', vit.device, '--patient', 'moderate-ards', '--speed', SPEED]);
+  try {
+    await waitForOutput(emulator.child, /rmseq emulate makair on/);
+    const run = startCli(['run', 'high-pressure-pcv', '--device', `makair:${dev.host}`, '--fio2', '0.4', '--vitals', `line:${vit.host}`, '--protocol', protocol, '--speed', SPEED, ...extra]);
+    await waitForOutput(run.child, /PEEP 25, peak 40/);
+    emulator.child.stdin.write(`${fault}\n`);
+    await waitForOutput(run.child, /FAILSAFE/);
+    const t0 = Date.now();
+    await during(run, emulator);
+    const r = await run.done;
+    emulator.child.stdin.write('status\n');
+    const seen = await waitForOutput(emulator.child, /\{"device":\{[^\n]*\n/);
+    const device = (JSON.parse(seen.match(/\{"device":.*\}/)![0]) as { device: { peepCmH2O: number } }).device;
+    return { r, endedAfterMs: Date.now() - t0, device };
+  } finally {
+    emulator.child.kill('SIGINT');
+    await emulator.done;
+    await dev.close();
+    await vit.close();
+  }
+}
+
+describe.skipIf(!SOCAT)(`FAILSAFE at the CLI, MakAir link lost for good${SOCAT_NOTE}`, () => {
+  it('exits 4 after --failsafe-timeout, printing the last known device state and what to do', { timeout: 60_000 }, async () => {
+    const { r, endedAfterMs } = await failsafeRun(['--failsafe-timeout', '20'], () => undefined);
+    expect(r.signal).toBeNull();
+    expect(r.code, r.stderr).toBe(4);
+    expect(endedAfterMs).toBeLessThan(20_000 / 4 + 8_000);
+    expect(r.stdout + r.stderr).toMatch(/last known device state: .*PEEP 25/i);
+    expect(r.stdout + r.stderr).toMatch(/CHECK THE VENTILATOR/);
+    // The hold's setting was sent as the cable was pulled: the operator is told it may be in force.
+    expect(r.stdout + r.stderr).toMatch(/last maneuver setting sent PCV PEEP 25\/peak 40 .*(confirmed|may hold it)/);
+  });
+
+  it('the link comes back: a retry verifies the baseline, the run ends at once (exit 4, failsafe resolved) and the screen says so', { timeout: 60_000 }, async () => {
+    const { r, device } = await failsafeRun(['--failsafe-timeout', '600'], (_run, emulator) => {
+      emulator.child.stdin.write('clear\n');
+    });
+    expect(r.code, r.stderr).toBe(4);
+    expect(device.peepCmH2O).toBe(10);
+    expect(r.stdout + r.stderr).toMatch(/FAILSAFE resolved: baseline .*verified/);
+    const after = (r.stdout + r.stderr).split(/FAILSAFE resolved/)[1] ?? '';
+    expect(after).not.toMatch(/restoring baseline/);
+  });
+
+  it('`ack` + Enter on stdin ends the failsafe (exit 4), the operator having taken over', { timeout: 60_000 }, async () => {
+    const { r, endedAfterMs } = await failsafeRun(['--failsafe-timeout', '600'], (run) => {
+      run.child.stdin.write('ack\n');
+    });
+    expect(r.code, r.stderr).toBe(4);
+    expect(endedAfterMs).toBeLessThan(8_000);
+    expect(r.stdout + r.stderr).toMatch(/acknowledged/i);
+  });
+
+  it('SIGINT in failsafe ends the run within seconds (exit 4), with the device state', { timeout: 60_000 }, async () => {
+    const { r, endedAfterMs } = await failsafeRun(['--failsafe-timeout', '600'], (run) => {
+      run.child.kill('SIGINT');
+    });
+    expect(r.signal).toBeNull();
+    expect(r.code, r.stderr).toBe(4);
+    expect(endedAfterMs).toBeLessThan(8_000);
+    expect(r.stdout + r.stderr).toMatch(/last known device state/i);
+  });
+
+  it('a device stall that outlasts everything (the emulator sends nothing for 20 min): exit 4 at --failsafe-timeout, never a hang', { timeout: 60_000 }, async () => {
+    const { r, endedAfterMs } = await failsafeRun(['--failsafe-timeout', '20'], () => undefined, 'fault stall 1200');
+    expect(r.signal).toBeNull();
+    expect(r.code, r.stderr).toBe(4);
+    expect(endedAfterMs).toBeLessThan(20_000 / 4 + 8_000);
+    expect(r.stdout + r.stderr).toMatch(/last known device state/);
+  });
+});
