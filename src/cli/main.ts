@@ -80,7 +80,7 @@ export function buildProgram(setExit: (code: number) => void, io: RunIo = proces
     .option('--artifacts', 'simulate SpO2/MAP artifacts')
     .option('--dropouts', 'simulate monitor dropouts')
     .option('--guided', 'guided mode: print each setting as an instruction and wait for Enter (wall clock)')
-    .option('--guided-timeout <s>', 'abort when an instruction is not carried out in time (s)', '120')
+    .option('--guided-timeout <s>', 'with --guided (or MEDIBUS): abort when an instruction is not carried out in time (10-590 s, default 120)')
     .option('--failsafe-timeout <s>', 'in FAILSAFE, end the run (exit 4, device state printed) after this many seconds of the session clock; default 120 without a terminal, else wait for `ack` + Enter');
   deviceOptions(run, 'a real ventilator: makair:/dev/ttyUSB0 or medibus:/dev/ttyUSB1 (MEDIBUS is always guided)')
     .addHelpText('after', `\nExamples:\n  rmseq run staircase --patient moderate-ards\n  rmseq run staircase --device makair:/dev/ttyUSB0 --fio2 0.4 --vitals line:/dev/ttyUSB2 --protocol makair-staircase.json\n  rmseq run staircase --device medibus:/dev/ttyUSB1 --family evita --vitals line:/dev/ttyUSB2\n${EXIT_HELP}`)

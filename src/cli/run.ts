@@ -83,6 +83,9 @@ export async function runCommand(maneuverName: string, flags: RunFlags, io: RunI
   const failsafeTimeoutS = flags.failsafeTimeout === undefined ? null : intFlag('failsafe-timeout', flags.failsafeTimeout, 1, 86_400, 0);
   const onDevice = flags.device !== undefined;
   rejectFlagsNotFor(onDevice ? 'device' : 'simulator', flags);
+  if (flags.guidedTimeout !== undefined && !flags.guided && !(onDevice && flags.device?.startsWith('medibus:'))) {
+    throw new CliError('--guided-timeout applies to guided runs only (--guided, or a MEDIBUS device); this run sets the ventilator itself, where it would be ignored');
+  }
   if (onDevice) {
     if (!flags.vitals) throw new CliError('--vitals line:<port> is required with --device: the ventilator protocols carry no SpO2 or arterial pressure');
   } else if (!flags.patient) {

@@ -119,6 +119,15 @@ describe('flags for the other target', () => {
     expect(c.err).toMatch(/--fio2 applies to a ventilator/);
   });
 
+  it('a guided timeout on a run that is not guided is rejected, not silently ignored', async () => {
+    const r = await rmseq(...sim, '--guided-timeout', '60');
+    expect(r.code).toBe(2);
+    expect(r.err).toMatch(/--guided-timeout applies to guided runs only/);
+    const d = await rmseq('run', 'staircase', '--device', 'makair:/dev/null', '--vitals', 'line:/dev/null', '--guided-timeout', '60');
+    expect(d.code).toBe(2);
+    expect(d.err).toMatch(/--guided-timeout applies to guided runs only/);
+  });
+
   it('journal options without --journal are rejected', async () => {
     expect((await rmseq(...sim, '--journal-decimate', '5')).err).toMatch(/--journal-decimate applies with --journal only/);
     expect((await rmseq(...sim, '--journal-key', '/etc/hostname')).err).toMatch(/--journal-key applies with --journal only/);

@@ -12,6 +12,7 @@ import { VirtualClock } from '../../common/clock.js';
 import { defaultProtocol, settingsMatch } from '../../machines/index.js';
 import { BUILTIN_PROFILES } from '../../sim/index.js';
 import { DEFAULT_SIM_BASELINE } from '../../src/cli/inputs.js';
+import { FileSink } from '../../src/journal/fileSink.js';
 import { Journal, type JournalFailure } from '../../src/journal/journal.js';
 import { runSession } from '../../src/runner/drive.js';
 import { guardJournal } from '../../src/runner/journalGuard.js';
@@ -63,7 +64,9 @@ describe('Journal write failures', () => {
   });
 
   it('the journal file itself on a full device (/dev/full): the write fails, is reported once, and close does not block', () => {
-    const journal = Journal.open('/dev/full');
+    // `--journal /dev/full` is refused up front (not a regular file); here the file sink itself
+    // writes to the full device, as a journal on a disk that fills up would.
+    const journal = Journal.open(join(tmp(), 'j.jsonl'), { destination: new FileSink('/dev/full', false) });
     const failures: JournalFailure[] = [];
     journal.onFailure((f) => failures.push(f));
     const started = Date.now();
