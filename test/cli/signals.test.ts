@@ -5,13 +5,9 @@
  * here, not on a child process: there it races the process's own exit.)
  */
 import { describe, expect, it } from 'vitest';
-import { VirtualClock } from '../../common/clock.js';
-import { defaultProtocol } from '../../machines/index.js';
-import { BUILTIN_PROFILES } from '../../sim/index.js';
 import { handleSignals, type SignalHost } from '../../src/cli/interactive.js';
-import { DEFAULT_SIM_BASELINE } from '../../src/cli/inputs.js';
 import { runSession } from '../../src/runner/drive.js';
-import { openSimulatedSession } from '../../src/runner/simulated.js';
+import { openModerateArds } from '../support/simSession.js';
 
 class FakeHost implements SignalHost {
   readonly handlers = new Map<string, (...a: never[]) => void>();
@@ -35,16 +31,7 @@ class FakeHost implements SignalHost {
 }
 
 async function open(onFailsafe: 'end' | 'wait') {
-  const clock = new VirtualClock(0);
-  const sim = await openSimulatedSession({
-    maneuver: 'high-pressure-pcv',
-    protocol: defaultProtocol('high-pressure-pcv'),
-    profile: BUILTIN_PROFILES['moderate-ards'],
-    seed: 1,
-    clock,
-    baseline: DEFAULT_SIM_BASELINE,
-    session: { onCompleted: 'end', onFailsafe },
-  });
+  const { clock, sim } = await openModerateArds('high-pressure-pcv', onFailsafe);
   const io = { stdout: () => undefined, stderr: (s: string) => void (err += s), isTTY: false };
   let err = '';
   return { clock, sim, session: sim.session, io, stderr: () => err };

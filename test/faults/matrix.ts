@@ -6,11 +6,10 @@
  * never with the patient left at maneuver pressures without an alarm.
  */
 import { VirtualClock } from '../../common/clock.js';
-import { defaultProtocol, settingsMatch, type VentSettings } from '../../machines/index.js';
-import { BUILTIN_PROFILES } from '../../sim/index.js';
-import { DEFAULT_SIM_BASELINE } from '../../src/cli/inputs.js';
+import { settingsMatch, type VentSettings } from '../../machines/index.js';
 import { runSession } from '../../src/runner/drive.js';
-import { openSimulatedSession, type SimulatedSession } from '../../src/runner/simulated.js';
+import { type SimulatedSession } from '../../src/runner/simulated.js';
+import { openModerateArds } from '../support/simSession.js';
 
 export interface Fault {
   name: string;
@@ -85,18 +84,9 @@ export interface Cell {
 }
 
 export async function runCell(fault: Fault, point: string): Promise<Cell> {
-  const clock = new VirtualClock(0);
-  const sim = await openSimulatedSession({
-    maneuver: 'staircase',
-    protocol: defaultProtocol('staircase'),
-    profile: BUILTIN_PROFILES['moderate-ards'],
-    seed: 1,
-    clock,
-    baseline: DEFAULT_SIM_BASELINE,
-    // In failsafe the machine keeps retrying the restore; the "operator" acknowledges after
-    // a minute, so the cell shows whether the baseline came back in the meantime.
-    session: { onCompleted: 'end', onFailsafe: 'wait' },
-  });
+  // In failsafe the machine keeps retrying the restore; the "operator" acknowledges after
+  // a minute, so the cell shows whether the baseline came back in the meantime.
+  const { clock, sim } = await openModerateArds('staircase', 'wait');
   const { session } = sim;
   let acked = false;
   let injected = false;

@@ -12,7 +12,6 @@
 import { afterAll, describe, expect, it } from 'vitest';
 import type { ProtocolInput } from '../../machines/index.js';
 import type { SessionSummary } from '../../src/runner/telemetry.js';
-import { executeControl, parseControlLine } from '../../src/emulators/index.js';
 import { Bench, DEVICE_BASELINE, patientNow } from './support/bench.js';
 import { SOCAT, SOCAT_NOTE, scratchDir } from './support/pty.js';
 
@@ -112,15 +111,9 @@ describe.skipIf(!SOCAT)(`MakAir faults over pseudo-terminals${SOCAT_NOTE}`, () =
     // 15 s into the hold (PEEP 25 / peak 40 set and confirmed by readback), the device starts
     // leaking 8 cmH2O: it still acknowledges and reports PEEP 25 / plateau 40, but measures
     // about 17 / 32. Injected as `rmseq emulate` would, from a control line.
-    let injectedAt = Number.NaN;
-    const r = await withFault((b) => {
-      b.clock.setTimeout(() => {
-        const leak = parseControlLine('leak 8');
-        if (!leak.ok) throw new Error(leak.error);
-        executeControl(leak.command, { emulator: b.emulator });
-        injectedAt = b.clock.now();
-      }, 15_000);
-    });
+    let leakAt = (): number => Number.NaN;
+    const r = await withFault((b) => (leakAt = b.controlAfter('leak 8', 15_000)));
+    const injectedAt = leakAt();
     expect(injectedAt).not.toBeNaN();
     // The leak reached the controller: MakAir samples after it measure PEEP about 25 - 8.
     const peeps = r.telemetry.flatMap((e) => (e.kind === 'input' && e.event.type === 'SAMPLE' && e.event.sample.source === 'makair' && e.event.sample.t >= injectedAt ? [e.event.sample.peepCmH2O ?? NaN] : []));

@@ -11,7 +11,6 @@
  */
 import { afterAll, describe, expect, it } from 'vitest';
 import type { ProtocolInput } from '../../machines/index.js';
-import { executeControl, parseControlLine } from '../../src/emulators/index.js';
 import { Bench, patientNow, therapist } from './support/bench.js';
 import { SOCAT, SOCAT_NOTE, scratchDir } from './support/pty.js';
 
@@ -77,15 +76,9 @@ describe.skipIf(!SOCAT)(`MEDIBUS faults in guided mode over pseudo-terminals${SO
   it('a ventilator set by hand that leaks: the measured PEEP gives it away, delivery-mismatch abort, the baseline restored', { timeout: 60_000 }, async () => {
     // The therapist set PEEP 25 / peak 40 and the Evita reports those settings, but from 15 s into
     // the hold it measures about 8 cmH2O less (a leak), as `rmseq emulate medibus` would on `leak 8`.
-    let injectedAt = Number.NaN;
-    const r = await withFault((b) => {
-      b.clock.setTimeout(() => {
-        const leak = parseControlLine('leak 8');
-        if (!leak.ok) throw new Error(leak.error);
-        executeControl(leak.command, { emulator: b.emulator });
-        injectedAt = b.clock.now();
-      }, 15_000);
-    });
+    let leakAt = (): number => Number.NaN;
+    const r = await withFault((b) => (leakAt = b.controlAfter('leak 8', 15_000)));
+    const injectedAt = leakAt();
     expect(injectedAt).not.toBeNaN();
     expect(r.summary.abort, `outcome ${r.summary.outcome}, abort ${JSON.stringify(r.summary.abort)}`).toMatchObject({ reason: 'delivery-mismatch', guard: 'deliveryMismatch' });
     expect(r.summary.abort!.message).toMatch(/measured PEEP 1[6-9](\.\d)? cmH2O, set 25/);

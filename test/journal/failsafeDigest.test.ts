@@ -6,29 +6,17 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { VirtualClock } from '../../common/clock.js';
 import { defaultProtocol } from '../../machines/index.js';
-import { BUILTIN_PROFILES } from '../../sim/index.js';
 import { FailsafeWatch } from '../../src/cli/failsafe.js';
-import { DEFAULT_SIM_BASELINE } from '../../src/cli/inputs.js';
 import { failsafeDigest } from '../../src/journal/failsafeDigest.js';
 import { Journal } from '../../src/journal/journal.js';
 import { readJournal } from '../../src/journal/read.js';
 import { replayJournal } from '../../src/journal/replay.js';
 import { runSession } from '../../src/runner/drive.js';
-import { openSimulatedSession } from '../../src/runner/simulated.js';
+import { openModerateArds } from '../support/simSession.js';
 
 async function failsafeFor(ms: number, healAfterMs: number | null) {
-  const clock = new VirtualClock(0);
-  const sim = await openSimulatedSession({
-    maneuver: 'high-pressure-pcv',
-    protocol: defaultProtocol('high-pressure-pcv'),
-    profile: BUILTIN_PROFILES['moderate-ards'],
-    seed: 1,
-    clock,
-    baseline: DEFAULT_SIM_BASELINE,
-    session: { onCompleted: 'end', onFailsafe: 'wait' },
-  });
+  const { clock, sim } = await openModerateArds('high-pressure-pcv', 'wait');
   const { session } = sim;
   const path = join(mkdtempSync(join(tmpdir(), 'rmseq-digest-')), 'j.jsonl');
   const journal = Journal.open(path);

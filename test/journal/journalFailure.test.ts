@@ -8,16 +8,13 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { EventEmitter } from 'node:events';
 import { describe, expect, it } from 'vitest';
-import { VirtualClock } from '../../common/clock.js';
-import { defaultProtocol, settingsMatch } from '../../machines/index.js';
-import { BUILTIN_PROFILES } from '../../sim/index.js';
-import { DEFAULT_SIM_BASELINE } from '../../src/cli/inputs.js';
+import { settingsMatch } from '../../machines/index.js';
 import { FileSink } from '../../src/journal/fileSink.js';
 import { Journal, type JournalFailure } from '../../src/journal/journal.js';
 import { runSession } from '../../src/runner/drive.js';
 import { guardJournal } from '../../src/runner/journalGuard.js';
-import { openSimulatedSession } from '../../src/runner/simulated.js';
 import type { TelemetryEvent } from '../../src/runner/telemetry.js';
+import { openModerateArds } from '../support/simSession.js';
 
 /** A destination that takes `okLines` lines, then fails every write like a full disk. */
 function fullAfter(okLines: number) {
@@ -86,16 +83,7 @@ describe('Journal write failures', () => {
   });
 
   it('a disk full mid-maneuver aborts once with journal-failure, restores and verifies the baseline, no emergency restores', async () => {
-    const clock = new VirtualClock(0);
-    const sim = await openSimulatedSession({
-      maneuver: 'staircase',
-      protocol: defaultProtocol('staircase'),
-      profile: BUILTIN_PROFILES['moderate-ards'],
-      seed: 1,
-      clock,
-      baseline: DEFAULT_SIM_BASELINE,
-      session: { onCompleted: 'end', onFailsafe: 'end' },
-    });
+    const { sim } = await openModerateArds('staircase', 'end');
     const dest = fullAfter(400);
     const journal = Journal.open(join(tmp(), 'j.jsonl'), { destination: dest });
     const events: TelemetryEvent[] = [];

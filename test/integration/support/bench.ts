@@ -12,7 +12,7 @@ import { SerialTransport, type ByteTransport } from '../../../hal/serial/transpo
 import { SimWorld } from '../../../hal/simulated/world.js';
 import { ProtocolSchema, type ManeuverKind, type Protocol, type ProtocolInput, type VentSettings } from '../../../machines/index.js';
 import { BUILTIN_PROFILES, type BuiltinProfileName } from '../../../sim/index.js';
-import { MakAirEmulator, MedibusEmulator, VitalsFeedEmulator } from '../../../src/emulators/index.js';
+import { executeControl, MakAirEmulator, MedibusEmulator, parseControlLine, VitalsFeedEmulator } from '../../../src/emulators/index.js';
 import { defaultLineSettings, openDeviceSession, openLineVitals, type DeviceSession, type DeviceSessionOptions } from '../../../src/runner/device.js';
 import { runSession } from '../../../src/runner/drive.js';
 import type { SessionSummary, TelemetryEvent } from '../../../src/runner/telemetry.js';
@@ -164,6 +164,21 @@ export class Bench {
       queueMicrotask(() => sub.unsubscribe());
       fn();
     });
+  }
+
+  /**
+   * Types `line` on the emulator's control channel (as on `rmseq emulate`'s stdin) `delayMs`
+   * from now on the bench clock; returns when it was typed (NaN until then).
+   */
+  controlAfter(line: string, delayMs: number): () => number {
+    let at = Number.NaN;
+    const parsed = parseControlLine(line);
+    if (!parsed.ok) throw new Error(parsed.error);
+    this.clock.setTimeout(() => {
+      executeControl(parsed.command, { emulator: this.emulator });
+      at = this.clock.now();
+    }, delayMs);
+    return () => at;
   }
 
   async close(): Promise<void> {
