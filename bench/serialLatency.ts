@@ -13,7 +13,7 @@ import { SerialTransport } from '../hal/serial/transport.js';
 import { SimWorld } from '../hal/simulated/world.js';
 import { ProtocolSchema, type MonitorSample, type VentSettings } from '../machines/index.js';
 import { BUILTIN_PROFILES } from '../sim/index.js';
-import { MakAirEmulator } from '../src/emulators/index.js';
+import { MakAirEmulator } from '../emulators/index.js';
 import { defaultLineSettings } from '../src/runner/device.js';
 import { Session } from '../src/runner/session.js';
 import { ptyPair, scratchDir, SOCAT } from '../test/integration/support/pty.js';

@@ -13,7 +13,7 @@ import { MEDIBUS_FAMILIES, type MedibusFamily } from '../../hal/medibus/index.js
 import { SerialTransport } from '../../hal/serial/transport.js';
 import { SimWorld } from '../../hal/simulated/world.js';
 import type { VentSettings } from '../../machines/types.js';
-import { CONTROL_HELP, MakAirEmulator, MedibusEmulator, VitalsFeedEmulator, executeControl, parseControlLine, type DeviceEmulator } from '../emulators/index.js';
+import { CONTROL_HELP, MakAirEmulator, MedibusEmulator, VitalsFeedEmulator, executeControl, parseControlLine, type DeviceEmulator } from '../../emulators/index.js';
 import { defaultLineSettings, explainPortError } from '../runner/device.js';
 import { lineSettingsFrom, vitalsLineSettings, type SerialFlags } from './device.js';
 import { CliError, EXIT } from './exitCodes.js';

@@ -2,7 +2,7 @@
 import { describe, expect, it } from 'vitest';
 import { VirtualClock } from '../../common/clock.js';
 import { transportPair } from '../../hal/serial/transport.js';
-import { CONTROL_HELP, MakAirEmulator, MedibusEmulator, VitalsFeedEmulator, executeControl, parseControlLine, type ControlCommand } from '../../src/emulators/index.js';
+import { CONTROL_HELP, MakAirEmulator, MedibusEmulator, VitalsFeedEmulator, executeControl, parseControlLine, type ControlCommand } from '../../emulators/index.js';
 import { MAKAIR_BASELINE, world } from './support/rig.js';
 
 const ok = (line: string): ControlCommand => {

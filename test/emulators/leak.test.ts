@@ -10,7 +10,7 @@ import { VirtualClock } from '../../common/clock.js';
 import { TelemetryParser, decodeTelemetryMessage, type TelemetryMessage } from '../../hal/makair/index.js';
 import { CMH2O_PER_MBAR, MEASURED_VALUE_CHARS, MedibusCommand, MedibusStreamParser, SETTING_VALUE_CHARS, decodeDataRecords, encodeCommand, type MedibusFrame } from '../../hal/medibus/index.js';
 import { transportPair } from '../../hal/serial/transport.js';
-import { MakAirEmulator, MedibusEmulator, executeControl, parseControlLine, type DeviceEmulator } from '../../src/emulators/index.js';
+import { MakAirEmulator, MedibusEmulator, executeControl, parseControlLine, type DeviceEmulator } from '../../emulators/index.js';
 import { MAKAIR_BASELINE, settle, world } from './support/rig.js';
 
 /** Runs a control line on the emulator, as `rmseq emulate` does with a line from stdin. */

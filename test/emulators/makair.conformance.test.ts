@@ -1,7 +1,7 @@
 /** The conformance suite on `MakAirVentilator` against `MakAirEmulator`, in process, virtual time. */
 import { MakAirVentilator } from '../../hal/makair/index.js';
 import { transportPair } from '../../hal/serial/transport.js';
-import { MakAirEmulator } from '../../src/emulators/index.js';
+import { MakAirEmulator } from '../../emulators/index.js';
 import { ventilatorConformance } from '../conformance/ventilator.conformance.js';
 import { Lockstep, MAKAIR_BASELINE, world } from './support/rig.js';
 

@@ -16,7 +16,7 @@ import {
 } from '../../hal/makair/index.js';
 import type { DeviceFault } from '../../hal/port.js';
 import { transportPair, type ByteTransport } from '../../hal/serial/transport.js';
-import { MakAirEmulator } from '../../src/emulators/index.js';
+import { MakAirEmulator } from '../../emulators/index.js';
 import { MAKAIR_BASELINE, settle, track, world } from './support/rig.js';
 
 /** The emulator alone, with a host-side decoder recording every message. */

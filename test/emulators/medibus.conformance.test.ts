@@ -8,7 +8,7 @@
 import { GuidedVentilator } from '../../hal/guided/index.js';
 import { MEDIBUS_FAMILIES, MedibusVentilator, type MedibusFamily } from '../../hal/medibus/index.js';
 import { transportPair } from '../../hal/serial/transport.js';
-import { MedibusEmulator } from '../../src/emulators/index.js';
+import { MedibusEmulator } from '../../emulators/index.js';
 import { ventilatorConformance } from '../conformance/ventilator.conformance.js';
 import { Lockstep, MAKAIR_BASELINE, world } from './support/rig.js';
 

@@ -19,7 +19,7 @@ import {
 } from '../../hal/medibus/index.js';
 import type { DeviceFault } from '../../hal/port.js';
 import { transportPair } from '../../hal/serial/transport.js';
-import { MedibusEmulator } from '../../src/emulators/index.js';
+import { MedibusEmulator } from '../../emulators/index.js';
 import { MAKAIR_BASELINE, settle, track, world } from './support/rig.js';
 
 const BASELINE = { ...MAKAIR_BASELINE, fio2: 0.5 };

@@ -12,7 +12,7 @@ import { MedibusVentilator } from '../../hal/medibus/index.js';
 import { SerialTransport } from '../../hal/serial/transport.js';
 import { SimWorld } from '../../hal/simulated/world.js';
 import { BUILTIN_PROFILES } from '../../sim/index.js';
-import { MakAirEmulator, MedibusEmulator } from '../../src/emulators/index.js';
+import { MakAirEmulator, MedibusEmulator } from '../../emulators/index.js';
 import { defaultLineSettings, type LineSettings } from '../../src/runner/device.js';
 import { ventilatorConformance, type ConformanceSubject } from '../conformance/ventilator.conformance.js';
 import { DEVICE_BASELINE } from './support/bench.js';

@@ -10,7 +10,7 @@ import type { DeviceFault } from '../../../hal/port.js';
 import { transportPair } from '../../../hal/serial/transport.js';
 import { LineSplitter, LineVitalsSource, VitalsLineSchema, formatVitalsLine } from '../../../hal/vitals/index.js';
 import { SimWorld } from '../../../hal/simulated/world.js';
-import { VitalsFeedEmulator } from '../../../src/emulators/index.js';
+import { VitalsFeedEmulator } from '../../../emulators/index.js';
 import { BUILTIN_PROFILES } from '../../../sim/index.js';
 
 const text = (s: string): Uint8Array => new TextEncoder().encode(s);

@@ -12,7 +12,7 @@ import { SerialTransport, type ByteTransport } from '../../../hal/serial/transpo
 import { SimWorld } from '../../../hal/simulated/world.js';
 import { ProtocolSchema, type ManeuverKind, type Protocol, type ProtocolInput, type VentSettings } from '../../../machines/index.js';
 import { BUILTIN_PROFILES, type BuiltinProfileName } from '../../../sim/index.js';
-import { executeControl, MakAirEmulator, MedibusEmulator, parseControlLine, VitalsFeedEmulator } from '../../../src/emulators/index.js';
+import { executeControl, MakAirEmulator, MedibusEmulator, parseControlLine, VitalsFeedEmulator } from '../../../emulators/index.js';
 import { defaultLineSettings, openDeviceSession, openLineVitals, type DeviceSession, type DeviceSessionOptions } from '../../../src/runner/device.js';
 import { runSession } from '../../../src/runner/drive.js';
 import type { SessionSummary, TelemetryEvent } from '../../../src/runner/telemetry.js';

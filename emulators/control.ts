@@ -20,8 +20,8 @@
  *   status | help
  */
 import { z } from 'zod';
-import { describeProblem, toProblems } from '../../common/validation.js';
-import type { VentSettings } from '../../machines/types.js';
+import { describeProblem, toProblems } from '../common/validation.js';
+import type { VentSettings } from '../machines/types.js';
 import { MAX_LEAK_CMH2O } from './faults.js';
 import type { DeviceEmulator } from './types.js';
 import type { VitalsFeedEmulator } from './vitalsFeed.js';

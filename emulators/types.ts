@@ -1,7 +1,7 @@
 /** What both device emulators have in common: the in-process control API and their log. */
 import type { Observable } from 'rxjs';
-import type { SimWorld } from '../../hal/simulated/world.js';
-import type { VentSettings } from '../../machines/types.js';
+import type { SimWorld } from '../hal/simulated/world.js';
+import type { VentSettings } from '../machines/types.js';
 import type { FaultStatus, FaultSwitches } from './faults.js';
 import type { WireStats } from './wire.js';
 

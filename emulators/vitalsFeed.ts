@@ -4,10 +4,10 @@
  * the monitor's timestamp and the age of its values (the format `LineVitalsSource` reads; see
  * hal/vitals/line.ts). It can fall silent or write garbage lines, to exercise the reader.
  */
-import { every, type Clock } from '../../common/clock.js';
-import type { SimWorld } from '../../hal/simulated/world.js';
-import type { ByteTransport } from '../../hal/serial/transport.js';
-import { formatVitalsLine } from '../../hal/vitals/index.js';
+import { every, type Clock } from '../common/clock.js';
+import type { SimWorld } from '../hal/simulated/world.js';
+import type { ByteTransport } from '../hal/serial/transport.js';
+import { formatVitalsLine } from '../hal/vitals/index.js';
 import { WriteQueue } from './writeQueue.js';
 
 export interface VitalsFeedOptions {

@@ -10,11 +10,11 @@
  * measured pressures it sends (telemetry.ts). Everything runs on the injected clock.
  */
 import { Subject, type Subscription } from 'rxjs';
-import { every, type Clock } from '../../../common/clock.js';
-import type { SimWorld } from '../../../hal/simulated/world.js';
-import type { ByteTransport } from '../../../hal/serial/transport.js';
-import { ControlFrameParser, controlSettingInfo, encodeTelemetryFrame, type TelemetryHeader, type TelemetryMessage } from '../../../hal/makair/index.js';
-import type { VentSettings } from '../../../machines/types.js';
+import { every, type Clock } from '../../common/clock.js';
+import type { SimWorld } from '../../hal/simulated/world.js';
+import type { ByteTransport } from '../../hal/serial/transport.js';
+import { ControlFrameParser, controlSettingInfo, encodeTelemetryFrame, type TelemetryHeader, type TelemetryMessage } from '../../hal/makair/index.js';
+import type { VentSettings } from '../../machines/types.js';
 import { FaultSwitches } from '../faults.js';
 import type { DeviceEmulator, EmulatorEvent, EmulatorEventKind, EmulatorStatus } from '../types.js';
 import { FrameWriter } from '../wire.js';

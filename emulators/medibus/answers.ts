@@ -14,9 +14,9 @@ import {
   type MedibusAlarmRecord,
   type MedibusCodeTable,
   type MedibusDeviceId,
-} from '../../../hal/medibus/index.js';
-import type { VentSettings } from '../../../machines/types.js';
-import type { VentilatorReading } from '../../../sim/index.js';
+} from '../../hal/medibus/index.js';
+import type { VentSettings } from '../../machines/types.js';
+import type { VentilatorReading } from '../../sim/index.js';
 import { measuredRecords, settingRecords, type DraegerSettings } from './draeger.js';
 
 const HEX_DIGITS = '0123456789ABCDEF';

@@ -4,7 +4,7 @@
  * pseudo-terminal with nothing on the other end) must not grow an unbounded queue: past a
  * backlog of pending writes, frames marked droppable are skipped and counted.
  */
-import type { ByteTransport } from '../../hal/serial/transport.js';
+import type { ByteTransport } from '../hal/serial/transport.js';
 import type { FaultSwitches } from './faults.js';
 import { WriteQueue } from './writeQueue.js';
 

@@ -8,7 +8,7 @@
  * at a time; durations run on the clock.
  */
 import { Subject, type Observable } from 'rxjs';
-import type { Clock, TimerHandle } from '../../common/clock.js';
+import type { Clock, TimerHandle } from '../common/clock.js';
 
 /** What happens to the next outgoing frame. */
 export type OutgoingFault = 'none' | 'corrupt' | 'duplicate' | 'truncate';

@@ -4,9 +4,9 @@
  * A leak (`faults.leak`) is taken off the measured pressures here, in mmH2O, as they are
  * encoded: the settings the device reports are untouched.
  */
-import type { Clock, TimerHandle } from '../../../common/clock.js';
-import type { AlarmTrap, DataSnapshot, MachineStateSnapshot, MakAirAlarmPriority, SettingsReport, TelemetryHeader } from '../../../hal/makair/index.js';
-import type { BreathOutput, VentilatorReading } from '../../../sim/index.js';
+import type { Clock, TimerHandle } from '../../common/clock.js';
+import type { AlarmTrap, DataSnapshot, MachineStateSnapshot, MakAirAlarmPriority, SettingsReport, TelemetryHeader } from '../../hal/makair/index.js';
+import type { BreathOutput, VentilatorReading } from '../../sim/index.js';
 import { inspiratoryFraction, type FirmwareSettings } from './firmware.js';
 
 const mm = (cmH2O: number): number => Math.max(0, Math.round(cmH2O * 10));

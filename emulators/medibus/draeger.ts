@@ -4,10 +4,10 @@
  * records the device sends for current settings (29H) and measured data (24H / 2BH).
  * Conversions to and from the controller's units happen here, once.
  */
-import { capabilitiesOf, CMH2O_PER_MBAR, type MedibusCodeTable, type MedibusUnit, type SettingTarget } from '../../../hal/medibus/index.js';
-import type { Range } from '../../../hal/port.js';
-import type { VentMode, VentSettings } from '../../../machines/types.js';
-import type { SimSettings, VentilatorReading } from '../../../sim/index.js';
+import { capabilitiesOf, CMH2O_PER_MBAR, type MedibusCodeTable, type MedibusUnit, type SettingTarget } from '../../hal/medibus/index.js';
+import type { Range } from '../../hal/port.js';
+import type { VentMode, VentSettings } from '../../machines/types.js';
+import type { SimSettings, VentilatorReading } from '../../sim/index.js';
 
 /** Controller value -> the device's unit (the inverse of the host's `toQuantity`). */
 export function toDeviceUnit(value: number, unit: MedibusUnit): number {

@@ -11,9 +11,9 @@
  * the settings (29H) stay as set.
  */
 import { Subject, type Subscription } from 'rxjs';
-import { every, type Clock, type TimerHandle } from '../../../common/clock.js';
-import type { SimWorld } from '../../../hal/simulated/world.js';
-import type { ByteTransport } from '../../../hal/serial/transport.js';
+import { every, type Clock, type TimerHandle } from '../../common/clock.js';
+import type { SimWorld } from '../../hal/simulated/world.js';
+import type { ByteTransport } from '../../hal/serial/transport.js';
 import {
   MedibusCommand,
   MedibusStreamParser,
@@ -26,9 +26,9 @@ import {
   type MedibusDeviceId,
   type MedibusFamily,
   type MedibusFrame,
-} from '../../../hal/medibus/index.js';
-import type { VentSettings } from '../../../machines/types.js';
-import type { VentilatorReading } from '../../../sim/index.js';
+} from '../../hal/medibus/index.js';
+import type { VentSettings } from '../../machines/types.js';
+import type { VentilatorReading } from '../../sim/index.js';
 import { FaultSwitches } from '../faults.js';
 import type { DeviceEmulator, EmulatorEvent, EmulatorEventKind, EmulatorStatus } from '../types.js';
 import { FrameWriter } from '../wire.js';

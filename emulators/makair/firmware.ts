@@ -4,7 +4,7 @@
  * firmware's limits (makair-firmware `includes/parameters.h`; the firmware acknowledges the
  * value it kept). Converted here, and only here, to the simulated patient's cmH2O.
  */
-import { MAKAIR_LIMITS } from '../../../hal/makair/capabilities.js';
+import { MAKAIR_LIMITS } from '../../hal/makair/capabilities.js';
 import {
   CONTROL_SETTINGS,
   ControlSetting,
@@ -13,10 +13,10 @@ import {
   mmH2OToCmH2O,
   type MakAirVentilationMode,
   type SettingsReport,
-} from '../../../hal/makair/index.js';
-import { MAKAIR_MODE_CODES, ventModeOf } from '../../../hal/makair/modes.js';
-import type { VentSettings } from '../../../machines/types.js';
-import type { SimSettings } from '../../../sim/index.js';
+} from '../../hal/makair/index.js';
+import { MAKAIR_MODE_CODES, ventModeOf } from '../../hal/makair/modes.js';
+import type { VentSettings } from '../../machines/types.js';
+import type { SimSettings } from '../../sim/index.js';
 
 const MODE_BY_CODE = new Map<number, MakAirVentilationMode>(Object.entries(MAKAIR_MODE_CODES).map(([m, c]) => [c, m as MakAirVentilationMode]));
 

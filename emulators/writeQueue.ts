@@ -4,7 +4,7 @@
  * are still queued (a line nobody reads must not grow the queue without bound: callers skip
  * writes past their own limit).
  */
-import type { ByteTransport } from '../../hal/serial/transport.js';
+import type { ByteTransport } from '../hal/serial/transport.js';
 
 /**
  * @example
