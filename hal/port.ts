@@ -13,6 +13,12 @@
  *   `DisconnectedError`, `NotPermittedError`).
  * - `samples$` emits timestamped measurements for as long as the link is up; `faults$` emits
  *   when the link is lost or the device reports a fault.
+ * - `checkSettings(settings)` (optional) names what the device would refuse in a complete set
+ *   of settings beyond `capabilities.ranges`: limits that depend on the mode (MakAir: the peak
+ *   is a plateau 10-40 cmH2O in PCV but an alarm threshold 5-70 in VC). The runner checks
+ *   every planned step with it before the start.
+ * - Link recovery belongs to the adapter: after `link-lost` it re-establishes the link
+ *   itself (MEDIBUS: ICC again; MakAir: the port reopened) until `close()`.
  * - `close()` stops all timers and streams (samples$ completes) and releases the transport.
  */
 import type { Observable } from 'rxjs';
@@ -73,6 +79,12 @@ export interface Ventilator {
   identify(): Promise<DeviceInfo>;
   readSettings(): Promise<VentSettings>;
   apply(change: Partial<VentSettings>): Promise<VentSettings>;
+  /**
+   * What the device would refuse in these complete settings beyond `identify().capabilities.ranges`
+   * (mode-dependent limits), one sentence per problem; empty when it can carry them out.
+   * Sends nothing. Optional: without it, the capability ranges are the whole check.
+   */
+  checkSettings?(settings: VentSettings): readonly string[];
   readonly samples$: Observable<MonitorSample>;
   readonly faults$: Observable<DeviceFault>;
   close(): Promise<void>;

@@ -155,6 +155,8 @@ export interface PlannedStep {
   dwellMs: number;
   peepCmH2O: number;
   peakCmH2O: number;
+  /** The complete settings the step commands (mode included). */
+  settings: VentSettings;
   /** True for steps that run only if derecruitment has not been seen yet. */
   conditional: boolean;
 }
@@ -174,6 +176,7 @@ export function planOf(protocol: Protocol, baseline: VentSettings): PlannedStep[
     dwellMs: plan.dwellMs,
     peepCmH2O: plan.settings.peepCmH2O,
     peakCmH2O: plan.settings.peakCmH2O,
+    settings: plan.settings,
     conditional,
   });
   switch (protocol.maneuver) {

@@ -134,6 +134,11 @@ export class GuidedVentilator implements Ventilator {
     return s;
   }
 
+  /** The device's own mode-dependent limits: the therapist can set only what the device accepts. */
+  checkSettings(settings: VentSettings): readonly string[] {
+    return this.device.checkSettings?.(settings) ?? [];
+  }
+
   /** Instructs the therapist and waits for the device to show the settings (or the confirmation). */
   async apply(change: Partial<VentSettings>): Promise<VentSettings> {
     const caps = (await this.identify()).capabilities;

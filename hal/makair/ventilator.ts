@@ -129,6 +129,17 @@ export class MakAirVentilator implements Ventilator {
     return settingsFromReport(this.report!, this.fio2, this.acked);
   }
 
+  /** The limits that depend on the mode (PCV plateau 10-40, VC alarm threshold 5-70 and a set tidal volume; no CPAP). */
+  checkSettings(settings: VentSettings): readonly string[] {
+    if (settings.mode === 'CPAP') return ['the MakAir has no CPAP mode'];
+    try {
+      assertMakAirLimits(settings);
+      return [];
+    } catch (e) {
+      return [(e as Error).message];
+    }
+  }
+
   /** Applies a change (one at a time; concurrent calls queue). Nothing is sent if it is out of range. */
   apply(change: Partial<VentSettings>): Promise<VentSettings> {
     const run = this.queue.then(() => this.applyNow(change));
@@ -269,7 +280,12 @@ export class MakAirVentilator implements Ventilator {
   }
 
   private fault(code: DeviceFaultCode, message: string): void {
-    if (!this.closed) this.faults.next({ t: this.clock.now(), code, message });
+    if (this.closed) return;
+    this.faults.next({ t: this.clock.now(), code, message });
+    // A MakAir talks all the time and nothing is written while the link is down, so a port that
+    // died without telling (hung USB adapter, a pseudo-terminal whose other end went) is only
+    // noticed by the silence: a transport that can reopen the port does (settings untouched).
+    if (code === 'link-lost') this.transport.recycle?.(`no MakAir telemetry (${message}); reopening the port`);
   }
 
   private unsubscribe(): void {

@@ -54,6 +54,12 @@ export interface MedibusVentilatorOptions {
    * verified it can raise this. `Infinity` reports alarms on `alarms$` only.
    */
   alarmFaultPriority?: number;
+  /**
+   * After a lost link, `connect()` again (ICC, identification, polling) every this many ms
+   * until the link is back or the adapter is closed (default 2000; 0: never). MEDIBUS only
+   * reads, so this is always safe, and the link is what confirms a restored baseline.
+   */
+  reconnectMs?: number;
 }
 
 /** The device's current alarms, as polled. */
@@ -107,9 +113,16 @@ export class MedibusVentilator implements Ventilator {
   private sub: Subscription | null = null;
   private polling = false;
   private closed = false;
+  private readonly reconnectMs: number;
+  private stopReconnect: (() => void) | null = null;
+  private reconnecting = false;
 
   constructor(options: MedibusVentilatorOptions) {
-    const { pollMs = 1000, settingsPollMs = 5000 } = options;
+    const { pollMs = 1000, settingsPollMs = 5000, reconnectMs = 2000 } = options;
+    if (!Number.isFinite(reconnectMs) || (reconnectMs !== 0 && reconnectMs < 100)) {
+      throw new TypeError(`reconnectMs must be 0 (never) or at least 100 ms (got ${String(reconnectMs)})`);
+    }
+    this.reconnectMs = reconnectMs;
     if (!Number.isFinite(pollMs) || pollMs < 100) throw new TypeError(`pollMs must be at least 100 ms (got ${String(pollMs)})`);
     if (!Number.isFinite(settingsPollMs) || (settingsPollMs !== 0 && settingsPollMs < 100)) {
       throw new TypeError(`settingsPollMs must be 0 (off) or at least 100 ms (got ${String(settingsPollMs)})`);
@@ -200,6 +213,8 @@ export class MedibusVentilator implements Ventilator {
   async close(): Promise<void> {
     if (this.closed) return;
     this.closed = true;
+    this.stopReconnect?.();
+    this.stopReconnect = null;
     this.stopPolling();
     await this.session.close();
     this.sub?.unsubscribe();
@@ -219,8 +234,28 @@ export class MedibusVentilator implements Ventilator {
       if (ev.type !== 'lost') return;
       this.stopPolling();
       this.faultsSubject.next({ t: ev.t, code: 'link-lost', message: ev.message });
+      this.reconnectLater();
     });
     return session;
+  }
+
+  /** Tries `connect()` every `reconnectMs` until the link is back (one attempt in flight at a time). */
+  private reconnectLater(): void {
+    if (this.closed || this.reconnectMs <= 0 || this.stopReconnect) return;
+    this.stopReconnect = every(this.clock, this.reconnectMs, () => {
+      if (this.reconnecting || this.closed) return;
+      this.reconnecting = true;
+      this.connect().then(
+        () => {
+          this.reconnecting = false;
+          this.stopReconnect?.();
+          this.stopReconnect = null;
+        },
+        () => {
+          this.reconnecting = false;
+        },
+      );
+    });
   }
 
   private startPolling(): void {

@@ -20,6 +20,11 @@ export interface ByteTransport {
   write(bytes: Uint8Array): Promise<void>;
   close(): Promise<void>;
   readonly isOpen: boolean;
+  /**
+   * Treats the port as lost and reopens it (transports that can: `ReopeningTransport`). An
+   * adapter calls it when its device went silent on a port that reports nothing.
+   */
+  recycle?(reason: string): void;
 }
 
 /** A transport over a serialport stream (real port, PTY or MockBinding). */

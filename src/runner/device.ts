@@ -5,20 +5,19 @@
  * port in use, a device that never answers (no MakAir telemetry, no answer to ICC), an
  * identity that does not match, a protocol the device cannot carry out.
  */
-import type { Subscription } from 'rxjs';
 import { z } from 'zod';
-import { every, type Clock } from '../../common/clock.js';
+import type { Clock } from '../../common/clock.js';
 import { parseOrThrow } from '../../common/validation.js';
 import { VentilatorError, type VentilatorErrorCode } from '../../hal/errors.js';
 import { GuidedVentilator, type GuidedTolerance } from '../../hal/guided/index.js';
-import { MakAirVentilator, assertMakAirLimits, type MakAirVentilatorOptions } from '../../hal/makair/index.js';
+import { MakAirVentilator, type MakAirVentilatorOptions } from '../../hal/makair/index.js';
 import { MEDIBUS_FAMILIES, MedibusVentilator, codeTableFor, type MedibusFamily, type MedibusTiming } from '../../hal/medibus/index.js';
 import type { DeviceInfo, Ventilator, VitalsSource } from '../../hal/port.js';
 import { SerialSettingsSchema, type SerialSettings } from '../../hal/serial/config.js';
 import { ReopeningTransport } from '../../hal/serial/reopening.js';
 import { SerialTransport, type SerialBinding } from '../../hal/serial/transport.js';
 import { LineVitalsSource } from '../../hal/vitals/index.js';
-import { planOf, type ManeuverKind, type Protocol, type VentSettings } from '../../machines/index.js';
+import type { ManeuverKind, Protocol } from '../../machines/index.js';
 import { Session, type SessionOptions } from './session.js';
 import { guidedProtocol } from './simulated.js';
 
@@ -133,7 +132,7 @@ export interface DeviceSession {
   session: Session;
   /** What the session drives: the adapter, or the guided wrapper around it. */
   ventilator: Ventilator;
-  adapter: MakAirVentilator | MedibusVentilator;
+  adapter: Ventilator;
   guided: GuidedVentilator | null;
   device: DeviceInfo;
   serial: SerialSettings;
@@ -164,10 +163,6 @@ export async function openDeviceSession(o: DeviceSessionOptions): Promise<Device
   let session: Session;
   try {
     const protocol = guided ? guidedProtocol(o.protocol, o.guided?.timeoutMs ?? 120_000) : o.protocol;
-    if (adapter instanceof MakAirVentilator) {
-      const problems = makAirPlanProblems(protocol, await adapter.readSettings());
-      if (problems.length) throw new DeviceOpenError('capabilities', `${info.vendor} ${info.model} cannot carry out this ${protocol.maneuver} protocol:\n  - ${problems.join('\n  - ')}`);
-    }
     try {
       session = await Session.open({ maneuver: o.maneuver, protocol, ventilator, vitals: o.vitals, clock: o.clock, ...(o.session ?? {}) });
     } catch (e) {
@@ -180,7 +175,6 @@ export async function openDeviceSession(o: DeviceSessionOptions): Promise<Device
     await o.vitals.close().catch(() => undefined);
     throw e;
   }
-  const stopReconnect = dev.keepLinked();
   const portEvents = dev.port.events$.subscribe((e) =>
     session.alarm(
       e.kind === 'lost' ? 'high' : 'medium',
@@ -197,7 +191,6 @@ export async function openDeviceSession(o: DeviceSessionOptions): Promise<Device
     device: info,
     serial: dev.serial,
     close: async () => {
-      stopReconnect();
       portEvents.unsubscribe();
       await session.close();
       await dev.port.close();
@@ -208,14 +201,12 @@ export async function openDeviceSession(o: DeviceSessionOptions): Promise<Device
 /** A connected and identified device, without a session (crash recovery needs only this). */
 export interface DeviceVentilator {
   ventilator: Ventilator;
-  adapter: MakAirVentilator | MedibusVentilator;
+  adapter: Ventilator;
   guided: GuidedVentilator | null;
   info: DeviceInfo;
   serial: SerialSettings;
   /** The device's port: reopened with backoff when lost; `events$` says when (once per change). */
   port: ReopeningTransport;
-  /** Re-establishes a lost MEDIBUS link in the background; returns the function that stops it. */
-  keepLinked(): () => void;
   close(): Promise<void>;
 }
 
@@ -242,6 +233,7 @@ export async function openDeviceVentilator(
           timing: { handshakeTimeoutMs: connectTimeoutMs, ...(o.medibus?.timing ?? {}) },
           ...(o.medibus?.pollMs ? { pollMs: o.medibus.pollMs } : {}),
           ...(o.medibus?.settingsPollMs !== undefined ? { settingsPollMs: o.medibus.settingsPollMs } : {}),
+          ...(o.medibus?.reconnectMs !== undefined ? { reconnectMs: o.medibus.reconnectMs } : {}),
         });
   const guided =
     spec.protocol === 'medibus' || o.guided !== undefined
@@ -269,7 +261,6 @@ export async function openDeviceVentilator(
     info,
     serial,
     port: transport,
-    keepLinked: () => (adapter instanceof MedibusVentilator ? keepLinked(adapter, o.clock, o.medibus?.reconnectMs ?? 2000) : recycleWhenSilent(adapter, transport)),
     close: async () => {
       await ventilator.close();
       await transport.close();
@@ -281,7 +272,7 @@ export async function openDeviceVentilator(
 async function connectAndCheck(
   spec: DeviceSpec,
   serial: SerialSettings,
-  adapter: MakAirVentilator | MedibusVentilator,
+  adapter: Ventilator,
   ventilator: Ventilator,
   connectTimeoutMs: number,
   want: DeviceSessionOptions['expect'],
@@ -302,67 +293,4 @@ async function connectAndCheck(
     throw new DeviceOpenError('identity', `the device on ${serial.path} has id ${info.id ?? '(none)'}, not the expected ${want.id}`);
   }
   return info;
-}
-
-/**
- * The MakAir's limits that depend on the mode (PCV plateau 10-40 cmH2O, VC alarm threshold
- * 5-70 and a set tidal volume), for every step the protocol plans: the capability ranges
- * span both meanings of the peak, so `Session.open` alone would let a PCV step at 45 through.
- */
-function makAirPlanProblems(protocol: Protocol, baseline: VentSettings): string[] {
-  const problems: string[] = [];
-  for (const step of planOf(protocol, baseline)) {
-    const mode = step.phase === 'final' || step.phase === 'assessment' ? baseline.mode : step.phase === 'inflation' ? 'CPAP' : 'PCV';
-    try {
-      if (mode === 'CPAP') throw new Error('the MakAir has no CPAP mode');
-      assertMakAirLimits({ ...baseline, mode, peepCmH2O: step.peepCmH2O, peakCmH2O: step.peakCmH2O });
-    } catch (e) {
-      problems.push(`${step.label}: ${(e as Error).message}`);
-    }
-  }
-  return problems;
-}
-
-/**
- * A MakAir talks all the time, and the adapter writes nothing while its link is down, so a
- * port that died without telling (a hung USB adapter, a pseudo-terminal whose other end went)
- * would never be noticed: when the telemetry stops, the port is reopened (with backoff).
- * Reopening only listens again; the MakAir's settings are untouched.
- */
-function recycleWhenSilent(adapter: MakAirVentilator, port: ReopeningTransport): () => void {
-  const sub = adapter.faults$.subscribe((f) => f.code === 'link-lost' && port.recycle(`no MakAir telemetry (${f.message}); reopening the port`));
-  return () => sub.unsubscribe();
-}
-
-/**
- * MEDIBUS only reads, so re-establishing a lost link is always safe: after `link-lost`, try
- * `connect()` (ICC handshake, identification, polling) every `intervalMs` until it is back.
- * The maneuver has aborted by then; the link is needed to confirm the restored baseline.
- */
-function keepLinked(adapter: MedibusVentilator, clock: Clock, intervalMs: number): () => void {
-  if (intervalMs <= 0) return () => undefined;
-  let stopRetry: (() => void) | null = null;
-  let inFlight = false;
-  const sub: Subscription = adapter.faults$.subscribe((f) => {
-    if (f.code !== 'link-lost' || stopRetry) return;
-    stopRetry = every(clock, intervalMs, () => {
-      if (inFlight) return;
-      inFlight = true;
-      adapter.connect().then(
-        () => {
-          inFlight = false;
-          stopRetry?.();
-          stopRetry = null;
-        },
-        () => {
-          inFlight = false;
-        },
-      );
-    });
-  });
-  return () => {
-    sub.unsubscribe();
-    stopRetry?.();
-    stopRetry = null;
-  };
 }

@@ -110,7 +110,7 @@ export class Session {
     const device = await options.ventilator.identify();
     const baseline = await options.ventilator.readSettings();
     assertWithinCapabilities(baseline, device.capabilities);
-    assertPlanFitsDevice(options.protocol, baseline, device);
+    assertPlanFitsDevice(options.protocol, baseline, device, options.ventilator);
     return new Session(
       {
         onCompleted: 'end',

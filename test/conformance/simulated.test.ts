@@ -2,7 +2,7 @@ import { VirtualClock } from '../../common/clock.js';
 import { SimulatedVentilator, SimWorld } from '../../hal/simulated/index.js';
 import { BUILTIN_PROFILES } from '../../sim/index.js';
 import { BASELINE } from '../support/driver.js';
-import { ventilatorConformance } from './ventilator.conformance.js';
+import { ventilatorConformance } from '../../conformance/index.js';
 
 ventilatorConformance('SimulatedVentilator', async () => {
   const clock = new VirtualClock(0);

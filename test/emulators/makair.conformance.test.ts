@@ -2,7 +2,7 @@
 import { MakAirVentilator } from '../../hal/makair/index.js';
 import { transportPair } from '../../hal/serial/transport.js';
 import { MakAirEmulator } from '../../emulators/index.js';
-import { ventilatorConformance } from '../conformance/ventilator.conformance.js';
+import { ventilatorConformance } from '../../conformance/index.js';
 import { Lockstep, MAKAIR_BASELINE, world } from './support/rig.js';
 
 ventilatorConformance('MakAirVentilator against MakAirEmulator (in process)', async () => {

@@ -9,7 +9,7 @@ import { GuidedVentilator } from '../../hal/guided/index.js';
 import { MEDIBUS_FAMILIES, MedibusVentilator, type MedibusFamily } from '../../hal/medibus/index.js';
 import { transportPair } from '../../hal/serial/transport.js';
 import { MedibusEmulator } from '../../emulators/index.js';
-import { ventilatorConformance } from '../conformance/ventilator.conformance.js';
+import { ventilatorConformance } from '../../conformance/index.js';
 import { Lockstep, MAKAIR_BASELINE, world } from './support/rig.js';
 
 function rig(family: MedibusFamily) {

@@ -14,7 +14,7 @@ import { SimWorld } from '../../hal/simulated/world.js';
 import { BUILTIN_PROFILES } from '../../sim/index.js';
 import { MakAirEmulator, MedibusEmulator } from '../../emulators/index.js';
 import { defaultLineSettings, type LineSettings } from '../../src/runner/device.js';
-import { ventilatorConformance, type ConformanceSubject } from '../conformance/ventilator.conformance.js';
+import { ventilatorConformance, type ConformanceSubject } from '../../conformance/index.js';
 import { DEVICE_BASELINE } from './support/bench.js';
 import { SOCAT, SOCAT_NOTE, ptyPair, scratchDir } from './support/pty.js';
 import { WallClockSubject } from './support/wallConformance.js';

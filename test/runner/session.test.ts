@@ -84,6 +84,24 @@ describe('Session runner', () => {
     expect(ventilator.applied).toEqual([]);
   });
 
+  it("refuses, before the start, steps the adapter's own mode-dependent check refuses (Ventilator.checkSettings)", async () => {
+    const clock = new VirtualClock(0);
+    const ventilator = new FakeVentilator({ ...BASELINE }, clock);
+    const checked: Array<{ mode: string; peakCmH2O: number }> = [];
+    // A device whose PCV peak is a plateau limited to 40, though its capability range (for VC's alarm threshold) reaches 60.
+    Object.assign(ventilator, {
+      checkSettings: (s: { mode: string; peakCmH2O: number }) => (checked.push({ mode: s.mode, peakCmH2O: s.peakCmH2O }), s.mode === 'PCV' && s.peakCmH2O > 40 ? [`PCV plateau ${s.peakCmH2O} above 40`] : []),
+    });
+    const vitals = new ScriptedVitals(clock, () => ({ ...NORMAL_VITALS }));
+    const err = await Session.open({ maneuver: 'staircase', protocol: defaultProtocol('staircase'), ventilator, vitals, clock }).catch((e: unknown) => e);
+    expect((err as Error).message).toMatch(/cannot carry out this staircase protocol/);
+    expect((err as Error).message).toMatch(/Recruitment 2\/3: PEEP 30, peak 45 cmH2O: PCV plateau 45 above 40/);
+    // Every planned step was checked with its complete settings, the mode included (not rebuilt from the phase).
+    expect(checked.some((c) => c.mode === 'PCV' && c.peakCmH2O === 45)).toBe(true);
+    expect(checked.some((c) => c.mode === BASELINE.mode)).toBe(true);
+    expect(ventilator.applied).toEqual([]);
+  });
+
   it('reports missing vitals as a precondition failure without touching the ventilator', async () => {
     const { session, ventilator } = await open(defaultProtocol('sustained-inflation'), () => null);
     const summary = await runSession(session);

@@ -251,6 +251,42 @@ describe('MakAirVentilator: link, samples and faults', () => {
     await expect(r.vent.readSettings()).resolves.toMatchObject({ peepCmH2O: 10 });
   });
 
+  it('asks a transport that can reopen its port to do so when telemetry stops (the adapter owns link recovery)', async () => {
+    const reasons: string[] = [];
+    const [hostSide, deviceSide] = transportPair();
+    const reopening: ByteTransport = {
+      data$: hostSide.data$,
+      lost$: hostSide.lost$,
+      write: (b) => hostSide.write(b),
+      close: () => hostSide.close(),
+      get isOpen() {
+        return hostSide.isOpen;
+      },
+      recycle: (reason) => void reasons.push(reason),
+    };
+    const r = rig({ linkTimeoutMs: 1000, transport: reopening });
+    const device = new ScriptedDevice({ write: (bytes) => void deviceSide.write(bytes).catch(() => undefined), onData: (l) => deviceSide.data$.subscribe(l) });
+    const connecting = r.vent.connect();
+    device.sendBoot();
+    device.sendState();
+    await settle();
+    await connecting;
+    await advance(r, 1100, { chatter: false });
+    expect(r.faults.map((f) => f.code)).toEqual(['link-lost']);
+    expect(reasons).toEqual([expect.stringMatching(/^no MakAir telemetry \(.*\); reopening the port$/)]);
+  });
+
+  it('checks the limits that depend on the mode (checkSettings), sending nothing', async () => {
+    const r = await connected();
+    const base = { peepCmH2O: 10, rateBpm: 20, fio2: 0.4 };
+    expect(r.vent.checkSettings({ ...base, mode: 'PCV', peakCmH2O: 40 })).toEqual([]);
+    expect(r.vent.checkSettings({ ...base, mode: 'PCV', peakCmH2O: 45 })).toEqual([expect.stringMatching(/PCV peak \(MakAir plateau pressure\) 45 cmH2O outside 10-40/)]);
+    expect(r.vent.checkSettings({ ...base, mode: 'VC', peakCmH2O: 45, tidalVolumeMl: 400 })).toEqual([]);
+    expect(r.vent.checkSettings({ ...base, mode: 'VC', peakCmH2O: 45 })).toEqual([expect.stringMatching(/needs a set tidal volume/)]);
+    expect(r.vent.checkSettings({ ...base, mode: 'CPAP', peakCmH2O: 10 })).toEqual(['the MakAir has no CPAP mode']);
+    expect(r.device.received).toEqual([]);
+  });
+
   it('stays up while data snapshots keep coming', async () => {
     const r = await connected({ linkTimeoutMs: 1000 });
     await advance(r, 5000);

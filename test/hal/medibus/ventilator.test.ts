@@ -30,7 +30,7 @@ const EVITA: ScriptedDeviceOptions = {
   texts: [{ code: 0x01, text: 'IPPV' }],
 };
 
-function setup(family: MedibusFamily = 'evita', data: ScriptedDeviceOptions = EVITA, extra: { checkModel?: boolean; settingsPollMs?: number } = {}) {
+function setup(family: MedibusFamily = 'evita', data: ScriptedDeviceOptions = EVITA, extra: { checkModel?: boolean; settingsPollMs?: number; reconnectMs?: number } = {}) {
   const clock = new VirtualClock();
   const [host, dev] = transportPair();
   const device = new ScriptedDevice(dev, clock, data);
@@ -42,7 +42,7 @@ function setup(family: MedibusFamily = 'evita', data: ScriptedDeviceOptions = EV
   return { clock, host, device, vent, samples, faults };
 }
 
-async function connected(family?: MedibusFamily, data?: ScriptedDeviceOptions, extra?: { checkModel?: boolean; settingsPollMs?: number }) {
+async function connected(family?: MedibusFamily, data?: ScriptedDeviceOptions, extra?: { checkModel?: boolean; settingsPollMs?: number; reconnectMs?: number }) {
   const s = setup(family, data, extra);
   const c = s.vent.connect();
   await settle();
@@ -237,8 +237,8 @@ describe('MedibusVentilator alarms', () => {
 });
 
 describe('MedibusVentilator link loss and close', () => {
-  it('emits link-lost on silence and stops polling', async () => {
-    const { device, clock, faults } = await connected('evita', EVITA, { settingsPollMs: 0 });
+  it('emits link-lost on silence and stops polling (reconnection off)', async () => {
+    const { device, clock, faults } = await connected('evita', EVITA, { settingsPollMs: 0, reconnectMs: 0 });
     await advance(clock, 1000, 100);
     device.silent = true;
     await advance(clock, 3000, 100);
@@ -247,6 +247,33 @@ describe('MedibusVentilator link loss and close', () => {
     await advance(clock, 5000, 500);
     expect(device.commands.length).toBe(sent);
     expect(clock.pending()).toBe(0);
+  });
+
+  it('re-establishes a lost link by itself (the adapter owns link recovery), once, and stops on close', async () => {
+    const { vent, device, clock, faults } = await connected('evita', EVITA, { settingsPollMs: 0, reconnectMs: 2000 });
+    device.silent = true;
+    await advance(clock, 3000, 100);
+    expect(faults.map((f) => f.code)).toEqual(['link-lost']);
+    const iccBefore = device.received(C.ICC).length;
+    // Still silent: it keeps trying every 2 s, one attempt at a time.
+    await advance(clock, 4100, 100);
+    expect(device.received(C.ICC).length).toBeGreaterThan(iccBefore);
+    device.silent = false;
+    await advance(clock, 4000, 100);
+    const polls = device.received(C.MEASURED_CP1).length;
+    await advance(clock, 3000, 100);
+    expect(device.received(C.MEASURED_CP1).length).toBeGreaterThan(polls); // polling again
+    const icc = device.received(C.ICC).length;
+    await advance(clock, 6000, 100);
+    expect(device.received(C.ICC).length).toBe(icc); // no more handshakes once it is back
+    expect(faults.map((f) => f.code)).toEqual(['link-lost']);
+    await vent.close();
+    expect(clock.pending()).toBe(0);
+  });
+
+  it('refuses a reconnection interval that would flood the line', () => {
+    const [host] = transportPair();
+    expect(() => new MedibusVentilator({ transport: host, clock: new VirtualClock(), family: 'evita', reconnectMs: 10 })).toThrow(/reconnectMs must be 0 \(never\) or at least 100 ms \(got 10\)/);
   });
 
   it('emits link-lost when the transport goes away', async () => {

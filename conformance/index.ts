@@ -1,17 +1,20 @@
 /**
- * The conformance suite every `Ventilator` adapter must pass. Vendors run it against their
- * adapter (see docs/integration.md):
+ * The conformance suite every `Ventilator` adapter must pass, shipped as
+ * `rm-sequencer/conformance` (vitest is a peer dependency). Vendors run it against their
+ * adapter in a vitest file (see README "For device vendors" and docs/integration.md):
  *
- *   ventilatorConformance('my ventilator', async () => ({ ventilator, advance, teardown }));
+ * @example
+ * import { ventilatorConformance } from 'rm-sequencer/conformance';
+ * ventilatorConformance('my ventilator', async () => ({ ventilator: new MyVentilator(clock), advance: async (ms) => clock.advanceBy(ms) }));
  *
  * `advance(ms)` moves the adapter's clock (a VirtualClock's `advanceBy` plus a few event-loop
  * turns, or a real wait for a device on the wall clock).
  */
 import { firstValueFrom, lastValueFrom, toArray } from 'rxjs';
 import { describe, expect, it } from 'vitest';
-import { DisconnectedError, NotPermittedError, OutOfRangeError, VentilatorError } from '../../hal/errors.js';
-import type { Ventilator } from '../../hal/port.js';
-import { settingsMatch, type MonitorSample, type VentSettings } from '../../machines/index.js';
+import { DisconnectedError, NotPermittedError, OutOfRangeError, VentilatorError } from '../hal/errors.js';
+import type { Ventilator, VentilatorCapabilities } from '../hal/port.js';
+import { settingsMatch, type MonitorSample, type VentSettings } from '../machines/index.js';
 
 export interface ConformanceSubject {
   ventilator: Ventilator;
@@ -42,11 +45,27 @@ export async function settle<T>(subject: ConformanceSubject, p: Promise<T>, with
 }
 
 /** A setting change within the device's ranges that differs from the current one. */
-function pickChange(current: VentSettings, v: Ventilator, caps: Awaited<ReturnType<Ventilator['identify']>>['capabilities']): Partial<VentSettings> {
+function pickChange(current: VentSettings, caps: VentilatorCapabilities): Partial<VentSettings> {
   const [lo, hi] = caps.ranges.peepCmH2O;
   const target = current.peepCmH2O + 2 <= Math.min(hi, 20) ? current.peepCmH2O + 2 : Math.max(lo, current.peepCmH2O - 2);
-  void v;
   return { peepCmH2O: target };
+}
+
+/**
+ * Complete settings at the edges of the capability ranges, one per mode and edge: where a
+ * device has limits that depend on the mode, some of these are refused by `checkSettings`.
+ */
+function edgeSettings(current: VentSettings, caps: VentilatorCapabilities): VentSettings[] {
+  const out: VentSettings[] = [];
+  const [plo, phi] = caps.ranges.peakCmH2O;
+  const vt = caps.ranges.tidalVolumeMl;
+  for (const mode of caps.modes) {
+    for (const peakCmH2O of [plo, phi]) {
+      const peep = Math.max(caps.ranges.peepCmH2O[0], Math.min(current.peepCmH2O, peakCmH2O - 1));
+      out.push({ ...current, mode, peepCmH2O: peep, peakCmH2O, ...(mode === 'VC' && vt ? { tidalVolumeMl: current.tidalVolumeMl ?? Math.round((vt[0] + vt[1]) / 2) } : {}) });
+    }
+  }
+  return out;
 }
 
 export function ventilatorConformance(name: string, make: () => Promise<ConformanceSubject>, options: ConformanceOptions = {}): void {
@@ -78,7 +97,7 @@ export function ventilatorConformance(name: string, make: () => Promise<Conforma
         await settle(s, s.ventilator.connect(), within);
         const caps = (await s.ventilator.identify()).capabilities;
         const before = await s.ventilator.readSettings();
-        const change = pickChange(before, s.ventilator, caps);
+        const change = pickChange(before, caps);
         if (!caps.remoteSetting) {
           await expect(settle(s, s.ventilator.apply(change), within)).rejects.toBeInstanceOf(NotPermittedError);
           expect(settingsMatch(before, await s.ventilator.readSettings())).toBe(true);
@@ -86,8 +105,15 @@ export function ventilatorConformance(name: string, make: () => Promise<Conforma
         }
         const confirmed = await settle(s, s.ventilator.apply(change), within);
         expect(confirmed.peepCmH2O).toBeCloseTo(change.peepCmH2O!, 1);
+        // What apply resolves with is the complete settings the device confirmed, and a readback says the same.
+        expect(settingsMatch({ ...before, ...change }, confirmed)).toBe(true);
         const readback = await s.ventilator.readSettings();
         expect(settingsMatch({ ...before, ...change }, readback)).toBe(true);
+        expect(settingsMatch(confirmed, readback)).toBe(true);
+        // Back to where it was: the restore path every abort takes.
+        const restored = await settle(s, s.ventilator.apply(before), within);
+        expect(settingsMatch(before, restored)).toBe(true);
+        expect(settingsMatch(before, await s.ventilator.readSettings())).toBe(true);
       } finally {
         await s.ventilator.close();
         await s.teardown?.();
@@ -105,6 +131,30 @@ export function ventilatorConformance(name: string, make: () => Promise<Conforma
         expect((err as VentilatorError).code).toBe(caps.remoteSetting ? 'out-of-range' : 'not-permitted');
         const fio2Err = await settle(s, s.ventilator.apply({ fio2: 1.5 }), within).catch((e: unknown) => e);
         expect(fio2Err).toBeInstanceOf(VentilatorError);
+        await s.advance(1000);
+        expect(settingsMatch(before, await s.ventilator.readSettings())).toBe(true);
+      } finally {
+        await s.ventilator.close();
+        await s.teardown?.();
+      }
+    });
+
+    it('checks mode-dependent limits consistently: what checkSettings refuses, apply refuses too, and nothing changes', async () => {
+      const s = await make();
+      try {
+        await settle(s, s.ventilator.connect(), within);
+        const caps = (await s.ventilator.identify()).capabilities;
+        const before = await s.ventilator.readSettings();
+        for (const candidate of edgeSettings(before, caps)) {
+          const problems = s.ventilator.checkSettings?.(candidate) ?? [];
+          expect(Array.isArray(problems)).toBe(true);
+          for (const p of problems) expect(typeof p === 'string' && p.length > 0).toBe(true);
+          if (problems.length === 0 || !caps.remoteSetting) continue;
+          const err = await settle(s, s.ventilator.apply(candidate), within).catch((e: unknown) => e);
+          expect(err, `apply(${JSON.stringify(candidate)}) after checkSettings said: ${problems.join('; ')}`).toBeInstanceOf(VentilatorError);
+          expect((err as VentilatorError).code).toBe('out-of-range');
+        }
+        // checkSettings sends nothing; the refused applies changed nothing.
         await s.advance(1000);
         expect(settingsMatch(before, await s.ventilator.readSettings())).toBe(true);
       } finally {
@@ -148,8 +198,11 @@ export function ventilatorConformance(name: string, make: () => Promise<Conforma
         const fault = firstValueFrom(s.ventilator.faults$);
         await s.cutLink();
         await settle(s, fault, 30_000, 250);
-        expect((await fault).code).toBe('link-lost');
-        const err = await settle(s, s.ventilator.apply(pickChange(before, s.ventilator, caps)), within).catch((e: unknown) => e);
+        const f = await fault;
+        expect(f.code).toBe('link-lost');
+        expect(typeof f.t === 'number' && Number.isFinite(f.t)).toBe(true);
+        expect(f.message.length).toBeGreaterThan(0);
+        const err = await settle(s, s.ventilator.apply(pickChange(before, caps)), within).catch((e: unknown) => e);
         expect(err).toBeInstanceOf(VentilatorError);
         expect(['disconnected', 'timeout', 'not-permitted']).toContain((err as VentilatorError).code);
         if (caps.remoteSetting) expect(err).toBeInstanceOf(DisconnectedError);
@@ -169,6 +222,9 @@ export function ventilatorConformance(name: string, make: () => Promise<Conforma
       await expect(faultsDone).resolves.toBeInstanceOf(Array);
       if (s.pendingTimers) expect(s.pendingTimers()).toBe(0);
       await expect(s.ventilator.apply({ peepCmH2O: 10 })).rejects.toBeInstanceOf(VentilatorError);
+      await expect(s.ventilator.readSettings()).rejects.toBeInstanceOf(VentilatorError);
+      // A second close is harmless (abort paths and shutdown both close).
+      await expect(s.ventilator.close()).resolves.toBeUndefined();
       await s.teardown?.();
     });
   });
