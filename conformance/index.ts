@@ -16,6 +16,8 @@ import { DisconnectedError, NotPermittedError, OutOfRangeError, VentilatorError 
 import type { Ventilator, VentilatorCapabilities } from '../hal/port.js';
 import { settingsMatch, type MonitorSample, type VentSettings } from '../machines/index.js';
 
+export { WallClockSubject } from './wallClock.js';
+
 export interface ConformanceSubject {
   ventilator: Ventilator;
   /** Advances the adapter's time by `ms` and lets pending I/O settle. */

@@ -3,7 +3,8 @@
  * one; tests can use `MockBinding` ports or a socat pseudo-terminal pair without touching
  * adapter code (the adapter only sees `ByteTransport`).
  */
-import { Subject, type Observable } from 'rxjs';
+import { Subject } from 'rxjs';
+import type { ByteTransport } from '../transport.js';
 import { SerialPortStream, type OpenOptions } from '@serialport/stream';
 import { autoDetect } from '@serialport/bindings-cpp';
 import { DisconnectedError, VentilatorError } from '../errors.js';
@@ -12,20 +13,7 @@ import type { SerialSettings } from './config.js';
 /** A serialport binding: the OS binding by default, `MockBinding` in unit tests. */
 export type SerialBinding = OpenOptions['binding'];
 
-export interface ByteTransport {
-  /** Bytes as they arrive, in arbitrary chunks. Completes when the transport closes. */
-  readonly data$: Observable<Uint8Array>;
-  /** Emits once if the transport closes or fails on its own (cable pulled, port gone). */
-  readonly lost$: Observable<Error>;
-  write(bytes: Uint8Array): Promise<void>;
-  close(): Promise<void>;
-  readonly isOpen: boolean;
-  /**
-   * Treats the port as lost and reopens it (transports that can: `ReopeningTransport`). An
-   * adapter calls it when its device went silent on a port that reports nothing.
-   */
-  recycle?(reason: string): void;
-}
+export { transportPair, type ByteTransport } from '../transport.js';
 
 /** A transport over a serialport stream (real port, PTY or MockBinding). */
 export class SerialTransport implements ByteTransport {
@@ -99,40 +87,4 @@ export class SerialTransport implements ByteTransport {
     }
     return new Promise((resolve) => this.port.close(() => resolve()));
   }
-}
-
-/**
- * Two in-memory transports wired back to back: bytes written on one arrive on the other
- * (asynchronously, like a wire). For unit tests of adapters against emulators.
- */
-export function transportPair(): [ByteTransport, ByteTransport] {
-  const make = () => ({ data: new Subject<Uint8Array>(), lost: new Subject<Error>(), open: true });
-  const a = make();
-  const b = make();
-  const side = (self: typeof a, peer: typeof a): ByteTransport => ({
-    data$: self.data.asObservable(),
-    lost$: self.lost.asObservable(),
-    get isOpen() {
-      return self.open;
-    },
-    write(bytes) {
-      if (!self.open || !peer.open) return Promise.reject(new DisconnectedError('in-memory link closed'));
-      const copy = bytes.slice();
-      queueMicrotask(() => peer.open && peer.data.next(copy));
-      return Promise.resolve();
-    },
-    close() {
-      if (self.open) {
-        self.open = false;
-        self.data.complete();
-        if (peer.open) {
-          peer.open = false;
-          peer.lost.next(new DisconnectedError('peer closed the in-memory link'));
-          peer.data.complete();
-        }
-      }
-      return Promise.resolve();
-    },
-  });
-  return [side(a, b), side(b, a)];
 }

@@ -62,6 +62,23 @@ export function loadProtocol(maneuver: ManeuverKind, path?: string): Protocol {
   return protocol;
 }
 
+/**
+ * A protocol file that names its own maneuver (`rmseq validate`, `rmseq testgen`): parsed,
+ * cross-checked; bad input is a CliError naming the file and the field.
+ */
+export function readProtocolFile(path: string): Protocol {
+  const input = readJson(path, 'protocol');
+  try {
+    const p = parseOrThrow(ProtocolSchema, input, 'protocol');
+    const problems = protocolCrossFieldProblems(p, input);
+    if (problems.length) throw new CliError(`${path}: invalid protocol:\n${problems.map((x) => `  - ${x}`).join('\n')}`);
+    return p;
+  } catch (e) {
+    if (isValidationError(e)) throw new CliError(`${path}: ${e.message}`);
+    throw e;
+  }
+}
+
 /** Baseline settings of the simulated ventilator: lung-protective VC at PEEP 10, FiO2 0.6. */
 export const DEFAULT_SIM_BASELINE: VentSettings = { mode: 'VC', peepCmH2O: 10, peakCmH2O: 35, rateBpm: 20, fio2: 0.6, tidalVolumeMl: 420 };
 

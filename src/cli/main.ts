@@ -13,6 +13,7 @@ import { consoleCommand, type ConsoleFlags } from './console.js';
 import { runCommand, type RunFlags, type RunIo } from './run.js';
 import { replayCommand, reportCommand, schemaCommand, validateCommand } from './tools.js';
 import { verifyCommand } from './verify.js';
+import { testgenCommand, type TestgenFlags } from './testgen.js';
 import { isJsonInputError } from '../../common/jsonInput.js';
 import { ownVersion } from './versions.js';
 
@@ -175,6 +176,16 @@ export function buildProgram(setExit: (code: number) => void, io: RunIo = proces
     .description('check a protocol configuration file')
     .argument('<protocol>', 'protocol .json')
     .action((path: string) => setExit(validateCommand(path, io)));
+
+  program
+    .command('testgen')
+    .description("write a vitest file of model-based paths through a protocol's maneuver machine, each replayed against your Ventilator")
+    .option('--protocol <file>', 'the protocol .json the paths are generated for (it names its maneuver)')
+    .option('--out <file>', 'the test file to write, e.g. test/generated.test.ts (a file testgen wrote before is replaced)')
+    .option('--subject <module>', "module, relative to the output file, exporting `makeSubject()`: your ventilator and its clock (default: the built-in simulator)")
+    .option('--baseline <file>', 'ventilator settings each path starts from, .json (default: the simulator baseline)')
+    .option('--path-timeout <s>', 'seconds each path may take (1-3600, default 60)')
+    .action((flags: TestgenFlags) => setExit(testgenCommand(flags, io)));
 
   program
     .command('schema')

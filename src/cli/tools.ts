@@ -1,26 +1,17 @@
 /** Small commands: validate, schema, replay, report. */
 import { writeFileSync } from 'node:fs';
-import { isValidationError, parseOrThrow } from '../../common/validation.js';
-import { jsonSchemaOf, ProtocolSchema, SCHEMA_NAMES, type SchemaName } from '../../machines/index.js';
+import { jsonSchemaOf, SCHEMA_NAMES, type SchemaName } from '../../machines/index.js';
 import { replayJournal } from '../journal/replay.js';
 import { renderReport } from '../report/html.js';
 import { CliError, EXIT } from './exitCodes.js';
 import { loadJournal, loadJournalKey } from './journalFiles.js';
-import { protocolCrossFieldProblems, readJson } from './inputs.js';
+import { readProtocolFile } from './inputs.js';
 import type { RunIo } from './run.js';
 
 export function validateCommand(path: string, io: RunIo): number {
-  const input = readJson(path, 'protocol');
-  try {
-    const p = parseOrThrow(ProtocolSchema, input, 'protocol');
-    const problems = protocolCrossFieldProblems(p, input);
-    if (problems.length) throw new CliError(`${path}: invalid protocol:\n${problems.map((x) => `  - ${x}`).join('\n')}`);
-    io.stdout(`${path}: valid ${p.maneuver} protocol\n`);
-    return EXIT.completed;
-  } catch (e) {
-    if (isValidationError(e)) throw new CliError(`${path}: ${e.message}`);
-    throw e;
-  }
+  const p = readProtocolFile(path);
+  io.stdout(`${path}: valid ${p.maneuver} protocol\n`);
+  return EXIT.completed;
 }
 
 export function schemaCommand(name: string, io: RunIo): number {

@@ -17,7 +17,7 @@ import { defaultLineSettings, type LineSettings } from '../../src/runner/device.
 import { ventilatorConformance, type ConformanceSubject } from '../../conformance/index.js';
 import { DEVICE_BASELINE } from './support/bench.js';
 import { SOCAT, SOCAT_NOTE, ptyPair, scratchDir } from './support/pty.js';
-import { WallClockSubject } from './support/wallConformance.js';
+import { WallClockSubject } from '../../conformance/wallClock.js';
 
 const SPEED = 10;
 const scratch = SOCAT ? scratchDir() : null;

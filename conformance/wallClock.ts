@@ -5,10 +5,15 @@
  * range, link down) unhandled across the wait. So `advance` first drains microtasks and, if
  * an apply settled meanwhile, returns without waiting: the suite then attaches its handler
  * in the same drain. Everything else is a plain wait on the (sped-up) wall clock.
+ *
+ * @example
+ * import { WallClockSubject, ventilatorConformance } from 'rm-sequencer/conformance';
+ * const subject = new WallClockSubject(myVentilator, new WallClock());
+ * ventilatorConformance('my device', async () => ({ ventilator: subject, advance: (ms) => subject.advance(ms) }));
  */
-import { sleep, type Clock } from '../../../common/clock.js';
-import type { DeviceFault, DeviceInfo, Ventilator } from '../../../hal/port.js';
-import type { MonitorSample, VentSettings } from '../../../machines/types.js';
+import { sleep, type Clock } from '../common/clock.js';
+import type { DeviceFault, DeviceInfo, Ventilator } from '../hal/port.js';
+import type { MonitorSample, VentSettings } from '../machines/types.js';
 import type { Observable } from 'rxjs';
 
 export class WallClockSubject implements Ventilator {
@@ -36,6 +41,9 @@ export class WallClockSubject implements Ventilator {
   }
   close(): Promise<void> {
     return this.inner.close();
+  }
+  checkSettings(settings: VentSettings): readonly string[] {
+    return this.inner.checkSettings?.(settings) ?? [];
   }
   apply(change: Partial<VentSettings>): Promise<VentSettings> {
     const p = this.inner.apply(change);
