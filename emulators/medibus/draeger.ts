@@ -182,6 +182,7 @@ function unmappedMeasured(name: string, r: VentilatorReading, rateBpm: number): 
     case 'IntrinsicPEEPBreathingPressure':
       return 0;
     case 'RespiratoryMinuteVolume':
+    case 'RespiratoryMinuteVolumeFrac':
       return (r.tidalVolumeMl * rateBpm) / 1000;
     case 'SpontaneousRespiratoryRate':
       return 0;

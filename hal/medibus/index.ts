@@ -37,6 +37,8 @@ export {
   SETTING_TARGETS,
   MedibusCodeTableSchema,
   parseCodeTable,
+  loadCodeTableFile,
+  CODE_TABLE_LIMITS,
   codeTableFor,
   nameMatchesFamily,
   reportableModes,
