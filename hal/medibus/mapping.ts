@@ -43,7 +43,7 @@ export interface MedibusMeasurements {
 
 export type SettingsMapping =
   | { ok: true; settings: VentSettings; values: MedibusValue[] }
-  | { ok: false; error: string; values: MedibusValue[] };
+  | { ok: false; error: string; values: MedibusValue[]; missing?: SettingTarget[] };
 
 const hex = (c: number): string => `${c.toString(16).toUpperCase().padStart(2, '0')}H`;
 
@@ -176,7 +176,7 @@ export function mapSettings(
     return { ok: false, error: `no known ventilation mode among the text messages (codes reported: ${reported})`, values };
   }
 
-  const missing: string[] = [];
+  const missing: SettingTarget[] = [];
   const need = (k: SettingTarget): number => {
     const v = got[k];
     if (v === undefined) {
@@ -198,7 +198,7 @@ export function mapSettings(
   if (mode !== 'CPAP') rateBpm = need('rateBpm');
   const tidalVolumeMl = got.tidalVolumeMl;
   if (mode === 'VC' && tidalVolumeMl === undefined) missing.push('tidalVolumeMl');
-  if (missing.length) return { ok: false, error: `device settings lack ${missing.join(', ')} for mode ${mode}`, values };
+  if (missing.length) return { ok: false, error: `device settings lack ${missing.join(', ')} for mode ${mode}`, values, missing: missing as SettingTarget[] };
 
   const settings: VentSettings = { mode, peepCmH2O, peakCmH2O, rateBpm, fio2 };
   if (tidalVolumeMl !== undefined) settings.tidalVolumeMl = tidalVolumeMl;
