@@ -220,6 +220,7 @@ export class MedibusVentilator implements Ventilator, GuidedReadinessCheck {
       pages[1] = ok(decodeDataRecords(await this.session.request(MedibusCommand.MEASURED_CP1), MEASURED_VALUE_CHARS), 'measured data (codepage 1)');
       if (this.needsCp2) pages[2] = ok(decodeDataRecords(await this.session.request(MedibusCommand.MEASURED_CP2), MEASURED_VALUE_CHARS), 'measured data (codepage 2)');
       const measured = mapMeasurements(this.table, pages, this.clock.now());
+      this.measurementsSubject.next(measured); // a poll like any other
       const missingSettings = settings.ok ? [] : (settings.missing ?? []);
       const missingMeasured = GUIDED_MEASURED.filter((t) => measured.sample[t as keyof typeof measured.sample] === undefined);
       if (settings.ok && missingMeasured.length === 0) {

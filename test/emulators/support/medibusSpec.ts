@@ -47,13 +47,17 @@ export class SpecSplitter {
   /** Bytes outside any frame (should stay empty). */
   readonly stray: number[] = [];
 
+  constructor(private readonly onFrame?: (f: SpecFrame) => void) {}
+
   push(chunk: Uint8Array): void {
     for (const b of chunk) {
       if (b === SPEC.ESC || b === SPEC.SOH) {
         this.buf = [b];
       } else if (b === SPEC.CR && this.buf.length > 0) {
-        this.frames.push(this.finish(this.buf));
+        const f = this.finish(this.buf);
+        this.frames.push(f);
         this.buf = [];
+        this.onFrame?.(f);
       } else if (this.buf.length > 0) this.buf.push(b);
       else this.stray.push(b);
     }
