@@ -128,3 +128,19 @@ describe('codes the sources disagree on (issue 21 point 1)', () => {
     expect(m.implausible.join()).toMatch(/peepCmH2O.*78H.*79H/);
   });
 });
+
+describe('compliance codes (issue 21 point 1: "and compliance on Evita")', () => {
+  it('Evita: compliance from 07H (L/bar) or 06H (mL/mbar, the same value in the same numbers); both must agree', () => {
+    expect(mapMeasurements(evita, { 1: [rec(0x07, '  40')] }, 0).sample.complianceMlPerCmH2O).toBe(39.23);
+    expect(mapMeasurements(evita, { 1: [rec(0x06, '  40')] }, 0).sample.complianceMlPerCmH2O).toBe(39.23);
+    const both = mapMeasurements(evita, { 1: [rec(0x07, '  40'), rec(0x06, '  45')] }, 0);
+    expect(both.sample.complianceMlPerCmH2O).toBeUndefined();
+    expect(both.implausible.join()).toMatch(/complianceMlPerCmH2O.*07H.*06H/);
+  });
+
+  it('V300 (MEDIBUS.X): 06H is the inspiratory minute volume there, never compliance', () => {
+    const m = mapMeasurements(codeTableFor('v300'), { 1: [rec(0x06, '  40')] }, 0);
+    expect(m.sample.complianceMlPerCmH2O).toBeUndefined();
+    expect(m.values[0]?.name).toMatch(/MinuteVolume/);
+  });
+});
