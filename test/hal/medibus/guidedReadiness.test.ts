@@ -98,6 +98,18 @@ describe('guided mode over MEDIBUS: the values it needs', () => {
     await r.emulator.close();
   });
 
+  it('confirmOnly (the operator confirms, nothing is read back) skips the check', async () => {
+    const t = clone();
+    t.settings = [{ code: '0D', name: 'PEEP (unknown to the host)', unit: 'mbar', maps: 'peepCmH2O' }, ...t.settings.filter((s) => s.maps !== 'peepCmH2O')] as Json['settings'];
+    const r = rig(parseCodeTable(t));
+    const guided = new GuidedVentilator({ device: r.vent, clock: r.clock, confirmOnly: true });
+    const c = track(guided.connect());
+    await r.advance(2000);
+    expect(c.state).toBe('resolved');
+    await guided.close();
+    await r.emulator.close();
+  });
+
   it('the check runs once, at the first connect', async () => {
     const r = rig(primusDocumentTable());
     const settingsReads: number[] = [];
