@@ -7,6 +7,6 @@ export { FaultSwitches, type FaultStatus, type FaultChange, type OutgoingFault }
 export { FrameWriter, type WireStats } from './wire.js';
 export type { DeviceEmulator, EmulatorEvent, EmulatorEventKind, EmulatorStatus } from './types.js';
 export { MakAirEmulator, type MakAirEmulatorOptions } from './makair/emulator.js';
-export { MedibusEmulator, type MedibusEmulatorOptions, type MedibusLinkState } from './medibus/emulator.js';
+export { MedibusEmulator, MEDIBUS_EMULATOR_IDENTITY, type MedibusEmulatorOptions, type MedibusLinkState } from './medibus/emulator.js';
 export { VitalsFeedEmulator, type VitalsFeedOptions, type VitalsFeedStats } from './vitalsFeed.js';
 export { parseControlLine, executeControl, KnobSchema, CONTROL_HELP, type ControlCommand, type ControlParse, type CountedFault } from './control.js';

@@ -8,6 +8,7 @@ import {
   SETTING_VALUE_CHARS,
   encodeAlarmRecords,
   encodeDataRecords,
+  encodeDateTime,
   encodeDeviceId,
   encodeResponse,
   encodeTextRecords,
@@ -17,7 +18,7 @@ import {
 } from '../../hal/medibus/index.js';
 import type { VentSettings } from '../../machines/types.js';
 import type { VentilatorReading } from '../../sim/index.js';
-import { measuredRecords, settingRecords, type DraegerSettings } from './draeger.js';
+import { limitRecords, measuredRecords, settingRecords, type DraegerSettings } from './draeger.js';
 
 const HEX_DIGITS = '0123456789ABCDEF';
 
@@ -30,12 +31,19 @@ export interface DeviceState {
   /** cmH2O the measured airway pressures fall short by (a leak; 0: none). */
   leakCmH2O: number;
   alarms: MedibusAlarmRecord[];
+  /** The device clock (epoch ms), for the date/time answer. */
+  now: number;
 }
 
 /**
- * The response frame to a host command: identification, measured data (codepages 1 and 2),
- * current settings, the mode as a text message, alarms (codepage 1); NOP, the other alarm
- * pages, limits, date/time and unknown commands get an empty echo.
+ * The response frame to a host command. Every request the emulated devices support gets its
+ * payload: identification (52H), measured data (24H, 2BH: records of the codepage, none for a
+ * family whose table has no codepage-2 entry), low and high alarm limits (25H, 26H), alarms
+ * (27H with the raised ones; 2EH and 23H: none raised there), date and time (28H), current
+ * settings (29H), the mode as a text message (2AH). NOP, ICC and STOP are answered with their
+ * echo; any other command (trend data, codepage-2 limits, real-time configuration, ...) is not
+ * supported by the emulated devices and is answered with an empty echo of its byte, which is
+ * how a MEDIBUS device answers a command it does not support (docs/protocols/medibus.md).
  *
  * @example
  * transport.write(answerFor(MedibusCommand.DEVICE_SETTINGS, state)); // SOH 29 <7-byte records> ck ck CR
@@ -54,6 +62,15 @@ export function answerFor(cmd: number, d: DeviceState): Uint8Array {
       return encodeResponse(cmd, encodeTextRecords([{ code: d.settings.modeCode, text: d.settings.modeName.slice(0, 40) }]));
     case MedibusCommand.ALARMS_CP1:
       return encodeResponse(cmd, encodeAlarmRecords(d.alarms));
+    case MedibusCommand.ALARMS_CP2:
+    case MedibusCommand.ALARMS_CP3:
+      return encodeResponse(cmd, encodeAlarmRecords([]));
+    case MedibusCommand.LOW_LIMITS_CP1:
+      return encodeResponse(cmd, encodeDataRecords(limitRecords(d.table, 'low', d.settings), MEASURED_VALUE_CHARS));
+    case MedibusCommand.HIGH_LIMITS_CP1:
+      return encodeResponse(cmd, encodeDataRecords(limitRecords(d.table, 'high', d.settings), MEASURED_VALUE_CHARS));
+    case MedibusCommand.DATE_TIME:
+      return encodeResponse(cmd, encodeDateTime(d.now));
     default:
       return encodeResponse(cmd);
   }

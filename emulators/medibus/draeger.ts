@@ -182,6 +182,7 @@ function unmappedMeasured(name: string, r: VentilatorReading, rateBpm: number): 
     case 'IntrinsicPEEPBreathingPressure':
       return 0;
     case 'RespiratoryMinuteVolume':
+    case 'RespiratoryMinuteVolumeFrac':
       return (r.tidalVolumeMl * rateBpm) / 1000;
     case 'SpontaneousRespiratoryRate':
       return 0;
@@ -235,6 +236,35 @@ export function measuredRecords(table: MedibusCodeTable, codepage: 1 | 2, r: Ven
     const delivered = e.maps ? toDeviceUnit(controller, e.unit) : e.unit === 'mbar' ? toDeviceUnit(controller, 'mbar') : controller;
     const device = e.unit === 'mbar' ? delivered - leakMbar : delivered;
     out.push({ code: e.code, value: Math.round(Math.max(0, device) * 10) / 10 });
+  }
+  return out;
+}
+
+/**
+ * The alarm limits the device holds (25H low, 26H high, codepage 1), in the unit of each
+ * measured-data entry they guard, derived from the settings the way a clinician would leave
+ * them: airway pressure high at the pressure limit (Pmax) and low at PEEP + 2 mbar, inspired
+ * O2 within 4 % of the FiO2 setting (18-100 %), rate 5 to max(40, 1.5 x set), minute volume
+ * 2 to 20 L/min. Entries the table does not carry get no limit.
+ */
+export function limitRecords(table: MedibusCodeTable, which: 'low' | 'high', s: DraegerSettings): Array<{ code: number; value: number }> {
+  const set = ventSettingsOf(table, s);
+  const mbar = (cmH2O: number): number => Math.round(toDeviceUnit(cmH2O, 'mbar'));
+  const pmax = s.values.get('pmaxCmH2O');
+  const out: Array<{ code: number; value: number }> = [];
+  const seen = new Set<string>();
+  for (const e of table.measured) {
+    if (e.codepage !== 1) continue;
+    const key = e.maps ?? e.name;
+    if (seen.has(key)) continue;
+    let lh: [number, number] | null = null;
+    if (e.maps === 'peakCmH2O' && e.unit === 'mbar') lh = [mbar(set.peepCmH2O) + 2, pmax ?? mbar(set.peakCmH2O) + 10];
+    else if (e.maps === 'fio2' && e.unit === 'pct') lh = [Math.max(18, Math.round(set.fio2 * 100) - 4), Math.min(100, Math.round(set.fio2 * 100) + 4)];
+    else if (e.maps === 'rateBpm' && e.unit === '1/min') lh = [5, Math.max(40, Math.round(set.rateBpm * 1.5))];
+    else if (e.name === 'RespiratoryMinuteVolume' && e.unit === 'L/min') lh = [2, 20];
+    if (!lh) continue;
+    seen.add(key);
+    out.push({ code: e.code, value: which === 'low' ? lh[0] : lh[1] });
   }
   return out;
 }

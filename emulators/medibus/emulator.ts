@@ -52,11 +52,17 @@ export interface MedibusEmulatorOptions {
   hostSilenceTimeoutMs?: number;
 }
 
-const IDENTITY: Record<MedibusFamily, MedibusDeviceId> = {
-  evita: { idNumber: '0161', name: 'Evita4', revision: '04.03:06.00' },
-  primus: { idNumber: '0161', name: 'Primus', revision: '04.03:06.00' },
-  v300: { idNumber: '0161', name: 'Evita V300', revision: '02.10:06.00' },
-};
+/**
+ * What each emulated family answers to 52H: its own identification number, name and
+ * revision. The numbers are the emulator's (one per family, so a host that tells devices
+ * apart by the number sees three different devices); the real ones are in each device's
+ * MEDIBUS document (section "Device Identification") and were not available here.
+ */
+export const MEDIBUS_EMULATOR_IDENTITY: Readonly<Record<MedibusFamily, Readonly<MedibusDeviceId>>> = Object.freeze({
+  evita: Object.freeze({ idNumber: '0161', name: 'Evita4', revision: '04.03:06.00' }),
+  primus: Object.freeze({ idNumber: '0162', name: 'Primus', revision: '04.03:06.00' }),
+  v300: Object.freeze({ idNumber: '0163', name: 'Evita V300', revision: '02.10:06.00' }),
+});
 
 export type MedibusLinkState = 'initialising' | 'up';
 
@@ -98,7 +104,7 @@ export class MedibusEmulator implements DeviceEmulator {
     this.clock = options.clock;
     this.world = options.world;
     this.table = options.codeTable ?? codeTableFor(options.family);
-    this.identity = { ...IDENTITY[options.family], ...(options.identity ?? {}) };
+    this.identity = { ...MEDIBUS_EMULATOR_IDENTITY[options.family], ...(options.identity ?? {}) };
     this.replyDelayMs = Math.max(0, options.replyDelayMs ?? 20);
     this.iccRetryMs = options.iccRetryMs ?? 1000;
     this.silenceMs = options.hostSilenceTimeoutMs ?? 3000;
@@ -235,9 +241,10 @@ export class MedibusEmulator implements DeviceEmulator {
       if (ev.type === 'frame') {
         if (ev.frame.kind === 'command') this.onCommand(ev.frame);
         else if (ev.frame.command === MedibusCommand.ICC) this.linkUp('the host answered our ICC');
-      } else if (ev.type === 'dropped' && ev.kind === 'command' && ev.reason === 'checksum') {
+      } else if (ev.type === 'dropped' && ev.kind === 'command' && (ev.reason === 'checksum' || ev.reason === 'malformed')) {
+        // A wrong sum, checksum characters that are not upper-case hex (e.g. "3f"), or a frame too short to hold them: corrupt.
         this.counts.naksSent++;
-        this.log('refused', 'command with a bad checksum: NAK');
+        this.log('refused', `command ${ev.reason === 'checksum' ? 'with a bad checksum' : 'malformed (checksum not two upper-case hex characters)'}: NAK`);
         this.reply(encodeResponse(MedibusCommand.NAK));
       }
     }
@@ -260,8 +267,11 @@ export class MedibusEmulator implements DeviceEmulator {
       return;
     }
     if (cmd === MedibusCommand.STOP) {
+      // STOP is answered (its echo), then the link ends: a host waiting for the reply can shut down cleanly.
+      this.counts.answered++;
+      this.reply(encodeResponse(cmd));
       this.link = 'initialising';
-      this.log('link', 'the host sent STOP: link ended');
+      this.log('link', 'the host sent STOP: answered, link ended');
       return;
     }
     if (this.faults.takeNoAnswer()) {
@@ -278,7 +288,7 @@ export class MedibusEmulator implements DeviceEmulator {
       this.log('command', `${commandName(cmd)} answered`);
     }
     this.counts.answered++;
-    this.reply(answerFor(cmd, { table: this.table, identity: this.identity, settings: this.settings, reading: this.reading, leakCmH2O: this.faults.leakCmH2O, alarms: [...this.alarms.values()] }));
+    this.reply(answerFor(cmd, { table: this.table, identity: this.identity, settings: this.settings, reading: this.reading, leakCmH2O: this.faults.leakCmH2O, alarms: [...this.alarms.values()], now: this.clock.now() }));
   }
 
   private reply(bytes: Uint8Array): void {

@@ -53,6 +53,36 @@ export interface GuidedVentilatorOptions {
   actuator?: (settings: VentSettings) => Promise<unknown>;
 }
 
+/**
+ * Guided mode cannot start: the device does not report a value the guided mode needs (a
+ * setting it confirms instructions by, or a measured airway pressure the safety guards
+ * watch). `missing` lists them as `settings.<target>` / `measured.<target>`; the message names
+ * the codes looked for, the device family and the code table.
+ *
+ * @example
+ * try { await guided.connect(); } catch (e) { if (e instanceof GuidedReadinessError) console.error(e.missing, e.message); }
+ */
+export class GuidedReadinessError extends VentilatorError {
+  readonly notGuidable = true as const;
+  constructor(
+    readonly missing: readonly string[],
+    message: string,
+  ) {
+    super('protocol', message);
+    this.name = 'GuidedReadinessError';
+  }
+}
+
+/** A device that can say, before a maneuver, whether it reports what guided mode needs (MedibusVentilator does). */
+export interface GuidedReadinessCheck {
+  /** Resolves when it does; rejects with `GuidedReadinessError` (bounded in time) when it does not. */
+  checkGuidedReadiness(): Promise<void>;
+}
+
+function hasReadinessCheck(device: unknown): device is GuidedReadinessCheck {
+  return typeof (device as Partial<GuidedReadinessCheck>).checkGuidedReadiness === 'function';
+}
+
 const DEFAULT_TOLERANCE: GuidedTolerance = { pressureCmH2O: 1, fio2: 0.02, rateBpm: 1 };
 
 /** Whether the device's settings match the instruction within tolerance. */
@@ -102,6 +132,7 @@ export class GuidedVentilator implements Ventilator {
   private nextId = 1;
   private pending: { prompt: GuidedPrompt; resolve: (s: VentSettings) => void; reject: (e: Error) => void; timers: TimerHandle[] } | null = null;
   private lastKnown: VentSettings | null = null;
+  private readinessChecked = false;
 
   constructor(private readonly options: GuidedVentilatorOptions) {
     this.device = options.device;
@@ -118,8 +149,16 @@ export class GuidedVentilator implements Ventilator {
     return this.device.faults$;
   }
 
-  connect(): Promise<void> {
-    return this.device.connect();
+  /**
+   * Connects the device and, the first time, checks that it reports what guided mode needs
+   * (where the device can tell: `GuidedReadinessCheck`). Rejects with `GuidedReadinessError`
+   * otherwise: no instruction is ever given on a device whose settings cannot be confirmed.
+   */
+  async connect(): Promise<void> {
+    await this.device.connect();
+    if (this.readinessChecked || this.options.confirmOnly || !hasReadinessCheck(this.device)) return;
+    await this.device.checkGuidedReadiness();
+    this.readinessChecked = true;
   }
 
   async identify(): Promise<DeviceInfo> {

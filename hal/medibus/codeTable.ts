@@ -4,6 +4,7 @@
  * table through `parseCodeTable`.
  */
 import { z } from 'zod';
+import { JsonInputError, parseJsonStrict, readRegularText } from '../../common/jsonInput.js';
 import { parseOrThrow } from '../../common/validation.js';
 import type { VentMode } from '../../machines/types.js';
 import { MEDIBUS_UNITS, quantityOf, type Quantity } from './units.js';
@@ -47,6 +48,10 @@ const hexCode = z
   .string()
   .regex(/^[0-9A-F]{2}$/, { error: 'must be two upper-case hex digits, e.g. "7D"' })
   .transform((s) => parseInt(s, 16));
+/** Limits on a table file (a vendor's JSON): generous for real tables, small enough to refuse junk. */
+export const CODE_TABLE_LIMITS = { maxFileBytes: 64 * 1024, maxEntries: 256, maxText: 200, maxPatterns: 16, maxPatternChars: 100, maxSources: 32, maxVerificationChars: 2000 } as const;
+const L = CODE_TABLE_LIMITS;
+const text = z.string().min(1).max(L.maxText);
 const unit = z.enum(MEDIBUS_UNITS);
 const range = z.object({ min: z.number(), max: z.number(), unit }).strict().refine((r) => r.min <= r.max, { error: 'min must not exceed max' });
 const pair = z.tuple([z.number(), z.number()]).refine(([lo, hi]) => lo <= hi, { error: 'lower bound must not exceed upper bound' });
@@ -59,9 +64,11 @@ const measuredEntry = z
   .object({
     codepage: z.union([z.literal(1), z.literal(2)]).default(1),
     code: hexCode,
-    name: z.string().min(1),
+    name: text,
     unit,
     maps: z.enum(Object.keys(MEASURED_TARGETS) as [MeasuredTarget, ...MeasuredTarget[]]).optional(),
+    /** Another code (same codepage) for the very same value: either may be reported; both reported must agree. */
+    sameAs: hexCode.optional(),
   })
   .strict()
   .refine(unitFits(MEASURED_TARGETS), { error: 'unit does not express the quantity this entry maps to', path: ['unit'] });
@@ -69,16 +76,39 @@ const measuredEntry = z
 const settingEntry = z
   .object({
     code: hexCode,
-    name: z.string().min(1),
+    name: text,
     unit,
     maps: z.enum(Object.keys(SETTING_TARGETS) as [SettingTarget, ...SettingTarget[]]).optional(),
+    /** Another code for the very same setting (where the sources disagree): either may be reported; both reported must agree. */
+    sameAs: hexCode.optional(),
   })
   .strict()
   .refine(unitFits(SETTING_TARGETS), { error: 'unit does not express the quantity this entry maps to', path: ['unit'] });
 
 const modeEntry = z
-  .object({ code: hexCode, name: z.string().min(1), mode: z.enum(['CPAP', 'PCV', 'VC']).nullable() })
+  .object({ code: hexCode, name: text, mode: z.enum(['CPAP', 'PCV', 'VC']).nullable() })
   .strict();
+
+/** `sameAs` must name an earlier entry of the same codepage that maps the same target (and not itself be an alias). */
+function aliasesResolve(list: Array<{ code: number; codepage?: number; maps?: string | undefined; sameAs?: number | undefined }>, ctx: z.RefinementCtx): void {
+  list.forEach((e, i) => {
+    if (e.sameAs === undefined) return;
+    const hex = (c: number) => `"${c.toString(16).toUpperCase().padStart(2, '0')}"`;
+    const target = list.findIndex((o) => o.code === e.sameAs && o.codepage === e.codepage);
+    const t = list[target];
+    const problem =
+      e.maps === undefined
+        ? 'an entry with sameAs must map a target'
+        : !t || target >= i
+          ? `names no earlier entry with code ${hex(e.sameAs)}${e.codepage !== undefined ? ` on codepage ${e.codepage}` : ''}`
+          : t.maps !== e.maps
+            ? `names ${hex(e.sameAs)}, which maps ${t.maps ?? 'nothing'}, not ${e.maps}`
+            : t.sameAs !== undefined
+              ? `names ${hex(e.sameAs)}, itself an alternative: name the first code`
+              : null;
+    if (problem) ctx.addIssue({ code: 'custom', path: [i, 'sameAs'], message: problem });
+  });
+}
 
 const noDuplicates =
   (key: (e: { code: number; codepage?: number }) => string) =>
@@ -96,8 +126,11 @@ const noDuplicates =
 export const MedibusCodeTableSchema = z
   .object({
     family: z.enum(MEDIBUS_FAMILIES),
-    title: z.string().min(1),
-    deviceNamePatterns: z.array(z.string().refine(isRegExp, { error: 'must be a valid regular expression' })).min(1),
+    title: text,
+    deviceNamePatterns: z
+      .array(z.string().min(1).max(L.maxPatternChars).refine(isRegExp, { error: 'must be a valid regular expression' }))
+      .min(1)
+      .max(L.maxPatterns),
     serial: z
       .object({
         baudRate: z.number().int().positive(),
@@ -106,12 +139,22 @@ export const MedibusCodeTableSchema = z
         stopBits: z.union([z.literal(1), z.literal(2)]),
       })
       .strict(),
-    sources: z.array(z.string().min(1)).min(1),
-    verification: z.string().min(1),
+    sources: z.array(z.string().min(1).max(L.maxVerificationChars)).min(1).max(L.maxSources),
+    verification: z.string().min(1).max(L.maxVerificationChars),
     pinspRelativeToPeep: z.boolean(),
-    measured: z.array(measuredEntry).min(1).refine(noDuplicates((e) => `${e.codepage}:${e.code}`), { error: 'duplicate codepage/code' }),
-    settings: z.array(settingEntry).min(1).refine(noDuplicates((e) => String(e.code)), { error: 'duplicate code' }),
-    modes: z.array(modeEntry).min(1).refine(noDuplicates((e) => String(e.code)), { error: 'duplicate code' }),
+    measured: z
+      .array(measuredEntry)
+      .min(1)
+      .max(L.maxEntries)
+      .refine(noDuplicates((e) => `${e.codepage}:${e.code}`), { error: 'duplicate codepage/code' })
+      .superRefine(aliasesResolve),
+    settings: z
+      .array(settingEntry)
+      .min(1)
+      .max(L.maxEntries)
+      .refine(noDuplicates((e) => String(e.code)), { error: 'duplicate code' })
+      .superRefine(aliasesResolve),
+    modes: z.array(modeEntry).min(1).max(L.maxEntries).refine(noDuplicates((e) => String(e.code)), { error: 'duplicate code' }),
     ranges: z
       .object({ peep: range, peak: range, rate: range, fio2: range, tidalVolume: range.optional() })
       .strict()
@@ -148,6 +191,27 @@ function isRegExp(s: string): boolean {
  */
 export function parseCodeTable(input: unknown): MedibusCodeTable {
   return parseOrThrow(MedibusCodeTableSchema, input, 'MEDIBUS code table');
+}
+
+/**
+ * Reads a code table from a JSON file (a vendor's table, or a built-in one adjusted to what a
+ * device's own MEDIBUS document says): a regular file of at most 64 KB, strict JSON (no key
+ * twice), then the schema. With `family`, a table for another family is refused. Throws
+ * `JsonInputError` (file, size, JSON) or `ValidationError` (every bad field, with its value
+ * and what is allowed).
+ *
+ * @example
+ * const codeTable = loadCodeTableFile('primus-site.json', 'primus');
+ * new MedibusVentilator({ transport, clock, family: 'primus', codeTable });
+ */
+export function loadCodeTableFile(path: string, family?: MedibusFamily): MedibusCodeTable {
+  const what = 'MEDIBUS code table';
+  const json = parseJsonStrict(readRegularText(path, L.maxFileBytes, what), `${what} file ${path}`, { maxBytes: L.maxFileBytes, maxDepth: 8 });
+  const table = parseOrThrow(MedibusCodeTableSchema, json, `${what} ${path}`);
+  if (family !== undefined && table.family !== family) {
+    throw new JsonInputError(`${what} ${path} is for the ${table.family} family, but the device is a ${family}: give the table of that family`);
+  }
+  return table;
 }
 
 const BUILT_IN: Record<MedibusFamily, unknown> = { evita: evitaJson, primus: primusJson, v300: v300Json };

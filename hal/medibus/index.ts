@@ -24,6 +24,9 @@ export {
   decodeTextRecords,
   encodeDeviceId,
   decodeDeviceId,
+  encodeDateTime,
+  decodeDateTime,
+  MEDIBUS_MONTHS,
 } from './records.js';
 export type { MedibusDataRecord, MedibusAlarmRecord, MedibusTextRecord, MedibusDeviceId } from './records.js';
 export { CMH2O_PER_MBAR, MEDIBUS_UNITS, quantityOf, toQuantity } from './units.js';
@@ -34,6 +37,8 @@ export {
   SETTING_TARGETS,
   MedibusCodeTableSchema,
   parseCodeTable,
+  loadCodeTableFile,
+  CODE_TABLE_LIMITS,
   codeTableFor,
   nameMatchesFamily,
   reportableModes,

@@ -14,7 +14,7 @@ import {
   type SettingTarget,
 } from './codeTable.js';
 import { parseMedibusNumber, type MedibusDataRecord, type MedibusTextRecord } from './records.js';
-import { toQuantity, type MedibusUnit } from './units.js';
+import { toQuantity, type MedibusUnit, type Quantity } from './units.js';
 
 /** One value as the device reported it, named through the code table. */
 export interface MedibusValue {
@@ -43,9 +43,44 @@ export interface MedibusMeasurements {
 
 export type SettingsMapping =
   | { ok: true; settings: VentSettings; values: MedibusValue[] }
-  | { ok: false; error: string; values: MedibusValue[] };
+  | { ok: false; error: string; values: MedibusValue[]; missing?: SettingTarget[] };
 
 const hex = (c: number): string => `${c.toString(16).toUpperCase().padStart(2, '0')}H`;
+
+interface AliasEntry {
+  code: number;
+  codepage?: number;
+  name: string;
+  unit: MedibusUnit;
+  maps?: string | undefined;
+  sameAs?: number | undefined;
+}
+
+/**
+ * Targets whose alternative codes (`sameAs`: the sources disagree on the code, not on the
+ * meaning) were reported more than once with different values: target -> description. Such a
+ * value is never guessed.
+ */
+function aliasConflicts(
+  entries: readonly AliasEntry[],
+  valueOf: (e: AliasEntry) => MedibusValue | undefined,
+  quantityOf: (e: AliasEntry) => Quantity,
+): Map<string, string> {
+  const out = new Map<string, string>();
+  for (const primary of entries) {
+    if (!primary.maps || primary.sameAs !== undefined) continue;
+    const group = entries.filter((e) => e === primary || (e.sameAs === primary.code && e.codepage === primary.codepage));
+    if (group.length < 2) continue;
+    const reported = group
+      .map((e) => ({ e, v: valueOf(e) }))
+      .filter((x): x is { e: AliasEntry; v: MedibusValue & { value: number } } => x.v !== undefined && x.v.value !== null);
+    const converted = reported.map((x) => toQuantity(x.v.value, x.e.unit, quantityOf(x.e)));
+    if (converted.some((c) => Math.abs(c - converted[0]!) > 1e-6)) {
+      out.set(primary.maps, `${primary.maps} reported differently under codes that mean the same: ${reported.map((x) => `${hex(x.e.code)} ${x.e.name} = ${x.v.raw.trim()} ${x.e.unit}`).join(', ')}`);
+    }
+  }
+  return out;
+}
 
 /**
  * Maps measured-data records (codepage 1 and, where the table uses it, 2) onto a `MonitorSample`.
@@ -72,8 +107,14 @@ export function mapMeasurements(
   }
   const mapped: Partial<Record<MeasuredTarget, number>> = {};
   const implausible: string[] = [];
+  const conflicts = aliasConflicts(
+    table.measured,
+    (e) => byKey.get(`${e.codepage}:${e.code}`),
+    (e) => MEASURED_TARGETS[e.maps as MeasuredTarget],
+  );
+  implausible.push(...conflicts.values());
   for (const entry of table.measured) {
-    if (!entry.maps || mapped[entry.maps] !== undefined) continue;
+    if (!entry.maps || mapped[entry.maps] !== undefined || conflicts.has(entry.maps)) continue;
     const v = byKey.get(`${entry.codepage}:${entry.code}`);
     if (!v || v.value === null) continue;
     const converted = toQuantity(v.value, entry.unit, MEASURED_TARGETS[entry.maps]);
@@ -113,6 +154,12 @@ export function mapSettings(
     const entry = table.settings.find((e) => e.code === r.code);
     return { code: r.code, name: entry?.name ?? hex(r.code), unit: entry?.unit ?? null, raw: r.raw, value: parseMedibusNumber(r.raw) };
   });
+  const conflicts = aliasConflicts(
+    table.settings,
+    (e) => values.find((x) => x.code === e.code),
+    (e) => SETTING_TARGETS[e.maps as SettingTarget],
+  );
+  if (conflicts.size) return { ok: false, error: `${[...conflicts.values()].join('; ')}: not guessing which one the device holds`, values };
   const got: Partial<Record<SettingTarget, number>> = {};
   for (const entry of table.settings) {
     if (!entry.maps || got[entry.maps] !== undefined) continue;
@@ -129,7 +176,7 @@ export function mapSettings(
     return { ok: false, error: `no known ventilation mode among the text messages (codes reported: ${reported})`, values };
   }
 
-  const missing: string[] = [];
+  const missing: SettingTarget[] = [];
   const need = (k: SettingTarget): number => {
     const v = got[k];
     if (v === undefined) {
@@ -151,7 +198,7 @@ export function mapSettings(
   if (mode !== 'CPAP') rateBpm = need('rateBpm');
   const tidalVolumeMl = got.tidalVolumeMl;
   if (mode === 'VC' && tidalVolumeMl === undefined) missing.push('tidalVolumeMl');
-  if (missing.length) return { ok: false, error: `device settings lack ${missing.join(', ')} for mode ${mode}`, values };
+  if (missing.length) return { ok: false, error: `device settings lack ${missing.join(', ')} for mode ${mode}`, values, missing: missing as SettingTarget[] };
 
   const settings: VentSettings = { mode, peepCmH2O, peakCmH2O, rateBpm, fio2 };
   if (tidalVolumeMl !== undefined) settings.tidalVolumeMl = tidalVolumeMl;

@@ -236,3 +236,41 @@ export function decodeDeviceId(payload: Uint8Array): DecodeResult<MedibusDeviceI
   if (!m) return { ok: false, error: `device identification ${JSON.stringify(text)} is not of the form 0161'Name'revision` };
   return { ok: true, value: { idNumber: m[1]!, name: m[2]!, revision: m[3]!.trim() } };
 }
+
+/** Month abbreviations in MEDIBUS date/time answers (German, as Draeger devices send them). */
+export const MEDIBUS_MONTHS = ['JAN', 'FEB', 'MAR', 'APR', 'MAI', 'JUN', 'JUL', 'AUG', 'SEP', 'OKT', 'NOV', 'DEZ'] as const;
+/** English spellings some devices send instead (mdpnp saw an Evita XL switch to "OCT"). */
+const ENGLISH_MONTHS = ['JAN', 'FEB', 'MAR', 'APR', 'MAY', 'JUN', 'JUL', 'AUG', 'SEP', 'OCT', 'NOV', 'DEC'];
+
+const two = (n: number): string => String(n).padStart(2, '0');
+
+/**
+ * Encodes the answer to "current date and time" (28H): `hh:mm:ss dd-MMM-yy`, the time of day
+ * in 24 h, German month abbreviation, two-digit year. `t` is epoch milliseconds, shown in UTC.
+ *
+ * @example
+ * asciiText(encodeDateTime(Date.UTC(2026, 11, 6, 14, 5, 33))); // '14:05:33 06-DEZ-26'
+ */
+export function encodeDateTime(t: number): Uint8Array {
+  if (!Number.isFinite(t)) throw new TypeError(`time must be finite epoch milliseconds (got ${t})`);
+  const d = new Date(t);
+  return ascii(`${two(d.getUTCHours())}:${two(d.getUTCMinutes())}:${two(d.getUTCSeconds())} ${two(d.getUTCDate())}-${MEDIBUS_MONTHS[d.getUTCMonth()]}-${two(d.getUTCFullYear() % 100)}`);
+}
+
+/**
+ * Decodes a date/time answer (28H) to epoch milliseconds (UTC, years 2000-2099). Tolerates
+ * what devices are known to send: no seconds, no space between time and date, English month
+ * abbreviations.
+ *
+ * @example
+ * decodeDateTime(ascii('14:05:33 06-DEZ-26')); // ok: Date.UTC(2026, 11, 6, 14, 5, 33)
+ */
+export function decodeDateTime(payload: Uint8Array): DecodeResult<number> {
+  const text = asciiText(payload);
+  const m = /^\s*(\d{1,2}):(\d{2}):?(\d{2})?\s*(\d{1,2})-([A-Z]{3})-(\d{2})\s*$/.exec(text);
+  if (!m) return { ok: false, error: `date/time ${JSON.stringify(text)} is not of the form hh:mm:ss dd-MMM-yy` };
+  const month = Math.max((MEDIBUS_MONTHS as readonly string[]).indexOf(m[5]!), ENGLISH_MONTHS.indexOf(m[5]!));
+  const [h, min, s, day] = [Number(m[1]), Number(m[2]), Number(m[3] ?? 0), Number(m[4])];
+  if (month < 0 || h > 23 || min > 59 || s > 59 || day < 1 || day > 31) return { ok: false, error: `date/time ${JSON.stringify(text)} is out of range` };
+  return { ok: true, value: Date.UTC(2000 + Number(m[6]), month, day, h, min, s) };
+}

@@ -175,7 +175,8 @@ export class MedibusSession {
           if (ev.frame.command === MedibusCommand.ICC) this.up();
         } else this.queue.onResponse(ev.frame);
       } else if (ev.type === 'dropped') {
-        if (ev.kind === 'command' && ev.reason === 'checksum') {
+        // A device command that arrived corrupt (wrong sum, or checksum characters that are not upper-case hex) gets a NAK.
+        if (ev.kind === 'command' && (ev.reason === 'checksum' || ev.reason === 'malformed')) {
           this.counts.naksSent++;
           this.write(encodeResponse(MedibusCommand.NAK));
         }

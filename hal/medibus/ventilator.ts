@@ -15,9 +15,10 @@ import { BehaviorSubject, Subject, filter, type Observable, type Subscription } 
 import { every, type Clock } from '../../common/clock.js';
 import type { MonitorSample, VentSettings } from '../../machines/types.js';
 import { DisconnectedError, NotPermittedError, VentilatorError } from '../errors.js';
+import { GuidedReadinessError, type GuidedReadinessCheck } from '../guided/ventilator.js';
 import type { DeviceFault, DeviceInfo, Ventilator } from '../port.js';
 import type { ByteTransport } from '../serial/transport.js';
-import { codeTableFor, nameMatchesFamily, type MedibusCodeTable, type MedibusFamily } from './codeTable.js';
+import { codeTableFor, nameMatchesFamily, type MeasuredTarget, type MedibusCodeTable, type MedibusFamily, type SettingTarget } from './codeTable.js';
 import { MedibusCommand } from './constants.js';
 import type { DecodeResult } from './frame.js';
 import { capabilitiesOf, mapMeasurements, mapSettings, type MedibusMeasurements, type MedibusValue } from './mapping.js';
@@ -45,6 +46,10 @@ export interface MedibusVentilatorOptions {
   timing?: Partial<MedibusTiming>;
   /** A vendor's own code table (see `parseCodeTable`) instead of the built-in one for `family`. */
   codeTable?: MedibusCodeTable;
+  /** Where `codeTable` came from, for messages (e.g. "file /etc/rmseq/primus.json"); default "built-in codes/<family>.json". */
+  codeTableSource?: string;
+  /** How long `checkGuidedReadiness()` waits for the values guided mode needs (default 10000 ms). */
+  readinessTimeoutMs?: number;
   /** Refuse a device whose reported name does not belong to `family` (default true). */
   checkModel?: boolean;
   /**
@@ -82,7 +87,21 @@ export interface MedibusSettingsReading {
  * const baseline = await vent.readSettings();
  * vent.samples$.subscribe((s) => console.log(s.peepCmH2O, s.complianceMlPerCmH2O));
  */
-export class MedibusVentilator implements Ventilator {
+/** Measured values guided mode needs from the device: the airway pressures the safety guards watch. */
+export const GUIDED_MEASURED: readonly MeasuredTarget[] = ['peakCmH2O', 'peepCmH2O'];
+
+const SETTING_LABEL: Record<SettingTarget, string> = {
+  peepCmH2O: 'PEEP setting',
+  pinspCmH2O: 'inspiratory pressure setting',
+  pmaxCmH2O: 'pressure limit setting',
+  rateBpm: 'rate setting',
+  fio2: 'FiO2 setting',
+  tidalVolumeMl: 'tidal volume setting',
+};
+const MEASURED_LABEL: Partial<Record<MeasuredTarget, string>> = { peakCmH2O: 'measured peak pressure', peepCmH2O: 'measured PEEP' };
+const hexList = (codes: readonly number[]): string => codes.map((c) => `${c.toString(16).toUpperCase().padStart(2, '0')}H`).join(', ');
+
+export class MedibusVentilator implements Ventilator, GuidedReadinessCheck {
   private readonly samplesSubject = new Subject<MonitorSample>();
   private readonly faultsSubject = new Subject<DeviceFault>();
   private readonly settingsSubject = new BehaviorSubject<MedibusSettingsReading | null>(null);
@@ -100,6 +119,8 @@ export class MedibusVentilator implements Ventilator {
   private activeAlarms: Set<number> | null = null;
   private readonly alarmFaultPriority: number;
   readonly table: MedibusCodeTable;
+  private readonly tableSource: string;
+  private readonly readinessMs: number;
   private session: MedibusSession;
   private readonly timing: Partial<MedibusTiming> | undefined;
   private readonly clock: Clock;
@@ -129,6 +150,10 @@ export class MedibusVentilator implements Ventilator {
     }
     this.table = options.codeTable ?? codeTableFor(options.family);
     if (this.table.family !== options.family) throw new TypeError(`codeTable is for ${this.table.family}, family is ${options.family}`);
+    this.tableSource = options.codeTableSource ?? (options.codeTable ? 'given by the caller' : `built-in codes/${options.family}.json`);
+    const readinessMs = options.readinessTimeoutMs ?? 10_000;
+    if (!Number.isFinite(readinessMs) || readinessMs < 0 || readinessMs > 600_000) throw new TypeError(`readinessTimeoutMs must be 0-600000 ms (got ${String(readinessMs)})`);
+    this.readinessMs = readinessMs;
     this.clock = options.clock;
     this.transport = options.transport;
     this.pollMs = pollMs;
@@ -185,6 +210,60 @@ export class MedibusVentilator implements Ventilator {
     if (!r.ok) throw new VentilatorError('protocol', r.error);
     this.settingsSubject.next({ t: this.clock.now(), settings: r.settings, values: r.values });
     return r.settings;
+  }
+
+  /**
+   * Whether the device reports what guided mode needs: every setting `mapSettings` needs for
+   * the mode in force (29H, 2AH) and a measured peak pressure and PEEP (24H, 2BH where the
+   * table uses codepage 2). Reads again every `pollMs` while something is missing (a value
+   * may read "----" until the first breath), for at most `readinessTimeoutMs`; then rejects
+   * with `GuidedReadinessError` naming each missing value, the codes looked for, the family and
+   * the code table. `GuidedVentilator.connect()` calls this.
+   */
+  async checkGuidedReadiness(): Promise<void> {
+    const deadline = this.clock.now() + this.readinessMs;
+    for (;;) {
+      const settingsPayload = await this.session.request(MedibusCommand.DEVICE_SETTINGS);
+      const textPayload = await this.session.request(MedibusCommand.TEXT_MESSAGES);
+      const records = ok(decodeDataRecords(settingsPayload, SETTING_VALUE_CHARS), 'device settings');
+      const settings = mapSettings(this.table, records, ok(decodeTextRecords(textPayload), 'text messages'));
+      const where = `${this.info?.model ?? 'MEDIBUS device'} (family ${this.table.family}, code table ${this.tableSource})`;
+      if (!settings.ok && !settings.missing) throw new GuidedReadinessError([], `guided mode cannot start on the ${where}: ${settings.error}`);
+      const pages: { 1?: MedibusDataRecord[]; 2?: MedibusDataRecord[] } = {};
+      pages[1] = ok(decodeDataRecords(await this.session.request(MedibusCommand.MEASURED_CP1), MEASURED_VALUE_CHARS), 'measured data (codepage 1)');
+      if (this.needsCp2) pages[2] = ok(decodeDataRecords(await this.session.request(MedibusCommand.MEASURED_CP2), MEASURED_VALUE_CHARS), 'measured data (codepage 2)');
+      const measured = mapMeasurements(this.table, pages, this.clock.now());
+      this.measurementsSubject.next(measured); // a poll like any other
+      const missingSettings = settings.ok ? [] : (settings.missing ?? []);
+      const missingMeasured = GUIDED_MEASURED.filter((t) => measured.sample[t as keyof typeof measured.sample] === undefined);
+      if (settings.ok && missingMeasured.length === 0) {
+        this.settingsSubject.next({ t: this.clock.now(), settings: settings.settings, values: settings.values });
+        return;
+      }
+      if (this.clock.now() + this.pollMs > deadline) {
+        const items = [
+          ...missingSettings.map((t) => {
+            const codes = this.table.settings.filter((e) => e.maps === t).map((e) => e.code);
+            return `${SETTING_LABEL[t]} (${t}): ${codes.length ? `none of ${hexList(codes)} in the current settings (29H)` : 'the code table maps no code to it'}`;
+          }),
+          ...missingMeasured.map((t) => {
+            const entries = this.table.measured.filter((e) => e.maps === t);
+            const byPage = ([1, 2] as const).map((cp) => [cp, entries.filter((e) => e.codepage === cp).map((e) => e.code)] as const).filter(([, c]) => c.length);
+            const looked = byPage.map(([cp, c]) => `${hexList(c)} (codepage ${cp}, ${cp === 1 ? '24H' : '2BH'})`).join(' or ');
+            return `${MEASURED_LABEL[t] ?? t} (${t}): ${entries.length ? `none of ${looked} with a plausible number` : 'the code table maps no code to it'}`;
+          }),
+        ];
+        const reported = (list: readonly { code: number }[]) => hexList([...new Set(list.map((v) => v.code))].sort((a, b) => a - b)) || 'none';
+        throw new GuidedReadinessError(
+          [...missingSettings.map((t) => `settings.${t}`), ...missingMeasured.map((t) => `measured.${t}`)],
+          `guided mode cannot start: the ${where} did not report, within ${Math.round(this.readinessMs / 1000)} s: ${items.join('; ')}; ` +
+            `settings reported: ${reported(settings.values)}; measured values reported: ${reported(measured.values)}` +
+            `${measured.implausible.length ? ` (left out: ${measured.implausible.join('; ')})` : ''}. ` +
+            `Check the codes against the device's MEDIBUS document and give a code table that matches it (rmseq --medibus-codes FILE).`,
+        );
+      }
+      await new Promise<void>((resolve) => this.clock.setTimeout(resolve, this.pollMs));
+    }
   }
 
   /** Always rejects: MEDIBUS is read-only. Nothing is sent. */

@@ -9,7 +9,7 @@
 import { createHash } from 'node:crypto';
 import { createInterface } from 'node:readline';
 import { every, WallClock } from '../../common/clock.js';
-import { MEDIBUS_FAMILIES, type MedibusFamily } from '../../hal/medibus/index.js';
+import { MEDIBUS_FAMILIES, loadCodeTableFile, type MedibusFamily } from '../../hal/medibus/index.js';
 import { SerialTransport } from '../../hal/serial/transport.js';
 import { SimWorld } from '../../hal/simulated/world.js';
 import type { VentSettings } from '../../machines/types.js';
@@ -32,6 +32,8 @@ export interface EmulateFlags extends SerialFlags {
   baseline?: string;
   /** The identity the device reports: MakAir `<n>-<n>-<n>` (default derived from --port), MEDIBUS 4 characters (default per family). */
   deviceId?: string;
+  /** MEDIBUS: a code table file the emulated device reports through (e.g. a Primus as its own MEDIBUS document numbers the values). */
+  medibusCodes?: string;
 }
 
 /**
@@ -82,6 +84,9 @@ export async function emulateCommand(kind: string, flags: EmulateFlags, io: Emul
   } else if (flags.device !== undefined) {
     throw new CliError('--device applies to `emulate medibus` only (the MEDIBUS family)');
   }
+  if (flags.medibusCodes !== undefined && !family) throw new CliError('--medibus-codes applies to `emulate medibus` only');
+  // Read and validated before any port opens: a bad file is bad input (JsonInputError / ValidationError, exit 2).
+  const codeTable = family && flags.medibusCodes !== undefined ? loadCodeTableFile(flags.medibusCodes, family) : null;
   const deviceId = parseDeviceId(kind, flags.deviceId);
   const { name: patientName, profile } = loadPatient(flags.patient);
   const seed = intFlag('seed', flags.seed, 0, 2 ** 31 - 1, 1);
@@ -112,12 +117,12 @@ export async function emulateCommand(kind: string, flags: EmulateFlags, io: Emul
   const stamp = (t: number): string => `[${((t - startedAt) / 1000).toFixed(1).padStart(7)} s]`;
   const world = new SimWorld({ profile, seed, clock, settings });
   const emulator: DeviceEmulator = family
-    ? new MedibusEmulator({ transport, clock, world, family, ...(deviceId ? { identity: { idNumber: deviceId } } : {}) })
+    ? new MedibusEmulator({ transport, clock, world, family, ...(codeTable ? { codeTable } : {}), ...(deviceId ? { identity: { idNumber: deviceId } } : {}) })
     : new MakAirEmulator({ transport, clock, world, fio2: settings.fio2, deviceId: deviceId ?? defaultMakAirId(flags.port) });
   const vitals = vitalsPort ? new VitalsFeedEmulator({ transport: vitalsPort, clock, world }) : null;
   const fmtLine = (s: typeof line): string => `${s.baudRate} ${s.dataBits}${s.parity[0]!.toUpperCase()}${s.stopBits}`;
   io.stdout(
-    `rmseq emulate ${kind}${family ? ` (${family})` : ''} on ${flags.port} (${fmtLine(line)}), patient ${patientName} (seed ${seed}), clock x${speed}` +
+    `rmseq emulate ${kind}${family ? ` (${family}${codeTable ? `, code table ${flags.medibusCodes}` : ''})` : ''} on ${flags.port} (${fmtLine(line)}), patient ${patientName} (seed ${seed}), clock x${speed}` +
       `${vitalsPort ? `; vitals feed on ${flags.vitalsPort} (${fmtLine(vitalsLine)})` : '; no vitals feed (--vitals-port)'}\n` +
       'control commands on stdin (`help` lists them); Ctrl-C stops\n',
   );

@@ -9,7 +9,7 @@ import { z } from 'zod';
 import type { Clock } from '../../common/clock.js';
 import { parseOrThrow } from '../../common/validation.js';
 import { VentilatorError, type VentilatorErrorCode } from '../../hal/errors.js';
-import { GuidedVentilator, type GuidedTolerance } from '../../hal/guided/index.js';
+import { GuidedReadinessError, GuidedVentilator, type GuidedTolerance } from '../../hal/guided/index.js';
 import { MakAirVentilator, type MakAirVentilatorOptions } from '../../hal/makair/index.js';
 import { MEDIBUS_FAMILIES, MedibusVentilator, codeTableFor, type MedibusFamily, type MedibusTiming } from '../../hal/medibus/index.js';
 import type { DeviceInfo, Ventilator, VitalsSource } from '../../hal/port.js';
@@ -166,7 +166,7 @@ export async function openDeviceSession(o: DeviceSessionOptions): Promise<Device
     try {
       session = await Session.open({ maneuver: o.maneuver, protocol, ventilator, vitals: o.vitals, clock: o.clock, ...(o.session ?? {}) });
     } catch (e) {
-      if (e instanceof VentilatorError && e.code === 'out-of-range') throw new DeviceOpenError('capabilities', e.message, { cause: e });
+      if (e instanceof GuidedReadinessError || (e instanceof VentilatorError && e.code === 'out-of-range')) throw new DeviceOpenError('capabilities', e.message, { cause: e });
       throw e;
     }
   } catch (e) {

@@ -102,7 +102,7 @@ describe('MedibusEmulator link', () => {
     await b.host.write(encodeCommand(MedibusCommand.DATE_TIME));
     await b.advance(50);
     expect(b.responses(MedibusCommand.NOP)).toHaveLength(1);
-    expect(b.responses(MedibusCommand.DATE_TIME)[0]!.frame.payload).toHaveLength(0);
+    expect(b.responses(MedibusCommand.DATE_TIME)[0]!.frame.payload).toHaveLength(18); // hh:mm:ss dd-MMM-yy
   });
 
   it('answers a command with a bad checksum with NAK (01 15 ...)', async () => {

@@ -86,3 +86,61 @@ describe('device settings + text messages -> VentSettings', () => {
     expect(r.ok && r.settings.tidalVolumeMl).toBe(480);
   });
 });
+
+describe('codes the sources disagree on (issue 21 point 1)', () => {
+  const primus = codeTableFor('primus');
+  const pcv = [{ code: 0x34, text: 'PCV' }];
+  const base = [rec(0x45, '   25'), rec(0x01, '   50'), rec(0x0a, '   20')];
+
+  it('Primus: PEEP setting from 0BH (open code maps) or 0CH (Primus MEDIBUS document as an independent host reads it)', () => {
+    const viaB = mapSettings(primus, [rec(0x0b, '   10'), ...base], pcv);
+    const viaC = mapSettings(primus, [rec(0x0c, '   10'), ...base], pcv);
+    expect(viaB).toMatchObject({ ok: true, settings: { mode: 'PCV', peepCmH2O: 10.2, rateBpm: 20 } });
+    expect(viaC).toMatchObject({ ok: true, settings: { mode: 'PCV', peepCmH2O: 10.2, rateBpm: 20 } });
+    expect(viaC.values.find((v) => v.code === 0x0c)?.name).toMatch(/PEEP/);
+  });
+
+  it('Primus: 0BH and 0CH both reported and different is a conflict: refused, naming both, never guessed', () => {
+    const both = mapSettings(primus, [rec(0x0b, '   10'), rec(0x0c, '   12'), ...base], pcv);
+    expect(both.ok).toBe(false);
+    expect(!both.ok && both.error).toMatch(/peepCmH2O.*0BH.*10.*0CH.*12/);
+    expect(mapSettings(primus, [rec(0x0b, '   10'), rec(0x0c, '10.0'), ...base], pcv)).toMatchObject({ ok: true, settings: { peepCmH2O: 10.2 } });
+  });
+
+  it('Evita: 0CH is intermittent (sigh) PEEP there, not PEEP: a device reporting only 0CH has no PEEP setting', () => {
+    const r = mapSettings(evita, [rec(0x0c, '   10'), ...base], [{ code: 0x34, text: 'PCV' }]);
+    expect(r.ok).toBe(false);
+    expect(!r.ok && r.error).toMatch(/peepCmH2O/);
+    expect(r.values.find((v) => v.code === 0x0c)?.name).toMatch(/Intermittent/i);
+  });
+
+  it('Primus: measured rate from D6H, D7H or D9H (derived rate); minute volume B9H is known by name', () => {
+    const m = mapMeasurements(primus, { 1: [rec(0xd9, '  18'), rec(0xb9, '7.56'), rec(0x78, '  10')] }, 0);
+    expect(m.rateBpm).toBe(18);
+    expect(m.values.find((v) => v.code === 0xb9)?.name).toMatch(/MinuteVolume/);
+    expect(mapMeasurements(primus, { 1: [rec(0xd6, '  20'), rec(0xd9, '  18')] }, 0).rateBpm).toBe(20);
+  });
+
+  it('Primus: measured alternatives marked as the same value that disagree are left out and listed', () => {
+    const table = { ...primus, measured: [...primus.measured.filter((e) => e.code !== 0x78), { codepage: 1 as const, code: 0x78, name: 'PEEP', unit: 'mbar' as const, maps: 'peepCmH2O' as const }, { codepage: 1 as const, code: 0x79, name: 'PEEP alt', unit: 'mbar' as const, maps: 'peepCmH2O' as const, sameAs: 0x78 }] };
+    const m = mapMeasurements(table, { 1: [rec(0x78, '  10'), rec(0x79, '  14')] }, 0);
+    expect(m.sample.peepCmH2O).toBeUndefined();
+    expect(m.implausible.join()).toMatch(/peepCmH2O.*78H.*79H/);
+  });
+});
+
+describe('compliance codes (issue 21 point 1: "and compliance on Evita")', () => {
+  it('Evita: compliance from 07H (L/bar) or 06H (mL/mbar, the same value in the same numbers); both must agree', () => {
+    expect(mapMeasurements(evita, { 1: [rec(0x07, '  40')] }, 0).sample.complianceMlPerCmH2O).toBe(39.23);
+    expect(mapMeasurements(evita, { 1: [rec(0x06, '  40')] }, 0).sample.complianceMlPerCmH2O).toBe(39.23);
+    const both = mapMeasurements(evita, { 1: [rec(0x07, '  40'), rec(0x06, '  45')] }, 0);
+    expect(both.sample.complianceMlPerCmH2O).toBeUndefined();
+    expect(both.implausible.join()).toMatch(/complianceMlPerCmH2O.*07H.*06H/);
+  });
+
+  it('V300 (MEDIBUS.X): 06H is the inspiratory minute volume there, never compliance', () => {
+    const m = mapMeasurements(codeTableFor('v300'), { 1: [rec(0x06, '  40')] }, 0);
+    expect(m.sample.complianceMlPerCmH2O).toBeUndefined();
+    expect(m.values[0]?.name).toMatch(/MinuteVolume/);
+  });
+});

@@ -10,6 +10,8 @@ import {
   encodeDataRecords,
   encodeDeviceId,
   encodeTextRecords,
+  encodeDateTime,
+  decodeDateTime,
   formatMedibusNumber,
   parseMedibusNumber,
 } from '../../../hal/medibus/index.js';
@@ -107,5 +109,20 @@ describe('device identification', () => {
   it('refuses names that would break the framing of the record', () => {
     expect(() => encodeDeviceId({ idNumber: '0161', name: "Evi'ta", revision: '' })).toThrow(TypeError);
     expect(() => encodeDeviceId({ idNumber: '161', name: 'Evita', revision: '' })).toThrow(TypeError);
+  });
+});
+
+describe('date and time (28H)', () => {
+  it('encodes hh:mm:ss dd-MMM-yy with German months in UTC, and decodes what devices are known to send', () => {
+    expect(asciiText(encodeDateTime(Date.UTC(2026, 11, 6, 14, 5, 33)))).toBe('14:05:33 06-DEZ-26');
+    expect(asciiText(encodeDateTime(Date.UTC(2027, 2, 1, 0, 0, 0)))).toBe('00:00:00 01-MAR-27');
+    expect(decodeDateTime(ascii('14:05:33 06-DEZ-26'))).toEqual({ ok: true, value: Date.UTC(2026, 11, 6, 14, 5, 33) });
+    expect(decodeDateTime(ascii('9:05 06-OCT-14'))).toEqual({ ok: true, value: Date.UTC(2014, 9, 6, 9, 5, 0) }); // no seconds, English month
+    expect(decodeDateTime(ascii('14:05:3306-MAI-26'))).toEqual({ ok: true, value: Date.UTC(2026, 4, 6, 14, 5, 33) }); // no space
+    for (const bad of ['', '25:00:00 01-JAN-26', '12:00:00 01-XYZ-26', '12:00:00 32-JAN-26', '12-00-00']) expect(decodeDateTime(ascii(bad)).ok).toBe(false);
+    for (let t = 0; t < 40; t++) {
+      const when = Date.UTC(2000 + t, t % 12, 1 + (t % 28), t % 24, (t * 7) % 60, (t * 13) % 60);
+      expect(decodeDateTime(encodeDateTime(when))).toEqual({ ok: true, value: when });
+    }
   });
 });

@@ -234,6 +234,14 @@ describe('MedibusSession answering the device', () => {
     expect(events.find((e) => e.type === 'dropped')).toMatchObject({ kind: 'command', reason: 'checksum' });
   });
 
+  it('answers a device command whose checksum is in lower case with NAK too (issue 21 point 4, host side)', async () => {
+    const { device, events } = await connected();
+    await device.sendRaw([0x1b, 0x24, 0x33, 0x66, 0x0d]); // 1B + 24 = 3F, sent as "3f"
+    await settle();
+    expect(device.responses.map((f) => f.command)).toEqual([C.NAK]);
+    expect(events.find((e) => e.type === 'dropped')).toMatchObject({ kind: 'command', reason: 'malformed' });
+  });
+
   it('loses the link when the device sends STOP', async () => {
     const { device, events, session } = await connected();
     await device.sendCommand(C.STOP);
