@@ -9,7 +9,7 @@
  */
 import { z } from 'zod';
 import { BAUD_RATES, type SerialSettings } from '../../hal/serial/config.js';
-import { MEDIBUS_FAMILIES } from '../../hal/medibus/index.js';
+import { MEDIBUS_FAMILIES, loadCodeTableFile } from '../../hal/medibus/index.js';
 import { defaultLineSettings, type DeviceSpec, type LineSettings } from '../runner/device.js';
 import { CliError } from './exitCodes.js';
 import { isDecimal } from './inputs.js';
@@ -28,6 +28,8 @@ export interface DeviceFlags extends SerialFlags {
   family?: string;
   /** MakAir: FiO2 set on the oxygen supply (the MakAir can neither set nor report it). */
   fio2?: string;
+  /** MEDIBUS: a code table file instead of the family's built-in one. */
+  medibusCodes?: string;
   /** `line:<path>`: the patient monitor's line-oriented vitals feed. */
   vitals?: string;
   vitalsBaud?: string;
@@ -108,7 +110,13 @@ export function parseDeviceFlags(flags: DeviceFlags): DeviceChoice {
   const f = parseFlags(DeviceFlagsSchema, { device: flags.device, family: flags.family, fio2: flags.fio2, baud: flags.baud, parity: flags.parity, dataBits: flags.dataBits, stopBits: flags.stopBits });
   const colon = f.device.indexOf(':');
   const path = f.device.slice(colon + 1);
-  const spec: DeviceSpec = f.device.slice(0, colon).toLowerCase() === 'medibus' ? { protocol: 'medibus', path, family: f.family! } : { protocol: 'makair', path, fio2: f.fio2! };
+  const medibus = f.device.slice(0, colon).toLowerCase() === 'medibus';
+  if (flags.medibusCodes !== undefined && !medibus) throw new CliError('--medibus-codes applies to MEDIBUS devices only (--device medibus:<port>)');
+  // The table file is read and checked here, before any port opens (its family must be the device's).
+  const codeTable = medibus && flags.medibusCodes !== undefined ? loadCodeTableFile(flags.medibusCodes, f.family!) : undefined;
+  const spec: DeviceSpec = medibus
+    ? { protocol: 'medibus', path, family: f.family!, ...(codeTable ? { codeTable, codeTableSource: `file ${flags.medibusCodes}` } : {}) }
+    : { protocol: 'makair', path, fio2: f.fio2! };
   return { spec, serial: { path, ...lineSettingsFrom(flags, defaultLineSettings(spec)) } };
 }
 

@@ -39,6 +39,7 @@ function ventilatorOptions(cmd: Command, deviceHelp: string): Command {
     .option('--device <protocol:port>', deviceHelp)
     .option('--fio2 <fraction>', 'MakAir: the FiO2 set on the oxygen supply, 0.21-1 (the MakAir cannot report it)')
     .option('--family <name>', 'MEDIBUS device family: evita | primus | v300')
+    .option('--medibus-codes <file>', "MEDIBUS: the device's code table (.json, as hal/medibus/codes/<family>.json) instead of the family's built-in one")
     .option('--baud <n>', 'serial baud rate (default per protocol/family)')
     .option('--parity <p>', 'serial parity: none | even | odd')
     .option('--data-bits <n>', 'serial data bits: 7 | 8')

@@ -6,7 +6,7 @@
 import { CliError } from './exitCodes.js';
 
 /** Flags of a ventilator (`--device`): the serial line, the oxygen supply, the MEDIBUS family, the monitor feed. */
-const DEVICE_ONLY = ['fio2', 'family', 'vitals', 'vitalsBaud', 'baud', 'parity', 'dataBits', 'stopBits'] as const;
+const DEVICE_ONLY = ['fio2', 'family', 'medibusCodes', 'vitals', 'vitalsBaud', 'baud', 'parity', 'dataBits', 'stopBits'] as const;
 /** Flags of the built-in simulator: the simulated patient. */
 const SIMULATOR_ONLY = ['patient', 'baseline', 'seed', 'artifacts', 'dropouts'] as const;
 

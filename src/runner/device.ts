@@ -11,7 +11,7 @@ import { parseOrThrow } from '../../common/validation.js';
 import { VentilatorError, type VentilatorErrorCode } from '../../hal/errors.js';
 import { GuidedReadinessError, GuidedVentilator, type GuidedTolerance } from '../../hal/guided/index.js';
 import { MakAirVentilator, type MakAirVentilatorOptions } from '../../hal/makair/index.js';
-import { MEDIBUS_FAMILIES, MedibusVentilator, codeTableFor, type MedibusFamily, type MedibusTiming } from '../../hal/medibus/index.js';
+import { MEDIBUS_FAMILIES, MedibusCodeTableSchema, MedibusVentilator, codeTableFor, type MedibusCodeTable, type MedibusFamily, type MedibusTiming } from '../../hal/medibus/index.js';
 import type { DeviceInfo, Ventilator, VitalsSource } from '../../hal/port.js';
 import { SerialSettingsSchema, type SerialSettings } from '../../hal/serial/config.js';
 import { ReopeningTransport } from '../../hal/serial/reopening.js';
@@ -21,12 +21,18 @@ import type { ManeuverKind, Protocol } from '../../machines/index.js';
 import { Session, type SessionOptions } from './session.js';
 import { guidedProtocol } from './simulated.js';
 
-/** Which protocol, on which port. The MakAir cannot report FiO2: the operator states it. */
-export type DeviceSpec = { protocol: 'makair'; path: string; fio2: number } | { protocol: 'medibus'; path: string; family: MedibusFamily };
+/**
+ * Which protocol, on which port. The MakAir cannot report FiO2: the operator states it. A
+ * MEDIBUS device may come with its own code table (`--medibus-codes`; `codeTableSource` says
+ * where from, for messages); otherwise the family's built-in one.
+ */
+export type DeviceSpec =
+  | { protocol: 'makair'; path: string; fio2: number }
+  | { protocol: 'medibus'; path: string; family: MedibusFamily; codeTable?: MedibusCodeTable; codeTableSource?: string };
 
 export const DeviceSpecSchema = z.discriminatedUnion('protocol', [
   z.object({ protocol: z.literal('makair'), path: z.string().min(1), fio2: z.number().min(0.21).max(1) }).strict(),
-  z.object({ protocol: z.literal('medibus'), path: z.string().min(1), family: z.enum(MEDIBUS_FAMILIES) }).strict(),
+  z.object({ protocol: z.literal('medibus'), path: z.string().min(1), family: z.enum(MEDIBUS_FAMILIES), codeTable: MedibusCodeTableSchema.optional(), codeTableSource: z.string().max(500).optional() }).strict(),
 ]);
 
 /** Serial line settings without the path. */
@@ -39,9 +45,9 @@ export type LineSettings = Omit<SerialSettings, 'path'>;
  * @example
  * defaultLineSettings({ protocol: 'medibus', family: 'primus' }); // { baudRate: 9600, parity: 'even', dataBits: 8, stopBits: 1 }
  */
-export function defaultLineSettings(device: { protocol: 'makair' } | { protocol: 'medibus'; family: MedibusFamily }): LineSettings {
+export function defaultLineSettings(device: { protocol: 'makair' } | { protocol: 'medibus'; family: MedibusFamily; codeTable?: MedibusCodeTable }): LineSettings {
   if (device.protocol === 'makair') return { baudRate: 115200, parity: 'none', dataBits: 8, stopBits: 1 };
-  const s = codeTableFor(device.family).serial;
+  const s = (device.codeTable ?? codeTableFor(device.family)).serial;
   return { baudRate: s.baudRate, parity: s.parity, dataBits: s.dataBits, stopBits: s.stopBits };
 }
 
@@ -230,6 +236,7 @@ export async function openDeviceVentilator(
           transport,
           clock: o.clock,
           family: spec.family,
+          ...(spec.codeTable ? { codeTable: spec.codeTable, ...(spec.codeTableSource ? { codeTableSource: spec.codeTableSource } : {}) } : {}),
           timing: { handshakeTimeoutMs: connectTimeoutMs, ...(o.medibus?.timing ?? {}) },
           ...(o.medibus?.pollMs ? { pollMs: o.medibus.pollMs } : {}),
           ...(o.medibus?.settingsPollMs !== undefined ? { settingsPollMs: o.medibus.settingsPollMs } : {}),

@@ -109,7 +109,7 @@ describe('cross-field rules', () => {
 
 describe('flags for the other target', () => {
   it('device-only flags on a simulator run are rejected, not silently ignored', async () => {
-    for (const [flag, value] of [['--fio2', '0.4'], ['--vitals', 'line:/dev/null'], ['--family', 'evita'], ['--baud', '9600'], ['--vitals-baud', '9600'], ['--parity', 'none']] as const) {
+    for (const [flag, value] of [['--fio2', '0.4'], ['--vitals', 'line:/dev/null'], ['--family', 'evita'], ['--medibus-codes', 'x.json'], ['--baud', '9600'], ['--vitals-baud', '9600'], ['--parity', 'none']] as const) {
       const r = await rmseq(...sim, flag, value);
       expect(r.code, flag).toBe(2);
       expect(r.err, flag).toMatch(new RegExp(`${flag} applies to a ventilator \\(--device\\) only`));

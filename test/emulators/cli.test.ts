@@ -3,7 +3,7 @@
  * errors that name the option, the value and what is allowed) and `rmseq ports` (including a
  * machine without udevadm, as this one).
  */
-import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -27,6 +27,20 @@ describe('parseDeviceFlags', () => {
     ['v300', { baudRate: 19200, parity: 'even', dataBits: 8, stopBits: 1 }],
   ])('MEDIBUS %s: the family line settings', (family, line) => {
     expect(parseDeviceFlags({ device: 'medibus:/dev/ttyUSB1', family })).toEqual({ spec: { protocol: 'medibus', path: '/dev/ttyUSB1', family }, serial: { path: '/dev/ttyUSB1', ...line } });
+  });
+
+  it('--medibus-codes: the host reads through the given table (checked before any port opens, its family the device\'s)', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'rmseq-codes-'));
+    const primus = JSON.parse(readFileSync(join(import.meta.dirname, '../../hal/medibus/codes/primus.json'), 'utf8')) as Record<string, unknown> & { serial: Record<string, unknown> };
+    writeFileSync(join(dir, 'primus-site.json'), JSON.stringify({ ...primus, serial: { ...primus.serial, baudRate: 19200 } }));
+    const choice = parseDeviceFlags({ device: 'medibus:/dev/ttyS0', family: 'primus', medibusCodes: join(dir, 'primus-site.json') });
+    expect(choice.spec).toMatchObject({ protocol: 'medibus', family: 'primus', codeTableSource: `file ${join(dir, 'primus-site.json')}` });
+    expect(choice.spec.protocol === 'medibus' && choice.spec.codeTable?.family).toBe('primus');
+    expect(choice.serial.baudRate).toBe(19200); // the table's line settings are the defaults
+    expect(() => parseDeviceFlags({ device: 'medibus:/dev/ttyS0', family: 'evita', medibusCodes: join(dir, 'primus-site.json') })).toThrow(/is for the primus family, but the device is a evita/);
+    expect(() => parseDeviceFlags({ device: 'medibus:/dev/ttyS0', family: 'primus', medibusCodes: join(dir, 'missing.json') })).toThrow(/missing\.json/);
+    expect(() => parseDeviceFlags({ device: 'makair:/dev/ttyS0', fio2: '0.4', medibusCodes: join(dir, 'primus-site.json') })).toThrow(/--medibus-codes applies to MEDIBUS devices only/);
+    rmSync(dir, { recursive: true, force: true });
   });
 
   it('overrides take the flags given, the rest stays the family default', () => {
