@@ -36,7 +36,7 @@ export interface GuidedVentilatorOptions {
   /** The device as it can be read (e.g. MedibusVentilator): settings and measurements. */
   device: Ventilator;
   clock: Clock;
-  /** Reject an instruction not carried out within this time. */
+  /** Reject an instruction not carried out within this time (default `GUIDED_TIMEOUT_DEFAULT_MS`). */
   timeoutMs?: number;
   /** How often the device's settings are read while waiting. */
   pollMs?: number;
@@ -85,6 +85,16 @@ export function describeInstruction(from: VentSettings, to: VentSettings): { mes
   return { message: `${what}, FiO2 ${to.fio2}`, changes };
 }
 
+/** How long the operator has to carry out a guided instruction unless told otherwise: two minutes. */
+export const GUIDED_TIMEOUT_DEFAULT_MS = 120_000;
+/** The shortest time a person can be given to carry out an instruction. */
+export const GUIDED_TIMEOUT_MIN_MS = 10_000;
+/**
+ * The longest a guided instruction may wait: the maneuver machine's apply deadline is at most
+ * 600 s, and the instruction's own timeout must come first (with 10 s to spare).
+ */
+export const GUIDED_TIMEOUT_MAX_MS = 590_000;
+
 /**
  * @example
  * const guided = new GuidedVentilator({ device: medibus, clock: new WallClock() });
@@ -106,7 +116,7 @@ export class GuidedVentilator implements Ventilator {
   constructor(private readonly options: GuidedVentilatorOptions) {
     this.device = options.device;
     this.clock = options.clock;
-    this.timeoutMs = options.timeoutMs ?? 120_000;
+    this.timeoutMs = options.timeoutMs ?? GUIDED_TIMEOUT_DEFAULT_MS;
     this.pollMs = options.pollMs ?? 1000;
     this.tolerance = { ...DEFAULT_TOLERANCE, ...(options.tolerance ?? {}) };
   }

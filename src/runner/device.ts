@@ -10,7 +10,7 @@ import { z } from 'zod';
 import { every, type Clock } from '../../common/clock.js';
 import { parseOrThrow } from '../../common/validation.js';
 import { VentilatorError, type VentilatorErrorCode } from '../../hal/errors.js';
-import { GuidedVentilator, type GuidedTolerance } from '../../hal/guided/index.js';
+import { GUIDED_TIMEOUT_DEFAULT_MS, GuidedVentilator, type GuidedTolerance } from '../../hal/guided/index.js';
 import { MakAirVentilator, assertMakAirLimits, type MakAirVentilatorOptions } from '../../hal/makair/index.js';
 import { MEDIBUS_FAMILIES, MedibusVentilator, codeTableFor, type MedibusFamily, type MedibusTiming } from '../../hal/medibus/index.js';
 import type { DeviceInfo, Ventilator, VitalsSource } from '../../hal/port.js';
@@ -146,7 +146,7 @@ export interface DeviceSession {
  * const vitals = await openLineVitals({ path: '/dev/ttyUSB2' }, { clock });
  * const { session, guided, close } = await openDeviceSession({
  *   device: { protocol: 'medibus', path: '/dev/ttyUSB1', family: 'evita' },
- *   maneuver: 'staircase', protocol, vitals, clock: new WallClock(), guided: { timeoutMs: 120_000 },
+ *   maneuver: 'staircase', protocol, vitals, clock: new WallClock(), guided: { timeoutMs: GUIDED_TIMEOUT_DEFAULT_MS },
  * });
  * guided?.prompts$.subscribe((p) => p && console.log(p.message));
  * const summary = await runSession(session);
@@ -163,7 +163,7 @@ export async function openDeviceSession(o: DeviceSessionOptions): Promise<Device
   const { adapter, guided, ventilator, info } = dev;
   let session: Session;
   try {
-    const protocol = guided ? guidedProtocol(o.protocol, o.guided?.timeoutMs ?? 120_000) : o.protocol;
+    const protocol = guided ? guidedProtocol(o.protocol, o.guided?.timeoutMs ?? GUIDED_TIMEOUT_DEFAULT_MS) : o.protocol;
     if (adapter instanceof MakAirVentilator) {
       const problems = makAirPlanProblems(protocol, await adapter.readSettings());
       if (problems.length) throw new DeviceOpenError('capabilities', `${info.vendor} ${info.model} cannot carry out this ${protocol.maneuver} protocol:\n  - ${problems.join('\n  - ')}`);
