@@ -30,7 +30,6 @@ export type * from './messages.js';
 export { decodeTelemetryMessage, encodeTelemetryFrame, encodeTelemetryMessage } from './codec.js';
 export { MAX_BODY_BYTES, measureBody } from './measure.js';
 export { TelemetryParser, type TelemetryParserStats } from './parser.js';
-export { TelemetryFrameTransform, telemetryFrames } from './stream.js';
 export { MAKAIR_MODE_CODES, MAKAIR_VENT_MODES, makAirModeFor, ventModeOf } from './modes.js';
 export { MAKAIR_LIMITS, assertMakAirLimits, makAirCapabilities } from './capabilities.js';
 export { planCommands, sampleFromState, settingsFromReport, type PlannedCommand } from './mapping.js';
