@@ -18,6 +18,7 @@ import { formatSummary } from './format.js';
 import { guidedTimeoutFlag, intFlag, loadBaseline, loadPatient, loadProtocol, numberFlag, parseManeuver } from './inputs.js';
 import { FailsafeWatch } from './failsafe.js';
 import { answerPromptsFromStdin, handleSignals } from './interactive.js';
+import type { RunIo } from './io.js';
 import { StdinLines } from './stdinLines.js';
 import { ProgressDisplay } from './progress.js';
 import { versions } from './versions.js';
@@ -47,11 +48,7 @@ export interface RunFlags extends DeviceFlags {
 /** A run nobody can acknowledge at the terminal ends this long after entering failsafe (session clock). */
 export const DEFAULT_FAILSAFE_TIMEOUT_MS = 120_000;
 
-export interface RunIo {
-  stdout: (s: string) => void;
-  stderr: (s: string) => void;
-  isTTY: boolean;
-}
+export type { RunIo } from './io.js';
 
 /** Validates every input, then runs; returns the exit code. */
 export async function runCommand(maneuverName: string, flags: RunFlags, io: RunIo): Promise<number> {
