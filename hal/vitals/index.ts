@@ -11,4 +11,4 @@
  * monitor.samples$.subscribe((s) => console.log(s.spo2Pct, s.mapMmHg));
  */
 export { LineVitalsSource, type LineVitalsOptions, type LineVitalsStats } from './lineVitals.js';
-export { VitalsLineSchema, formatVitalsLine, LineSplitter, type VitalsLine, type VitalsLineInput } from './line.js';
+export { VITALS_LINE_DEFAULTS, VitalsLineSchema, formatVitalsLine, LineSplitter, type VitalsLine, type VitalsLineInput } from './line.js';

@@ -10,6 +10,7 @@
 import { z } from 'zod';
 import { BAUD_RATES, type SerialSettings } from '../../hal/serial/config.js';
 import { MEDIBUS_FAMILIES } from '../../hal/medibus/index.js';
+import { VITALS_LINE_DEFAULTS } from '../../hal/vitals/index.js';
 import { defaultLineSettings, type DeviceSpec, type LineSettings } from '../runner/device.js';
 import { CliError } from './exitCodes.js';
 import { isDecimal } from './inputs.js';
@@ -120,7 +121,7 @@ export function parseDeviceFlags(flags: DeviceFlags): DeviceChoice {
  */
 export function vitalsLineSettings(baud?: string): LineSettings {
   try {
-    return lineSettingsFrom(baud !== undefined ? { baud } : {}, { baudRate: 9600, parity: 'none', dataBits: 8, stopBits: 1 });
+    return lineSettingsFrom(baud !== undefined ? { baud } : {}, VITALS_LINE_DEFAULTS);
   } catch (e) {
     throw new CliError((e as Error).message.replace(/^--baud/, '--vitals-baud'));
   }

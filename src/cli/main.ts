@@ -12,6 +12,7 @@ import { recoverCommand, type RecoverFlags } from './recover.js';
 import { CONSOLE_DEFAULTS, consoleCommand, type ConsoleFlags } from './console.js';
 import { DEFAULT_FAILSAFE_TIMEOUT_MS, runCommand, type RunFlags, type RunIo } from './run.js';
 import { GUIDED_TIMEOUT_FLAG_S } from './inputs.js';
+import { VITALS_LINE_DEFAULTS } from '../../hal/vitals/index.js';
 import { replayCommand, reportCommand, schemaCommand, validateCommand } from './tools.js';
 import { verifyCommand } from './verify.js';
 import { isJsonInputError } from '../../common/jsonInput.js';
@@ -49,7 +50,7 @@ function ventilatorOptions(cmd: Command, deviceHelp: string): Command {
 function deviceOptions(cmd: Command, deviceHelp: string): Command {
   return ventilatorOptions(cmd, deviceHelp)
     .option('--vitals <line:port>', 'with --device: the patient monitor feed, one JSON object per line')
-    .option('--vitals-baud <n>', 'vitals feed baud rate (default 9600)');
+    .option('--vitals-baud <n>', `vitals feed baud rate (default ${VITALS_LINE_DEFAULTS.baudRate})`);
 }
 
 export function buildProgram(setExit: (code: number) => void, io: RunIo = processIo): Command {
@@ -103,7 +104,7 @@ export function buildProgram(setExit: (code: number) => void, io: RunIo = proces
     .option('--parity <p>', 'serial parity')
     .option('--data-bits <n>', 'serial data bits')
     .option('--stop-bits <n>', 'serial stop bits')
-    .option('--vitals-baud <n>', 'vitals port baud rate', '9600')
+    .option('--vitals-baud <n>', 'vitals port baud rate', String(VITALS_LINE_DEFAULTS.baudRate))
     .action(async (device: string, flags: EmulateFlags) => setExit(await emulateCommand(device, flags, io)));
 
   program

@@ -17,7 +17,7 @@ import type { DeviceInfo, Ventilator, VitalsSource } from '../../hal/port.js';
 import { SerialSettingsSchema, type SerialSettings } from '../../hal/serial/config.js';
 import { ReopeningTransport } from '../../hal/serial/reopening.js';
 import { SerialTransport, type SerialBinding } from '../../hal/serial/transport.js';
-import { LineVitalsSource } from '../../hal/vitals/index.js';
+import { LineVitalsSource, VITALS_LINE_DEFAULTS } from '../../hal/vitals/index.js';
 import { planOf, type ManeuverKind, type Protocol, type VentSettings } from '../../machines/index.js';
 import { Session, type SessionOptions } from './session.js';
 import { guidedProtocol } from './simulated.js';
@@ -92,7 +92,7 @@ async function openPort(settings: SerialSettings, binding: SerialBinding | undef
 const line = (s: SerialSettings): string => `${s.baudRate} ${s.dataBits}${s.parity[0]!.toUpperCase()}${s.stopBits}`;
 
 /**
- * Opens the line-oriented vitals feed (`--vitals line:<path>`).
+ * Opens the line-oriented vitals feed (`--vitals line:<path>`); omitted line settings are `VITALS_LINE_DEFAULTS`.
  *
  * @example
  * const vitals = await openLineVitals({ path: '/dev/ttyUSB2', baudRate: 9600 }, { clock });
@@ -101,7 +101,7 @@ export async function openLineVitals(
   serial: { path: string } & Partial<LineSettings>,
   options: { clock: Clock; lostAfterMs?: number; binding?: SerialBinding },
 ): Promise<LineVitalsSource> {
-  const settings = parseOrThrow(SerialSettingsSchema, { baudRate: 9600, ...serial }, 'vitals feed serial settings');
+  const settings = parseOrThrow(SerialSettingsSchema, { ...VITALS_LINE_DEFAULTS, ...serial }, 'vitals feed serial settings');
   const transport = await openPort(settings, options.binding, 'vitals feed port');
   return new LineVitalsSource({ transport, clock: options.clock, ...(options.lostAfterMs ? { lostAfterMs: options.lostAfterMs } : {}) });
 }

@@ -7,6 +7,8 @@ import { describe, expect, it } from 'vitest';
 import { GUIDED_TIMEOUT_DEFAULT_MS, GUIDED_TIMEOUT_MAX_MS, GUIDED_TIMEOUT_MIN_MS } from '../../hal/guided/index.js';
 import { CONSOLE_DEFAULTS } from '../../src/cli/console.js';
 import { GUIDED_TIMEOUT_FLAG_S, guidedTimeoutFlag } from '../../src/cli/inputs.js';
+import { parseVitalsFlag, vitalsLineSettings } from '../../src/cli/device.js';
+import { VITALS_LINE_DEFAULTS } from '../../hal/vitals/index.js';
 import { main } from '../../src/cli/main.js';
 import { DEFAULT_FAILSAFE_TIMEOUT_MS } from '../../src/cli/run.js';
 
@@ -46,5 +48,13 @@ describe('other defaults stated once', () => {
     expect(h).toContain(`(default ${CONSOLE_DEFAULTS.patient})`);
     expect(h).toContain(`simulator: simulation seed (default ${CONSOLE_DEFAULTS.seed})`);
     expect(h).toContain(`0.1-1000 (default ${CONSOLE_DEFAULTS.speed})`);
+  });
+
+  it('the vitals feed line: VITALS_LINE_DEFAULTS for --vitals, --vitals-baud and the emulator, and in their help', async () => {
+    expect(vitalsLineSettings()).toEqual(VITALS_LINE_DEFAULTS);
+    expect(parseVitalsFlag('line:/dev/ttyUSB2')).toEqual({ path: '/dev/ttyUSB2', ...VITALS_LINE_DEFAULTS });
+    expect(vitalsLineSettings('19200')).toEqual({ ...VITALS_LINE_DEFAULTS, baudRate: 19200 });
+    expect(await help('run')).toContain(`vitals feed baud rate (default ${VITALS_LINE_DEFAULTS.baudRate})`);
+    expect(await help('emulate')).toContain(`vitals port baud rate (default: "${VITALS_LINE_DEFAULTS.baudRate}")`);
   });
 });
