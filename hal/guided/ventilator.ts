@@ -7,6 +7,7 @@
  */
 import { BehaviorSubject, type Observable } from 'rxjs';
 import type { Clock, TimerHandle } from '../../common/clock.js';
+import { APPLY_TIMEOUT_MAX_S } from '../../machines/config/safety.js';
 import type { VentSettings } from '../../machines/types.js';
 import { DisconnectedError, TimeoutError, VentilatorError } from '../errors.js';
 import { assertWithinCapabilities } from '../ranges.js';
@@ -89,11 +90,13 @@ export function describeInstruction(from: VentSettings, to: VentSettings): { mes
 export const GUIDED_TIMEOUT_DEFAULT_MS = 120_000;
 /** The shortest time a person can be given to carry out an instruction. */
 export const GUIDED_TIMEOUT_MIN_MS = 10_000;
+/** How much longer than the instruction's own timeout the machine's apply deadline is, so the instruction's timeout comes first. */
+export const GUIDED_DEADLINE_MARGIN_S = 10;
 /**
- * The longest a guided instruction may wait: the maneuver machine's apply deadline is at most
- * 600 s, and the instruction's own timeout must come first (with 10 s to spare).
+ * The longest a guided instruction may wait (590 s): the maneuver machine's apply deadline is
+ * at most `APPLY_TIMEOUT_MAX_S`, and the instruction's own timeout must come first.
  */
-export const GUIDED_TIMEOUT_MAX_MS = 590_000;
+export const GUIDED_TIMEOUT_MAX_MS = (APPLY_TIMEOUT_MAX_S - GUIDED_DEADLINE_MARGIN_S) * 1000;
 
 /**
  * @example

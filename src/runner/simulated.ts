@@ -3,8 +3,8 @@ import type { Clock } from '../../common/clock.js';
 import { SimulatedVentilator, SimulatedVitals, SimWorld } from '../../hal/simulated/index.js';
 import type { ManeuverKind, Protocol, VentSettings } from '../../machines/index.js';
 import type { MonitorOptions, PatientProfile } from '../../sim/index.js';
-import { GUIDED_TIMEOUT_DEFAULT_MS, GuidedVentilator } from '../../hal/guided/index.js';
-import { ProtocolSchema } from '../../machines/index.js';
+import { GUIDED_DEADLINE_MARGIN_S, GUIDED_TIMEOUT_DEFAULT_MS, GuidedVentilator } from '../../hal/guided/index.js';
+import { APPLY_TIMEOUT_MAX_S, ProtocolSchema, RESTORE_TIMEOUT_MAX_S } from '../../machines/index.js';
 import { Session, type SessionOptions } from './session.js';
 
 /**
@@ -15,7 +15,11 @@ export function guidedProtocol(protocol: Protocol, guidedTimeoutMs: number): Pro
   const s = Math.ceil(guidedTimeoutMs / 1000);
   return ProtocolSchema.parse({
     ...protocol,
-    safety: { ...protocol.safety, applyTimeoutS: Math.min(600, Math.max(protocol.safety.applyTimeoutS, s + 10)), restoreTimeoutS: 60 },
+    safety: {
+      ...protocol.safety,
+      applyTimeoutS: Math.min(APPLY_TIMEOUT_MAX_S, Math.max(protocol.safety.applyTimeoutS, s + GUIDED_DEADLINE_MARGIN_S)),
+      restoreTimeoutS: RESTORE_TIMEOUT_MAX_S,
+    },
   });
 }
 

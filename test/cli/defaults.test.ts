@@ -4,7 +4,9 @@
  * and help texts are built from them (a changed constant changes what the operator reads).
  */
 import { describe, expect, it } from 'vitest';
-import { GUIDED_TIMEOUT_DEFAULT_MS, GUIDED_TIMEOUT_MAX_MS, GUIDED_TIMEOUT_MIN_MS } from '../../hal/guided/index.js';
+import { GUIDED_DEADLINE_MARGIN_S, GUIDED_TIMEOUT_DEFAULT_MS, GUIDED_TIMEOUT_MAX_MS, GUIDED_TIMEOUT_MIN_MS } from '../../hal/guided/index.js';
+import { APPLY_TIMEOUT_MAX_S, defaultProtocol, ProtocolSchema, RESTORE_TIMEOUT_MAX_S } from '../../machines/index.js';
+import { guidedProtocol } from '../../src/runner/simulated.js';
 import { CONSOLE_DEFAULTS } from '../../src/cli/console.js';
 import { GUIDED_TIMEOUT_FLAG_S, guidedTimeoutFlag } from '../../src/cli/inputs.js';
 import { parseVitalsFlag, vitalsLineSettings } from '../../src/cli/device.js';
@@ -33,6 +35,23 @@ describe('the guided timeout: one default, one cap', () => {
     const { min, max, default: d } = GUIDED_TIMEOUT_FLAG_S;
     expect(await help('run')).toContain(`abort when an instruction is not carried out in time (${min}-${max} s, default ${d})`);
     expect(await help('console')).toMatch(new RegExp(`--guided-timeout <s> .*\\(${min}-${max}\\) \\(default: "${d}"\\)`));
+  });
+});
+
+describe("the guided cap follows the machine's apply deadline", () => {
+  it('the cap leaves the margin below APPLY_TIMEOUT_MAX_S, which the protocol schema enforces', () => {
+    expect(GUIDED_TIMEOUT_MAX_MS).toBe((APPLY_TIMEOUT_MAX_S - GUIDED_DEADLINE_MARGIN_S) * 1000);
+    const safety = (applyTimeoutS: number, restoreTimeoutS = 10) => ({ maneuver: 'staircase', safety: { applyTimeoutS, restoreTimeoutS } });
+    expect(ProtocolSchema.safeParse(safety(APPLY_TIMEOUT_MAX_S)).success).toBe(true);
+    expect(ProtocolSchema.safeParse(safety(APPLY_TIMEOUT_MAX_S + 1)).success).toBe(false);
+    expect(ProtocolSchema.safeParse(safety(10, RESTORE_TIMEOUT_MAX_S + 1)).success).toBe(false);
+  });
+
+  it('guidedProtocol stretches the apply deadline past the instruction by the margin, never beyond the schema', () => {
+    const p = defaultProtocol('staircase');
+    expect(guidedProtocol(p, 60_000).safety).toMatchObject({ applyTimeoutS: 60 + GUIDED_DEADLINE_MARGIN_S, restoreTimeoutS: RESTORE_TIMEOUT_MAX_S });
+    expect(guidedProtocol(p, GUIDED_TIMEOUT_MAX_MS).safety.applyTimeoutS).toBe(APPLY_TIMEOUT_MAX_S);
+    expect(guidedProtocol(p, 3_600_000).safety.applyTimeoutS).toBe(APPLY_TIMEOUT_MAX_S);
   });
 });
 
