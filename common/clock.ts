@@ -32,6 +32,11 @@ export function every(clock: Clock, ms: number, fn: () => void): () => void {
   };
 }
 
+/** Resolves after `ms` on `clock`. */
+export function sleep(clock: Clock, ms: number): Promise<void> {
+  return new Promise((resolve) => clock.setTimeout(resolve, ms));
+}
+
 /**
  * Real time for devices, --realtime and --speed runs: monotonic, so a system clock step
  * (NTP, a manual change, a VM resume) neither freezes nor shortens a step. `now()` reads

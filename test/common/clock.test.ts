@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { every, VirtualClock } from '../../common/clock.js';
+import { every, sleep, VirtualClock } from '../../common/clock.js';
 
 describe('VirtualClock', () => {
   it('fires timers in time order, ties in the order they were set', () => {
@@ -30,7 +30,7 @@ describe('VirtualClock', () => {
     expect(c.runNext()).toBe(false);
   });
 
-  it('every() repeats until stopped', () => {
+  it('every() repeats until stopped; sleep() resolves on the clock', async () => {
     const c = new VirtualClock();
     const ticks: number[] = [];
     const stop = every(c, 1000, () => ticks.push(c.now()));
@@ -39,5 +39,9 @@ describe('VirtualClock', () => {
     c.advanceBy(5000);
     expect(ticks).toEqual([1000, 2000, 3000]);
     expect(c.pending()).toBe(0);
+    const slept = sleep(c, 250).then(() => c.now());
+    c.advanceBy(249);
+    c.advanceBy(1);
+    await expect(slept).resolves.toBe(8750);
   });
 });

@@ -6,7 +6,7 @@
  * an apply settled meanwhile, returns without waiting: the suite then attaches its handler
  * in the same drain. Everything else is a plain wait on the (sped-up) wall clock.
  */
-import type { Clock } from '../../../common/clock.js';
+import { sleep, type Clock } from '../../../common/clock.js';
 import type { DeviceFault, DeviceInfo, Ventilator } from '../../../hal/port.js';
 import type { MonitorSample, VentSettings } from '../../../machines/types.js';
 import type { Observable } from 'rxjs';
@@ -53,6 +53,6 @@ export class WallClockSubject implements Ventilator {
       this.applySettled = false;
       return;
     }
-    await new Promise<void>((resolve) => this.clock.setTimeout(resolve, ms));
+    await sleep(this.clock, ms);
   }
 }
