@@ -10,10 +10,10 @@
 import { z } from 'zod';
 import { BAUD_RATES, type SerialSettings } from '../../hal/serial/config.js';
 import { MEDIBUS_FAMILIES } from '../../hal/medibus/index.js';
-import { VITALS_LINE_DEFAULTS } from '../../hal/vitals/index.js';
 import { defaultLineSettings, type DeviceSpec, type LineSettings } from '../runner/device.js';
 import { CliError } from './exitCodes.js';
 import { isDecimal } from './inputs.js';
+import { VITALS_LINE_DEFAULTS } from '../../hal/vitals/index.js';
 
 export interface SerialFlags {
   baud?: string;
