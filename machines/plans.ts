@@ -12,8 +12,7 @@ import {
 import type { ManeuverContext } from './context.js';
 import { initialContext, stepMeasurement } from './context.js';
 import { detectDerecruitment, type DecrementalMeasurement } from './derecruitment.js';
-import type { StepPlan } from './setup.js';
-import type { VentSettings } from './types.js';
+import type { StepPlan, VentSettings } from './types.js';
 
 function expect<K extends Protocol['maneuver']>(protocol: Protocol, kind: K): Extract<Protocol, { maneuver: K }> {
   if (protocol.maneuver !== kind) {

@@ -31,22 +31,10 @@ import type {
   AbortRecord,
   BaselineVitals,
   CheckedSample,
-  CommandPurpose,
   ManeuverEmitted,
   ManeuverEvent,
-  StepPhase,
-  VentSettings,
+  StepPlan,
 } from './types.js';
-
-/** A step a maneuver asks for: settings to apply, and how long to dwell once verified. */
-export interface StepPlan {
-  phase: StepPhase;
-  label: string;
-  settings: VentSettings;
-  dwellMs: number;
-  purpose: CommandPurpose;
-}
-
 
 function preconditionsAt(context: ManeuverContext, now: number) {
   return checkPreconditions({

@@ -6,7 +6,7 @@
  * (test/machines/shell.test.ts checks this for every machine).
  */
 import { and } from 'xstate';
-import type { StepPlan } from './setup.js';
+import type { StepPlan } from './types.js';
 import { abortRecords, initialContext, maneuverSetup, sampleAbort } from './setup.js';
 import type { ManeuverContext } from './context.js';
 import type { ManeuverEvent } from './types.js';

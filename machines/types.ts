@@ -220,6 +220,15 @@ export type StepPhase =
   | 'restore'
   | 'assessment';
 
+/** A step a maneuver asks for: settings to apply, and how long to dwell once verified. */
+export interface StepPlan {
+  phase: StepPhase;
+  label: string;
+  settings: VentSettings;
+  dwellMs: number;
+  purpose: CommandPurpose;
+}
+
 /** Measurements collected while a step dwells: medians over the step's measurement window. */
 export interface StepRecord {
   phase: StepPhase;

@@ -4,7 +4,7 @@
  * Pure and deterministic for a seed; virtual time only. Model and calibration: docs/simulator.md.
  *
  * @example
- * import { BUILTIN_PROFILES, SimMonitor, SimPatient } from './sim/index.js';
+ * import { BUILTIN_PROFILES, SimMonitor, SimPatient } from 'rm-sequencer/sim';
  * const patient = new SimPatient(BUILTIN_PROFILES['moderate-ards'], {
  *   seed: 1,
  *   settings: { mode: 'VC', peepCmH2O: 10, peakCmH2O: 30, rateBpm: 20, fio2: 0.6, tidalVolumeMl: 420 },

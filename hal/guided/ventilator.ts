@@ -7,6 +7,7 @@
  */
 import { BehaviorSubject, type Observable } from 'rxjs';
 import type { Clock, TimerHandle } from '../../common/clock.js';
+import { APPLY_TIMEOUT_MAX_S } from '../../machines/config/safety.js';
 import type { VentSettings } from '../../machines/types.js';
 import { DisconnectedError, TimeoutError, VentilatorError } from '../errors.js';
 import { assertWithinCapabilities } from '../ranges.js';
@@ -36,7 +37,7 @@ export interface GuidedVentilatorOptions {
   /** The device as it can be read (e.g. MedibusVentilator): settings and measurements. */
   device: Ventilator;
   clock: Clock;
-  /** Reject an instruction not carried out within this time. */
+  /** Reject an instruction not carried out within this time (default `GUIDED_TIMEOUT_DEFAULT_MS`). */
   timeoutMs?: number;
   /** How often the device's settings are read while waiting. */
   pollMs?: number;
@@ -115,6 +116,18 @@ export function describeInstruction(from: VentSettings, to: VentSettings): { mes
   return { message: `${what}, FiO2 ${to.fio2}`, changes };
 }
 
+/** How long the operator has to carry out a guided instruction unless told otherwise: two minutes. */
+export const GUIDED_TIMEOUT_DEFAULT_MS = 120_000;
+/** The shortest time a person can be given to carry out an instruction. */
+export const GUIDED_TIMEOUT_MIN_MS = 10_000;
+/** How much longer than the instruction's own timeout the machine's apply deadline is, so the instruction's timeout comes first. */
+export const GUIDED_DEADLINE_MARGIN_S = 10;
+/**
+ * The longest a guided instruction may wait (590 s): the maneuver machine's apply deadline is
+ * at most `APPLY_TIMEOUT_MAX_S`, and the instruction's own timeout must come first.
+ */
+export const GUIDED_TIMEOUT_MAX_MS = (APPLY_TIMEOUT_MAX_S - GUIDED_DEADLINE_MARGIN_S) * 1000;
+
 /**
  * @example
  * const guided = new GuidedVentilator({ device: medibus, clock: new WallClock() });
@@ -137,7 +150,7 @@ export class GuidedVentilator implements Ventilator {
   constructor(private readonly options: GuidedVentilatorOptions) {
     this.device = options.device;
     this.clock = options.clock;
-    this.timeoutMs = options.timeoutMs ?? 120_000;
+    this.timeoutMs = options.timeoutMs ?? GUIDED_TIMEOUT_DEFAULT_MS;
     this.pollMs = options.pollMs ?? 1000;
     this.tolerance = { ...DEFAULT_TOLERANCE, ...(options.tolerance ?? {}) };
   }

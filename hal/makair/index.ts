@@ -2,6 +2,15 @@
  * MakAir support: the control/telemetry protocol (both directions, for the adapter and for
  * device emulators) and the `MakAirVentilator` adapter. Protocol: telemetry v2 (final
  * revision), control frames 05 0A ... 50 A0. See docs/protocols/makair.md.
+ *
+ * @example
+ * import { WallClock } from 'rm-sequencer';
+ * import { MakAirVentilator } from 'rm-sequencer/hal/makair';
+ * import { SerialTransport } from 'rm-sequencer/hal/serial';
+ * const transport = await SerialTransport.open({ path: '/dev/ttyUSB0', baudRate: 115200, parity: 'none', dataBits: 8, stopBits: 1 });
+ * const makair = new MakAirVentilator({ transport, clock: new WallClock(), fio2: 0.4 });
+ * await makair.connect();
+ * console.log(await makair.readSettings());
  */
 export { crc32, crc32Range, readU32BE, writeU32BE } from './crc.js';
 export { cmH2OToMmH2O, mmH2OToCmH2O, firmwareRoundCmH2O } from './units.js';
@@ -30,7 +39,6 @@ export type * from './messages.js';
 export { decodeTelemetryMessage, encodeTelemetryFrame, encodeTelemetryMessage } from './codec.js';
 export { MAX_BODY_BYTES, measureBody } from './measure.js';
 export { TelemetryParser, type TelemetryParserStats } from './parser.js';
-export { TelemetryFrameTransform, telemetryFrames } from './stream.js';
 export { MAKAIR_MODE_CODES, MAKAIR_VENT_MODES, makAirModeFor, ventModeOf } from './modes.js';
 export { MAKAIR_LIMITS, assertMakAirLimits, makAirCapabilities } from './capabilities.js';
 export { planCommands, sampleFromState, settingsFromReport, type PlannedCommand } from './mapping.js';

@@ -3,6 +3,15 @@
  * ventilators. Host side: `MedibusVentilator` (the `Ventilator` port) over `MedibusSession`.
  * Device side (for emulators): the frame and record encoders, and `MedibusStreamParser`, which
  * parses the host's commands as well as a device's responses. See docs/protocols/medibus.md.
+ *
+ * @example
+ * import { WallClock } from 'rm-sequencer';
+ * import { MedibusVentilator } from 'rm-sequencer/hal/medibus';
+ * import { SerialTransport } from 'rm-sequencer/hal/serial';
+ * const transport = await SerialTransport.open({ path: '/dev/ttyUSB1', baudRate: 19200, parity: 'none', dataBits: 8, stopBits: 1 }); // Evita: 19200 8N1
+ * const evita = new MedibusVentilator({ transport, clock: new WallClock(), family: 'evita' });
+ * await evita.connect();
+ * console.log(await evita.identify());
  */
 export { ESC, SOH, CR, ETX, DC1, DC3, CAN, REALTIME_BIT, MedibusCommand, HOST_COMMANDS, commandName } from './constants.js';
 export type { MedibusCommandName, MedibusCommandByte } from './constants.js';

@@ -17,6 +17,9 @@ import { z } from 'zod';
 const finite = (lo: number, hi: number, unit: string) =>
   z.number({ error: `must be a number (${lo}-${hi} ${unit})` }).min(lo, { error: `must be within ${lo}-${hi} ${unit}` }).max(hi, { error: `must be within ${lo}-${hi} ${unit}` });
 
+/** The line feed's serial settings unless told otherwise: 9600 8N1. */
+export const VITALS_LINE_DEFAULTS = { baudRate: 9600, parity: 'none', dataBits: 8, stopBits: 1 } as const;
+
 /**
  * One line of the feed.
  *

@@ -6,6 +6,11 @@
 import { z } from 'zod';
 import { bounded, boundedInt } from '../../common/validation.js';
 
+/** The longest a commanded setting may wait for its confirmation (`applyTimeoutS`). */
+export const APPLY_TIMEOUT_MAX_S = 600;
+/** The longest one restore attempt may wait for its confirmation (`restoreTimeoutS`). */
+export const RESTORE_TIMEOUT_MAX_S = 60;
+
 const SafetyFields = z
   .object({
     /** Abort when MAP falls below this. */
@@ -72,9 +77,9 @@ const SafetyFields = z
     /** Fewest SpO2 and MAP samples in that window for a baseline (else the start is refused). */
     baselineMinSamples: boundedInt(3, 300).default(5),
     /** A commanded setting must be confirmed within this time, or the maneuver aborts. */
-    applyTimeoutS: bounded(1, 600, 's').default(10),
+    applyTimeoutS: bounded(1, APPLY_TIMEOUT_MAX_S, 's').default(10),
     /** Each attempt to restore the baseline must be confirmed within this time. */
-    restoreTimeoutS: bounded(1, 60, 's').default(10),
+    restoreTimeoutS: bounded(1, RESTORE_TIMEOUT_MAX_S, 's').default(10),
     /** Restore attempts before the controller enters failsafe and alarms. */
     restoreAttempts: boundedInt(1, 10).default(3),
     /** Pause between restore attempts. */

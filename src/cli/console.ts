@@ -11,15 +11,15 @@ import { isIP } from 'node:net';
 import { pino, type Logger } from 'pino';
 import { WallClock } from '../../common/clock.js';
 import { startConsole, type ConsoleHandle } from '../console/index.js';
-import { deviceSource, journaled, simulatedSource, type SessionSource } from '../console/source.js';
 import type { Journal } from '../journal/journal.js';
 import { identityOf, type DeviceIdentity } from '../journal/identity.js';
 import { findUnfinished, recoverBaseline } from '../journal/recover.js';
 import { DeviceOpenError, openDeviceVentilator } from '../runner/device.js';
+import { deviceSource, guidedTimeoutOnSessionClock, journaled, simulatedSource, type SessionSource } from '../runner/source.js';
 import { parseDeviceFlags, parseVitalsFlag, type DeviceFlags } from './device.js';
 import { CliError, EXIT, exitCodeFor } from './exitCodes.js';
 import { describeSettings } from './format.js';
-import { DEFAULT_SIM_BASELINE, intFlag, loadPatient, numberFlag } from './inputs.js';
+import { DEFAULT_SIM_BASELINE, guidedTimeoutFlag, intFlag, loadPatient, numberFlag } from './inputs.js';
 import { answerPromptsFromStdin } from './interactive.js';
 import { loadJournal, loadJournalKey, openJournalFile } from './journalFiles.js';
 import { assertRecoverable, refuseToHideUnfinished } from './recovery.js';
@@ -34,7 +34,7 @@ export interface ConsoleFlags extends DeviceFlags {
   seed?: string;
   speed?: string;
   guided?: boolean;
-  /** Seconds the operator has for a guided instruction (10-590, default 120). */
+  /** Seconds the operator has for a guided instruction (`GUIDED_TIMEOUT_FLAG_S`: 10-590, default 120). */
   guidedTimeout?: string;
   /** Audit journal (appended to; fsync'ed on a device). */
   journal?: string;
@@ -64,7 +64,7 @@ function hostFlag(value: string | undefined): string {
 export async function consoleCommand(flags: ConsoleFlags, io: RunIo, options: ConsoleCommandOptions = {}): Promise<number> {
   const port = intFlag('port', flags.port, 0, 65535, CONSOLE_DEFAULTS.port);
   const host = hostFlag(flags.host);
-  const guidedTimeoutS = intFlag('guided-timeout', flags.guidedTimeout, 10, 590, 120);
+  const guidedTimeoutS = guidedTimeoutFlag(flags.guidedTimeout);
   const onDevice = flags.device !== undefined;
   rejectFlagsNotFor(onDevice ? 'device' : 'simulator', flags, { simulatorOnly: ['speed'] });
   if (onDevice) {
@@ -148,9 +148,9 @@ function simulatorSource(flags: ConsoleFlags, guidedTimeoutS: number, journal: J
     baseline: DEFAULT_SIM_BASELINE,
     speed,
     guided: Boolean(flags.guided),
-    ...(flags.guidedTimeout !== undefined ? { guidedTimeoutMs: Math.min(590, guidedTimeoutS * speed) * 1000 } : {}),
+    ...(flags.guidedTimeout !== undefined ? { guidedTimeoutMs: guidedTimeoutOnSessionClock(guidedTimeoutS * 1000, speed) } : {}),
   });
-  return journal ? journaled(source, journal, () => ({ versions: versions(), patient: { name: patientName, profile }, seed, device: 'simulator', argv: process.argv.slice(2) })) : source;
+  return journal ? journaled(source, journal, () => ({ versions: versions(), argv: process.argv.slice(2) })) : source;
 }
 
 /**
@@ -169,9 +169,8 @@ async function probeDevice(flags: ConsoleFlags, guidedTimeoutS: number, journal:
     const identity = identityOf(choice.spec.protocol, choice.spec.path, dev.info);
     if (journal && flags.journal) await recoverFromJournal(flags.journal, loadJournalKey(flags.journalKey), journal, dev, identity, io);
     const baseline = await dev.ventilator.readSettings();
-    const deviceName = `${choice.spec.protocol}:${choice.spec.path}`;
     const source = deviceSource({ device: choice.spec, serial: choice.serial, vitals, info: dev.info, baseline, guided, guidedTimeoutMs: guidedTimeoutS * 1000 });
-    return journal ? journaled(source, journal, () => ({ versions: versions(), device: deviceName, deviceIdentity: identity, deviceInfo: dev.info, serial: choice.serial, vitals: vitals.path, argv: process.argv.slice(2) })) : source;
+    return journal ? journaled(source, journal, () => ({ versions: versions(), argv: process.argv.slice(2) })) : source;
   } finally {
     await dev.close();
     clock.clearAll();

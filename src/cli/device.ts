@@ -13,6 +13,7 @@ import { MEDIBUS_FAMILIES, loadCodeTableFile } from '../../hal/medibus/index.js'
 import { defaultLineSettings, type DeviceSpec, type LineSettings } from '../runner/device.js';
 import { CliError } from './exitCodes.js';
 import { isDecimal } from './inputs.js';
+import { VITALS_LINE_DEFAULTS } from '../../hal/vitals/index.js';
 
 export interface SerialFlags {
   baud?: string;
@@ -128,7 +129,7 @@ export function parseDeviceFlags(flags: DeviceFlags): DeviceChoice {
  */
 export function vitalsLineSettings(baud?: string): LineSettings {
   try {
-    return lineSettingsFrom(baud !== undefined ? { baud } : {}, { baudRate: 9600, parity: 'none', dataBits: 8, stopBits: 1 });
+    return lineSettingsFrom(baud !== undefined ? { baud } : {}, VITALS_LINE_DEFAULTS);
   } catch (e) {
     throw new CliError((e as Error).message.replace(/^--baud/, '--vitals-baud'));
   }

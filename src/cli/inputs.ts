@@ -6,6 +6,7 @@
 import { z } from 'zod';
 import { isJsonInputError, readJsonFile } from '../../common/jsonInput.js';
 import { isValidationError, parseOrThrow, bounded } from '../../common/validation.js';
+import { GUIDED_TIMEOUT_DEFAULT_MS, GUIDED_TIMEOUT_MAX_MS, GUIDED_TIMEOUT_MIN_MS } from '../../hal/guided/index.js';
 import { MANEUVERS, ProtocolSchema, type ManeuverKind, type Protocol, type VentSettings } from '../../machines/index.js';
 import { BUILTIN_PROFILE_NAMES, parseProfile, profileByName, type PatientProfile } from '../../sim/index.js';
 import { CliError } from './exitCodes.js';
@@ -116,6 +117,15 @@ export function intFlag(name: string, value: string | undefined, min: number, ma
   const n = /^-?\d+$/.test(value) ? Number(value) : NaN;
   if (!Number.isSafeInteger(n) || n < min || n > max) throw new CliError(`--${name} = ${JSON.stringify(value)}: must be a whole number between ${min} and ${max}`);
   return n;
+}
+
+/** `--guided-timeout <s>`: the bounds and default, in seconds, for the flag's parsing and help text. */
+export const GUIDED_TIMEOUT_FLAG_S = { min: GUIDED_TIMEOUT_MIN_MS / 1000, max: GUIDED_TIMEOUT_MAX_MS / 1000, default: GUIDED_TIMEOUT_DEFAULT_MS / 1000 } as const;
+
+/** Parses `--guided-timeout <s>` (whole seconds within `GUIDED_TIMEOUT_FLAG_S`; its default when absent). */
+export function guidedTimeoutFlag(value: string | undefined): number {
+  const { min, max, default: fallback } = GUIDED_TIMEOUT_FLAG_S;
+  return intFlag('guided-timeout', value, min, max, fallback);
 }
 
 /** Parses a decimal flag within bounds; "", " 5", "0x10", "1e3", "Infinity" are refused. */

@@ -3,7 +3,7 @@ import type { TimerHandle } from '../../common/clock.js';
 import type { GuidedPrompt, GuidedVentilator } from '../../hal/guided/index.js';
 import type { Session } from '../runner/session.js';
 import { EXIT } from './exitCodes.js';
-import type { RunIo } from './run.js';
+import type { RunIo } from './io.js';
 import { StdinLines } from './stdinLines.js';
 
 /** What the signal handling needs from the process (tests pass their own). */

@@ -9,8 +9,10 @@ import { cohortCommand, type CohortFlags } from './cohort.js';
 import { emulateCommand, type EmulateFlags } from './emulate.js';
 import { portsCommand } from './ports.js';
 import { recoverCommand, type RecoverFlags } from './recover.js';
-import { consoleCommand, type ConsoleFlags } from './console.js';
-import { runCommand, type RunFlags, type RunIo } from './run.js';
+import { CONSOLE_DEFAULTS, consoleCommand, type ConsoleFlags } from './console.js';
+import { DEFAULT_FAILSAFE_TIMEOUT_MS, runCommand, type RunFlags, type RunIo } from './run.js';
+import { GUIDED_TIMEOUT_FLAG_S } from './inputs.js';
+import { VITALS_LINE_DEFAULTS } from '../../hal/vitals/index.js';
 import { replayCommand, reportCommand, schemaCommand, validateCommand } from './tools.js';
 import { verifyCommand } from './verify.js';
 import { testgenCommand, type TestgenFlags } from './testgen.js';
@@ -50,7 +52,7 @@ function ventilatorOptions(cmd: Command, deviceHelp: string): Command {
 function deviceOptions(cmd: Command, deviceHelp: string): Command {
   return ventilatorOptions(cmd, deviceHelp)
     .option('--vitals <line:port>', 'with --device: the patient monitor feed, one JSON object per line')
-    .option('--vitals-baud <n>', 'vitals feed baud rate (default 9600)');
+    .option('--vitals-baud <n>', `vitals feed baud rate (default ${VITALS_LINE_DEFAULTS.baudRate})`);
 }
 
 export function buildProgram(setExit: (code: number) => void, io: RunIo = processIo): Command {
@@ -82,8 +84,8 @@ export function buildProgram(setExit: (code: number) => void, io: RunIo = proces
     .option('--artifacts', 'simulate SpO2/MAP artifacts')
     .option('--dropouts', 'simulate monitor dropouts')
     .option('--guided', 'guided mode: print each setting as an instruction and wait for Enter (wall clock)')
-    .option('--guided-timeout <s>', 'with --guided (or MEDIBUS): abort when an instruction is not carried out in time (10-590 s, default 120)')
-    .option('--failsafe-timeout <s>', 'in FAILSAFE, end the run (exit 4, device state printed) after this many seconds of the session clock; default 120 without a terminal, else wait for `ack` + Enter');
+    .option('--guided-timeout <s>', `with --guided (or MEDIBUS): abort when an instruction is not carried out in time (${GUIDED_TIMEOUT_FLAG_S.min}-${GUIDED_TIMEOUT_FLAG_S.max} s, default ${GUIDED_TIMEOUT_FLAG_S.default})`)
+    .option('--failsafe-timeout <s>', `in FAILSAFE, end the run (exit 4, device state printed) after this many seconds of the session clock; default ${DEFAULT_FAILSAFE_TIMEOUT_MS / 1000} without a terminal, else wait for \`ack\` + Enter`);
   deviceOptions(run, 'a real ventilator: makair:/dev/ttyUSB0 or medibus:/dev/ttyUSB1 (MEDIBUS is always guided)')
     .addHelpText('after', `\nExamples:\n  rmseq run staircase --patient moderate-ards\n  rmseq run staircase --device makair:/dev/ttyUSB0 --fio2 0.4 --vitals line:/dev/ttyUSB2 --protocol makair-staircase.json\n  rmseq run staircase --device medibus:/dev/ttyUSB1 --family evita --vitals line:/dev/ttyUSB2\n${EXIT_HELP}`)
     .action(async (maneuver: string, flags: RunFlags) => setExit(await runCommand(maneuver, flags, io)));
@@ -105,7 +107,7 @@ export function buildProgram(setExit: (code: number) => void, io: RunIo = proces
     .option('--parity <p>', 'serial parity')
     .option('--data-bits <n>', 'serial data bits')
     .option('--stop-bits <n>', 'serial stop bits')
-    .option('--vitals-baud <n>', 'vitals port baud rate', '9600')
+    .option('--vitals-baud <n>', 'vitals port baud rate', String(VITALS_LINE_DEFAULTS.baudRate))
     .action(async (device: string, flags: EmulateFlags) => setExit(await emulateCommand(device, flags, io)));
 
   program
@@ -136,13 +138,13 @@ export function buildProgram(setExit: (code: number) => void, io: RunIo = proces
   const consoleCmd = program
     .command('console')
     .description('therapist console: local web UI for a maneuver on the built-in simulator or on a ventilator (--device)')
-    .option('--port <p>', 'port to listen on (0 = any free port)', '8417')
-    .option('--host <address>', 'address to listen on (default: this computer only)', '127.0.0.1')
-    .option('--patient <profile>', 'simulator: built-in profile name or profile .json file (default moderate-ards)')
-    .option('--seed <n>', 'simulator: simulation seed (default 1)')
-    .option('--speed <x>', 'simulator: clock speed, x times real time, 0.1-1000 (default 1)')
+    .option('--port <p>', 'port to listen on (0 = any free port)', String(CONSOLE_DEFAULTS.port))
+    .option('--host <address>', 'address to listen on (default: this computer only)', CONSOLE_DEFAULTS.host)
+    .option('--patient <profile>', `simulator: built-in profile name or profile .json file (default ${CONSOLE_DEFAULTS.patient})`)
+    .option('--seed <n>', `simulator: simulation seed (default ${CONSOLE_DEFAULTS.seed})`)
+    .option('--speed <x>', `simulator: clock speed, x times real time, 0.1-1000 (default ${CONSOLE_DEFAULTS.speed})`)
     .option('--guided', 'guided mode: the operator sets the ventilator when told and confirms (always on for MEDIBUS)')
-    .option('--guided-timeout <s>', 'seconds to carry out a guided instruction before the maneuver aborts (10-590)', '120')
+    .option('--guided-timeout <s>', `seconds to carry out a guided instruction before the maneuver aborts (${GUIDED_TIMEOUT_FLAG_S.min}-${GUIDED_TIMEOUT_FLAG_S.max})`, String(GUIDED_TIMEOUT_FLAG_S.default))
     .option('--journal <file>', 'append every session to this audit journal (an unfinished one found there is restored first)')
     .option('--journal-key <file>', 'HMAC key for the journal hash chain');
   deviceOptions(consoleCmd, 'a real ventilator: makair:/dev/ttyUSB0 or medibus:/dev/ttyUSB1 (MEDIBUS is always guided)')

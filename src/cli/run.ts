@@ -3,29 +3,25 @@
  * --realtime/--speed/--guided), or on a real ventilator with --device (wall clock).
  * Every input is validated first; bad input throws CliError (exit 2) before anything starts.
  */
-import { VirtualClock, WallClock, type Clock } from '../../common/clock.js';
-import { plannedDurationMs, type ManeuverKind, type Protocol, type VentSettings } from '../../machines/index.js';
-import type { VentilatorCapabilities } from '../../hal/port.js';
-import { failsafeDigest } from '../journal/failsafeDigest.js';
-import { identityOf, type DeviceIdentity } from '../journal/identity.js';
+import { plannedDurationMs, type ManeuverKind } from '../../machines/index.js';
 import type { Journal } from '../journal/journal.js';
 import { findUnfinished, recoverBaseline } from '../journal/recover.js';
-import { DeviceOpenError, openDeviceSession } from '../runner/device.js';
+import { DeviceOpenError } from '../runner/device.js';
 import { runSession } from '../runner/drive.js';
-import { describeJournalFailure, guardJournal } from '../runner/journalGuard.js';
+import { describeJournalFailure } from '../runner/journalGuard.js';
 import type { Session } from '../runner/session.js';
-import { openSimulatedSession } from '../runner/simulated.js';
+import { deviceSource, journalSession, simulatedSource, type OpenedSession, type SessionSource } from '../runner/source.js';
 import type { SessionSummary } from '../runner/telemetry.js';
 import { parseDeviceFlags, parseVitalsFlag, type DeviceFlags } from './device.js';
 import { CliError, EXIT, exitCodeFor } from './exitCodes.js';
 import { formatSummary } from './format.js';
-import { intFlag, loadBaseline, loadPatient, loadProtocol, numberFlag, parseManeuver } from './inputs.js';
+import { guidedTimeoutFlag, intFlag, loadBaseline, loadPatient, loadProtocol, numberFlag, parseManeuver } from './inputs.js';
 import { FailsafeWatch } from './failsafe.js';
 import { answerPromptsFromStdin, handleSignals } from './interactive.js';
+import type { RunIo } from './io.js';
 import { StdinLines } from './stdinLines.js';
 import { ProgressDisplay } from './progress.js';
 import { versions } from './versions.js';
-import { openLineVitals } from '../runner/device.js';
 import { loadJournal, loadJournalKey, openJournalFile } from './journalFiles.js';
 import { assertRecoverable, refuseToHideUnfinished } from './recovery.js';
 import { rejectFlagsNotFor } from './targetFlags.js';
@@ -52,25 +48,7 @@ export interface RunFlags extends DeviceFlags {
 /** A run nobody can acknowledge at the terminal ends this long after entering failsafe (session clock). */
 export const DEFAULT_FAILSAFE_TIMEOUT_MS = 120_000;
 
-export interface RunIo {
-  stdout: (s: string) => void;
-  stderr: (s: string) => void;
-  isTTY: boolean;
-}
-
-interface Opened {
-  session: Session;
-  baseline: VentSettings;
-  title: string;
-  stopPrompts: () => void;
-  close: () => Promise<void>;
-  /** What the journal header records about the patient/device. */
-  header: Record<string, unknown>;
-  /** What the --json result says about them. */
-  result: Record<string, unknown>;
-  /** The ventilator (absent on the simulator). */
-  device?: { identity: DeviceIdentity; capabilities: VentilatorCapabilities };
-}
+export type { RunIo } from './io.js';
 
 /** Validates every input, then runs; returns the exit code. */
 export async function runCommand(maneuverName: string, flags: RunFlags, io: RunIo): Promise<number> {
@@ -79,7 +57,7 @@ export async function runCommand(maneuverName: string, flags: RunFlags, io: RunI
   const speed = numberFlag('speed', flags.speed, 0.1, 1000);
   if (flags.realtime && speed !== undefined) throw new CliError('--realtime and --speed exclude each other');
   const decimate = intFlag('journal-decimate', flags.journalDecimate, 1, 1000, 1);
-  const guidedTimeoutS = intFlag('guided-timeout', flags.guidedTimeout, 10, 590, 120);
+  const guidedTimeoutS = guidedTimeoutFlag(flags.guidedTimeout);
   const failsafeTimeoutS = flags.failsafeTimeout === undefined ? null : intFlag('failsafe-timeout', flags.failsafeTimeout, 1, 86_400, 0);
   const onDevice = flags.device !== undefined;
   rejectFlagsNotFor(onDevice ? 'device' : 'simulator', flags);
@@ -96,17 +74,16 @@ export async function runCommand(maneuverName: string, flags: RunFlags, io: RunI
   if (failsafeTimeoutS !== null && !realtime) {
     throw new CliError('--failsafe-timeout applies to runs on the wall clock (--device, --realtime, --speed, --guided): a virtual-clock run ends at FAILSAFE at once (exit 4)');
   }
-  const clock: Clock = realtime ? new WallClock(speed ?? 1) : new VirtualClock(0);
   const key = loadJournalKey(flags.journalKey);
   const journal = flags.journal === undefined ? null : openJournalFile('--journal', flags.journal, { durability: realtime ? 'fsync' : 'write', decimate, ...(key ? { key } : {}) });
   // One reader of stdin for guided answers and the failsafe `ack`; only runs that wait read it.
   const stdin = realtime ? new StdinLines() : null;
 
-  let opened: Opened;
+  let source: SessionSource;
+  let opened: OpenedSession;
   try {
-    opened = onDevice
-      ? await openOnDevice(maneuver, protocol, flags, clock, guidedTimeoutS, io, stdin)
-      : await openOnSimulator(maneuver, protocol, flags, clock, realtime, guidedTimeoutS, io, stdin);
+    source = onDevice ? deviceRunSource(flags, speed ?? 1, guidedTimeoutS) : simulatorRunSource(flags, realtime, speed ?? 1, guidedTimeoutS);
+    opened = await source.open(maneuver, protocol);
   } catch (e) {
     journal?.close();
     stdin?.close();
@@ -114,34 +91,33 @@ export async function runCommand(maneuverName: string, flags: RunFlags, io: RunI
     throw e;
   }
   const { session } = opened;
+  const stopPrompts = opened.guided && stdin ? answerPromptsFromStdin(opened.guided, io, !source.simulated, stdin) : () => undefined;
 
   // A previous session in this journal that never ended: its device must be brought back first.
   if (journal && flags.journal) {
     let recovered: number | null;
     try {
-      recovered = await recoverOnStartup(flags.journal, key, journal, session, opened.device ?? null, io);
+      recovered = await recoverOnStartup(flags.journal, key, journal, session, opened.device, io);
     } catch (e) {
-      opened.stopPrompts();
+      stopPrompts();
       stdin?.close();
-      await opened.close();
+      await opened.dispose();
       journal.close();
       throw e;
     }
     if (recovered !== null) {
-      opened.stopPrompts();
+      stopPrompts();
       stdin?.close();
-      await opened.close();
+      await opened.dispose();
       journal.close();
       return recovered;
     }
   }
-  journal?.header({ versions: versions(), maneuver, protocol, ...opened.header, clock: realtime ? 'wall' : 'virtual', argv: process.argv.slice(2) });
-  journal?.attach(session.telemetry$.pipe(failsafeDigest()));
-  if (journal) guardJournal(journal, session); // disk full: abort once, restore, verify
+  if (journal) journalSession(journal, opened, { versions: versions(), maneuver, protocol, argv: process.argv.slice(2) });
 
-  const progress = flags.json ? null : new ProgressDisplay({ tty: io.isTTY, write: io.stdout, plannedMs: plannedDurationMs(protocol, opened.baseline) });
+  const progress = flags.json ? null : new ProgressDisplay({ tty: io.isTTY, write: io.stdout, plannedMs: plannedDurationMs(protocol, session.baseline) });
   if (progress) {
-    io.stdout(`rmseq ${maneuver} on ${opened.title}, ${realtime ? `wall clock x${speed ?? 1}` : 'virtual clock'}\n`);
+    io.stdout(`rmseq ${maneuver} on ${opened.description}, ${realtime ? `wall clock x${speed ?? 1}` : 'virtual clock'}\n`);
     progress.attach(session.telemetry$);
   }
   // The handlers stay until the process exits: a signal after the end must not kill it with 130.
@@ -160,13 +136,13 @@ export async function runCommand(maneuverName: string, flags: RunFlags, io: RunI
     throw e;
   } finally {
     watch?.stop();
-    opened.stopPrompts();
+    stopPrompts();
     stdin?.close();
     progress?.detach();
   }
-  await opened.close();
+  await opened.dispose();
   journal?.close();
-  if (flags.json) io.stdout(`${JSON.stringify(toJsonResult(summary, opened.result), null, 2)}\n`);
+  if (flags.json) io.stdout(`${JSON.stringify(toJsonResult(summary, opened.record.result), null, 2)}\n`);
   else io.stdout(`\n${formatSummary(summary)}\n`);
   if (journal?.failure) io.stderr(`rmseq: ${describeJournalFailure(journal.path, journal.failure)}\n`);
   const code = exitCodeFor(summary.outcome);
@@ -174,60 +150,38 @@ export async function runCommand(maneuverName: string, flags: RunFlags, io: RunI
   return code;
 }
 
-async function openOnSimulator(maneuver: ManeuverKind, protocol: Protocol, flags: RunFlags, clock: Clock, realtime: boolean, guidedTimeoutS: number, io: RunIo, stdin: StdinLines | null): Promise<Opened> {
+/** The built-in simulator: a virtual clock unless the run is on the wall clock; a batch run ends at failsafe. */
+function simulatorRunSource(flags: RunFlags, realtime: boolean, speed: number, guidedTimeoutS: number): SessionSource {
   const { name: patientName, profile } = loadPatient(flags.patient ?? '');
   const baseline = loadBaseline(flags.baseline);
   const seed = intFlag('seed', flags.seed, 0, 2 ** 31 - 1, 1);
-  const { session, guided } = await openSimulatedSession({
-    maneuver,
-    protocol,
+  return simulatedSource({
+    patientName,
     profile,
     seed,
-    clock,
     baseline,
+    speed,
+    clock: realtime ? 'wall' : 'virtual',
+    guided: Boolean(flags.guided),
+    guidedTimeoutMs: guidedTimeoutS * 1000,
     monitor: { artifacts: { enabled: Boolean(flags.artifacts) }, dropouts: { enabled: Boolean(flags.dropouts) } },
-    session: { onCompleted: 'end', onFailsafe: realtime ? 'wait' : 'end' },
-    ...(flags.guided ? { guided: { timeoutMs: guidedTimeoutS * 1000 } } : {}),
+    policy: { onCompleted: 'end', onFailsafe: realtime ? 'wait' : 'end' },
   });
-  return {
-    session,
-    baseline: session.baseline,
-    title: `simulated patient ${patientName} (seed ${seed})`,
-    stopPrompts: guided && stdin ? answerPromptsFromStdin(guided, io, false, stdin) : () => undefined,
-    close: () => session.close(),
-    header: { patient: { name: patientName, profile }, seed, device: 'simulator' },
-    result: { patient: patientName, seed, device: 'simulator' },
-  };
 }
 
-async function openOnDevice(maneuver: ManeuverKind, protocol: Protocol, flags: RunFlags, clock: Clock, guidedTimeoutS: number, io: RunIo, stdin: StdinLines | null): Promise<Opened> {
+/** A ventilator (`--device`) and its monitor feed (`--vitals`), on the wall clock. */
+function deviceRunSource(flags: RunFlags, speed: number, guidedTimeoutS: number): SessionSource {
   const choice = parseDeviceFlags(flags);
-  const vitalsSerial = parseVitalsFlag(flags.vitals ?? '', flags.vitalsBaud);
-  const vitals = await openLineVitals(vitalsSerial, { clock }).catch((e: unknown) => {
-    throw new CliError((e as Error).message, EXIT.badInput);
-  });
-  const guidedMode = Boolean(flags.guided) || choice.spec.protocol === 'medibus';
-  const ds = await openDeviceSession({
+  const vitals = parseVitalsFlag(flags.vitals ?? '', flags.vitalsBaud);
+  return deviceSource({
     device: choice.spec,
     serial: choice.serial,
-    maneuver,
-    protocol,
     vitals,
-    clock,
-    ...(guidedMode ? { guided: { timeoutMs: guidedTimeoutS * 1000 } } : {}),
-    session: { onCompleted: 'end', onFailsafe: 'wait' },
+    guided: Boolean(flags.guided) || choice.spec.protocol === 'medibus',
+    guidedTimeoutMs: guidedTimeoutS * 1000,
+    speed,
+    policy: { onCompleted: 'end', onFailsafe: 'wait' },
   });
-  const identity = identityOf(choice.spec.protocol, choice.spec.path, ds.device);
-  return {
-    session: ds.session,
-    baseline: ds.session.baseline,
-    title: `${ds.device.vendor} ${ds.device.model} on ${ds.serial.path}${ds.guided ? ' (guided)' : ''}`,
-    stopPrompts: ds.guided && stdin ? answerPromptsFromStdin(ds.guided, io, true, stdin) : () => undefined,
-    close: () => ds.close(),
-    header: { device: `${choice.spec.protocol}:${choice.spec.path}`, deviceIdentity: identity, deviceInfo: ds.device, serial: ds.serial, vitals: vitalsSerial.path },
-    result: { device: `${choice.spec.protocol}:${choice.spec.path}`, deviceModel: `${ds.device.vendor} ${ds.device.model}` },
-    device: { identity, capabilities: ds.device.capabilities },
-  };
 }
 
 /**
@@ -236,7 +190,7 @@ async function openOnDevice(maneuver: ManeuverKind, protocol: Protocol, flags: R
  * what comes next. A simulator died with its process: that is noted and the run goes on.
  * Returns an exit code when the run must stop, null to go on.
  */
-async function recoverOnStartup(path: string, key: Buffer | undefined, journal: Journal, session: Session, device: Opened['device'] | null, io: RunIo): Promise<number | null> {
+async function recoverOnStartup(path: string, key: Buffer | undefined, journal: Journal, session: Session, device: OpenedSession['device'], io: RunIo): Promise<number | null> {
   if (statSync(path).size === 0) return null; // a new journal holds nothing to recover
   const parsed = loadJournal(path, { key, intact: true });
   const unfinished = findUnfinished(parsed);

@@ -11,7 +11,7 @@ import { defaultProtocol, MANEUVERS, plannedDurationMs, type ManeuverKind, type 
 import { runSession } from '../runner/drive.js';
 import type { SessionSummary } from '../runner/telemetry.js';
 import { applyUpdate, newSessionModel } from './model.js';
-import type { OpenedSession, SessionSource } from './source.js';
+import type { OpenedSession, SessionSource } from '../runner/source.js';
 import { displayPlan, parseProtocol, previewOf, thresholdsOf } from './plans.js';
 import { Translator } from './translate.js';
 import type { ChartRow, ConsoleEvent, ErrorCode, ServerInfo, ServerMessage, SessionInfo, SessionModel } from './wire.js';

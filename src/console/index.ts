@@ -10,12 +10,12 @@ import { randomBytes } from 'node:crypto';
 import { pino, type Logger } from 'pino';
 import type { SessionSummary } from '../runner/telemetry.js';
 import { startConsoleServer, type ConsoleServer } from './server.js';
-import type { SessionSource } from './source.js';
+import type { SessionSource } from '../runner/source.js';
 
 export { startConsoleServer, tokenMatches, defaultStaticDir, type ConsoleServer, type ConsoleServerOptions } from './server.js';
 export { ConsoleHub, type ClientLink, type HubResult } from './hub.js';
 export { displayPlan, parseProtocol, previewOf, thresholdsOf } from './plans.js';
-export { simulatedSource, type SessionSource, type OpenedSession, type SimulatedSourceOptions } from './source.js';
+export { simulatedSource, type SessionSource, type OpenedSession, type SimulatedSourceOptions } from '../runner/source.js';
 export { ClientMessageSchema, MAX_MESSAGE_BYTES, MAX_FRAME_BYTES, type ClientMessage } from './requests.js';
 export type * from './wire.js';
 

@@ -17,7 +17,7 @@ import type { Logger } from 'pino';
 import type { WebSocket } from 'ws';
 import { ConsoleHub, type ClientLink, type HubResult } from './hub.js';
 import { CLIENT_MESSAGE_TYPES, ClientMessageSchema, CONTROL_TYPES, MAX_FRAME_BYTES, MAX_MESSAGE_BYTES, type ClientMessage } from './requests.js';
-import type { SessionSource } from './source.js';
+import type { SessionSource } from '../runner/source.js';
 import { toProblems } from '../../common/validation.js';
 import type { ErrorCode, ServerMessage } from './wire.js';
 

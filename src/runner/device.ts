@@ -9,14 +9,14 @@ import { z } from 'zod';
 import type { Clock } from '../../common/clock.js';
 import { parseOrThrow } from '../../common/validation.js';
 import { VentilatorError, type VentilatorErrorCode } from '../../hal/errors.js';
-import { GuidedReadinessError, GuidedVentilator, type GuidedTolerance } from '../../hal/guided/index.js';
+import { GUIDED_TIMEOUT_DEFAULT_MS, GuidedReadinessError, GuidedVentilator, type GuidedTolerance } from '../../hal/guided/index.js';
 import { MakAirVentilator, type MakAirVentilatorOptions } from '../../hal/makair/index.js';
 import { MEDIBUS_FAMILIES, MedibusCodeTableSchema, MedibusVentilator, codeTableFor, type MedibusCodeTable, type MedibusFamily, type MedibusTiming } from '../../hal/medibus/index.js';
 import type { DeviceInfo, Ventilator, VitalsSource } from '../../hal/port.js';
 import { SerialSettingsSchema, type SerialSettings } from '../../hal/serial/config.js';
 import { ReopeningTransport } from '../../hal/serial/reopening.js';
 import { SerialTransport, type SerialBinding } from '../../hal/serial/transport.js';
-import { LineVitalsSource } from '../../hal/vitals/index.js';
+import { LineVitalsSource, VITALS_LINE_DEFAULTS } from '../../hal/vitals/index.js';
 import type { ManeuverKind, Protocol } from '../../machines/index.js';
 import { Session, type SessionOptions } from './session.js';
 import { guidedProtocol } from './simulated.js';
@@ -97,7 +97,7 @@ async function openPort(settings: SerialSettings, binding: SerialBinding | undef
 const line = (s: SerialSettings): string => `${s.baudRate} ${s.dataBits}${s.parity[0]!.toUpperCase()}${s.stopBits}`;
 
 /**
- * Opens the line-oriented vitals feed (`--vitals line:<path>`).
+ * Opens the line-oriented vitals feed (`--vitals line:<path>`); omitted line settings are `VITALS_LINE_DEFAULTS`.
  *
  * @example
  * const vitals = await openLineVitals({ path: '/dev/ttyUSB2', baudRate: 9600 }, { clock });
@@ -106,7 +106,7 @@ export async function openLineVitals(
   serial: { path: string } & Partial<LineSettings>,
   options: { clock: Clock; lostAfterMs?: number; binding?: SerialBinding },
 ): Promise<LineVitalsSource> {
-  const settings = parseOrThrow(SerialSettingsSchema, { baudRate: 9600, ...serial }, 'vitals feed serial settings');
+  const settings = parseOrThrow(SerialSettingsSchema, { ...VITALS_LINE_DEFAULTS, ...serial }, 'vitals feed serial settings');
   const transport = await openPort(settings, options.binding, 'vitals feed port');
   return new LineVitalsSource({ transport, clock: options.clock, ...(options.lostAfterMs ? { lostAfterMs: options.lostAfterMs } : {}) });
 }
@@ -151,7 +151,7 @@ export interface DeviceSession {
  * const vitals = await openLineVitals({ path: '/dev/ttyUSB2' }, { clock });
  * const { session, guided, close } = await openDeviceSession({
  *   device: { protocol: 'medibus', path: '/dev/ttyUSB1', family: 'evita' },
- *   maneuver: 'staircase', protocol, vitals, clock: new WallClock(), guided: { timeoutMs: 120_000 },
+ *   maneuver: 'staircase', protocol, vitals, clock: new WallClock(), guided: { timeoutMs: GUIDED_TIMEOUT_DEFAULT_MS },
  * });
  * guided?.prompts$.subscribe((p) => p && console.log(p.message));
  * const summary = await runSession(session);
@@ -168,7 +168,7 @@ export async function openDeviceSession(o: DeviceSessionOptions): Promise<Device
   const { adapter, guided, ventilator, info } = dev;
   let session: Session;
   try {
-    const protocol = guided ? guidedProtocol(o.protocol, o.guided?.timeoutMs ?? 120_000) : o.protocol;
+    const protocol = guided ? guidedProtocol(o.protocol, o.guided?.timeoutMs ?? GUIDED_TIMEOUT_DEFAULT_MS) : o.protocol;
     try {
       session = await Session.open({ maneuver: o.maneuver, protocol, ventilator, vitals: o.vitals, clock: o.clock, ...(o.session ?? {}) });
     } catch (e) {

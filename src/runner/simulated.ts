@@ -3,8 +3,8 @@ import type { Clock } from '../../common/clock.js';
 import { SimulatedVentilator, SimulatedVitals, SimWorld } from '../../hal/simulated/index.js';
 import type { ManeuverKind, Protocol, VentSettings } from '../../machines/index.js';
 import type { MonitorOptions, PatientProfile } from '../../sim/index.js';
-import { GuidedVentilator } from '../../hal/guided/index.js';
-import { ProtocolSchema } from '../../machines/index.js';
+import { GUIDED_DEADLINE_MARGIN_S, GUIDED_TIMEOUT_DEFAULT_MS, GuidedVentilator } from '../../hal/guided/index.js';
+import { APPLY_TIMEOUT_MAX_S, ProtocolSchema, RESTORE_TIMEOUT_MAX_S } from '../../machines/index.js';
 import { Session, type SessionOptions } from './session.js';
 
 /**
@@ -15,7 +15,11 @@ export function guidedProtocol(protocol: Protocol, guidedTimeoutMs: number): Pro
   const s = Math.ceil(guidedTimeoutMs / 1000);
   return ProtocolSchema.parse({
     ...protocol,
-    safety: { ...protocol.safety, applyTimeoutS: Math.min(600, Math.max(protocol.safety.applyTimeoutS, s + 10)), restoreTimeoutS: 60 },
+    safety: {
+      ...protocol.safety,
+      applyTimeoutS: Math.min(APPLY_TIMEOUT_MAX_S, Math.max(protocol.safety.applyTimeoutS, s + GUIDED_DEADLINE_MARGIN_S)),
+      restoreTimeoutS: RESTORE_TIMEOUT_MAX_S,
+    },
   });
 }
 
@@ -56,7 +60,7 @@ export async function openSimulatedSession(o: SimulatedSessionOptions): Promise<
   const guided = o.guided
     ? new GuidedVentilator({ device: ventilator, clock: o.clock, ...(o.guided.timeoutMs ? { timeoutMs: o.guided.timeoutMs } : {}), actuator: (s) => ventilator.apply(s) })
     : null;
-  const protocol = guided ? guidedProtocol(o.protocol, o.guided?.timeoutMs ?? 120_000) : o.protocol;
+  const protocol = guided ? guidedProtocol(o.protocol, o.guided?.timeoutMs ?? GUIDED_TIMEOUT_DEFAULT_MS) : o.protocol;
   const session = await Session.open({ maneuver: o.maneuver, protocol, ventilator: guided ?? ventilator, vitals, clock: o.clock, ...(o.session ?? {}) });
   return { session, world, ventilator, vitals, guided };
 }

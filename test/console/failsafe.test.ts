@@ -24,6 +24,9 @@ function breakableSource(speed: number): SessionSource & { ventilator: Simulated
       return {
         session: opened.session,
         guided: null,
+        description: source.description,
+        record: { header: { device: 'simulator' }, result: { device: 'simulator' } },
+        device: null,
         async dispose() {
           await opened.session.close();
           clock.clearAll();
