@@ -10,6 +10,7 @@ export {
   CONTROL_SETTINGS,
   DISABLE_RPI_WATCHDOG,
   controlSettingInfo,
+  MAX_CONTROL_SETTING_ID,
   controlValueWithinBounds,
   type ControlSettingId,
   type ControlSettingInfo,
