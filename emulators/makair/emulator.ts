@@ -18,7 +18,7 @@ import type { VentSettings } from '../../machines/types.js';
 import { FaultSwitches } from '../faults.js';
 import type { DeviceEmulator, EmulatorEvent, EmulatorEventKind, EmulatorStatus } from '../types.js';
 import { FrameWriter } from '../wire.js';
-import { applyControl, copyFirmware, currentValue, firmwareFrom, knobCommands, patientSettings, reportOf, ventSettingsOf, type FirmwareSettings } from './firmware.js';
+import { applyControl, copyFirmware, currentValue, firmwareFrom, firmwareSideEffects, knobCommands, patientSettings, reportOf, ventSettingsOf, wireSettingsOf, type FirmwareSettings } from './firmware.js';
 import { BreathClock, alarmTrap, dataSnapshot, isHighPriority, stateSnapshot } from './telemetry.js';
 
 export interface MakAirEmulatorOptions {
@@ -119,6 +119,7 @@ export class MakAirEmulator implements DeviceEmulator {
     for (const c of commands) {
       const kept = applyControl(this.fw, c.setting, c.value);
       if (kept !== null) this.sendAck(c.setting, kept);
+      for (const side of firmwareSideEffects(this.fw, c.setting)) this.sendAck(side.setting, side.value);
     }
     this.changedSinceBreath = true;
     const now = ventSettingsOf(this.fw, this.fio2);
@@ -142,6 +143,11 @@ export class MakAirEmulator implements DeviceEmulator {
 
   clearAlarm(code: number): void {
     this.setAlarm(code, false);
+  }
+
+  /** The wire value of every setting the emulated firmware holds, by setting id. */
+  wireSettings(): Record<number, number> {
+    return wireSettingsOf(this.fw);
   }
 
   status(): EmulatorStatus {
@@ -236,6 +242,7 @@ export class MakAirEmulator implements DeviceEmulator {
       return;
     }
     let kept: number | null;
+    let side: Array<{ setting: number; value: number }> = [];
     if (this.faults.takeRefusal()) {
       kept = currentValue(this.fw, setting);
       this.log('refused', `control ${name} = ${value}: refused, keeps ${kept} (fault)`);
@@ -243,11 +250,14 @@ export class MakAirEmulator implements DeviceEmulator {
       kept = applyControl(this.fw, setting, value);
       this.changedSinceBreath = true;
       if (kept !== null) this.log('setting', `control ${name} = ${value}${kept !== value ? ` -> clamped to ${kept}` : ''} (from the next breath)`);
+      side = firmwareSideEffects(this.fw, setting);
+      for (const c of side) this.log('setting', `firmware moved ${controlSettingInfo(c.setting)?.name ?? c.setting} to ${c.value} after ${name}`);
     }
     if (kept === null) return;
-    const ack = kept;
-    if (this.replyDelayMs === 0) this.sendAck(setting, ack);
-    else this.clock.setTimeout(() => this.sendAck(setting, ack), this.replyDelayMs);
+    const acks = [{ setting, value: kept }, ...side];
+    const send = (): void => acks.forEach((a) => this.sendAck(a.setting, a.value));
+    if (this.replyDelayMs === 0) send();
+    else this.clock.setTimeout(send, this.replyDelayMs);
   }
 
   private sendAck(setting: number, value: number): void {

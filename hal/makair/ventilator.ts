@@ -11,6 +11,7 @@ import { assertWithinCapabilities } from '../ranges.js';
 import type { ByteTransport } from '../serial/transport.js';
 import { HighPriorityAlarms } from './alarms.js';
 import { ApplyTransaction, type ApplyTiming } from './apply.js';
+import { captureBaseline, isBaselineTarget, restoreGuarded, type DeviceBaseline } from './baseline.js';
 import { assertMakAirLimits, makAirCapabilities } from './capabilities.js';
 import { decodeTelemetryMessage } from './codec.js';
 import { encodeControlFrame } from './control.js';
@@ -54,6 +55,9 @@ export class MakAirVentilator implements Ventilator {
   private abortConnect: ((error: DisconnectedError) => void) | null = null;
   private connecting: Promise<void> | null = null;
   private tx: ApplyTransaction | null = null;
+  /** Every firmware setting before this adapter changed any (see baseline.ts). */
+  private deviceBaseline: DeviceBaseline | null = null;
+  private changedAnything = false;
   private queue: Promise<unknown> = Promise.resolve();
   private connected = false;
   private closed = false;
@@ -126,7 +130,19 @@ export class MakAirVentilator implements Ventilator {
 
   async readSettings(): Promise<VentSettings> {
     this.assertLinkUp();
-    return settingsFromReport(this.report!, this.fio2, this.acked);
+    const settings = settingsFromReport(this.report!, this.fio2, this.acked);
+    // Until the adapter changes something, what is read is the baseline a restore returns to.
+    if (!this.changedAnything) this.deviceBaseline = captureBaseline(this.report!, this.acked);
+    return settings;
+  }
+
+  /**
+   * The wire value of every guarded firmware setting captured before this adapter changed
+   * anything (alarm thresholds, timings, patient data): what a return to the baseline restores.
+   * Null until `readSettings()` or the first `apply()`.
+   */
+  get capturedBaseline(): ReadonlyMap<number, number> | null {
+    return this.deviceBaseline ? new Map(this.deviceBaseline.guarded) : null;
   }
 
   /** Applies a change (one at a time; concurrent calls queue). Nothing is sent if it is out of range. */
@@ -162,9 +178,17 @@ export class MakAirVentilator implements Ventilator {
     assertWithinCapabilities(target, this.capabilities);
     assertMakAirLimits(target);
     const plan = planCommands(report, target, this.acked);
-    if (plan.send.length === 0) return settingsFromReport(report, this.fio2, this.acked);
+    if (!this.changedAnything) this.deviceBaseline = captureBaseline(report, this.acked);
+    const baseline = this.deviceBaseline;
+    // A return to the baseline brings back every guarded setting that moved (issue 21: the
+    // firmware moves the peak alarm threshold with the plateau) and waits for all of them.
+    const restore = baseline && isBaselineTarget(baseline, target) ? restoreGuarded(baseline, report, this.acked, plan.send) : null;
+    if (plan.send.length === 0 && (!restore || restore.stages.length === 0)) return settingsFromReport(report, this.fio2, this.acked);
     const write = (cmd: { setting: number; value: number }): Promise<void> => this.transport.write(encodeControlFrame(cmd));
-    const tx = new ApplyTransaction(plan.send, plan.all, write, this.clock, this.timing);
+    this.changedAnything = true;
+    const tx = restore
+      ? new ApplyTransaction([plan.send, ...restore.stages], [...plan.all, ...restore.all], write, this.clock, this.timing, { reassert: true })
+      : new ApplyTransaction(plan.send, plan.all, write, this.clock, this.timing);
     this.tx = tx;
     try {
       tx.start();

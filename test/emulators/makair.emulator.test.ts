@@ -105,7 +105,8 @@ describe('MakAirEmulator telemetry', () => {
     await b.host.write(encodeControlFrame({ setting: ControlSetting.PEEP, value: 20 }));
     await b.host.write(encodeControlFrame({ setting: ControlSetting.PlateauPressure, value: 450 }));
     await b.advance(50);
-    expect(b.of('ack').map((a) => a.msg.value)).toEqual([50, 400]);
+    // The plateau change also moves the peak alarm threshold to plateau + 100 mmH2O, acknowledged too.
+    expect(b.of('ack').map((a) => [a.msg.setting, a.msg.value])).toEqual([[ControlSetting.PEEP, 50], [ControlSetting.PlateauPressure, 400], [ControlSetting.PeakPressureAlarmThreshold, 500]]);
     await b.emulator.close();
   });
 
