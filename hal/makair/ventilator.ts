@@ -3,7 +3,7 @@
  * See docs/protocols/makair.md for the wire format and the mapping of settings.
  */
 import { Subject, type Subscription } from 'rxjs';
-import type { Clock } from '../../common/clock.js';
+import type { Clock, TimerHandle } from '../../common/clock.js';
 import type { DeviceFaultCode, MonitorSample, VentSettings } from '../../machines/types.js';
 import { DisconnectedError, OutOfRangeError } from '../errors.js';
 import { mergeSettings, type DeviceFault, type DeviceInfo, type Ventilator, type VentilatorCapabilities } from '../port.js';
@@ -15,6 +15,7 @@ import { captureBaseline, isBaselineTarget, restoreGuarded, type DeviceBaseline 
 import { assertMakAirLimits, makAirCapabilities } from './capabilities.js';
 import { decodeTelemetryMessage } from './codec.js';
 import { encodeControlFrame } from './control.js';
+import { ControlSetting } from './settings.js';
 import type { TelemetryFrame } from './framing.js';
 import { LinkWatchdog } from './link.js';
 import { planCommands, sampleFromState, settingsFromReport } from './mapping.js';
@@ -58,6 +59,8 @@ export class MakAirVentilator implements Ventilator {
   /** Every firmware setting before this adapter changed any (see baseline.ts). */
   private deviceBaseline: DeviceBaseline | null = null;
   private changedAnything = false;
+  private alarmTimer: TimerHandle | null = null;
+  private alarmTimerAt: number | null = null;
   private queue: Promise<unknown> = Promise.resolve();
   private connected = false;
   private closed = false;
@@ -157,6 +160,8 @@ export class MakAirVentilator implements Ventilator {
     this.closed = true;
     this.connected = false;
     this.link.stop();
+    if (this.alarmTimer) this.clock.clearTimeout(this.alarmTimer);
+    this.alarmTimer = null;
     const error = new DisconnectedError('MakAirVentilator closed');
     this.abortConnect?.(error);
     this.tx?.fail(error);
@@ -186,6 +191,8 @@ export class MakAirVentilator implements Ventilator {
     if (plan.send.length === 0 && (!restore || restore.stages.length === 0)) return settingsFromReport(report, this.fio2, this.acked);
     const write = (cmd: { setting: number; value: number }): Promise<void> => this.transport.write(encodeControlFrame(cmd));
     this.changedAnything = true;
+    const sent = [...plan.send, ...(restore?.stages.flat() ?? [])];
+    if (sent.some((c) => c.setting === ControlSetting.PEEP || c.setting === ControlSetting.PlateauPressure)) this.alarms.stepChanged(this.clock.now());
     const tx = restore
       ? new ApplyTransaction([plan.send, ...restore.stages], [...plan.all, ...restore.all], write, this.clock, this.timing, { reassert: true })
       : new ApplyTransaction(plan.send, plan.all, write, this.clock, this.timing);
@@ -240,8 +247,9 @@ export class MakAirVentilator implements Ventilator {
         break;
       case 'alarm': {
         if (!this.connected) break;
-        const message = this.alarms.onTrap(msg);
+        const message = this.alarms.onTrap(msg, this.clock.now());
         if (message) this.fault('device-alarm', message);
+        this.armAlarmTimer();
         break;
       }
       case 'boot':
@@ -263,7 +271,8 @@ export class MakAirVentilator implements Ventilator {
   private onReport(report: SettingsMessage): void {
     this.report = report;
     if (this.connected) {
-      for (const message of this.alarms.onCodes(report.currentAlarmCodes)) this.fault('device-alarm', message);
+      for (const message of this.alarms.onCodes(report.currentAlarmCodes, this.clock.now(), report.type === 'state')) this.fault('device-alarm', message);
+      this.armAlarmTimer();
       if (report.type === 'state') this.samples.next(sampleFromState(report, this.clock.now(), this.source));
       this.tx?.onReport(report);
     } else {
@@ -290,6 +299,22 @@ export class MakAirVentilator implements Ventilator {
     const error = new DisconnectedError(`no MakAir telemetry for ${silentMs} ms`);
     this.tx?.fail(error);
     this.fault('link-lost', error.message);
+  }
+
+  /** An expected transient alarm (plateau / PEEP not reached after a step) aborts if still active at its deadline, even if no report comes. */
+  private armAlarmTimer(): void {
+    const at = this.alarms.nextDeadline();
+    if (this.alarmTimer && this.alarmTimerAt === at) return;
+    if (this.alarmTimer) this.clock.clearTimeout(this.alarmTimer);
+    this.alarmTimer = null;
+    this.alarmTimerAt = at;
+    if (at === null || this.closed) return;
+    this.alarmTimer = this.clock.setTimeout(() => {
+      this.alarmTimer = null;
+      this.alarmTimerAt = null;
+      for (const message of this.alarms.expire(this.clock.now())) this.fault('device-alarm', message);
+      this.armAlarmTimer();
+    }, Math.max(0, at - this.clock.now()));
   }
 
   private fault(code: DeviceFaultCode, message: string): void {
