@@ -13,7 +13,7 @@ import { Subject, type Subscription } from 'rxjs';
 import { every, type Clock } from '../../common/clock.js';
 import type { SimWorld } from '../../hal/simulated/world.js';
 import type { ByteTransport } from '../../hal/serial/transport.js';
-import { ControlFrameParser, controlSettingInfo, encodeTelemetryFrame, type TelemetryHeader, type TelemetryMessage } from '../../hal/makair/index.js';
+import { ControlFrameParser, ControlSetting, DISABLE_RPI_WATCHDOG, controlSettingInfo, encodeTelemetryFrame, type TelemetryHeader, type TelemetryMessage } from '../../hal/makair/index.js';
 import type { VentSettings } from '../../machines/types.js';
 import { FaultSwitches } from '../faults.js';
 import type { DeviceEmulator, EmulatorEvent, EmulatorEventKind, EmulatorStatus } from '../types.js';
@@ -37,7 +37,18 @@ export interface MakAirEmulatorOptions {
   stoppedPeriodMs?: number;
   /** Time from a control frame to its ack (the firmware's serial loop; default 5; 0 acks at once, without a timer). */
   replyDelayMs?: number;
+  /**
+   * Enforce the Raspberry Pi watchdog of a production MakAir (default true): 60 one-second steps
+   * without a Heartbeat control frame and the firmware cuts the host's power for one step, then
+   * restores it and counts again. Heartbeat value 43690 disables it (makair-firmware `rpi_watchdog.cpp`).
+   */
+  rpiWatchdog?: boolean;
+  /** How long the host's power (and so the serial link) is cut by the watchdog (default 1000: one firmware step). */
+  rpiPowerOffMs?: number;
 }
+
+/** Seconds without a heartbeat before the firmware power-cycles the host (`COUNTDOWN_IN_S`). */
+export const RPI_WATCHDOG_COUNTDOWN_S = 60;
 
 /**
  * @example
@@ -72,6 +83,11 @@ export class MakAirEmulator implements DeviceEmulator {
   private changedSinceBreath = false;
   private controlFrames = 0;
   private running = false;
+  private readonly rpiPowerOffMs: number;
+  /** The firmware's RpiWatchdog: counting down, about to cut the power, about to restore it, or disabled. */
+  private rpi: { step: 'count' | 'cut' | 'restore' | 'disabled'; countdown: number };
+  private rpiPowerCycles = 0;
+  private heartbeats = 0;
 
   constructor(options: MakAirEmulatorOptions) {
     this.transport = options.transport;
@@ -86,6 +102,8 @@ export class MakAirEmulator implements DeviceEmulator {
     this.dataPeriodMs = positive('dataPeriodMs', options.dataPeriodMs ?? 100);
     this.stoppedPeriodMs = positive('stoppedPeriodMs', options.stoppedPeriodMs ?? 100);
     this.replyDelayMs = Math.max(0, options.replyDelayMs ?? 5);
+    this.rpiPowerOffMs = positive('rpiPowerOffMs', options.rpiPowerOffMs ?? 1000);
+    this.rpi = { step: options.rpiWatchdog === false ? 'disabled' : 'count', countdown: RPI_WATCHDOG_COUNTDOWN_S };
     this.breath = new BreathClock(this.clock);
     this.wire = new FrameWriter({
       transport: this.transport,
@@ -159,7 +177,15 @@ export class MakAirEmulator implements DeviceEmulator {
       faults: this.faults.status(),
       wire: { ...this.wire.stats },
       alarms: [...this.alarms],
-      counters: { cycle: this.breath.cycle, controlFrames: this.controlFrames, crcErrors: this.parser.stats.crcErrors, respirationEnabled: this.fw.respirationEnabled },
+      counters: {
+        cycle: this.breath.cycle,
+        controlFrames: this.controlFrames,
+        crcErrors: this.parser.stats.crcErrors,
+        respirationEnabled: this.fw.respirationEnabled,
+        rpiWatchdog: this.rpi.step === 'disabled' ? 'disabled' : this.rpi.countdown,
+        rpiPowerCycles: this.rpiPowerCycles,
+        heartbeats: this.heartbeats,
+      },
     };
   }
 
@@ -183,6 +209,8 @@ export class MakAirEmulator implements DeviceEmulator {
     this.log('boot', `boot message sent (firmware ${this.header.softwareVersion}, device ${this.header.deviceId}); ${describe(ventSettingsOf(this.fw, this.fio2))}`);
     this.stops.push(every(this.clock, this.dataPeriodMs, () => this.onDataTick()));
     this.stops.push(every(this.clock, this.stoppedPeriodMs, () => this.onStoppedTick()));
+    if (this.rpi.step !== 'disabled') this.rpi = { step: 'count', countdown: RPI_WATCHDOG_COUNTDOWN_S };
+    this.stops.push(every(this.clock, 1000, () => this.onWatchdogTick()));
     this.breath.startBreath(this.fw, () => this.endBreath());
   }
 
@@ -200,6 +228,40 @@ export class MakAirEmulator implements DeviceEmulator {
     }
     if (this.changedSinceBreath) this.applyToPatient();
     this.breath.startBreath(this.fw, () => this.endBreath());
+  }
+
+  /** The firmware's `RpiWatchdog::update`, once a second. */
+  private onWatchdogTick(): void {
+    const w = this.rpi;
+    switch (w.step) {
+      case 'count':
+        w.countdown -= 1;
+        if (w.countdown <= 0) w.step = 'cut';
+        return;
+      case 'cut':
+        this.rpiPowerCycles += 1;
+        this.log('link', `RPi watchdog: no heartbeat for ${RPI_WATCHDOG_COUNTDOWN_S} s: host power cut for ${this.rpiPowerOffMs} ms (power cycle ${this.rpiPowerCycles})`);
+        this.faults.drop(this.rpiPowerOffMs);
+        w.step = 'restore';
+        return;
+      case 'restore':
+        w.countdown = RPI_WATCHDOG_COUNTDOWN_S;
+        w.step = 'count';
+        return;
+      case 'disabled':
+        return;
+    }
+  }
+
+  /** A Heartbeat control frame: restart the countdown, or disable the watchdog (43690). */
+  private onHeartbeat(value: number): void {
+    if (this.rpi.step === 'disabled') return;
+    if (value === DISABLE_RPI_WATCHDOG) {
+      this.rpi = { step: 'disabled', countdown: RPI_WATCHDOG_COUNTDOWN_S };
+      this.log('link', 'RPi watchdog disabled by heartbeat 43690');
+      return;
+    }
+    if (this.rpi.step === 'count') this.rpi.countdown = RPI_WATCHDOG_COUNTDOWN_S;
   }
 
   private onDataTick(): void {
@@ -235,6 +297,11 @@ export class MakAirEmulator implements DeviceEmulator {
   }
 
   private onControl(setting: number, value: number): void {
+    if (setting === ControlSetting.Heartbeat) {
+      this.heartbeats++;
+      this.onHeartbeat(value);
+      return;
+    }
     this.controlFrames++;
     const name = controlSettingInfo(setting)?.name ?? String(setting);
     if (this.faults.takeNoAnswer()) {

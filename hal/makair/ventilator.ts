@@ -3,7 +3,7 @@
  * See docs/protocols/makair.md for the wire format and the mapping of settings.
  */
 import { Subject, type Subscription } from 'rxjs';
-import type { Clock, TimerHandle } from '../../common/clock.js';
+import { every, type Clock, type TimerHandle } from '../../common/clock.js';
 import type { DeviceFaultCode, MonitorSample, VentSettings } from '../../machines/types.js';
 import { DisconnectedError, OutOfRangeError } from '../errors.js';
 import { mergeSettings, type DeviceFault, type DeviceInfo, type Ventilator, type VentilatorCapabilities } from '../port.js';
@@ -60,6 +60,9 @@ export class MakAirVentilator implements Ventilator {
   private deviceBaseline: DeviceBaseline | null = null;
   private changedAnything = false;
   private alarmTimer: TimerHandle | null = null;
+  private readonly heartbeatIntervalMs: number;
+  private stopHeartbeat: (() => void) | null = null;
+  private heartbeats = 0;
   private alarmTimerAt: number | null = null;
   private queue: Promise<unknown> = Promise.resolve();
   private connected = false;
@@ -74,8 +77,14 @@ export class MakAirVentilator implements Ventilator {
     this.connectTimeoutMs = o.connectTimeoutMs;
     this.fio2 = o.fio2;
     this.source = o.source;
+    this.heartbeatIntervalMs = o.heartbeatIntervalMs;
     this.capabilities = makAirCapabilities(this.fio2);
     this.link = new LinkWatchdog(this.clock, o.linkTimeoutMs, (silentMs) => this.onSilence(silentMs));
+  }
+
+  /** Heartbeat frames written so far (see `heartbeatIntervalMs`). */
+  get heartbeatsSent(): number {
+    return this.heartbeats;
   }
 
   /** Parser and decoder counters (frames, CRC errors, malformed, garbage bytes, decode errors). */
@@ -113,6 +122,7 @@ export class MakAirVentilator implements Ventilator {
         }
         this.connected = true;
         this.link.start();
+        this.startHeartbeat();
         resolve();
       };
       const timer = this.clock.setTimeout(() => {
@@ -160,6 +170,8 @@ export class MakAirVentilator implements Ventilator {
     this.closed = true;
     this.connected = false;
     this.link.stop();
+    this.stopHeartbeat?.();
+    this.stopHeartbeat = null;
     if (this.alarmTimer) this.clock.clearTimeout(this.alarmTimer);
     this.alarmTimer = null;
     const error = new DisconnectedError('MakAirVentilator closed');
@@ -299,6 +311,28 @@ export class MakAirVentilator implements Ventilator {
     const error = new DisconnectedError(`no MakAir telemetry for ${silentMs} ms`);
     this.tx?.fail(error);
     this.fault('link-lost', error.message);
+  }
+
+  /**
+   * The Raspberry Pi watchdog of a production MakAir cuts the host's power after 60 s without
+   * a Heartbeat frame (makair-firmware `rpi_watchdog.cpp`): one now, then every
+   * `heartbeatIntervalMs`, for as long as the adapter is open. The firmware does not ack it. A
+   * write that fails (port lost) is not an error here: the link watchdog reports the loss, and
+   * the next beat goes out once the port is back.
+   */
+  private startHeartbeat(): void {
+    if (this.stopHeartbeat || this.closed) return;
+    const beat = (): void => {
+      if (this.closed) return;
+      this.heartbeats += 1;
+      try {
+        this.transport.write(encodeControlFrame({ setting: ControlSetting.Heartbeat, value: 0 })).catch(() => undefined);
+      } catch {
+        // A transport that throws at once (closed port): same as a failed write.
+      }
+    };
+    beat();
+    this.stopHeartbeat = every(this.clock, this.heartbeatIntervalMs, beat);
   }
 
   /** An expected transient alarm (plateau / PEEP not reached after a step) aborts if still active at its deadline, even if no report comes. */
