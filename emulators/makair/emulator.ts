@@ -233,6 +233,8 @@ export class MakAirEmulator implements DeviceEmulator {
   /** The firmware's `RpiWatchdog::update`, once a second. */
   private onWatchdogTick(): void {
     const w = this.rpi;
+    // A stalled firmware is frozen: its watchdog does not count either.
+    if (this.faults.stalled) return;
     switch (w.step) {
       case 'count':
         w.countdown -= 1;
@@ -241,7 +243,11 @@ export class MakAirEmulator implements DeviceEmulator {
       case 'cut':
         this.rpiPowerCycles += 1;
         this.log('link', `RPi watchdog: no heartbeat for ${RPI_WATCHDOG_COUNTDOWN_S} s: host power cut for ${this.rpiPowerOffMs} ms (power cycle ${this.rpiPowerCycles})`);
-        this.faults.drop(this.rpiPowerOffMs);
+        {
+          // The host loses power: its serial link is dead for the power-off time (a cable already out stays out).
+          const until = this.faults.status().droppedUntil;
+          if (until === null || until < this.clock.now() + this.rpiPowerOffMs) this.faults.drop(this.rpiPowerOffMs);
+        }
         w.step = 'restore';
         return;
       case 'restore':

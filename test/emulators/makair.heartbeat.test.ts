@@ -39,7 +39,7 @@ function listeningHost() {
     for (let i = 1; i < ts.length; i++) gap = Math.max(gap, ts[i]! - ts[i - 1]!);
     return gap;
   };
-  return { clock, host, emulator, events, advance, longestGap };
+  return { clock, host, emulator, events, advance, longestGap, frameTimes };
 }
 
 const powerCycles = (events: EmulatorEvent[]) => events.filter((e) => /RPi watchdog/.test(e.message) && /power/.test(e.message));
@@ -145,5 +145,30 @@ describe('MakAirVentilator: heartbeat', () => {
     const clock = new VirtualClock(0);
     expect(() => new MakAirVentilator({ transport: host, clock, heartbeatIntervalMs: 45_000 })).toThrow(/heartbeatIntervalMs must be within 1000-30000 ms \(got 45000\)/);
     expect(() => new MakAirVentilator({ transport: host, clock, heartbeatIntervalMs: 0 })).toThrow(/heartbeatIntervalMs/);
+  });
+});
+
+describe('MakAir emulator watchdog and the other faults', () => {
+  it('a cable pulled for good stays pulled through a watchdog power cut (the cut never plugs it back)', async () => {
+    const h = listeningHost();
+    h.emulator.start();
+    await h.advance(1000);
+    h.emulator.faults.drop();
+    const pulledAt = h.clock.now();
+    await h.advance(70_000);
+    expect(powerCycles(h.events)).toHaveLength(1);
+    expect(h.emulator.status().faults.droppedUntil).toBe(Infinity);
+    expect(h.frameTimes.filter((t) => t > pulledAt)).toEqual([]); // not one frame after the pull
+    await h.emulator.close();
+  });
+
+  it('a stalled (frozen) firmware does not count down: no power cut during a 90-s stall', async () => {
+    const h = listeningHost();
+    h.emulator.start();
+    await h.advance(1000);
+    h.emulator.faults.stall(90_000);
+    await h.advance(90_000);
+    expect(powerCycles(h.events)).toEqual([]);
+    await h.emulator.close();
   });
 });

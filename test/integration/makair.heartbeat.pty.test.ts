@@ -9,6 +9,7 @@
 import { afterAll, describe, expect, it } from 'vitest';
 import { ControlSetting } from '../../hal/makair/index.js';
 import type { ProtocolInput } from '../../machines/index.js';
+import type { MakAirEmulator } from '../../emulators/index.js';
 import type { EmulatorEvent } from '../../emulators/types.js';
 import { Bench, DEVICE_BASELINE, patientNow } from './support/bench.js';
 import { SOCAT, SOCAT_NOTE, scratchDir } from './support/pty.js';
@@ -22,9 +23,10 @@ describe.skipIf(!SOCAT)(`MakAir heartbeat and full baseline over pseudo-terminal
   it('a 90-s hold keeps the link (heartbeats, no power cycle) and its return to baseline restores the peak alarm threshold', { timeout: 60_000 }, async () => {
     const bench = await Bench.start({ dir: scratch!.dir, name: 'hb', device: { protocol: 'makair' }, speed: 30 });
     try {
+      const emulator = bench.emulator as MakAirEmulator;
       const events: EmulatorEvent[] = [];
       bench.emulator.events$.subscribe((e) => events.push(e));
-      const before = bench.emulator.wireSettings();
+      const before = emulator.wireSettings();
       expect(before[ControlSetting.PeakPressureAlarmThreshold]).toBe(500);
       const { ds, telemetry } = await bench.openSession({ maneuver: 'high-pressure-pcv', protocol: LONG_HOLD });
       const summary = await bench.run(ds, 45_000);
@@ -40,7 +42,7 @@ describe.skipIf(!SOCAT)(`MakAir heartbeat and full baseline over pseudo-terminal
       // threshold the firmware set to 350 when the plateau went back to 25 included.
       expect(summary.verifiedSettings).toEqual(DEVICE_BASELINE);
       expect(patientNow(bench)).toMatchObject({ mode: 'PCV', peepCmH2O: 10, peakCmH2O: 25 });
-      expect(bench.emulator.wireSettings()).toEqual(before);
+      expect(emulator.wireSettings()).toEqual(before);
       expect(events.some((e) => /firmware moved PeakPressureAlarmThreshold to 350/.test(e.message))).toBe(true);
     } finally {
       await bench.close();
