@@ -110,6 +110,18 @@ describe('MakAirEmulator telemetry', () => {
     await b.emulator.close();
   });
 
+  it('acknowledges every setting the firmware defines, end-of-line confirm (31) included, and the host decodes each ack', async () => {
+    const b = bench();
+    b.emulator.start();
+    await b.advance(100);
+    await b.host.write(encodeControlFrame({ setting: ControlSetting.EolConfirm, value: 0 }));
+    await b.host.write(encodeControlFrame({ setting: ControlSetting.PatientHeight, value: 180 }));
+    await b.advance(50);
+    expect(b.of('ack').map((a) => [a.msg.setting, a.msg.value])).toEqual([[ControlSetting.EolConfirm, 0], [ControlSetting.PatientHeight, 180]]);
+    expect(b.parser.stats.crcErrors).toBe(0);
+    await b.emulator.close();
+  });
+
   it('stops breathing when respiration is disabled: stopped messages every 100 ms, no state snapshots', async () => {
     const b = bench();
     b.emulator.start();
