@@ -13,12 +13,12 @@ import { Subject, type Subscription } from 'rxjs';
 import { every, type Clock } from '../../common/clock.js';
 import type { SimWorld } from '../../hal/simulated/world.js';
 import type { ByteTransport } from '../../hal/serial/transport.js';
-import { ControlFrameParser, controlSettingInfo, encodeTelemetryFrame, type TelemetryHeader, type TelemetryMessage } from '../../hal/makair/index.js';
+import { ControlFrameParser, ControlSetting, DISABLE_RPI_WATCHDOG, controlSettingInfo, encodeTelemetryFrame, type TelemetryHeader, type TelemetryMessage } from '../../hal/makair/index.js';
 import type { VentSettings } from '../../machines/types.js';
 import { FaultSwitches } from '../faults.js';
 import type { DeviceEmulator, EmulatorEvent, EmulatorEventKind, EmulatorStatus } from '../types.js';
 import { FrameWriter } from '../wire.js';
-import { applyControl, copyFirmware, currentValue, firmwareFrom, knobCommands, patientSettings, reportOf, ventSettingsOf, type FirmwareSettings } from './firmware.js';
+import { applyControl, copyFirmware, currentValue, firmwareFrom, firmwareSideEffects, knobCommands, patientSettings, reportOf, ventSettingsOf, wireSettingsOf, type FirmwareSettings } from './firmware.js';
 import { BreathClock, alarmTrap, dataSnapshot, isHighPriority, stateSnapshot } from './telemetry.js';
 
 export interface MakAirEmulatorOptions {
@@ -37,7 +37,18 @@ export interface MakAirEmulatorOptions {
   stoppedPeriodMs?: number;
   /** Time from a control frame to its ack (the firmware's serial loop; default 5; 0 acks at once, without a timer). */
   replyDelayMs?: number;
+  /**
+   * Enforce the Raspberry Pi watchdog of a production MakAir (default true): 60 one-second steps
+   * without a Heartbeat control frame and the firmware cuts the host's power for one step, then
+   * restores it and counts again. Heartbeat value 43690 disables it (makair-firmware `rpi_watchdog.cpp`).
+   */
+  rpiWatchdog?: boolean;
+  /** How long the host's power (and so the serial link) is cut by the watchdog (default 1000: one firmware step). */
+  rpiPowerOffMs?: number;
 }
+
+/** Seconds without a heartbeat before the firmware power-cycles the host (`COUNTDOWN_IN_S`). */
+export const RPI_WATCHDOG_COUNTDOWN_S = 60;
 
 /**
  * @example
@@ -72,6 +83,11 @@ export class MakAirEmulator implements DeviceEmulator {
   private changedSinceBreath = false;
   private controlFrames = 0;
   private running = false;
+  private readonly rpiPowerOffMs: number;
+  /** The firmware's RpiWatchdog: counting down, about to cut the power, about to restore it, or disabled. */
+  private rpi: { step: 'count' | 'cut' | 'restore' | 'disabled'; countdown: number };
+  private rpiPowerCycles = 0;
+  private heartbeats = 0;
 
   constructor(options: MakAirEmulatorOptions) {
     this.transport = options.transport;
@@ -86,6 +102,8 @@ export class MakAirEmulator implements DeviceEmulator {
     this.dataPeriodMs = positive('dataPeriodMs', options.dataPeriodMs ?? 100);
     this.stoppedPeriodMs = positive('stoppedPeriodMs', options.stoppedPeriodMs ?? 100);
     this.replyDelayMs = Math.max(0, options.replyDelayMs ?? 5);
+    this.rpiPowerOffMs = positive('rpiPowerOffMs', options.rpiPowerOffMs ?? 1000);
+    this.rpi = { step: options.rpiWatchdog === false ? 'disabled' : 'count', countdown: RPI_WATCHDOG_COUNTDOWN_S };
     this.breath = new BreathClock(this.clock);
     this.wire = new FrameWriter({
       transport: this.transport,
@@ -119,6 +137,7 @@ export class MakAirEmulator implements DeviceEmulator {
     for (const c of commands) {
       const kept = applyControl(this.fw, c.setting, c.value);
       if (kept !== null) this.sendAck(c.setting, kept);
+      for (const side of firmwareSideEffects(this.fw, c.setting)) this.sendAck(side.setting, side.value);
     }
     this.changedSinceBreath = true;
     const now = ventSettingsOf(this.fw, this.fio2);
@@ -144,6 +163,11 @@ export class MakAirEmulator implements DeviceEmulator {
     this.setAlarm(code, false);
   }
 
+  /** The wire value of every setting the emulated firmware holds, by setting id. */
+  wireSettings(): Record<number, number> {
+    return wireSettingsOf(this.fw);
+  }
+
   status(): EmulatorStatus {
     const p = this.world.patient.settings();
     return {
@@ -153,7 +177,15 @@ export class MakAirEmulator implements DeviceEmulator {
       faults: this.faults.status(),
       wire: { ...this.wire.stats },
       alarms: [...this.alarms],
-      counters: { cycle: this.breath.cycle, controlFrames: this.controlFrames, crcErrors: this.parser.stats.crcErrors, respirationEnabled: this.fw.respirationEnabled },
+      counters: {
+        cycle: this.breath.cycle,
+        controlFrames: this.controlFrames,
+        crcErrors: this.parser.stats.crcErrors,
+        respirationEnabled: this.fw.respirationEnabled,
+        rpiWatchdog: this.rpi.step === 'disabled' ? 'disabled' : this.rpi.countdown,
+        rpiPowerCycles: this.rpiPowerCycles,
+        heartbeats: this.heartbeats,
+      },
     };
   }
 
@@ -177,6 +209,8 @@ export class MakAirEmulator implements DeviceEmulator {
     this.log('boot', `boot message sent (firmware ${this.header.softwareVersion}, device ${this.header.deviceId}); ${describe(ventSettingsOf(this.fw, this.fio2))}`);
     this.stops.push(every(this.clock, this.dataPeriodMs, () => this.onDataTick()));
     this.stops.push(every(this.clock, this.stoppedPeriodMs, () => this.onStoppedTick()));
+    if (this.rpi.step !== 'disabled') this.rpi = { step: 'count', countdown: RPI_WATCHDOG_COUNTDOWN_S };
+    this.stops.push(every(this.clock, 1000, () => this.onWatchdogTick()));
     this.breath.startBreath(this.fw, () => this.endBreath());
   }
 
@@ -194,6 +228,46 @@ export class MakAirEmulator implements DeviceEmulator {
     }
     if (this.changedSinceBreath) this.applyToPatient();
     this.breath.startBreath(this.fw, () => this.endBreath());
+  }
+
+  /** The firmware's `RpiWatchdog::update`, once a second. */
+  private onWatchdogTick(): void {
+    const w = this.rpi;
+    // A stalled firmware is frozen: its watchdog does not count either.
+    if (this.faults.stalled) return;
+    switch (w.step) {
+      case 'count':
+        w.countdown -= 1;
+        if (w.countdown <= 0) w.step = 'cut';
+        return;
+      case 'cut':
+        this.rpiPowerCycles += 1;
+        this.log('link', `RPi watchdog: no heartbeat for ${RPI_WATCHDOG_COUNTDOWN_S} s: host power cut for ${this.rpiPowerOffMs} ms (power cycle ${this.rpiPowerCycles})`);
+        {
+          // The host loses power: its serial link is dead for the power-off time (a cable already out stays out).
+          const until = this.faults.status().droppedUntil;
+          if (until === null || until < this.clock.now() + this.rpiPowerOffMs) this.faults.drop(this.rpiPowerOffMs);
+        }
+        w.step = 'restore';
+        return;
+      case 'restore':
+        w.countdown = RPI_WATCHDOG_COUNTDOWN_S;
+        w.step = 'count';
+        return;
+      case 'disabled':
+        return;
+    }
+  }
+
+  /** A Heartbeat control frame: restart the countdown, or disable the watchdog (43690). */
+  private onHeartbeat(value: number): void {
+    if (this.rpi.step === 'disabled') return;
+    if (value === DISABLE_RPI_WATCHDOG) {
+      this.rpi = { step: 'disabled', countdown: RPI_WATCHDOG_COUNTDOWN_S };
+      this.log('link', 'RPi watchdog disabled by heartbeat 43690');
+      return;
+    }
+    if (this.rpi.step === 'count') this.rpi.countdown = RPI_WATCHDOG_COUNTDOWN_S;
   }
 
   private onDataTick(): void {
@@ -229,6 +303,11 @@ export class MakAirEmulator implements DeviceEmulator {
   }
 
   private onControl(setting: number, value: number): void {
+    if (setting === ControlSetting.Heartbeat) {
+      this.heartbeats++;
+      this.onHeartbeat(value);
+      return;
+    }
     this.controlFrames++;
     const name = controlSettingInfo(setting)?.name ?? String(setting);
     if (this.faults.takeNoAnswer()) {
@@ -236,6 +315,7 @@ export class MakAirEmulator implements DeviceEmulator {
       return;
     }
     let kept: number | null;
+    let side: Array<{ setting: number; value: number }> = [];
     if (this.faults.takeRefusal()) {
       kept = currentValue(this.fw, setting);
       this.log('refused', `control ${name} = ${value}: refused, keeps ${kept} (fault)`);
@@ -243,11 +323,14 @@ export class MakAirEmulator implements DeviceEmulator {
       kept = applyControl(this.fw, setting, value);
       this.changedSinceBreath = true;
       if (kept !== null) this.log('setting', `control ${name} = ${value}${kept !== value ? ` -> clamped to ${kept}` : ''} (from the next breath)`);
+      side = firmwareSideEffects(this.fw, setting);
+      for (const c of side) this.log('setting', `firmware moved ${controlSettingInfo(c.setting)?.name ?? c.setting} to ${c.value} after ${name}`);
     }
     if (kept === null) return;
-    const ack = kept;
-    if (this.replyDelayMs === 0) this.sendAck(setting, ack);
-    else this.clock.setTimeout(() => this.sendAck(setting, ack), this.replyDelayMs);
+    const acks = [{ setting, value: kept }, ...side];
+    const send = (): void => acks.forEach((a) => this.sendAck(a.setting, a.value));
+    if (this.replyDelayMs === 0) send();
+    else this.clock.setTimeout(send, this.replyDelayMs);
   }
 
   private sendAck(setting: number, value: number): void {

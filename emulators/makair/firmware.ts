@@ -61,6 +61,43 @@ const DEFAULT_REPORT: Omit<SettingsReport, 'peakCommandCmH2O' | 'plateauCommandC
   patientGender: 'female',
 };
 
+/**
+ * The firmware's own move of the peak pressure alarm threshold on a plateau change: observed on
+ * a MakAir (issue 21: after a maneuver ending at plateau 250 mmH2O it read 350, where it was 500
+ * before). The emulator keeps the threshold this far above every new plateau and acknowledges
+ * the move like any other setting change.
+ */
+export const PEAK_ALARM_ABOVE_PLATEAU_MMH2O = 100;
+
+/** Firmware default of the peak pressure alarm threshold (makair-telemetry `ControlSetting::default`). */
+export const DEFAULT_PEAK_ALARM_MMH2O = 500;
+
+/** Boot values of the other settings, by id (wire units), as the reports carry them. */
+const DEFAULT_OTHER: Readonly<Record<number, number>> = {
+  [ControlSetting.ExpiratoryTerm]: DEFAULT_REPORT.expiratoryTerm,
+  [ControlSetting.TriggerEnabled]: DEFAULT_REPORT.triggerEnabled ? 1 : 0,
+  [ControlSetting.TriggerOffset]: DEFAULT_REPORT.triggerOffsetMmH2O,
+  [ControlSetting.InspiratoryTriggerFlow]: DEFAULT_REPORT.inspiratoryTriggerFlowPct,
+  [ControlSetting.ExpiratoryTriggerFlow]: DEFAULT_REPORT.expiratoryTriggerFlowPct,
+  [ControlSetting.TiMin]: DEFAULT_REPORT.tiMinMs,
+  [ControlSetting.TiMax]: DEFAULT_REPORT.tiMaxMs,
+  [ControlSetting.LowInspiratoryMinuteVolumeAlarmThreshold]: DEFAULT_REPORT.lowInspiratoryMinuteVolumeAlarmThresholdLPerMin,
+  [ControlSetting.HighInspiratoryMinuteVolumeAlarmThreshold]: DEFAULT_REPORT.highInspiratoryMinuteVolumeAlarmThresholdLPerMin,
+  [ControlSetting.LowExpiratoryMinuteVolumeAlarmThreshold]: DEFAULT_REPORT.lowExpiratoryMinuteVolumeAlarmThresholdLPerMin,
+  [ControlSetting.HighExpiratoryMinuteVolumeAlarmThreshold]: DEFAULT_REPORT.highExpiratoryMinuteVolumeAlarmThresholdLPerMin,
+  [ControlSetting.LowRespiratoryRateAlarmThreshold]: DEFAULT_REPORT.lowRespiratoryRateAlarmThresholdBpm,
+  [ControlSetting.HighRespiratoryRateAlarmThreshold]: DEFAULT_REPORT.highRespiratoryRateAlarmThresholdBpm,
+  [ControlSetting.LowTidalVolumeAlarmThreshold]: DEFAULT_REPORT.lowTidalVolumeAlarmThresholdMl,
+  [ControlSetting.HighTidalVolumeAlarmThreshold]: DEFAULT_REPORT.highTidalVolumeAlarmThresholdMl,
+  [ControlSetting.PlateauDuration]: DEFAULT_REPORT.plateauDurationMs,
+  [ControlSetting.LeakAlarmThreshold]: DEFAULT_REPORT.leakAlarmThresholdCLPerMin,
+  [ControlSetting.TargetInspiratoryFlow]: DEFAULT_REPORT.targetInspiratoryFlowLPerMin,
+  [ControlSetting.InspiratoryDuration]: DEFAULT_REPORT.inspiratoryDurationCommandMs,
+  [ControlSetting.Locale]: DEFAULT_REPORT.localeCode,
+  [ControlSetting.PatientHeight]: DEFAULT_REPORT.patientHeightCm,
+  [ControlSetting.PatientGender]: DEFAULT_REPORT.patientGender === 'male' ? 0 : 1,
+};
+
 export interface FirmwareSettings {
   mode: MakAirVentilationMode;
   peepMmH2O: number;
@@ -89,7 +126,7 @@ export function firmwareFrom(s: SimSettings): FirmwareSettings {
     plateauMmH2O: clamp(cmH2OToMmH2O(pcv ? s.peakCmH2O : Math.min(40, s.peakCmH2O)), MAKAIR_LIMITS.plateauMmH2O),
     cpm: clamp(Math.round(s.rateBpm), MAKAIR_LIMITS.cyclesPerMinute),
     tidalVolumeMl: clamp(Math.round(s.tidalVolumeMl ?? 400), MAKAIR_LIMITS.tidalVolumeMl),
-    peakAlarmMmH2O: clamp(cmH2OToMmH2O(pcv ? Math.max(s.peakCmH2O + 10, 40) : s.peakCmH2O), MAKAIR_LIMITS.peakPressureAlarmMmH2O),
+    peakAlarmMmH2O: clamp(pcv ? DEFAULT_PEAK_ALARM_MMH2O : cmH2OToMmH2O(s.peakCmH2O), MAKAIR_LIMITS.peakPressureAlarmMmH2O),
     respirationEnabled: true,
     other: new Map(),
   };
@@ -139,6 +176,31 @@ export function applyControl(f: FirmwareSettings, setting: number, value: number
   }
 }
 
+/**
+ * Settings the firmware changes by itself after `setting` was set (each acknowledged too): a
+ * plateau change moves the peak pressure alarm threshold to plateau + 100 mmH2O.
+ *
+ * @example
+ * applyControl(fw, ControlSetting.PlateauPressure, 250);
+ * firmwareSideEffects(fw, ControlSetting.PlateauPressure); // [{ setting: 30, value: 350 }]
+ */
+export function firmwareSideEffects(f: FirmwareSettings, setting: number): Array<{ setting: number; value: number }> {
+  if (setting !== ControlSetting.PlateauPressure) return [];
+  f.peakAlarmMmH2O = clamp(f.plateauMmH2O + PEAK_ALARM_ABOVE_PLATEAU_MMH2O, MAKAIR_LIMITS.peakPressureAlarmMmH2O);
+  return [{ setting: ControlSetting.PeakPressureAlarmThreshold, value: f.peakAlarmMmH2O }];
+}
+
+/** The wire value of every setting the firmware holds, by id (heartbeat and end-of-line confirm excluded). */
+export function wireSettingsOf(f: FirmwareSettings): Record<number, number> {
+  const out: Record<number, number> = {};
+  for (const info of CONTROL_SETTINGS) {
+    if (info.id === ControlSetting.Heartbeat || info.id === ControlSetting.EolConfirm || info.id === ControlSetting.AlarmSnooze) continue;
+    const v = currentValue(f, info.id);
+    if (v !== null) out[info.id] = v;
+  }
+  return out;
+}
+
 /** The current wire value of a setting (what a refused change is acknowledged with). */
 export function currentValue(f: FirmwareSettings, setting: number): number | null {
   switch (setting) {
@@ -159,13 +221,14 @@ export function currentValue(f: FirmwareSettings, setting: number): number | nul
     case ControlSetting.RespirationEnabled:
       return f.respirationEnabled ? 1 : 0;
     default:
-      return f.other.get(setting) ?? CONTROL_SETTINGS[setting]?.bounds[0] ?? null;
+      return f.other.get(setting) ?? DEFAULT_OTHER[setting] ?? CONTROL_SETTINGS[setting]?.bounds[0] ?? null;
   }
 }
 
 /** The settings part of state snapshots and stopped messages (commands in whole cmH2O, firmware rounding). */
 export function reportOf(f: FirmwareSettings, currentAlarmCodes: number[]): SettingsReport {
   const o = f.other;
+  const v = (id: number): number => o.get(id) ?? DEFAULT_OTHER[id]!;
   const plateau = firmwareRoundCmH2O(f.plateauMmH2O);
   return {
     ...DEFAULT_REPORT,
@@ -176,10 +239,29 @@ export function reportOf(f: FirmwareSettings, currentAlarmCodes: number[]): Sett
     ventilationMode: f.mode,
     targetTidalVolumeMl: f.tidalVolumeMl,
     peakPressureAlarmThresholdMmH2O: f.peakAlarmMmH2O,
-    expiratoryTerm: o.get(ControlSetting.ExpiratoryTerm) ?? DEFAULT_REPORT.expiratoryTerm,
-    triggerEnabled: (o.get(ControlSetting.TriggerEnabled) ?? 0) !== 0,
-    triggerOffsetMmH2O: o.get(ControlSetting.TriggerOffset) ?? DEFAULT_REPORT.triggerOffsetMmH2O,
+    expiratoryTerm: v(ControlSetting.ExpiratoryTerm),
+    triggerEnabled: v(ControlSetting.TriggerEnabled) !== 0,
+    triggerOffsetMmH2O: v(ControlSetting.TriggerOffset),
     alarmSnoozed: (o.get(ControlSetting.AlarmSnooze) ?? 0) !== 0,
+    inspiratoryTriggerFlowPct: v(ControlSetting.InspiratoryTriggerFlow),
+    expiratoryTriggerFlowPct: v(ControlSetting.ExpiratoryTriggerFlow),
+    tiMinMs: v(ControlSetting.TiMin),
+    tiMaxMs: v(ControlSetting.TiMax),
+    lowInspiratoryMinuteVolumeAlarmThresholdLPerMin: v(ControlSetting.LowInspiratoryMinuteVolumeAlarmThreshold),
+    highInspiratoryMinuteVolumeAlarmThresholdLPerMin: v(ControlSetting.HighInspiratoryMinuteVolumeAlarmThreshold),
+    lowExpiratoryMinuteVolumeAlarmThresholdLPerMin: v(ControlSetting.LowExpiratoryMinuteVolumeAlarmThreshold),
+    highExpiratoryMinuteVolumeAlarmThresholdLPerMin: v(ControlSetting.HighExpiratoryMinuteVolumeAlarmThreshold),
+    lowRespiratoryRateAlarmThresholdBpm: v(ControlSetting.LowRespiratoryRateAlarmThreshold),
+    highRespiratoryRateAlarmThresholdBpm: v(ControlSetting.HighRespiratoryRateAlarmThreshold),
+    lowTidalVolumeAlarmThresholdMl: v(ControlSetting.LowTidalVolumeAlarmThreshold),
+    highTidalVolumeAlarmThresholdMl: v(ControlSetting.HighTidalVolumeAlarmThreshold),
+    plateauDurationMs: v(ControlSetting.PlateauDuration),
+    leakAlarmThresholdCLPerMin: v(ControlSetting.LeakAlarmThreshold),
+    targetInspiratoryFlowLPerMin: v(ControlSetting.TargetInspiratoryFlow),
+    inspiratoryDurationCommandMs: v(ControlSetting.InspiratoryDuration),
+    localeCode: v(ControlSetting.Locale),
+    patientHeightCm: v(ControlSetting.PatientHeight),
+    patientGender: v(ControlSetting.PatientGender) === 0 ? 'male' : 'female',
     currentAlarmCodes,
   };
 }

@@ -9,7 +9,7 @@
  */
 import { VentilatorError } from '../errors.js';
 import { crc32, readU32BE, writeU32BE } from './crc.js';
-import { controlSettingInfo } from './settings.js';
+import { MAX_CONTROL_SETTING_ID, controlSettingInfo } from './settings.js';
 
 export const CONTROL_HEADER = Uint8Array.of(0x05, 0x0a);
 export const CONTROL_FOOTER = Uint8Array.of(0x50, 0xa0);
@@ -30,7 +30,7 @@ export interface ControlMessage {
  * // 05 0a 03 00 64 b7 d8 c2 0a 50 a0
  */
 export function encodeControlFrame(msg: ControlMessage): Uint8Array {
-  if (!controlSettingInfo(msg.setting)) throw new TypeError(`setting: ${msg.setting} is not a MakAir control setting id (0-30)`);
+  if (!controlSettingInfo(msg.setting)) throw new TypeError(`setting: ${msg.setting} is not a MakAir control setting id (0-${MAX_CONTROL_SETTING_ID})`);
   if (!Number.isInteger(msg.value) || msg.value < 0 || msg.value > 0xffff) {
     throw new TypeError(`value: ${msg.value} is not a u16 (0-65535)`);
   }

@@ -19,6 +19,7 @@ export {
   CONTROL_SETTINGS,
   DISABLE_RPI_WATCHDOG,
   controlSettingInfo,
+  MAX_CONTROL_SETTING_ID,
   controlValueWithinBounds,
   type ControlSettingId,
   type ControlSettingInfo,
@@ -42,6 +43,8 @@ export { TelemetryParser, type TelemetryParserStats } from './parser.js';
 export { MAKAIR_MODE_CODES, MAKAIR_VENT_MODES, makAirModeFor, ventModeOf } from './modes.js';
 export { MAKAIR_LIMITS, assertMakAirLimits, makAirCapabilities } from './capabilities.js';
 export { planCommands, sampleFromState, settingsFromReport, type PlannedCommand } from './mapping.js';
-export { HighPriorityAlarms, isHighPriorityAlarmCode } from './alarms.js';
+export { ALARM_POLICY, HighPriorityAlarms, STEP_GRACE, alarmAction, isHighPriorityAlarmCode, type AlarmAction, type AlarmPolicyEntry } from './alarms.js';
+export { FIRMWARE_MOVES, captureBaseline, isBaselineTarget, restoreGuarded, type DeviceBaseline } from './baseline.js';
+export { MAX_REASSERTS, STAGE_SETTLE_MS } from './apply.js';
 export { MakAirVentilator } from './ventilator.js';
-export type { MakAirLinkStats, MakAirVentilatorOptions } from './options.js';
+export { HEARTBEAT_INTERVAL_RANGE_MS, type MakAirLinkStats, type MakAirVentilatorOptions } from './options.js';

@@ -21,6 +21,12 @@ export interface MakAirVentilatorOptions {
   fio2?: number;
   /** `source` of the samples. Default 'makair'. */
   source?: string;
+  /**
+   * Period of the Heartbeat control frame (setting 0, value 0) while connected. Default 10000.
+   * A production MakAir power-cycles its host computer after 60 s without one; 1000-30000 ms
+   * is accepted (at least two chances per watchdog period).
+   */
+  heartbeatIntervalMs?: number;
 }
 
 export interface MakAirLinkStats extends TelemetryParserStats {
@@ -36,11 +42,24 @@ export interface ResolvedOptions {
   connectTimeoutMs: number;
   fio2: number;
   source: string;
+  heartbeatIntervalMs: number;
 }
+
+/** Accepted heartbeat periods: below the firmware's 60-s watchdog with room for a lost frame. */
+export const HEARTBEAT_INTERVAL_RANGE_MS = [1000, 30_000] as const;
 
 function positive(name: string, value: number | undefined, fallback: number): number {
   const v = value ?? fallback;
   if (!Number.isFinite(v) || v <= 0) throw new TypeError(`MakAirVentilator option ${name} must be a positive number of milliseconds (got ${String(value)})`);
+  return v;
+}
+
+function heartbeat(value: number | undefined): number {
+  const v = value ?? 10_000;
+  const [lo, hi] = HEARTBEAT_INTERVAL_RANGE_MS;
+  if (!Number.isFinite(v) || v < lo || v > hi) {
+    throw new TypeError(`MakAirVentilator option heartbeatIntervalMs must be within ${lo}-${hi} ms (got ${String(value)}): the MakAir power-cycles its host after 60 s without a heartbeat`);
+  }
   return v;
 }
 
@@ -70,5 +89,6 @@ export function resolveOptions(options: MakAirVentilatorOptions): ResolvedOption
     connectTimeoutMs: positive('connectTimeoutMs', options.connectTimeoutMs, 15_000),
     fio2,
     source: options.source ?? 'makair',
+    heartbeatIntervalMs: heartbeat(options.heartbeatIntervalMs),
   };
 }

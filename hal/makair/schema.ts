@@ -9,6 +9,7 @@
  * are big-endian. The field order below is the order on the wire.
  */
 import type { TelemetryMessageType } from './messages.js';
+import { CONTROL_SETTINGS } from './settings.js';
 
 export type ScalarKind = 'u8' | 'bool' | 'u16' | 'i16' | 'u32' | 'u64' | 'u16opt' | 'i16opt' | 'bytes8' | 'text8';
 
@@ -33,8 +34,8 @@ export const BOOT_MODE = enumOf([[1, 'production'], [2, 'qualification'], [3, 'i
 export const ALARM_PRIORITY = enumOf([[4, 'high'], [2, 'medium'], [1, 'low']]);
 export const TRIGGERED = enumOf([[240, true], [15, false]]);
 export const PATIENT_GENDER = enumOf([[0, 'male'], [1, 'female']]);
-/** Control setting ids 0-30 (an ack naming another id is rejected, as makair-telemetry does). */
-export const SETTING_ID = enumOf(Array.from({ length: 31 }, (_, i) => [i, i] as const));
+/** Control setting ids the firmware defines, 0-31 (an ack naming another id is rejected, as makair-telemetry does). */
+export const SETTING_ID = enumOf(CONTROL_SETTINGS.map((s) => [s.id, s.id] as const));
 /** End-of-line test steps 0-27 (`EolTestStep`). */
 export const EOL_STEP = enumOf(Array.from({ length: 28 }, (_, i) => [i, i] as const));
 

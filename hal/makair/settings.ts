@@ -2,8 +2,9 @@
  * The MakAir control settings: every id the firmware lists, with its wire unit and the bounds
  * the reference implementation documents.
  *
- * Sources: makair-firmware `includes/serial_control.h` (enum ControlSetting, ids 0-30) and
- * makair-telemetry `src/control.rs` (`ControlSetting::bounds`). The firmware clamps or ignores
+ * Sources: makair-firmware `includes/serial_control.h` (enum ControlSetting) and
+ * makair-telemetry `src/control.rs` (`ControlSetting::bounds`), latest revision: ids 0-31, the last
+ * being the end-of-line test confirmation (`EolConfirm`, value 0 only). The firmware clamps or ignores
  * values outside its own limits and acknowledges the value it actually kept, so a control ack
  * that differs from the value sent means the device did not take it.
  */
@@ -46,6 +47,8 @@ export const ControlSetting = {
   PatientHeight: 28,
   PatientGender: 29,
   PeakPressureAlarmThreshold: 30,
+  /** Confirms the current end-of-line (factory) test step; value 0 only. Never sent by rm-sequencer. */
+  EolConfirm: 31,
 } as const;
 
 export type ControlSettingName = keyof typeof ControlSetting;
@@ -108,7 +111,11 @@ export const CONTROL_SETTINGS: readonly ControlSettingInfo[] = [
   row('PatientHeight', 'cm', 100, 250),
   row('PatientGender', '0 male, 1 female', 0, 1),
   row('PeakPressureAlarmThreshold', 'mmH2O', 50, 700),
+  row('EolConfirm', 'none (0 confirms the current end-of-line test step)', 0, 0),
 ];
+
+/** Highest setting id the firmware defines. */
+export const MAX_CONTROL_SETTING_ID = CONTROL_SETTINGS.length - 1;
 
 /**
  * The row of a setting id, or `undefined` for an id the firmware does not list.

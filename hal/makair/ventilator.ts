@@ -3,7 +3,7 @@
  * See docs/protocols/makair.md for the wire format and the mapping of settings.
  */
 import { Subject, type Subscription } from 'rxjs';
-import type { Clock } from '../../common/clock.js';
+import { every, type Clock, type TimerHandle } from '../../common/clock.js';
 import type { DeviceFaultCode, MonitorSample, VentSettings } from '../../machines/types.js';
 import { DisconnectedError, OutOfRangeError } from '../errors.js';
 import { mergeSettings, type DeviceFault, type DeviceInfo, type Ventilator, type VentilatorCapabilities } from '../port.js';
@@ -11,9 +11,11 @@ import { assertWithinCapabilities } from '../ranges.js';
 import type { ByteTransport } from '../serial/transport.js';
 import { HighPriorityAlarms } from './alarms.js';
 import { ApplyTransaction, type ApplyTiming } from './apply.js';
+import { captureBaseline, isBaselineTarget, restoreGuarded, type DeviceBaseline } from './baseline.js';
 import { assertMakAirLimits, makAirCapabilities } from './capabilities.js';
 import { decodeTelemetryMessage } from './codec.js';
 import { encodeControlFrame } from './control.js';
+import { ControlSetting } from './settings.js';
 import type { TelemetryFrame } from './framing.js';
 import { LinkWatchdog } from './link.js';
 import { planCommands, sampleFromState, settingsFromReport } from './mapping.js';
@@ -54,6 +56,14 @@ export class MakAirVentilator implements Ventilator {
   private abortConnect: ((error: DisconnectedError) => void) | null = null;
   private connecting: Promise<void> | null = null;
   private tx: ApplyTransaction | null = null;
+  /** Every firmware setting before this adapter changed any (see baseline.ts). */
+  private deviceBaseline: DeviceBaseline | null = null;
+  private changedAnything = false;
+  private alarmTimer: TimerHandle | null = null;
+  private readonly heartbeatIntervalMs: number;
+  private stopHeartbeat: (() => void) | null = null;
+  private heartbeats = 0;
+  private alarmTimerAt: number | null = null;
   private queue: Promise<unknown> = Promise.resolve();
   private connected = false;
   private closed = false;
@@ -67,8 +77,14 @@ export class MakAirVentilator implements Ventilator {
     this.connectTimeoutMs = o.connectTimeoutMs;
     this.fio2 = o.fio2;
     this.source = o.source;
+    this.heartbeatIntervalMs = o.heartbeatIntervalMs;
     this.capabilities = makAirCapabilities(this.fio2);
     this.link = new LinkWatchdog(this.clock, o.linkTimeoutMs, (silentMs) => this.onSilence(silentMs));
+  }
+
+  /** Heartbeat frames written so far (see `heartbeatIntervalMs`). */
+  get heartbeatsSent(): number {
+    return this.heartbeats;
   }
 
   /** Parser and decoder counters (frames, CRC errors, malformed, garbage bytes, decode errors). */
@@ -106,6 +122,7 @@ export class MakAirVentilator implements Ventilator {
         }
         this.connected = true;
         this.link.start();
+        this.startHeartbeat();
         resolve();
       };
       const timer = this.clock.setTimeout(() => {
@@ -126,7 +143,19 @@ export class MakAirVentilator implements Ventilator {
 
   async readSettings(): Promise<VentSettings> {
     this.assertLinkUp();
-    return settingsFromReport(this.report!, this.fio2, this.acked);
+    const settings = settingsFromReport(this.report!, this.fio2, this.acked);
+    // Until the adapter changes something, what is read is the baseline a restore returns to.
+    if (!this.changedAnything) this.deviceBaseline = captureBaseline(this.report!, this.acked);
+    return settings;
+  }
+
+  /**
+   * The wire value of every guarded firmware setting captured before this adapter changed
+   * anything (alarm thresholds, timings, patient data): what a return to the baseline restores.
+   * Null until `readSettings()` or the first `apply()`.
+   */
+  get capturedBaseline(): ReadonlyMap<number, number> | null {
+    return this.deviceBaseline ? new Map(this.deviceBaseline.guarded) : null;
   }
 
   /** The limits that depend on the mode (PCV plateau 10-40, VC alarm threshold 5-70 and a set tidal volume; no CPAP). */
@@ -152,6 +181,10 @@ export class MakAirVentilator implements Ventilator {
     this.closed = true;
     this.connected = false;
     this.link.stop();
+    this.stopHeartbeat?.();
+    this.stopHeartbeat = null;
+    if (this.alarmTimer) this.clock.clearTimeout(this.alarmTimer);
+    this.alarmTimer = null;
     const error = new DisconnectedError('MakAirVentilator closed');
     this.abortConnect?.(error);
     this.tx?.fail(error);
@@ -173,9 +206,19 @@ export class MakAirVentilator implements Ventilator {
     assertWithinCapabilities(target, this.capabilities);
     assertMakAirLimits(target);
     const plan = planCommands(report, target, this.acked);
-    if (plan.send.length === 0) return settingsFromReport(report, this.fio2, this.acked);
+    if (!this.changedAnything) this.deviceBaseline = captureBaseline(report, this.acked);
+    const baseline = this.deviceBaseline;
+    // A return to the baseline brings back every guarded setting that moved (issue 21: the
+    // firmware moves the peak alarm threshold with the plateau) and waits for all of them.
+    const restore = baseline && isBaselineTarget(baseline, target) ? restoreGuarded(baseline, report, this.acked, plan.send) : null;
+    if (plan.send.length === 0 && (!restore || restore.stages.length === 0)) return settingsFromReport(report, this.fio2, this.acked);
     const write = (cmd: { setting: number; value: number }): Promise<void> => this.transport.write(encodeControlFrame(cmd));
-    const tx = new ApplyTransaction(plan.send, plan.all, write, this.clock, this.timing);
+    this.changedAnything = true;
+    const sent = [...plan.send, ...(restore?.stages.flat() ?? [])];
+    if (sent.some((c) => c.setting === ControlSetting.PEEP || c.setting === ControlSetting.PlateauPressure)) this.alarms.stepChanged(this.clock.now());
+    const tx = restore
+      ? new ApplyTransaction([plan.send, ...restore.stages], [...plan.all, ...restore.all], write, this.clock, this.timing, { reassert: true })
+      : new ApplyTransaction(plan.send, plan.all, write, this.clock, this.timing);
     this.tx = tx;
     try {
       tx.start();
@@ -227,8 +270,9 @@ export class MakAirVentilator implements Ventilator {
         break;
       case 'alarm': {
         if (!this.connected) break;
-        const message = this.alarms.onTrap(msg);
+        const message = this.alarms.onTrap(msg, this.clock.now());
         if (message) this.fault('device-alarm', message);
+        this.armAlarmTimer();
         break;
       }
       case 'boot':
@@ -250,7 +294,8 @@ export class MakAirVentilator implements Ventilator {
   private onReport(report: SettingsMessage): void {
     this.report = report;
     if (this.connected) {
-      for (const message of this.alarms.onCodes(report.currentAlarmCodes)) this.fault('device-alarm', message);
+      for (const message of this.alarms.onCodes(report.currentAlarmCodes, this.clock.now(), report.type === 'state')) this.fault('device-alarm', message);
+      this.armAlarmTimer();
       if (report.type === 'state') this.samples.next(sampleFromState(report, this.clock.now(), this.source));
       this.tx?.onReport(report);
     } else {
@@ -277,6 +322,44 @@ export class MakAirVentilator implements Ventilator {
     const error = new DisconnectedError(`no MakAir telemetry for ${silentMs} ms`);
     this.tx?.fail(error);
     this.fault('link-lost', error.message);
+  }
+
+  /**
+   * The Raspberry Pi watchdog of a production MakAir cuts the host's power after 60 s without
+   * a Heartbeat frame (makair-firmware `rpi_watchdog.cpp`): one now, then every
+   * `heartbeatIntervalMs`, for as long as the adapter is open. The firmware does not ack it. A
+   * write that fails (port lost) is not an error here: the link watchdog reports the loss, and
+   * the next beat goes out once the port is back.
+   */
+  private startHeartbeat(): void {
+    if (this.stopHeartbeat || this.closed) return;
+    const beat = (): void => {
+      if (this.closed) return;
+      this.heartbeats += 1;
+      try {
+        this.transport.write(encodeControlFrame({ setting: ControlSetting.Heartbeat, value: 0 })).catch(() => undefined);
+      } catch {
+        // A transport that throws at once (closed port): same as a failed write.
+      }
+    };
+    beat();
+    this.stopHeartbeat = every(this.clock, this.heartbeatIntervalMs, beat);
+  }
+
+  /** An expected transient alarm (plateau / PEEP not reached after a step) aborts if still active at its deadline, even if no report comes. */
+  private armAlarmTimer(): void {
+    const at = this.alarms.nextDeadline();
+    if (this.alarmTimer && this.alarmTimerAt === at) return;
+    if (this.alarmTimer) this.clock.clearTimeout(this.alarmTimer);
+    this.alarmTimer = null;
+    this.alarmTimerAt = at;
+    if (at === null || this.closed) return;
+    this.alarmTimer = this.clock.setTimeout(() => {
+      this.alarmTimer = null;
+      this.alarmTimerAt = null;
+      for (const message of this.alarms.expire(this.clock.now())) this.fault('device-alarm', message);
+      this.armAlarmTimer();
+    }, Math.max(0, at - this.clock.now()));
   }
 
   private fault(code: DeviceFaultCode, message: string): void {

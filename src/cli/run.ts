@@ -212,6 +212,17 @@ async function recoverOnStartup(path: string, key: Buffer | undefined, journal: 
   return EXIT.failsafe;
 }
 
+/**
+ * What was verified on the path the run took (issue 21): the final settings on completion, the
+ * baseline restore on abort or failsafe; null where the path has nothing of that kind (a
+ * completed run restores nothing, an aborted one has no final settings).
+ */
+function verificationOf(s: SessionSummary): { finalSettingsVerified: boolean | null; baselineRestoreVerified: boolean | null } {
+  if (s.outcome === 'completed') return { finalSettingsVerified: s.finalSettingsVerified, baselineRestoreVerified: null };
+  if (s.outcome === 'aborted' || s.outcome === 'failsafe') return { finalSettingsVerified: null, baselineRestoreVerified: s.baselineVerified };
+  return { finalSettingsVerified: null, baselineRestoreVerified: s.baselineVerified ? true : null };
+}
+
 /** The machine-readable result of `run --json`. */
 export function toJsonResult(s: SessionSummary, extra: Record<string, unknown>) {
   return {
@@ -223,7 +234,7 @@ export function toJsonResult(s: SessionSummary, extra: Record<string, unknown>) 
     abortReason: s.abort?.reason ?? null,
     abort: s.abort,
     baseline: s.baseline,
-    baselineVerified: s.baselineVerified,
+    ...verificationOf(s),
     verifiedSettings: s.verifiedSettings,
     durationMs: s.durationMs,
     response: s.response,

@@ -269,6 +269,7 @@ export class Session {
       abort: c.abort,
       baseline: c.baseline,
       baselineVerified: c.restore.baselineVerified,
+      finalSettingsVerified: outcomeOf(state) === 'completed' && c.verified !== null,
       verifiedSettings: c.verified,
       steps: c.steps,
       response: c.run.response,

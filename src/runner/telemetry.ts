@@ -23,7 +23,10 @@ export interface SessionSummary {
   derecruitmentPeepCmH2O: number | null;
   abort: AbortRecord | null;
   baseline: VentSettings;
+  /** True once the baseline was restored and verified by readback (an abort, failsafe resolved, or a direct restore). */
   baselineVerified: boolean;
+  /** True when the maneuver completed: its final settings were verified by readback (completion requires it). */
+  finalSettingsVerified: boolean;
   /** The settings last verified on the ventilator. */
   verifiedSettings: VentSettings | null;
   steps: StepRecord[];

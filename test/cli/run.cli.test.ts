@@ -14,7 +14,7 @@ describe('rmseq run (child process)', () => {
     expect(r.stderr).toBe('');
     expect(r.code).toBe(0);
     const result = JSON.parse(r.stdout);
-    expect(result).toMatchObject({ maneuver: 'staircase', outcome: 'completed', patient: 'moderate-ards', seed: 1, baselineVerified: false });
+    expect(result).toMatchObject({ maneuver: 'staircase', outcome: 'completed', patient: 'moderate-ards', seed: 1, finalSettingsVerified: true, baselineRestoreVerified: null });
     expect(result.finalPeepCmH2O).toBeGreaterThanOrEqual(15);
     expect(result.finalPeepCmH2O).toBe(result.verifiedSettings.peepCmH2O);
     expect(result.steps.map((s: { phase: string }) => s.phase)).toContain('decremental');
@@ -24,7 +24,7 @@ describe('rmseq run (child process)', () => {
     const r = await runCli(['run', 'staircase', '--patient', 'hypovolemic-ards', '--seed', '1', '--json']);
     expect(r.code).toBe(3);
     const result = JSON.parse(r.stdout);
-    expect(result).toMatchObject({ outcome: 'aborted', abortReason: 'hypotension', baselineVerified: true });
+    expect(result).toMatchObject({ outcome: 'aborted', abortReason: 'hypotension', baselineRestoreVerified: true });
     expect(result.verifiedSettings).toEqual(result.baseline);
   });
 

@@ -105,7 +105,20 @@ describe('MakAirEmulator telemetry', () => {
     await b.host.write(encodeControlFrame({ setting: ControlSetting.PEEP, value: 20 }));
     await b.host.write(encodeControlFrame({ setting: ControlSetting.PlateauPressure, value: 450 }));
     await b.advance(50);
-    expect(b.of('ack').map((a) => a.msg.value)).toEqual([50, 400]);
+    // The plateau change also moves the peak alarm threshold to plateau + 100 mmH2O, acknowledged too.
+    expect(b.of('ack').map((a) => [a.msg.setting, a.msg.value])).toEqual([[ControlSetting.PEEP, 50], [ControlSetting.PlateauPressure, 400], [ControlSetting.PeakPressureAlarmThreshold, 500]]);
+    await b.emulator.close();
+  });
+
+  it('acknowledges every setting the firmware defines, end-of-line confirm (31) included, and the host decodes each ack', async () => {
+    const b = bench();
+    b.emulator.start();
+    await b.advance(100);
+    await b.host.write(encodeControlFrame({ setting: ControlSetting.EolConfirm, value: 0 }));
+    await b.host.write(encodeControlFrame({ setting: ControlSetting.PatientHeight, value: 180 }));
+    await b.advance(50);
+    expect(b.of('ack').map((a) => [a.msg.setting, a.msg.value])).toEqual([[ControlSetting.EolConfirm, 0], [ControlSetting.PatientHeight, 180]]);
+    expect(b.parser.stats.crcErrors).toBe(0);
     await b.emulator.close();
   });
 

@@ -32,6 +32,24 @@ describe('MakAir telemetry codec (protocol v2)', () => {
     expect(decodeTelemetryMessage(bytesOf(ACK_BODY))).toEqual(ack);
   });
 
+  it('decodes and encodes an ack of every setting the firmware defines (0-31), end-of-line confirm included', () => {
+    // Setting 31 (EolConfirm) = 0, bytes from the v2 layout, CRC from Python zlib.crc32.
+    const ack31 = '03 0c 41 3a 02 03 31 2e 30 00 00 00 01 00 00 00 02 00 00 00 03 09 00 00 00 00 00 12 d6 87 09 1f 09 00 00 0a 42 c5 97 79 30 c0';
+    const msg = { type: 'ack', softwareVersion: '1.0', deviceId: '1-2-3', systickUs: 1_234_567, setting: 31, value: 0 } as const;
+    expect(hex(encodeTelemetryFrame(msg))).toBe(ack31);
+    expect(decodeTelemetryMessage(bytesOf(ack31).subarray(2, -6))).toEqual(msg);
+    for (let setting = 0; setting <= 31; setting++) {
+      const body = encodeTelemetryMessage({ ...msg, setting: setting as never, value: 7 });
+      expect(decodeTelemetryMessage(body)).toMatchObject({ setting, value: 7 });
+      expect(measureBody(body, 0, body.length)).toBe(body.length);
+    }
+  });
+
+  it('rejects an ack naming a setting the firmware does not define (32)', () => {
+    const ack32 = '03 0c 41 3a 02 03 31 2e 30 00 00 00 01 00 00 00 02 00 00 00 03 09 00 00 00 00 00 12 d6 87 09 20 09 00 00 0a 61 b4 b8 2e 30 c0';
+    expect(() => decodeTelemetryMessage(bytesOf(ack32).subarray(2, -6))).toThrow(/setting: unknown value 32/);
+  });
+
   it('encodes a boot message exactly as the v2 layout says', () => {
     const boot = { type: 'boot', softwareVersion: '1.0', deviceId: '1-2-3', systickUs: 0, mode: 'production', value128: 128 } as const;
     expect(hex(encodeTelemetryFrame(boot))).toBe(BOOT_FRAME);

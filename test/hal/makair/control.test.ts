@@ -17,6 +17,8 @@ const VECTORS = [
   { msg: { setting: ControlSetting.PEEP, value: 100 }, bytes: '05 0a 03 00 64 b7 d8 c2 0a 50 a0' },
   { msg: { setting: ControlSetting.VentilationMode, value: 1 }, bytes: '05 0a 01 00 01 89 84 83 b3 50 a0' },
   { msg: { setting: ControlSetting.PeakPressureAlarmThreshold, value: 500 }, bytes: '05 0a 1e 01 f4 4a 32 50 2c 50 a0' },
+  // End-of-line confirm (31), the last id the firmware defines (makair-telemetry control.rs, EolConfirm, bounds 0-0).
+  { msg: { setting: ControlSetting.EolConfirm, value: 0 }, bytes: '05 0a 1f 00 00 e8 3b 3d 5f 50 a0' },
 ];
 
 describe('MakAir control frames', () => {
@@ -28,8 +30,11 @@ describe('MakAir control frames', () => {
     expect(decodeControlFrame(bytesOf(bytes))).toEqual(msg);
   });
 
-  it('lists every setting id 0-30 of the firmware', () => {
-    expect(CONTROL_SETTINGS.map((s) => s.id)).toEqual(Array.from({ length: 31 }, (_, i) => i));
+  it('lists every setting id 0-31 of the firmware', () => {
+    expect(CONTROL_SETTINGS.map((s) => s.id)).toEqual(Array.from({ length: 32 }, (_, i) => i));
+    expect(ControlSetting.EolConfirm).toBe(31);
+    expect(controlValueWithinBounds(ControlSetting.EolConfirm, 0)).toBe(true);
+    expect(controlValueWithinBounds(ControlSetting.EolConfirm, 1)).toBe(false);
     expect(ControlSetting.RespirationEnabled).toBe(8);
     expect(ControlSetting.TargetTidalVolume).toBe(20);
     expect(controlValueWithinBounds(ControlSetting.PEEP, 300)).toBe(true);
@@ -37,7 +42,7 @@ describe('MakAir control frames', () => {
   });
 
   it('refuses to encode an unknown setting or a value that is not a u16', () => {
-    expect(() => encodeControlFrame({ setting: 31, value: 1 })).toThrow(/setting/);
+    expect(() => encodeControlFrame({ setting: 32, value: 1 })).toThrow(/setting: 32 is not a MakAir control setting id \(0-31\)/);
     expect(() => encodeControlFrame({ setting: 3, value: 65536 })).toThrow(/value/);
     expect(() => encodeControlFrame({ setting: 3, value: 1.5 })).toThrow(TypeError);
   });

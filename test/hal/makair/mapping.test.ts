@@ -142,7 +142,10 @@ describe('HighPriorityAlarms', () => {
     expect(alarms.onCodes([12])).toEqual([]);
     expect(alarms.onTrap(alarmTrap({ alarmPriority: 'medium', alarmCode: 22 }))).toBeNull();
     expect(alarms.onCodes([])).toEqual([]);
-    expect(alarms.onCodes([12, 22, 41])).toEqual(['MakAir high-priority alarm 12 active', 'MakAir high-priority alarm 41 active']);
+    expect(alarms.onCodes([12, 22, 41])).toEqual([
+      'MakAir high-priority alarm 12 (plateau pressure not reached) active',
+      'MakAir high-priority alarm 41 (inspiratory minute volume too high) active',
+    ]);
     expect(alarms.onTrap(alarmTrap({ triggered: false }))).toBeNull();
     expect(alarms.onTrap(alarmTrap())).toMatch(/alarm 12/);
   });

@@ -25,8 +25,10 @@ export interface DeviceIo {
 const MODES: readonly MakAirVentilationMode[] = ['PC_CMV', 'PC_AC', 'VC_CMV', 'PC_VSAI', 'VC_AC'];
 
 export class ScriptedDevice {
-  /** Every control message the device decoded (including ones it then ignored). */
+  /** Every control message the device decoded (including ones it then ignored), heartbeats apart. */
   readonly received: ControlMessage[] = [];
+  /** Heartbeat frames (setting 0): the firmware does not acknowledge them. */
+  heartbeats = 0;
   readonly parser = new ControlFrameParser();
   settings: SettingsReport = { ...SETTINGS };
   /** Number of upcoming control frames to ignore as if lost on the wire. */
@@ -76,6 +78,10 @@ export class ScriptedDevice {
   }
 
   private onControl(msg: ControlMessage): void {
+    if (msg.setting === ControlSetting.Heartbeat) {
+      this.heartbeats += 1;
+      return;
+    }
     this.received.push(msg);
     if (this.silentToControl) return;
     if (this.loseFrames > 0) {

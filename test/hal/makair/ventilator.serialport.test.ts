@@ -42,6 +42,10 @@ async function openRig(): Promise<{ clock: VirtualClock; vent: MakAirVentilator;
   device.sendState();
   await settle(5);
   await connecting;
+  await settle(5);
+  // The heartbeat the adapter sends at connect (issue 21): the tests below look at what an apply writes.
+  expect(hex(opened.recording)).toBe(hex(bytesOf('05 0a 00 00 00 ff 41 d9 12 50 a0')));
+  opened.recording = Buffer.alloc(0);
   return { clock, vent, device, port: opened };
 }
 

@@ -167,7 +167,7 @@ describe('MakAirVentilator: apply', () => {
     expect(result.error).toBeInstanceOf(TimeoutError);
     expect((result.error as Error).message).toMatch(/no MakAir control ack for PEEP 140 mmH2O/);
     expect(r.device.received.length).toBe(4); // at 0, 500, 1500, 3500 ms
-    expect(r.clock.pending()).toBe(1); // only the link watchdog remains
+    expect(r.clock.pending()).toBe(2); // only the link watchdog and the heartbeat remain
   });
 
   it('rejects TimeoutError when the telemetry never shows the acknowledged value', async () => {
