@@ -34,6 +34,17 @@ export {
   type DeviceVentilator,
   type LineSettings,
 } from './runner/device.js';
+export {
+  simulatedSource,
+  deviceSource,
+  journaled,
+  journalSession,
+  WAITING_POLICY,
+  type SessionSource,
+  type OpenedSession,
+  type SimulatedSourceOptions,
+  type DeviceSourceOptions,
+} from './runner/source.js';
 export { guardJournal, describeJournalFailure } from './runner/journalGuard.js';
 export { describeBaselineVitals, type SessionSummary, type TelemetryEvent } from './runner/telemetry.js';
 export { Journal, JOURNAL_FORMAT, type JournalOptions, type JournalFailure, type SessionHeader } from './journal/journal.js';

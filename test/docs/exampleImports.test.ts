@@ -11,20 +11,9 @@ const ROOT = resolve(import.meta.dirname, '../..');
 const DIRS = ['machines', 'hal', 'sim', 'common', 'emulators', 'src', 'conformance', 'testing'];
 
 /** The public entries (package.json `exports`). */
-const ENTRIES = [
-  'rm-sequencer',
-  'rm-sequencer/machines',
-  'rm-sequencer/hal',
-  'rm-sequencer/hal/makair',
-  'rm-sequencer/hal/medibus',
-  'rm-sequencer/hal/guided',
-  'rm-sequencer/hal/simulated',
-  'rm-sequencer/hal/serial',
-  'rm-sequencer/sim',
-  'rm-sequencer/emulators',
-  'rm-sequencer/conformance',
-  'rm-sequencer/testing',
-];
+const ENTRIES = Object.keys((JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')) as { exports: Record<string, unknown> }).exports)
+  .filter((k) => k !== './package.json')
+  .map((k) => (k === '.' ? 'rm-sequencer' : `rm-sequencer/${k.slice(2)}`));
 /** Entries whose module's exports this test checks the imported names against. */
 const MODULES: Record<string, string> = {
   'rm-sequencer/machines': 'machines/index.ts',

@@ -58,25 +58,6 @@ describe('documentation snippets', () => {
   });
 });
 
-describe('@example imports in the source comments', () => {
-  it('name published entry points (or third-party packages), so a reader can copy them', () => {
-    const bad: string[] = [];
-    const walk = (dir: string): string[] =>
-      readdirSync(join(ROOT, dir), { withFileTypes: true }).flatMap((e) => (e.isDirectory() ? walk(`${dir}/${e.name}`) : e.name.endsWith('.ts') ? [`${dir}/${e.name}`] : []));
-    for (const file of ['machines', 'hal', 'sim', 'src', 'common', 'emulators', 'conformance', 'testing'].flatMap(walk)) {
-      readFileSync(join(ROOT, file), 'utf8')
-        .split('\n')
-        .forEach((line, i) => {
-          const m = /^\s*\*\s*import .* from '([^']+)'/.exec(line);
-          if (!m) return;
-          const spec = m[1]!;
-          if (spec.startsWith('.') || (spec.startsWith('rm-sequencer') && !ENTRIES.includes(spec))) bad.push(`${file}:${i + 1}: ${spec}`);
-        });
-    }
-    expect(bad).toEqual([]);
-  });
-});
-
 describe('the packed package in a vendor project', () => {
   beforeAll(() => {
     assertBuilt();
