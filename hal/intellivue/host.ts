@@ -201,8 +201,9 @@ export class IntelliVueVitalsSource implements VitalsSource {
     this.stateValue = 'associating';
     this.linked.clear();
     this.alarms = [];
-    this.send(encodeAssociationRequest());
+    // Armed before sending: an answer may arrive before send() returns.
     this.arm(this.o.associateTimeoutMs, () => this.retry(`no answer to the association request within ${this.o.associateTimeoutMs / 1000} s`));
+    this.send(encodeAssociationRequest());
   }
 
   /** The association failed or was lost: report (once per outage, after `lostAfterMs`) and try again after the backoff. */

@@ -64,8 +64,8 @@ export function encodeUserInfo(p: PollProfile = DEFAULT_POLL_PROFILE): Uint8Arra
   profile.u32(Math.round(p.minPollPeriodMs * 8));
   profile.u32(p.maxMtuRx).u32(p.maxMtuTx).u32(0xffffffff); // max bandwidth: no limit
   profile.u32(0x60000000); // options: P_OPT_DYN_CREATE_OBJECTS | P_OPT_DYN_DELETE_OBJECTS
-  profile.u16(1).u16(8).u16(ATTR.pollProfileExt).u16(4).u32(p.extOptions); // optional packages: the poll profile extension
-  profile.u16(0).u16(0); // extension attribute list: empty
+  // Optional packages: one attribute, the poll profile extension (options, then an empty attribute list).
+  profile.u16(1).u16(12).u16(ATTR.pollProfileExt).u16(8).u32(p.extOptions).u16(0).u16(0);
   const body = profile.done();
   w.u16(1).u16(body.length + 4).u16(1).u16(body.length).bytes(body);
   return w.done();
