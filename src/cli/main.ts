@@ -47,8 +47,8 @@ function ventilatorOptions(cmd: Command, deviceHelp: string): Command {
 /** `ventilatorOptions` and the patient monitor feed: what a maneuver on a device needs. */
 function deviceOptions(cmd: Command, deviceHelp: string): Command {
   return ventilatorOptions(cmd, deviceHelp)
-    .option('--vitals <line:port>', 'with --device: the patient monitor feed, one JSON object per line')
-    .option('--vitals-baud <n>', 'vitals feed baud rate (default 9600)');
+    .option('--vitals <monitor>', 'with --device: the patient monitor: intellivue:udp:HOST[:PORT] or intellivue:serial:PORT (Philips IntelliVue Data Export), or line:PORT (one JSON object per line)')
+    .option('--vitals-baud <n>', 'serial vitals baud rate (default: line 9600, IntelliVue MIB 115200)');
 }
 
 export function buildProgram(setExit: (code: number) => void, io: RunIo = processIo): Command {
@@ -88,9 +88,10 @@ export function buildProgram(setExit: (code: number) => void, io: RunIo = proces
 
   program
     .command('emulate')
-    .description('emulate a MakAir or Draeger MEDIBUS ventilator on a serial port/pseudo-terminal, driven by a simulated patient; control commands on stdin (`help`); Ctrl-C stops')
-    .argument('<device>', 'makair | medibus')
-    .requiredOption('--port <path>', 'serial port or pseudo-terminal the device talks on')
+    .description('emulate a MakAir or Draeger MEDIBUS ventilator, or a Philips IntelliVue monitor, driven by a simulated patient; control commands on stdin (`help`); Ctrl-C stops')
+    .argument('<device>', 'makair | medibus | intellivue')
+    .option('--port <path>', 'serial port or pseudo-terminal the device talks on (IntelliVue: its MIB RS232 port)')
+    .option('--listen <udp:host:port>', 'intellivue: where its LAN (Data Export, UDP) interface listens, e.g. udp:127.0.0.1:24105')
     .option('--vitals-port <path>', 'also write the monitor feed (one JSON line per second) here')
     .requiredOption('--patient <profile>', 'built-in profile name or profile .json file')
     .option('--seed <n>', 'simulation seed', '1')

@@ -16,7 +16,8 @@ import { describeJournalFailure, guardJournal } from '../runner/journalGuard.js'
 import type { Session } from '../runner/session.js';
 import { openSimulatedSession } from '../runner/simulated.js';
 import type { SessionSummary } from '../runner/telemetry.js';
-import { parseDeviceFlags, parseVitalsFlag, type DeviceFlags } from './device.js';
+import { parseDeviceFlags, type DeviceFlags } from './device.js';
+import { parseVitalsTarget, VITALS_FORMS } from './vitals.js';
 import { CliError, EXIT, exitCodeFor } from './exitCodes.js';
 import { formatSummary } from './format.js';
 import { intFlag, loadBaseline, loadPatient, loadProtocol, numberFlag, parseManeuver } from './inputs.js';
@@ -25,7 +26,7 @@ import { answerPromptsFromStdin, handleSignals } from './interactive.js';
 import { StdinLines } from './stdinLines.js';
 import { ProgressDisplay } from './progress.js';
 import { versions } from './versions.js';
-import { openLineVitals } from '../runner/device.js';
+import { describeVitalsTarget, openVitals } from '../runner/vitals.js';
 import { loadJournal, loadJournalKey, openJournalFile } from './journalFiles.js';
 import { assertRecoverable, refuseToHideUnfinished } from './recovery.js';
 import { rejectFlagsNotFor } from './targetFlags.js';
@@ -87,7 +88,7 @@ export async function runCommand(maneuverName: string, flags: RunFlags, io: RunI
     throw new CliError('--guided-timeout applies to guided runs only (--guided, or a MEDIBUS device); this run sets the ventilator itself, where it would be ignored');
   }
   if (onDevice) {
-    if (!flags.vitals) throw new CliError('--vitals line:<port> is required with --device: the ventilator protocols carry no SpO2 or arterial pressure');
+    if (!flags.vitals) throw new CliError(`--vitals is required with --device (${VITALS_FORMS}): the ventilator protocols carry no SpO2 or arterial pressure`);
   } else if (!flags.patient) {
     throw new CliError("required option '--patient <profile>' not specified (or --device for a real ventilator)");
   }
@@ -202,8 +203,8 @@ async function openOnSimulator(maneuver: ManeuverKind, protocol: Protocol, flags
 
 async function openOnDevice(maneuver: ManeuverKind, protocol: Protocol, flags: RunFlags, clock: Clock, guidedTimeoutS: number, io: RunIo, stdin: StdinLines | null): Promise<Opened> {
   const choice = parseDeviceFlags(flags);
-  const vitalsSerial = parseVitalsFlag(flags.vitals ?? '', flags.vitalsBaud);
-  const vitals = await openLineVitals(vitalsSerial, { clock }).catch((e: unknown) => {
+  const vitalsTarget = parseVitalsTarget(flags.vitals ?? '', flags.vitalsBaud);
+  const vitals = await openVitals(vitalsTarget, { clock }).catch((e: unknown) => {
     throw new CliError((e as Error).message, EXIT.badInput);
   });
   const guidedMode = Boolean(flags.guided) || choice.spec.protocol === 'medibus';
@@ -224,7 +225,7 @@ async function openOnDevice(maneuver: ManeuverKind, protocol: Protocol, flags: R
     title: `${ds.device.vendor} ${ds.device.model} on ${ds.serial.path}${ds.guided ? ' (guided)' : ''}`,
     stopPrompts: ds.guided && stdin ? answerPromptsFromStdin(ds.guided, io, true, stdin) : () => undefined,
     close: () => ds.close(),
-    header: { device: `${choice.spec.protocol}:${choice.spec.path}`, deviceIdentity: identity, deviceInfo: ds.device, serial: ds.serial, vitals: vitalsSerial.path },
+    header: { device: `${choice.spec.protocol}:${choice.spec.path}`, deviceIdentity: identity, deviceInfo: ds.device, serial: ds.serial, vitals: describeVitalsTarget(vitalsTarget) },
     result: { device: `${choice.spec.protocol}:${choice.spec.path}`, deviceModel: `${ds.device.vendor} ${ds.device.model}` },
     device: { identity, capabilities: ds.device.capabilities },
   };

@@ -13,7 +13,8 @@ import type { ManeuverKind, Protocol, VentSettings } from '../../machines/index.
 import type { PatientProfile } from '../../sim/index.js';
 import { failsafeDigest } from '../journal/failsafeDigest.js';
 import type { Journal, SessionHeader } from '../journal/journal.js';
-import { openDeviceSession, openLineVitals, type DeviceSpec } from '../runner/device.js';
+import { openDeviceSession, type DeviceSpec } from '../runner/device.js';
+import { openVitals, type VitalsTarget } from '../runner/vitals.js';
 import { guardJournal } from '../runner/journalGuard.js';
 import type { Session } from '../runner/session.js';
 import { openSimulatedSession } from '../runner/simulated.js';
@@ -102,8 +103,8 @@ export interface DeviceSourceOptions {
   device: DeviceSpec;
   /** The ventilator's line (path and settings). */
   serial: SerialSettings;
-  /** The patient monitor's line feed. */
-  vitals: SerialSettings;
+  /** The patient monitor: a line feed, or an IntelliVue. */
+  vitals: VitalsTarget;
   /** What answered when the console started (`openDeviceVentilator`), and the settings it held. */
   info: DeviceInfo;
   baseline: VentSettings;
@@ -133,7 +134,7 @@ export function deviceSource(o: DeviceSourceOptions): SessionSource {
     async open(maneuver, protocol) {
       const clock = new WallClock();
       const binding = o.binding ? { binding: o.binding } : {};
-      const vitals = await openLineVitals(o.vitals, { clock, ...binding });
+      const vitals = await openVitals(o.vitals, { clock, ...binding });
       const { path: _path, ...line } = o.serial;
       let ds: Awaited<ReturnType<typeof openDeviceSession>>;
       try {
