@@ -17,7 +17,7 @@ import { identityOf, type DeviceIdentity } from '../journal/identity.js';
 import { findUnfinished, recoverBaseline } from '../journal/recover.js';
 import { DeviceOpenError, openDeviceVentilator } from '../runner/device.js';
 import { parseDeviceFlags, type DeviceFlags } from './device.js';
-import { parseVitalsTarget, VITALS_FORMS } from './vitals.js';
+import { parseVitalsTarget } from './vitals.js';
 import { describeVitalsTarget, isIntelliVue } from '../runner/vitals.js';
 import { CliError, EXIT, exitCodeFor } from './exitCodes.js';
 import { describeSettings } from './format.js';
@@ -70,7 +70,7 @@ export async function consoleCommand(flags: ConsoleFlags, io: RunIo, options: Co
   const onDevice = flags.device !== undefined;
   rejectFlagsNotFor(onDevice ? 'device' : 'simulator', flags, { simulatorOnly: ['speed'] });
   if (onDevice) {
-    if (!flags.vitals) throw new CliError(`--vitals is required with --device (${VITALS_FORMS}): the ventilator protocols carry no SpO2 or arterial pressure`);
+    if (!flags.vitals) throw new CliError('--vitals line:<port> is required with --device, or intellivue:udp:<host>[:<port>] / intellivue:serial:<port> for a Philips IntelliVue: the ventilator protocols carry no SpO2 or arterial pressure');
   }
   const speed = onDevice ? 1 : (numberFlag('speed', flags.speed, 0.1, 1000) ?? CONSOLE_DEFAULTS.speed);
   const logger = options.logger ?? pino({ level: 'info', base: { cmd: 'console' } }, { write: (s: string) => io.stderr(s) });

@@ -17,7 +17,7 @@ import type { Session } from '../runner/session.js';
 import { openSimulatedSession } from '../runner/simulated.js';
 import type { SessionSummary } from '../runner/telemetry.js';
 import { parseDeviceFlags, type DeviceFlags } from './device.js';
-import { parseVitalsTarget, VITALS_FORMS } from './vitals.js';
+import { parseVitalsTarget } from './vitals.js';
 import { CliError, EXIT, exitCodeFor } from './exitCodes.js';
 import { formatSummary } from './format.js';
 import { intFlag, loadBaseline, loadPatient, loadProtocol, numberFlag, parseManeuver } from './inputs.js';
@@ -88,7 +88,7 @@ export async function runCommand(maneuverName: string, flags: RunFlags, io: RunI
     throw new CliError('--guided-timeout applies to guided runs only (--guided, or a MEDIBUS device); this run sets the ventilator itself, where it would be ignored');
   }
   if (onDevice) {
-    if (!flags.vitals) throw new CliError(`--vitals is required with --device (${VITALS_FORMS}): the ventilator protocols carry no SpO2 or arterial pressure`);
+    if (!flags.vitals) throw new CliError('--vitals line:<port> is required with --device, or intellivue:udp:<host>[:<port>] / intellivue:serial:<port> for a Philips IntelliVue: the ventilator protocols carry no SpO2 or arterial pressure');
   } else if (!flags.patient) {
     throw new CliError("required option '--patient <profile>' not specified (or --device for a real ventilator)");
   }
