@@ -8,6 +8,7 @@ import { describe, expect, it } from 'vitest';
 import { decodeDataMessage, IntelliVueVitalsSource } from '../../../hal/intellivue/index.js';
 import { readClientPdu } from '../../../emulators/intellivue/pdu.js';
 import { VirtualClock } from '../../../common/clock.js';
+import { checkSample } from '../../../machines/safety/sample.js';
 import { flush, PipeTransport, rig } from './support.js';
 
 describe('IntelliVueVitalsSource', () => {
@@ -68,6 +69,19 @@ describe('IntelliVueVitalsSource', () => {
       await r.run(1100);
       expect(r.samples.at(-1)!.invalid).toEqual(['mapMmHg', 'sbpMmHg']);
     }
+    await r.vitals.close();
+  });
+
+  it('an arterial line flush (300 mmHg, unmarked by the monitor) is dropped as implausible at the edge, so MAP goes stale', async () => {
+    const r = rig();
+    await r.connect();
+    r.monitor.flush(5000);
+    await r.run(1100);
+    const s = r.samples.at(-1)!;
+    expect(s.mapMmHg).toBe(300);
+    const checked = checkSample(s, r.clock.now(), 2000);
+    expect(checked.ok && checked.sample.mapMmHg).toBe(undefined);
+    expect(checked.ok && checked.sample.rejected).toMatchObject({ mapMmHg: 'implausible', sbpMmHg: 'implausible' });
     await r.vitals.close();
   });
 
