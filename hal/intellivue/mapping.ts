@@ -8,7 +8,9 @@
  *   (value included when there is one, so the journal shows what was refused): the guards do
  *   not count it, and the staleness clock of that vital runs from its last valid value at once.
  * - Demo or test data is refused outright: `refused` says so, and the host reports a fault.
- * - Arterial pressure comes from ABP, else ART. NBP is decoded (with its own time) but never
+ * - Arterial pressure comes from ABP, else ART; without a pulse pressure (systolic - diastolic
+ *   below 5 mmHg: a flush, a clotted or damped line) MAP and SBP are invalid.
+ * - NBP is decoded (with its own time) but never
  *   stands in for a missing or invalid arterial line: MAP/SBP then simply have no valid value.
  * - HR is the ECG heart rate; the pleth pulse rate and perfusion index are decoded for the
  *   record only.
@@ -18,6 +20,9 @@ import { ALERT_TYPE, DIM, EVT, MSMT, MSMT_NOT_VALID, PHYSIO } from './constants.
 import type { NumericValue, TechnicalAlarm } from './observations.js';
 
 const KPA_TO_MMHG = 760 / 101.325;
+
+/** Below this systolic-diastolic difference an arterial line shows no pulse: its values are not counted. */
+export const MIN_PULSE_PRESSURE_MMHG = 5;
 
 /** Which sources a technical alarm silences, by the watched field. */
 const INOP_SOURCES: Record<'spo2Pct' | 'pressure' | 'hrBpm', readonly number[]> = {
@@ -100,6 +105,10 @@ export function mapReadings(numerics: readonly NumericValue[], alarms: readonly 
     ['sbpMmHg', arterial === 'abp' ? PHYSIO.abpSys : PHYSIO.artSys, 'pressure', 'pressure'],
     ['hrBpm', PHYSIO.ecgHr, 'rate', 'hrBpm'],
   ];
+  // An arterial pressure without a pulse (systolic = diastolic: a flush, a clotted or damped line) is not a blood pressure.
+  const sysN = byId.get(arterial === 'abp' ? PHYSIO.abpSys : PHYSIO.artSys);
+  const diaN = byId.get(arterial === 'abp' ? PHYSIO.abpDia : PHYSIO.artDia);
+  const flat = sysN?.value != null && diaN?.value != null && !(sysN.state & MSMT_NOT_VALID) && !(diaN.state & MSMT_NOT_VALID) && sysN.value - diaN.value < MIN_PULSE_PRESSURE_MMHG;
   for (const [field, id, kind, group] of plan) {
     const n = byId.get(id);
     if (!n) continue;
@@ -108,6 +117,7 @@ export function mapReadings(numerics: readonly NumericValue[], alarms: readonly 
     if (v !== null) sample[field] = Math.round(v * 100) / 100;
     const problems = [
       inops[group],
+      flat && group === 'pressure' ? `no pulse pressure (systolic ${sysN!.value}, diastolic ${diaN!.value}): flush, clotted or damped line` : undefined,
       n.state & MSMT_NOT_VALID ? describeState(n.state) : undefined,
       n.special ? `value ${n.special}` : undefined,
       !n.special && v === null ? `unit 0x${n.unit.toString(16)} not ${kind === 'percent' ? '%' : kind === 'rate' ? '/min' : 'mmHg or kPa'}` : undefined,

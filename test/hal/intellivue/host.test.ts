@@ -72,16 +72,18 @@ describe('IntelliVueVitalsSource', () => {
     await r.vitals.close();
   });
 
-  it('an arterial line flush (300 mmHg, unmarked by the monitor) is dropped as implausible at the edge, so MAP goes stale', async () => {
+  it('an arterial line flush (300 mmHg, no pulse, unmarked by the monitor) counts neither as MAP nor as SBP, so both go stale', async () => {
     const r = rig();
     await r.connect();
     r.monitor.flush(5000);
     await r.run(1100);
     const s = r.samples.at(-1)!;
     expect(s.mapMmHg).toBe(300);
+    expect(s.invalid).toEqual(['mapMmHg', 'sbpMmHg']);
+    expect(r.vitals.lastReadings?.reasons.mapMmHg).toMatch(/no pulse pressure/);
     const checked = checkSample(s, r.clock.now(), 2000);
     expect(checked.ok && checked.sample.mapMmHg).toBe(undefined);
-    expect(checked.ok && checked.sample.rejected).toMatchObject({ mapMmHg: 'implausible', sbpMmHg: 'implausible' });
+    expect(checked.ok && checked.sample.sbpMmHg).toBe(undefined);
     await r.vitals.close();
   });
 

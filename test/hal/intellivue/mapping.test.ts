@@ -98,6 +98,12 @@ describe('mapReadings', () => {
     expect(bad.sample).toEqual({ mapMmHg: 78, sbpMmHg: 100, invalid: ['mapMmHg', 'sbpMmHg'] });
   });
 
+  it('an arterial pressure without a pulse pressure (flush, clotted or damped line) is invalid', () => {
+    const r = mapReadings([num(0x4a15, 300), num(0x4a16, 298), num(0x4a17, 299)], [], 0);
+    expect(r.sample.invalid).toEqual(['mapMmHg', 'sbpMmHg']);
+    expect(mapReadings([num(0x4a15, 112), num(0x4a16, 62), num(0x4a17, 78)], [], 0).sample.invalid).toBeUndefined();
+  });
+
   it('prefers ABP over ART; uses ART when there is no ABP', () => {
     expect(mapReadings([num(0x4a13, 70), num(0x4a17, 78)], [], 0).sample.mapMmHg).toBe(78);
     expect(mapReadings([num(0x4a13, 70), num(0x4a11, 101)], [], 0).sample).toEqual({ mapMmHg: 70, sbpMmHg: 101 });
