@@ -70,20 +70,24 @@ export interface MibDecoderStats {
  */
 export class MibDecoder {
   readonly stats: MibDecoderStats = { frames: 0, badFcs: 0, badHeader: 0, discarded: 0 };
-  private buf: number[] = [];
+  private buf: Uint8Array;
+  private len = 0;
   private inFrame = false;
   private escaped = false;
 
-  constructor(private readonly maxFrameBytes = 16_384) {}
+  constructor(private readonly maxFrameBytes = 16_384) {
+    this.buf = new Uint8Array(Math.min(1024, maxFrameBytes));
+  }
 
   push(chunk: Uint8Array): Uint8Array[] {
     const out: Uint8Array[] = [];
-    for (const b of chunk) {
+    for (let i = 0; i < chunk.length; i++) {
+      const b = chunk[i]!;
       if (b === BOF) {
-        if (this.inFrame && this.buf.length) this.stats.discarded++;
+        if (this.inFrame && this.len) this.stats.discarded++;
         this.inFrame = true;
         this.escaped = false;
-        this.buf = [];
+        this.len = 0;
         continue;
       }
       if (!this.inFrame) {
@@ -91,27 +95,36 @@ export class MibDecoder {
         continue;
       }
       if (b === EOF_) {
-        const frame = this.escaped ? null : this.buf;
         this.inFrame = false;
-        this.buf = [];
-        if (!frame) this.stats.badHeader++;
+        if (this.escaped) this.stats.badHeader++;
         else {
-          const msg = this.check(Uint8Array.from(frame));
+          const msg = this.check(this.buf.subarray(0, this.len));
           if (msg) out.push(msg);
         }
         this.escaped = false;
+        this.len = 0;
         continue;
       }
+      let v = b;
       if (this.escaped) {
-        this.buf.push(b ^ 0x20);
+        v = b ^ 0x20;
         this.escaped = false;
-      } else if (b === ESC) this.escaped = true;
-      else this.buf.push(b);
-      if (this.buf.length > this.maxFrameBytes) {
-        this.stats.discarded++;
-        this.inFrame = false;
-        this.buf = [];
+      } else if (b === ESC) {
+        this.escaped = true;
+        continue;
       }
+      if (this.len === this.buf.length) {
+        if (this.len >= this.maxFrameBytes) {
+          this.stats.discarded++;
+          this.inFrame = false;
+          this.len = 0;
+          continue;
+        }
+        const bigger = new Uint8Array(Math.min(this.buf.length * 2, this.maxFrameBytes));
+        bigger.set(this.buf);
+        this.buf = bigger;
+      }
+      this.buf[this.len++] = v;
     }
     return out;
   }
