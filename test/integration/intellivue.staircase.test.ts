@@ -9,6 +9,7 @@
 import { afterAll, describe, expect, it } from 'vitest';
 import type { ProtocolInput } from '../../machines/index.js';
 import { DEVICE_BASELINE, WIDE_SAFETY } from './support/bench.js';
+import { DeviceOpenError } from '../../src/runner/device.js';
 import { IntelliVueBench } from './support/intellivueBench.js';
 import { SOCAT, SOCAT_NOTE, scratchDir } from './support/pty.js';
 
@@ -122,6 +123,20 @@ describe.skipIf(!SOCAT)(`staircase: MakAir emulator + IntelliVue emulator${SOCAT
       expect(summary.abort).toMatchObject({ reason: 'stale-vitals', guard: 'vitalsStale' });
       expect(summary.baselineVerified).toBe(true);
       expect(bench.monitor.status().associations).toBe(1);
+    } finally {
+      await bench.close();
+    }
+  });
+
+  it('a monitor that never answers: the session is not opened (DeviceOpenError connect, naming the address), no setting sent', { timeout: 60_000 }, async () => {
+    const bench = await IntelliVueBench.start({ dir: scratch!.dir, name: `iv${n++}`, speed: 30, monitorOver: 'udp' });
+    try {
+      bench.monitor.setSilent(true);
+      const err = await bench.openSession({ maneuver: 'staircase', protocol: MAKAIR_STAIRCASE }).catch((e: unknown) => e);
+      expect(err).toBeInstanceOf(DeviceOpenError);
+      expect(err).toMatchObject({ stage: 'connect' });
+      expect((err as Error).message).toMatch(/patient monitor: no IntelliVue association on udp 127\.0\.0\.1:\d+ within 40 s .*is Data Export enabled/);
+      expect(bench.makair.status().device).toEqual(DEVICE_BASELINE);
     } finally {
       await bench.close();
     }
