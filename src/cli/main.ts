@@ -83,7 +83,7 @@ export function buildProgram(setExit: (code: number) => void, io: RunIo = proces
     .option('--guided-timeout <s>', 'with --guided (or MEDIBUS): abort when an instruction is not carried out in time (10-590 s, default 120)')
     .option('--failsafe-timeout <s>', 'in FAILSAFE, end the run (exit 4, device state printed) after this many seconds of the session clock; default 120 without a terminal, else wait for `ack` + Enter');
   deviceOptions(run, 'a real ventilator: makair:/dev/ttyUSB0 or medibus:/dev/ttyUSB1 (MEDIBUS is always guided)')
-    .addHelpText('after', `\nExamples:\n  rmseq run staircase --patient moderate-ards\n  rmseq run staircase --device makair:/dev/ttyUSB0 --fio2 0.4 --vitals line:/dev/ttyUSB2 --protocol makair-staircase.json\n  rmseq run staircase --device medibus:/dev/ttyUSB1 --family evita --vitals line:/dev/ttyUSB2\n${EXIT_HELP}`)
+    .addHelpText('after', `\nExamples:\n  rmseq run staircase --patient moderate-ards\n  rmseq run staircase --device makair:/dev/ttyUSB0 --fio2 0.4 --vitals intellivue:udp:10.0.0.5 --protocol makair-staircase.json\n  rmseq run staircase --device medibus:/dev/ttyUSB1 --family evita --vitals intellivue:serial:/dev/ttyUSB2\n  rmseq run staircase --device makair:/dev/ttyUSB0 --fio2 0.4 --vitals line:/dev/ttyUSB2   (a JSON-lines bridge)\n${EXIT_HELP}`)
     .action(async (maneuver: string, flags: RunFlags) => setExit(await runCommand(maneuver, flags, io)));
 
   program
@@ -144,7 +144,7 @@ export function buildProgram(setExit: (code: number) => void, io: RunIo = proces
     .option('--journal <file>', 'append every session to this audit journal (an unfinished one found there is restored first)')
     .option('--journal-key <file>', 'HMAC key for the journal hash chain');
   deviceOptions(consoleCmd, 'a real ventilator: makair:/dev/ttyUSB0 or medibus:/dev/ttyUSB1 (MEDIBUS is always guided)')
-    .addHelpText('after', '\nExamples:\n  rmseq console --patient hypovolemic-ards --speed 10\n  rmseq console --device makair:/dev/ttyUSB0 --fio2 0.4 --vitals line:/dev/ttyUSB2 --journal bed4.jsonl\n  rmseq console --device medibus:/dev/ttyUSB1 --family evita --vitals line:/dev/ttyUSB2 --journal bed4.jsonl\n')
+    .addHelpText('after', '\nExamples:\n  rmseq console --patient hypovolemic-ards --speed 10\n  rmseq console --device makair:/dev/ttyUSB0 --fio2 0.4 --vitals intellivue:udp:10.0.0.5 --journal bed4.jsonl\n  rmseq console --device medibus:/dev/ttyUSB1 --family evita --vitals intellivue:serial:/dev/ttyUSB2 --journal bed4.jsonl\n')
     .action(async (flags: ConsoleFlags) => setExit(await consoleCommand(flags, io)));
 
   program
