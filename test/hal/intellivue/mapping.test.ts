@@ -83,6 +83,14 @@ describe('mapReadings', () => {
     expect(r.sample).toEqual({ hrBpm: 88, invalid: ['spo2Pct'] });
   });
 
+  it('a field marked invalid without a value (NaN from the monitor) is still named as refused after the edge check, so the journal shows it', () => {
+    const r = mapReadings([num(0x4bb8, null, { state: 0x8000 }), num(0x4a17, 78)], [{ source: 0x4bb8, code: 308, type: 2, state: 0 }], 0);
+    expect(r.sample).toEqual({ mapMmHg: 78, invalid: ['spo2Pct'] });
+    const checked = checkSample({ t: 1000, source: 'intellivue', ...r.sample }, 1000, 2000);
+    expect(checked.ok && checked.sample.rejected).toEqual({ spo2Pct: 'marked-invalid' });
+    expect(checked.ok && checked.sample.spo2Pct).toBeUndefined();
+  });
+
   it('physiological alarms (not INOPs) do not invalidate values', () => {
     const r = mapReadings(ALL, [{ source: 0x4bb8, code: 3246, type: 1024, state: 0 }], 0);
     expect(r.sample.invalid).toBeUndefined();
