@@ -10,6 +10,9 @@ import { WallClock } from '../../common/clock.js';
 import type { MonitorSample } from '../../machines/types.js';
 import type { DeviceFault } from '../../hal/port.js';
 import { emulateCommand } from '../../src/cli/emulate.js';
+import { consoleCommand } from '../../src/cli/console.js';
+import { CliError, EXIT } from '../../src/cli/exitCodes.js';
+import { pino } from 'pino';
 import { parseListen } from '../../src/cli/emulateIntelliVue.js';
 import { parseVitalsTarget } from '../../src/cli/vitals.js';
 import { describeVitalsTarget, openVitals } from '../../src/runner/vitals.js';
@@ -131,5 +134,23 @@ describe('--vitals intellivue:...', () => {
 
   it('a serial port that does not exist is a port error naming it', async () => {
     await expect(openVitals(parseVitalsTarget('intellivue:serial:/dev/nonexistent-mib'), { clock: new WallClock() })).rejects.toThrow(/patient monitor intellivue:serial:\/dev\/nonexistent-mib: .*nonexistent-mib/);
+  });
+});
+
+describe('rmseq console --vitals intellivue:...', () => {
+  it.each([
+    [{ vitals: 'intellivue:udp:bad host' }, /--vitals = "intellivue:udp:bad host": intellivue:udp host "bad host" must be a host name/],
+    [{ vitals: 'intellivue:serial:/dev/ttyNOPE-MIB' }, /--vitals = "intellivue:serial:\/dev\/ttyNOPE-MIB": \/dev\/ttyNOPE-MIB does not exist/],
+    [{ vitals: 'intellivue:udp:127.0.0.1', vitalsBaud: '9600' }, /--vitals-baud applies to serial vitals/],
+    // An address is not checked for existence: the device port is what fails next.
+    [{ vitals: 'intellivue:udp:127.0.0.1:24105' }, /\/dev\/ttyNOPE/],
+  ])('refuses %j with exit 2 before listening', async (flags, message) => {
+    const out: string[] = [];
+    const io = { stdout: (s: string) => void out.push(s), stderr: () => undefined, isTTY: false };
+    const err = await consoleCommand({ port: '0', device: 'makair:/dev/ttyNOPE', fio2: '0.4', ...flags }, io, { logger: pino({ level: 'silent' }) }).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(CliError);
+    expect((err as CliError).exitCode).toBe(EXIT.badInput);
+    expect((err as Error).message).toMatch(message);
+    expect(out.join('')).toBe('');
   });
 });
