@@ -6,7 +6,8 @@
  */
 import { describe, expect, it } from 'vitest';
 import { decodeDataMessage, IntelliVueVitalsSource } from '../../../hal/intellivue/index.js';
-import { readClientPdu } from '../../../emulators/intellivue/pdu.js';
+import fc from 'fast-check';
+import { float32, numericsReply, readClientPdu } from '../../../emulators/intellivue/pdu.js';
 import { VirtualClock } from '../../../common/clock.js';
 import { checkSample } from '../../../machines/safety/sample.js';
 import { flush, PipeTransport, rig } from './support.js';
@@ -188,6 +189,31 @@ describe('IntelliVueVitalsSource', () => {
     expect(r.vitals.stats.decodeErrors).toBe(4);
     expect(() => decodeDataMessage(junk[0]!)).toThrow();
     await r.vitals.close();
+  });
+
+  it('truncated poll replies never yield a sample nor throw (fast-check)', async () => {
+    const r = rig();
+    await r.connect();
+    r.monitor.setSilent(true); // only the messages below reach the host
+    const invoke = (r.vitals as unknown as { numericInvoke: number }).numericInvoke;
+    const full = numericsReply({ invoke, pollNo: 1, seq: 1, relTime: 8, absMs: 0, attrGrp: 0, numerics: [{ handle: 1, label: 1, relTime: 0, values: [{ physio: 0x4bb8, state: 0, unit: 0x220, float: float32(93, 0) }] }] })[0]!;
+    const before = r.samples.length;
+    await fc.assert(
+      fc.asyncProperty(fc.integer({ min: 0, max: full.length - 1 }), async (cut) => {
+        r.host.incoming.next(full.subarray(0, cut));
+        await flush();
+      }),
+      { numRuns: 200 },
+    );
+    expect(r.samples.length).toBe(before);
+    // The whole message does yield one: the host was listening.
+    r.host.incoming.next(full);
+    await flush();
+    expect(r.samples.length).toBe(before + 1);
+    r.monitor.setSilent(false); // to answer the release
+    const closing = r.vitals.close();
+    await flush();
+    await closing;
   });
 
   it('rejects bad options with a TypeError naming the option', () => {
