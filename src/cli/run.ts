@@ -26,7 +26,7 @@ import { answerPromptsFromStdin, handleSignals } from './interactive.js';
 import { StdinLines } from './stdinLines.js';
 import { ProgressDisplay } from './progress.js';
 import { versions } from './versions.js';
-import { describeVitalsTarget, openVitals } from '../runner/vitals.js';
+import { announceMonitor, describeVitalsTarget, openVitals } from '../runner/vitals.js';
 import { loadJournal, loadJournalKey, openJournalFile } from './journalFiles.js';
 import { assertRecoverable, refuseToHideUnfinished } from './recovery.js';
 import { rejectFlagsNotFor } from './targetFlags.js';
@@ -218,6 +218,7 @@ async function openOnDevice(maneuver: ManeuverKind, protocol: Protocol, flags: R
     ...(guidedMode ? { guided: { timeoutMs: guidedTimeoutS * 1000 } } : {}),
     session: { onCompleted: 'end', onFailsafe: 'wait' },
   });
+  announceMonitor(vitals, ds.session);
   const identity = identityOf(choice.spec.protocol, choice.spec.path, ds.device);
   return {
     session: ds.session,

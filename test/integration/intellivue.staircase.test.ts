@@ -79,6 +79,9 @@ describe.skipIf(!SOCAT)(`staircase: MakAir emulator + IntelliVue emulator${SOCAT
         // The refused values were journaled as such: marked invalid by the source.
         expect(samples.some((s) => s.rejected?.[field] === 'marked-invalid' || (s[field] === undefined && s.t > raisedAt))).toBe(true);
         expect(telemetry.filter((e) => e.kind === 'fault')).toEqual([]); // the monitor kept answering: no lost source
+        // The operator is told why: the INOP, as an alarm (printed by the CLI, journaled).
+        const alarms = telemetry.flatMap((e) => (e.kind === 'alarm' ? [e.message] : []));
+        expect(alarms.some((m) => m.includes(`not counted by the guards: ${field}: INOP`))).toBe(true);
         expect(summary.baselineVerified).toBe(true);
         expect(summary.verifiedSettings).toEqual(DEVICE_BASELINE);
       } finally {

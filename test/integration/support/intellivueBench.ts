@@ -13,7 +13,7 @@ import { BUILTIN_PROFILES } from '../../../sim/index.js';
 import { MakAirEmulator } from '../../../emulators/index.js';
 import { IntelliVueEmulator, SerialMonitorLink, UdpMonitorLink, type MonitorLink } from '../../../emulators/intellivue/index.js';
 import { defaultLineSettings, openDeviceSession, type DeviceSession } from '../../../src/runner/device.js';
-import { openVitals } from '../../../src/runner/vitals.js';
+import { announceMonitor, openVitals } from '../../../src/runner/vitals.js';
 import { parseVitalsTarget } from '../../../src/cli/vitals.js';
 import { runSession } from '../../../src/runner/drive.js';
 import type { SessionSummary, TelemetryEvent } from '../../../src/runner/telemetry.js';
@@ -88,6 +88,7 @@ export class IntelliVueBench {
     });
     const telemetry: TelemetryEvent[] = [];
     ds.session.telemetry$.subscribe((e) => telemetry.push(e));
+    announceMonitor(vitals, ds.session); // as rmseq run does
     this.closers.unshift(() => ds.close());
     return { ds, telemetry };
   }
