@@ -31,7 +31,8 @@ export type SampleCheck =
  *
  * - claimed time more than `maxFutureSkewMs` after the receipt: rejected (counted by the caller);
  * - otherwise `t` = the earlier of claim and receipt, so a claim can make a value older, never fresher;
- * - values outside `PLAUSIBLE`, non-finite, or in the source's `invalid` list: dropped and named in `rejected`.
+ * - values outside `PLAUSIBLE`, non-finite, or in the source's `invalid` list: dropped and named in `rejected`
+ *   (a field in `invalid` without a value is named too).
  *
  * @example
  * const r = checkSample({ t: 1000, source: 'monitor', spo2Pct: 93, mapMmHg: 400 }, 1200, 2000);
@@ -50,7 +51,11 @@ export function checkSample(raw: MonitorSample, receivedAt: number, maxFutureSke
   const marked = raw.invalid;
   for (const field of SAMPLE_FIELDS) {
     const v = raw[field];
-    if (v === undefined) continue;
+    if (v === undefined) {
+      // Marked invalid with no value (the monitor sent none): named, so the journal shows the refusal.
+      if (marked?.includes(field)) (rejected ??= {})[field] = 'marked-invalid';
+      continue;
+    }
     const [lo, hi] = PLAUSIBLE[field];
     const why: RejectedValue | null = marked?.includes(field) ? 'marked-invalid' : Number.isFinite(v) && v >= lo && v <= hi ? null : 'implausible';
     if (why === null) out[field] = v;

@@ -16,7 +16,9 @@ import { identityOf, type DeviceIdentity } from '../journal/identity.js';
 import { findUnfinished, recoverBaseline } from '../journal/recover.js';
 import { DeviceOpenError, openDeviceVentilator } from '../runner/device.js';
 import { deviceSource, guidedTimeoutOnSessionClock, journaled, simulatedSource, type SessionSource } from '../runner/source.js';
-import { parseDeviceFlags, parseVitalsFlag, type DeviceFlags } from './device.js';
+import { parseDeviceFlags, type DeviceFlags } from './device.js';
+import { parseVitalsTarget } from './vitals.js';
+import { isIntelliVue } from '../runner/vitals.js';
 import { CliError, EXIT, exitCodeFor } from './exitCodes.js';
 import { describeSettings } from './format.js';
 import { DEFAULT_SIM_BASELINE, guidedTimeoutFlag, intFlag, loadPatient, numberFlag } from './inputs.js';
@@ -68,7 +70,7 @@ export async function consoleCommand(flags: ConsoleFlags, io: RunIo, options: Co
   const onDevice = flags.device !== undefined;
   rejectFlagsNotFor(onDevice ? 'device' : 'simulator', flags, { simulatorOnly: ['speed'] });
   if (onDevice) {
-    if (!flags.vitals) throw new CliError('--vitals line:<port> is required with --device: the ventilator protocols carry no SpO2 or arterial pressure');
+    if (!flags.vitals) throw new CliError('--vitals line:<port> is required with --device, or intellivue:udp:<host>[:<port>] / intellivue:serial:<port> for a Philips IntelliVue: the ventilator protocols carry no SpO2 or arterial pressure');
   }
   const speed = onDevice ? 1 : (numberFlag('speed', flags.speed, 0.1, 1000) ?? CONSOLE_DEFAULTS.speed);
   const logger = options.logger ?? pino({ level: 'info', base: { cmd: 'console' } }, { write: (s: string) => io.stderr(s) });
@@ -160,8 +162,9 @@ function simulatorSource(flags: ConsoleFlags, guidedTimeoutS: number, journal: J
  */
 async function probeDevice(flags: ConsoleFlags, guidedTimeoutS: number, journal: Journal | null, io: RunIo): Promise<SessionSource> {
   const choice = parseDeviceFlags(flags);
-  const vitals = parseVitalsFlag(flags.vitals ?? '', flags.vitalsBaud);
-  if (!existsSync(vitals.path)) throw new CliError(`--vitals = ${JSON.stringify(flags.vitals)}: ${vitals.path} does not exist`);
+  const vitals = parseVitalsTarget(flags.vitals ?? '', flags.vitalsBaud);
+  const vitalsPath = isIntelliVue(vitals) ? (vitals.intellivue.transport === 'serial' ? vitals.intellivue.path : null) : vitals.path;
+  if (vitalsPath !== null && !existsSync(vitalsPath)) throw new CliError(`--vitals = ${JSON.stringify(flags.vitals)}: ${vitalsPath} does not exist`);
   const guided = Boolean(flags.guided) || choice.spec.protocol === 'medibus';
   const clock = new WallClock();
   const dev = await openDeviceVentilator({ device: choice.spec, serial: choice.serial, clock, ...(guided ? { guided: { timeoutMs: guidedTimeoutS * 1000 } } : {}) });

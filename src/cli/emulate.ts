@@ -17,6 +17,7 @@ import { CONTROL_HELP, MakAirEmulator, MedibusEmulator, VitalsFeedEmulator, exec
 import { defaultLineSettings, explainPortError } from '../runner/device.js';
 import { lineSettingsFrom, vitalsLineSettings, type SerialFlags } from './device.js';
 import { CliError, EXIT } from './exitCodes.js';
+import { emulateIntelliVue } from './emulateIntelliVue.js';
 import { intFlag, loadBaseline, loadPatient, numberFlag } from './inputs.js';
 
 export interface EmulateFlags extends SerialFlags {
@@ -30,6 +31,8 @@ export interface EmulateFlags extends SerialFlags {
   device?: string;
   /** The device's settings at start (a baseline .json); default PCV PEEP 10, peak 25, 20/min, FiO2 0.4. */
   baseline?: string;
+  /** IntelliVue only: `udp:HOST:PORT` where the LAN interface listens. */
+  listen?: string;
   /** The identity the device reports: MakAir `<n>-<n>-<n>` (default derived from --port), MEDIBUS 4 characters (default per family). */
   deviceId?: string;
   /** MEDIBUS: a code table file the emulated device reports through (e.g. a Primus as its own MEDIBUS document numbers the values). */
@@ -74,7 +77,8 @@ export const DEFAULT_EMULATED_SETTINGS: VentSettings = { mode: 'PCV', peepCmH2O:
  * await emulateCommand('makair', { port: '/tmp/makair-dev', patient: 'moderate-ards' }, { stdout, stderr });
  */
 export async function emulateCommand(kind: string, flags: EmulateFlags, io: EmulateIo): Promise<number> {
-  if (kind !== 'makair' && kind !== 'medibus') throw new CliError(`unknown device "${kind}": must be one of makair, medibus`);
+  if (kind === 'intellivue') return emulateIntelliVue(flags, io);
+  if (kind !== 'makair' && kind !== 'medibus') throw new CliError(`unknown device "${kind}": must be one of makair, medibus, intellivue`);
   if (!flags.port) throw new CliError('--port <path> is required: the serial port or pseudo-terminal the emulator talks on');
   let family: MedibusFamily | null = null;
   if (kind === 'medibus') {

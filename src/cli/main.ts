@@ -51,8 +51,8 @@ function ventilatorOptions(cmd: Command, deviceHelp: string): Command {
 /** `ventilatorOptions` and the patient monitor feed: what a maneuver on a device needs. */
 function deviceOptions(cmd: Command, deviceHelp: string): Command {
   return ventilatorOptions(cmd, deviceHelp)
-    .option('--vitals <line:port>', 'with --device: the patient monitor feed, one JSON object per line')
-    .option('--vitals-baud <n>', `vitals feed baud rate (default ${VITALS_LINE_DEFAULTS.baudRate})`);
+    .option('--vitals <monitor>', 'with --device: the patient monitor: intellivue:udp:HOST[:PORT] or intellivue:serial:PORT (Philips IntelliVue Data Export), or line:PORT (one JSON object per line)')
+    .option('--vitals-baud <n>', `serial vitals baud rate (default: line ${VITALS_LINE_DEFAULTS.baudRate}, IntelliVue MIB 115200)`);
 }
 
 export function buildProgram(setExit: (code: number) => void, io: RunIo = processIo): Command {
@@ -87,14 +87,15 @@ export function buildProgram(setExit: (code: number) => void, io: RunIo = proces
     .option('--guided-timeout <s>', `with --guided (or MEDIBUS): abort when an instruction is not carried out in time (${GUIDED_TIMEOUT_FLAG_S.min}-${GUIDED_TIMEOUT_FLAG_S.max} s, default ${GUIDED_TIMEOUT_FLAG_S.default})`)
     .option('--failsafe-timeout <s>', `in FAILSAFE, end the run (exit 4, device state printed) after this many seconds of the session clock; default ${DEFAULT_FAILSAFE_TIMEOUT_MS / 1000} without a terminal, else wait for \`ack\` + Enter`);
   deviceOptions(run, 'a real ventilator: makair:/dev/ttyUSB0 or medibus:/dev/ttyUSB1 (MEDIBUS is always guided)')
-    .addHelpText('after', `\nExamples:\n  rmseq run staircase --patient moderate-ards\n  rmseq run staircase --device makair:/dev/ttyUSB0 --fio2 0.4 --vitals line:/dev/ttyUSB2 --protocol makair-staircase.json\n  rmseq run staircase --device medibus:/dev/ttyUSB1 --family evita --vitals line:/dev/ttyUSB2\n${EXIT_HELP}`)
+    .addHelpText('after', `\nExamples:\n  rmseq run staircase --patient moderate-ards\n  rmseq run staircase --device makair:/dev/ttyUSB0 --fio2 0.4 --vitals intellivue:udp:10.0.0.5 --protocol makair-staircase.json\n  rmseq run staircase --device medibus:/dev/ttyUSB1 --family evita --vitals intellivue:serial:/dev/ttyUSB2\n  rmseq run staircase --device makair:/dev/ttyUSB0 --fio2 0.4 --vitals line:/dev/ttyUSB2   (a JSON-lines bridge)\n${EXIT_HELP}`)
     .action(async (maneuver: string, flags: RunFlags) => setExit(await runCommand(maneuver, flags, io)));
 
   program
     .command('emulate')
-    .description('emulate a MakAir or Draeger MEDIBUS ventilator on a serial port/pseudo-terminal, driven by a simulated patient; control commands on stdin (`help`); Ctrl-C stops')
-    .argument('<device>', 'makair | medibus')
-    .requiredOption('--port <path>', 'serial port or pseudo-terminal the device talks on')
+    .description('emulate a MakAir or Draeger MEDIBUS ventilator, or a Philips IntelliVue monitor, driven by a simulated patient; control commands on stdin (`help`); Ctrl-C stops')
+    .argument('<device>', 'makair | medibus | intellivue')
+    .option('--port <path>', 'serial port or pseudo-terminal the device talks on (IntelliVue: its MIB RS232 port)')
+    .option('--listen <udp:host:port>', 'intellivue: where its LAN (Data Export, UDP) interface listens, e.g. udp:127.0.0.1:24105')
     .option('--vitals-port <path>', 'also write the monitor feed (one JSON line per second) here')
     .requiredOption('--patient <profile>', 'built-in profile name or profile .json file')
     .option('--seed <n>', 'simulation seed', '1')
@@ -148,7 +149,7 @@ export function buildProgram(setExit: (code: number) => void, io: RunIo = proces
     .option('--journal <file>', 'append every session to this audit journal (an unfinished one found there is restored first)')
     .option('--journal-key <file>', 'HMAC key for the journal hash chain');
   deviceOptions(consoleCmd, 'a real ventilator: makair:/dev/ttyUSB0 or medibus:/dev/ttyUSB1 (MEDIBUS is always guided)')
-    .addHelpText('after', '\nExamples:\n  rmseq console --patient hypovolemic-ards --speed 10\n  rmseq console --device makair:/dev/ttyUSB0 --fio2 0.4 --vitals line:/dev/ttyUSB2 --journal bed4.jsonl\n  rmseq console --device medibus:/dev/ttyUSB1 --family evita --vitals line:/dev/ttyUSB2 --journal bed4.jsonl\n')
+    .addHelpText('after', '\nExamples:\n  rmseq console --patient hypovolemic-ards --speed 10\n  rmseq console --device makair:/dev/ttyUSB0 --fio2 0.4 --vitals intellivue:udp:10.0.0.5 --journal bed4.jsonl\n  rmseq console --device medibus:/dev/ttyUSB1 --family evita --vitals intellivue:serial:/dev/ttyUSB2 --journal bed4.jsonl\n')
     .action(async (flags: ConsoleFlags) => setExit(await consoleCommand(flags, io)));
 
   program

@@ -12,7 +12,8 @@ import { describeJournalFailure } from '../runner/journalGuard.js';
 import type { Session } from '../runner/session.js';
 import { deviceSource, journalSession, simulatedSource, type OpenedSession, type SessionSource } from '../runner/source.js';
 import type { SessionSummary } from '../runner/telemetry.js';
-import { parseDeviceFlags, parseVitalsFlag, type DeviceFlags } from './device.js';
+import { parseDeviceFlags, type DeviceFlags } from './device.js';
+import { parseVitalsTarget } from './vitals.js';
 import { CliError, EXIT, exitCodeFor } from './exitCodes.js';
 import { formatSummary } from './format.js';
 import { guidedTimeoutFlag, intFlag, loadBaseline, loadPatient, loadProtocol, numberFlag, parseManeuver } from './inputs.js';
@@ -65,7 +66,7 @@ export async function runCommand(maneuverName: string, flags: RunFlags, io: RunI
     throw new CliError('--guided-timeout applies to guided runs only (--guided, or a MEDIBUS device); this run sets the ventilator itself, where it would be ignored');
   }
   if (onDevice) {
-    if (!flags.vitals) throw new CliError('--vitals line:<port> is required with --device: the ventilator protocols carry no SpO2 or arterial pressure');
+    if (!flags.vitals) throw new CliError('--vitals line:<port> is required with --device, or intellivue:udp:<host>[:<port>] / intellivue:serial:<port> for a Philips IntelliVue: the ventilator protocols carry no SpO2 or arterial pressure');
   } else if (!flags.patient) {
     throw new CliError("required option '--patient <profile>' not specified (or --device for a real ventilator)");
   }
@@ -172,7 +173,7 @@ function simulatorRunSource(flags: RunFlags, realtime: boolean, speed: number, g
 /** A ventilator (`--device`) and its monitor feed (`--vitals`), on the wall clock. */
 function deviceRunSource(flags: RunFlags, speed: number, guidedTimeoutS: number): SessionSource {
   const choice = parseDeviceFlags(flags);
-  const vitals = parseVitalsFlag(flags.vitals ?? '', flags.vitalsBaud);
+  const vitals = parseVitalsTarget(flags.vitals ?? '', flags.vitalsBaud);
   return deviceSource({
     device: choice.spec,
     serial: choice.serial,

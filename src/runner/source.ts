@@ -14,7 +14,8 @@ import type { MonitorOptions, PatientProfile } from '../../sim/index.js';
 import { failsafeDigest } from '../journal/failsafeDigest.js';
 import { identityOf, type DeviceIdentity } from '../journal/identity.js';
 import type { Journal, SessionHeader } from '../journal/journal.js';
-import { openDeviceSession, openLineVitals, type DeviceSpec } from './device.js';
+import { openDeviceSession, type DeviceSpec } from './device.js';
+import { announceMonitor, describeVitalsTarget, openVitals, type VitalsTarget } from './vitals.js';
 import { guardJournal } from './journalGuard.js';
 import type { Session, SessionOptions } from './session.js';
 import { openSimulatedSession } from './simulated.js';
@@ -150,7 +151,7 @@ export interface DeviceSourceOptions {
   /** The ventilator's line (path and settings). */
   serial: SerialSettings;
   /** The patient monitor's line feed. */
-  vitals: SerialSettings;
+  vitals: VitalsTarget;
   /**
    * The device sessions must be on: what answered when the source was made (the console's
    * probe). A session refuses another device (model and id). Absent: whichever answers.
@@ -190,8 +191,9 @@ export function deviceSource(o: DeviceSourceOptions): SessionSource {
       const clock = new WallClock(speed);
       const binding = o.binding ? { binding: o.binding } : {};
       let ds: Awaited<ReturnType<typeof openDeviceSession>>;
+      let vitals: Awaited<ReturnType<typeof openVitals>>;
       try {
-        const vitals = await openLineVitals(o.vitals, { clock, ...binding });
+        vitals = await openVitals(o.vitals, { clock, ...binding });
         const { path: _path, ...line } = o.serial;
         ds = await openDeviceSession({
           device: o.device,
@@ -210,6 +212,8 @@ export function deviceSource(o: DeviceSourceOptions): SessionSource {
         clock.clearAll(); // openDeviceSession closed the ports it opened, the monitor feed included
         throw e;
       }
+      // What the monitor says about its values (an INOP, questionable data) becomes a session alarm.
+      announceMonitor(vitals, ds.session);
       const device = `${o.device.protocol}:${o.device.path}`;
       const identity = identityOf(o.device.protocol, o.device.path, ds.device);
       return {
@@ -217,7 +221,7 @@ export function deviceSource(o: DeviceSourceOptions): SessionSource {
         guided: ds.guided,
         description: `${ds.device.vendor} ${ds.device.model} on ${ds.serial.path}${ds.guided ? ' (guided)' : ''}`,
         record: {
-          header: { device, deviceIdentity: identity, deviceInfo: ds.device, serial: ds.serial, vitals: o.vitals.path },
+          header: { device, deviceIdentity: identity, deviceInfo: ds.device, serial: ds.serial, vitals: describeVitalsTarget(o.vitals) },
           result: { device, deviceModel: `${ds.device.vendor} ${ds.device.model}` },
         },
         device: { identity, capabilities: ds.device.capabilities },
