@@ -12,32 +12,15 @@ import { every, WallClock } from '../../common/clock.js';
 import { MEDIBUS_FAMILIES, loadCodeTableFile, type MedibusFamily } from '../../hal/medibus/index.js';
 import { SerialTransport } from '../../hal/serial/transport.js';
 import { SimWorld } from '../../hal/simulated/world.js';
-import type { VentSettings } from '../../machines/types.js';
 import { CONTROL_HELP, MakAirEmulator, MedibusEmulator, VitalsFeedEmulator, executeControl, parseControlLine, type DeviceEmulator } from '../../emulators/index.js';
 import { defaultLineSettings, explainPortError } from '../runner/device.js';
-import { lineSettingsFrom, vitalsLineSettings, type SerialFlags } from './device.js';
+import { lineSettingsFrom, vitalsLineSettings } from './device.js';
+import { DEFAULT_EMULATED_SETTINGS, type EmulateFlags, type EmulateIo } from './emulateOptions.js';
 import { CliError, EXIT } from './exitCodes.js';
 import { emulateIntelliVue } from './emulateIntelliVue.js';
 import { intFlag, loadBaseline, loadPatient, numberFlag } from './inputs.js';
 
-export interface EmulateFlags extends SerialFlags {
-  port: string;
-  vitalsPort?: string;
-  vitalsBaud?: string;
-  patient: string;
-  seed?: string;
-  speed?: string;
-  /** MEDIBUS device family: evita, primus or v300. */
-  device?: string;
-  /** The device's settings at start (a baseline .json); default PCV PEEP 10, peak 25, 20/min, FiO2 0.4. */
-  baseline?: string;
-  /** IntelliVue only: `udp:HOST:PORT` where the LAN interface listens. */
-  listen?: string;
-  /** The identity the device reports: MakAir `<n>-<n>-<n>` (default derived from --port), MEDIBUS 4 characters (default per family). */
-  deviceId?: string;
-  /** MEDIBUS: a code table file the emulated device reports through (e.g. a Primus as its own MEDIBUS document numbers the values). */
-  medibusCodes?: string;
-}
+export { DEFAULT_EMULATED_SETTINGS, type EmulateFlags, type EmulateIo } from './emulateOptions.js';
 
 /**
  * The MakAir device id the emulator reports when none is given: three words derived from the
@@ -57,18 +40,6 @@ function parseDeviceId(kind: 'makair' | 'medibus', value: string | undefined): s
   if (!ok) throw new CliError(`--device-id = ${JSON.stringify(value)}: ${kind === 'makair' ? 'a MakAir id is three whole numbers 0-4294967295 joined by "-", e.g. 4242-1-2' : 'a MEDIBUS id is 4 printable characters without an apostrophe, e.g. 0161'}`);
   return value;
 }
-
-export interface EmulateIo {
-  stdout: (s: string) => void;
-  stderr: (s: string) => void;
-  /** Control commands, one per line (default: process.stdin). */
-  stdin?: NodeJS.ReadableStream;
-  /** Stops the emulator when it settles (default: SIGINT or SIGTERM). */
-  until?: Promise<unknown>;
-}
-
-/** The emulated device's settings when none are given: lung-protective PCV the MakAir and every MEDIBUS family can hold. */
-export const DEFAULT_EMULATED_SETTINGS: VentSettings = { mode: 'PCV', peepCmH2O: 10, peakCmH2O: 25, rateBpm: 20, fio2: 0.4 };
 
 /**
  * Validates every flag, opens the ports, runs until `until` (or SIGINT), returns the exit code.

@@ -14,8 +14,7 @@ import { SimWorld } from '../../hal/simulated/world.js';
 import { executeIntelliVueControl, IntelliVueEmulator, parseIntelliVueControl, SerialMonitorLink, UdpMonitorLink, type MonitorLink } from '../../emulators/intellivue/index.js';
 import { explainPortError } from '../runner/device.js';
 import { lineSettingsFrom } from './device.js';
-import type { EmulateFlags, EmulateIo } from './emulate.js';
-import { DEFAULT_EMULATED_SETTINGS } from './emulate.js';
+import { DEFAULT_EMULATED_SETTINGS, type EmulateFlags, type EmulateIo } from './emulateOptions.js';
 import { CliError, EXIT } from './exitCodes.js';
 import { intFlag, loadBaseline, loadPatient, numberFlag } from './inputs.js';
 
