@@ -53,6 +53,16 @@ export interface GuidedVentilatorOptions {
   actuator?: (settings: VentSettings) => Promise<unknown>;
 }
 
+/** How long a therapist has for a guided instruction unless configured otherwise (2 minutes). */
+export const GUIDED_TIMEOUT_DEFAULT_MS = 120_000;
+/**
+ * The longest a guided instruction may wait: below the machine's 600 s apply deadline, so
+ * the instruction's own timeout arrives first and names what was not carried out.
+ */
+export const GUIDED_TIMEOUT_MAX_MS = 590_000;
+/** The same bounds in seconds, as the CLI flags take them (the minimum is 10 s). */
+export const GUIDED_TIMEOUT_S = { min: 10, max: GUIDED_TIMEOUT_MAX_MS / 1000, default: GUIDED_TIMEOUT_DEFAULT_MS / 1000 } as const;
+
 const DEFAULT_TOLERANCE: GuidedTolerance = { pressureCmH2O: 1, fio2: 0.02, rateBpm: 1 };
 
 /** Whether the device's settings match the instruction within tolerance. */
@@ -106,7 +116,7 @@ export class GuidedVentilator implements Ventilator {
   constructor(private readonly options: GuidedVentilatorOptions) {
     this.device = options.device;
     this.clock = options.clock;
-    this.timeoutMs = options.timeoutMs ?? 120_000;
+    this.timeoutMs = options.timeoutMs ?? GUIDED_TIMEOUT_DEFAULT_MS;
     this.pollMs = options.pollMs ?? 1000;
     this.tolerance = { ...DEFAULT_TOLERANCE, ...(options.tolerance ?? {}) };
   }

@@ -10,7 +10,7 @@ import { z } from 'zod';
 import { every, type Clock } from '../../common/clock.js';
 import { parseOrThrow } from '../../common/validation.js';
 import { VentilatorError, type VentilatorErrorCode } from '../../hal/errors.js';
-import { GuidedVentilator, type GuidedTolerance } from '../../hal/guided/index.js';
+import { GUIDED_TIMEOUT_DEFAULT_MS, GuidedVentilator, type GuidedTolerance } from '../../hal/guided/index.js';
 import { MakAirVentilator, assertMakAirLimits, type MakAirVentilatorOptions } from '../../hal/makair/index.js';
 import { MEDIBUS_FAMILIES, MedibusVentilator, codeTableFor, type MedibusFamily, type MedibusTiming } from '../../hal/medibus/index.js';
 import type { DeviceInfo, Ventilator, VitalsSource } from '../../hal/port.js';
@@ -163,7 +163,7 @@ export async function openDeviceSession(o: DeviceSessionOptions): Promise<Device
   const { adapter, guided, ventilator, info } = dev;
   let session: Session;
   try {
-    const protocol = guided ? guidedProtocol(o.protocol, o.guided?.timeoutMs ?? 120_000) : o.protocol;
+    const protocol = guided ? guidedProtocol(o.protocol, o.guided?.timeoutMs ?? GUIDED_TIMEOUT_DEFAULT_MS) : o.protocol;
     if (adapter instanceof MakAirVentilator) {
       const problems = makAirPlanProblems(protocol, await adapter.readSettings());
       if (problems.length) throw new DeviceOpenError('capabilities', `${info.vendor} ${info.model} cannot carry out this ${protocol.maneuver} protocol:\n  - ${problems.join('\n  - ')}`);

@@ -3,7 +3,7 @@ import type { Clock } from '../../common/clock.js';
 import { SimulatedVentilator, SimulatedVitals, SimWorld } from '../../hal/simulated/index.js';
 import type { ManeuverKind, Protocol, VentSettings } from '../../machines/index.js';
 import type { MonitorOptions, PatientProfile } from '../../sim/index.js';
-import { GuidedVentilator } from '../../hal/guided/index.js';
+import { GUIDED_TIMEOUT_DEFAULT_MS, GuidedVentilator } from '../../hal/guided/index.js';
 import { ProtocolSchema } from '../../machines/index.js';
 import { Session, type SessionOptions } from './session.js';
 
@@ -56,7 +56,7 @@ export async function openSimulatedSession(o: SimulatedSessionOptions): Promise<
   const guided = o.guided
     ? new GuidedVentilator({ device: ventilator, clock: o.clock, ...(o.guided.timeoutMs ? { timeoutMs: o.guided.timeoutMs } : {}), actuator: (s) => ventilator.apply(s) })
     : null;
-  const protocol = guided ? guidedProtocol(o.protocol, o.guided?.timeoutMs ?? 120_000) : o.protocol;
+  const protocol = guided ? guidedProtocol(o.protocol, o.guided?.timeoutMs ?? GUIDED_TIMEOUT_DEFAULT_MS) : o.protocol;
   const session = await Session.open({ maneuver: o.maneuver, protocol, ventilator: guided ?? ventilator, vitals, clock: o.clock, ...(o.session ?? {}) });
   return { session, world, ventilator, vitals, guided };
 }
