@@ -197,6 +197,21 @@ const now = new NowPanel(store, (act, promptId) => {
   return sent;
 });
 
+// The top bar's height, for what must sit below it (the lost-link banner, scrolled-to panels).
+const topbar = byId('topbar');
+new ResizeObserver(() => document.documentElement.style.setProperty('--topbar-h', `${topbar.offsetHeight}px`)).observe(topbar);
+
+// A new session (Start, or Repeat from another page) brings the page back to the top, where the
+// running step and its countdown are: the operator was scrolled down at the form.
+let shownSession: number | null = null;
+function followSession(): void {
+  const id = store.session?.info.id ?? null;
+  if (id === shownSession) return;
+  const first = shownSession === null && !store.everConnected;
+  shownSession = id;
+  if (id !== null && !first) window.scrollTo({ top: 0, behavior: 'instant' });
+}
+
 function render(): void {
   renderLink();
   renderControls();
@@ -210,6 +225,7 @@ function render(): void {
   byId('charts').hidden = store.session === null;
   charts.update(store.session, store.rowsChanged);
   renderLog();
+  followSession();
   document.body.dataset['state'] = store.session?.step.state ?? 'none';
 }
 
