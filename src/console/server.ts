@@ -239,6 +239,8 @@ export async function startConsoleServer(o: ConsoleServerOptions): Promise<Conso
         clientLog.warn({ note: msg.note }, 'console: ABORT requested by the operator');
         return hub.control('abort', { note: msg.note ?? 'operator pressed Abort on the console' });
       case 'ack':
+        clientLog.warn({ by: msg.by }, 'console: FAILSAFE acknowledged');
+        return hub.control('ack', { by: msg.by });
       case 'repeat':
       case 'end':
         clientLog.info(`console: ${msg.type}`);

@@ -15,7 +15,7 @@ import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ConsoleHandle } from '../../src/console/index.js';
 import { startTestConsole } from '../console/support.js';
-import { belowHeader, buildPage, fullyVisible, HAVE_CHROMIUM, hitsItself, launch, noSidewaysScroll, ROOT, VIEWPORTS } from './support.js';
+import { belowHeader, buildPage, fullyVisible, HAVE_CHROMIUM, hitsItself, launch, noSidewaysScroll, ROOT, scrollTop, scrollY, VIEWPORTS } from './support.js';
 
 const DOCS = process.env['UPDATE_SCREENSHOTS'] === '1' ? join(ROOT, 'docs') : mkdtempSync(join(tmpdir(), 'rmseq-console-shots-'));
 const SHOTS: Record<string, string> = { phone: 'console-phone.png', 'tablet-landscape': 'console-tablet.png', desktop: 'console-desktop.png' };
@@ -47,7 +47,7 @@ describe.skipIf(!HAVE_CHROMIUM)('console layout at every viewport (e2e)', () => 
     await page.waitForSelector('#start');
     // The form is longer than the screen: the operator scrolls down to Start.
     await page.locator('#start').scrollIntoViewIfNeeded();
-    expect(await page.evaluate(() => window.scrollY)).toBeGreaterThan(100);
+    expect(await scrollY(page)).toBeGreaterThan(100);
     await page.click('#start');
     await expect.poll(state, { timeout: 15_000 }).toMatch(/dwelling$/);
     expect((await fullyVisible(page, '#now-headline')).inside).toBe(true);
@@ -58,7 +58,7 @@ describe.skipIf(!HAVE_CHROMIUM)('console layout at every viewport (e2e)', () => 
   for (const vp of VIEWPORTS) {
     it(`${vp.name} ${vp.width}x${vp.height}: ABORT whole and tappable; step, countdown, SpO2 and MAP above the fold`, async () => {
       await page.setViewportSize({ width: vp.width, height: vp.height });
-      await page.evaluate(() => window.scrollTo(0, 0));
+      await scrollTop(page);
       await expect.poll(state, { timeout: 20_000 }).toMatch(/^active\..*dwelling$/);
       await expect.poll(() => page.locator('#countdown-value').innerText()).toMatch(/^\d+:\d\d$/);
       const abort = await fullyVisible(page, '#abort');
@@ -82,7 +82,7 @@ describe.skipIf(!HAVE_CHROMIUM)('console layout at every viewport (e2e)', () => 
 
   it('a tap on ABORT at the phone size aborts (nothing intercepts it)', async () => {
     await page.setViewportSize({ width: 390, height: 844 });
-    await page.evaluate(() => window.scrollTo(0, 0));
+    await scrollTop(page);
     await expect.poll(state, { timeout: 20_000 }).toMatch(/^active\./);
     // A finger lands where the button is drawn: no scrolling first, whatever is on top gets the tap.
     const box = (await page.locator('#abort').boundingBox())!;

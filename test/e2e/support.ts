@@ -53,28 +53,41 @@ export async function fullyVisible(page: Page, selector: string): Promise<{ box:
   return { box, inside };
 }
 
+/*
+ * The checks below run in the page. They are written as source text: this project's
+ * TypeScript has no DOM library (it is Node code), and the page has no types to share.
+ */
+
 /** The element a tap at the centre of `selector` reaches is `selector` itself (or inside it). */
 export function hitsItself(page: Page, selector: string): Promise<boolean> {
-  return page.evaluate((sel) => {
-    const el = document.querySelector(sel);
+  return page.evaluate(`(() => {
+    const el = document.querySelector(${JSON.stringify(selector)});
     if (!el) return false;
     const r = el.getBoundingClientRect();
     const hit = document.elementFromPoint(r.left + r.width / 2, r.top + r.height / 2);
     return hit !== null && (hit === el || el.contains(hit));
-  }, selector);
+  })()`);
 }
 
 /** Nothing of `selector` is hidden under the sticky top bar. */
-export async function belowHeader(page: Page, selector: string): Promise<boolean> {
-  return page.evaluate((sel) => {
-    const el = document.querySelector(sel);
+export function belowHeader(page: Page, selector: string): Promise<boolean> {
+  return page.evaluate(`(() => {
+    const el = document.querySelector(${JSON.stringify(selector)});
     const bar = document.getElementById('topbar');
     if (!el || !bar) return false;
     return el.getBoundingClientRect().top >= bar.getBoundingClientRect().bottom - 0.5;
-  }, selector);
+  })()`);
 }
 
 /** The document does not scroll sideways (nothing sticks out to the right). */
 export function noSidewaysScroll(page: Page): Promise<boolean> {
-  return page.evaluate(() => document.documentElement.scrollWidth <= window.innerWidth + 1);
+  return page.evaluate('document.documentElement.scrollWidth <= window.innerWidth + 1');
+}
+
+export function scrollY(page: Page): Promise<number> {
+  return page.evaluate('window.scrollY');
+}
+
+export async function scrollTop(page: Page): Promise<void> {
+  await page.evaluate('window.scrollTo(0, 0)');
 }

@@ -186,13 +186,13 @@ const plan = new PlanPanel();
 const alarms = new AlarmsPanel();
 const result = new ResultPanel();
 const setup = new SetupPanel(store, (m) => conn.send(m), control);
-const now = new NowPanel(store, (act, promptId) => {
+const now = new NowPanel(store, (act, promptId, by) => {
   if (act === 'new') {
     store.setupOpen = true;
     store.changed();
     return true;
   }
-  const sent = control({ type: act, ...(promptId !== undefined ? { promptId } : {}) });
+  const sent = control({ type: act, ...(promptId !== undefined ? { promptId } : {}), ...(by !== undefined ? { by } : {}) });
   if (!sent) store.note('error', `Not connected: "${act}" was not sent.`);
   return sent;
 });

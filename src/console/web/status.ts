@@ -92,7 +92,7 @@ export function nowView(m: SessionModel | null, abortPending: boolean): NowView 
       badge: 'FAILSAFE',
       headline: 'Baseline NOT verified: check the ventilator now',
       detail: `Set by hand: ${baseline}. The controller keeps retrying.`,
-      todo: 'Take over at the ventilator, then press Acknowledge.',
+      todo: 'Take over at the ventilator, type your name, then press Acknowledge.',
     };
   }
   if (st === 'completed') {
@@ -126,8 +126,17 @@ function finalView(m: SessionModel): NowView {
         detail: `${s.abort ? `${s.abort.message}. ` : ''}${restored} ${settingsText(s.baseline)}`,
         todo: s.baselineVerified ? 'Check the patient. The ventilator is back on the baseline settings.' : 'Check the ventilator now.',
       };
-    case 'failsafe':
-      return { ...base, tone: 'alarm', badge: 'FAILSAFE', headline: 'Failsafe acknowledged: the operator has taken over', detail: restored, todo: 'Check the ventilator settings by hand.' };
+    case 'failsafe': {
+      const ack = m.acknowledged;
+      return {
+        ...base,
+        tone: 'alarm',
+        badge: 'FAILSAFE',
+        headline: 'Failsafe acknowledged: the operator has taken over',
+        detail: `${ack ? `${ack.note} at ${clock(ack.t - m.info.t0)}. ` : ''}${restored}`,
+        todo: 'Check the ventilator settings by hand.',
+      };
+    }
     case 'not-started':
       return {
         ...base,
