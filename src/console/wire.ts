@@ -187,6 +187,7 @@ export type ErrorCode =
   | 'not-now'
   | 'invalid-protocol'
   | 'start-failed'
+  | 'too-many-pages'
   | 'internal';
 
 export type ServerMessage =

@@ -34,6 +34,9 @@ const sound = new AlarmSound();
 const conn = new Connection({
   url: `${location.protocol === 'https:' ? 'wss' : 'ws'}://${location.host}/ws`,
   token: () => token,
+  onHello: (withToken) => {
+    store.helloHadToken = withToken;
+  },
   onMessage: (m) => {
     const alarmsBefore = store.session?.alarms.length ?? 0;
     const sessionBefore = store.session?.info.id;
@@ -116,9 +119,17 @@ const linkBanner = byId('link-banner');
 const linkPill = byId('link-pill');
 function renderLink(): void {
   const lost = store.link !== 'open' && (store.everConnected || (store.lostSince !== null && Date.now() - store.lostSince > 1500));
-  linkBanner.hidden = !lost;
-  document.body.classList.toggle('offline', lost);
-  if (lost) {
+  const refused = store.refusal !== null;
+  linkBanner.hidden = !lost && !refused;
+  document.body.classList.toggle('offline', lost || refused);
+  if (refused) {
+    fill(
+      linkBanner,
+      h('strong', {}, '⚠ THIS PAGE WAS REFUSED BY THE CONSOLE'),
+      h('span', {}, ` ${store.refusal} This page shows nothing live and cannot abort: use the console's own screen or the ventilator. `),
+      h('span', { class: 'retry' }, store.link === 'open' ? '' : 'Trying again...'),
+    );
+  } else if (lost) {
     const since = store.lostSince !== null ? Math.round((Date.now() - store.lostSince) / 1000) : 0;
     fill(
       linkBanner,
@@ -135,17 +146,36 @@ function renderLink(): void {
 // ---- Token: view-only pages can enter it.
 const tokenBar = byId('token-bar');
 const tokenInput = byId<HTMLInputElement>('token-input');
-byId('token-save').addEventListener('click', () => {
+const tokenError = byId('token-error');
+function saveToken(): void {
   const t = tokenInput.value.trim();
-  if (!t) return;
+  if (!t) {
+    setText(tokenError, 'Paste the token first: it is printed where rmseq console runs.');
+    tokenError.hidden = false;
+    return;
+  }
   token = t;
   sessionStorage.setItem(TOKEN_KEY, t);
   tokenInput.value = '';
-  conn.hello();
+  setText(tokenError, 'Checking the token...');
+  tokenError.hidden = false;
+  if (!conn.hello()) store.note('error', 'Not connected: the token could not be checked.');
+}
+byId('token-save').addEventListener('click', saveToken);
+tokenInput.addEventListener('keydown', (ev) => {
+  if (ev.key === 'Enter') saveToken();
 });
 const controlsPill = byId('controls-pill');
 function renderControls(): void {
   tokenBar.hidden = store.controls !== false;
+  // A wrong token is said, where the token is entered, not left as a silent VIEW ONLY.
+  if (store.controls === false && store.tokenRejected) {
+    setText(tokenError, '✗ That token was not accepted: it is not this console\'s session token (each start of rmseq console prints a new one). Controls stay off.');
+    tokenError.hidden = false;
+  } else if (store.controls !== false) {
+    setText(tokenError, '');
+    tokenError.hidden = true;
+  }
   setText(controlsPill, store.controls === true ? 'Controls enabled' : store.controls === false ? 'VIEW ONLY' : '...');
   controlsPill.className = `pill ${store.controls === false ? 'pill-warn' : 'pill-ok'}`;
 }
