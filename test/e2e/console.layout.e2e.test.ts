@@ -15,7 +15,7 @@ import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ConsoleHandle } from '../../src/console/index.js';
 import { startTestConsole } from '../console/support.js';
-import { belowHeader, buildPage, fullyVisible, HAVE_CHROMIUM, hitsItself, launch, noSidewaysScroll, ROOT, scrollTop, scrollY, VIEWPORTS } from './support.js';
+import { belowHeader, buildPage, chartLabels, clippedChartHeaders, overlappingChartLabels, fullyVisible, HAVE_CHROMIUM, hitsItself, launch, noSidewaysScroll, ROOT, scrollTop, scrollY, VIEWPORTS } from './support.js';
 
 const DOCS = process.env['UPDATE_SCREENSHOTS'] === '1' ? join(ROOT, 'docs') : mkdtempSync(join(tmpdir(), 'rmseq-console-shots-'));
 const SHOTS: Record<string, string> = { phone: 'console-phone.png', 'tablet-landscape': 'console-tablet.png', desktop: 'console-desktop.png' };
@@ -73,6 +73,11 @@ describe.skipIf(!HAVE_CHROMIUM)('console layout at every viewport (e2e)', () => 
       // The step name is readable, not squeezed into a sliver.
       expect((await page.locator('#now-headline').boundingBox())!.width).toBeGreaterThan(Math.min(250, vp.width * 0.6));
       expect(await noSidewaysScroll(page)).toBe(true);
+      // Chart headers whole (no "10..." values), limit labels on the plots apart, and the MAP
+      // chart's two limits both labelled.
+      expect(await clippedChartHeaders(page)).toEqual([]);
+      expect(await overlappingChartLabels(page)).toEqual([]);
+      expect((await chartLabels(page))['chart-map']!.filter((t) => /abort </.test(t)).length).toBeGreaterThanOrEqual(2);
       // The header leaves most of the screen to the patient.
       expect((await page.locator('#topbar').boundingBox())!.height).toBeLessThanOrEqual(vp.height * 0.2);
       const shot = SHOTS[vp.name];

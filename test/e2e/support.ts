@@ -91,3 +91,38 @@ export function scrollY(page: Page): Promise<number> {
 export async function scrollTop(page: Page): Promise<void> {
   await page.evaluate('window.scrollTo(0, 0)');
 }
+
+/** Chart headers whose text sticks out of (or is cut off by) its box, by chart id. */
+export function clippedChartHeaders(page: Page): Promise<string[]> {
+  return page.evaluate(`(() => {
+    const out = [];
+    for (const card of document.querySelectorAll('.chart-card')) {
+      const cb = card.getBoundingClientRect();
+      for (const el of card.querySelectorAll('.chart-head, .chart-values, .chart-limits, .chart-title, .chart-value, .chart-unit')) {
+        const b = el.getBoundingClientRect();
+        if (el.scrollWidth > el.clientWidth + 1 || b.right > cb.right + 0.5 || b.left < cb.left - 0.5) out.push(card.id + ' ' + el.className + ' ' + JSON.stringify(el.textContent));
+      }
+    }
+    return out;
+  })()`);
+}
+
+/** Pairs of limit labels drawn on a chart's canvas that overlap, by chart id. */
+export function overlappingChartLabels(page: Page): Promise<string[]> {
+  return page.evaluate(`(() => {
+    const out = [];
+    for (const card of document.querySelectorAll('.chart-card')) {
+      const boxes = JSON.parse(card.dataset.labels || '[]');
+      for (let i = 0; i < boxes.length; i++) for (let j = i + 1; j < boxes.length; j++) {
+        const a = boxes[i], b = boxes[j];
+        if (a.x < b.x + b.w && b.x < a.x + a.w && a.y < b.y + b.h && b.y < a.y + a.h) out.push(card.id + ': ' + a.text + ' / ' + b.text);
+      }
+    }
+    return out;
+  })()`);
+}
+
+/** Limit labels each chart drew, by chart id. */
+export function chartLabels(page: Page): Promise<Record<string, string[]>> {
+  return page.evaluate(`Object.fromEntries([...document.querySelectorAll('.chart-card')].map((c) => [c.id, JSON.parse(c.dataset.labels || '[]').map((b) => b.text)]))`);
+}
