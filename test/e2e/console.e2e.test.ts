@@ -124,6 +124,7 @@ describe.skipIf(!existsSync(CHROMIUM))('console in a browser (e2e)', () => {
     expect(await text('#now-headline')).toBe('Aborted: Stopped by the operator');
     expect(await text('#now-detail')).toContain('Baseline restored and verified');
     expect(await text('#result')).toContain('✓ restored and verified');
+    expect(await text('#result .baseline-vitals')).toMatch(/^SpO2 \d+(\.\d)?%, MAP [\d.]+.*: median of the 30 s before the start \(\d+ SpO2, \d+ MAP samples\)$/);
     expect(await text('.plan-aborted')).toContain('Recruitment 2/3');
     expect(await page.locator('#abort').isDisabled()).toBe(true);
     // The alarms hold only what is still true: the withdrawn instruction is no alarm, and the

@@ -1,6 +1,8 @@
 /** The final result: outcome, chosen PEEP or abort reason, baseline restored or not, and the step table. */
 import { stepsThatRan } from '../../../report/steps.js';
+import { describeBaselineVitals } from '../../../runner/telemetry.js';
 import { ABORT_TITLES } from '../../model.js';
+import { heldText } from '../status.js';
 import type { SessionModel } from '../../wire.js';
 import { byId, fill, h } from '../dom.js';
 import { clock, num } from '../format.js';
@@ -49,6 +51,10 @@ export class ResultPanel {
         restored !== null ? h('dd', { class: restored ? 'ok' : 'bad' }, restored ? '✓ restored and verified' : '✗ NOT verified: check the ventilator') : null,
         notStarted ? h('dt', {}, 'Not run') : null,
         notStarted ? h('dd', { class: 'not-run' }, `${notStarted.label}: aborted before its settings were in place`) : null,
+        h('dt', {}, 'Vitals baseline'),
+        h('dd', { class: 'baseline-vitals' }, s.baselineVitals ? describeBaselineVitals(s.baselineVitals) : 'not captured (the maneuver did not start)'),
+        s.abort?.heldMs !== undefined ? h('dt', {}, 'Before the abort') : null,
+        s.abort?.heldMs !== undefined ? h('dd', { class: 'abort-held' }, heldText(s.abort.heldMs)) : null,
         s.response ? h('dt', {}, 'Response') : null,
         s.response ? h('dd', {}, `${s.response.met ? 'yes' : 'no'}: ${s.response.detail}`) : null,
       ),
