@@ -79,6 +79,8 @@ describe.skipIf(!HAVE_CHROMIUM)('guided restore deadline and FAILSAFE acknowledg
     await expect.poll(state, { timeout: 15_000 }).toMatch(/^failsafe/);
     await expect.poll(() => text('#alarm-bar')).toMatch(/HIGH PRIORITY\s*FAILSAFE: check the ventilator now/);
     expect(await text('#now-badge')).toBe('FAILSAFE');
+    // The restore instruction stays, and says what its deadline means now (no "attempt 4 of 3").
+    await expect.poll(() => text('.prompt-deadline')).toMatch(/FAILSAFE goes on until someone acknowledges it below/);
     const ack = page.locator('button[data-act="ack"]');
     await expect.poll(() => ack.isDisabled()).toBe(true); // nobody named yet
     await page.fill('#ack-by', 'Dr Rivera');

@@ -64,7 +64,9 @@ export class NowPanel {
       const then =
         m.prompt.purpose !== 'restore-baseline'
           ? 'the maneuver aborts'
-          : a && a.n < a.of
+          : m.step.state.startsWith('failsafe') || (a && a.n > a.of)
+            ? 'the instruction is asked again; FAILSAFE goes on until someone acknowledges it below'
+            : a && a.n < a.of
             ? `HIGH alarm, and the restore is asked again (attempt ${a.n + 1} of ${a.of}); FAILSAFE after attempt ${a.of}`
             : a
               ? `HIGH alarm and FAILSAFE (this is attempt ${a.n} of ${a.of})`
