@@ -10,6 +10,7 @@ import { existsSync, statSync } from 'node:fs';
 import { isIP } from 'node:net';
 import { pino, type Logger } from 'pino';
 import { WallClock } from '../../common/clock.js';
+import { GUIDED_TIMEOUT_MAX_MS, GUIDED_TIMEOUT_S } from '../../hal/guided/ventilator.js';
 import { startConsole, type ConsoleHandle } from '../console/index.js';
 import { deviceSource, journaled, simulatedSource, type SessionSource } from '../console/source.js';
 import type { Journal } from '../journal/journal.js';
@@ -64,7 +65,7 @@ function hostFlag(value: string | undefined): string {
 export async function consoleCommand(flags: ConsoleFlags, io: RunIo, options: ConsoleCommandOptions = {}): Promise<number> {
   const port = intFlag('port', flags.port, 0, 65535, CONSOLE_DEFAULTS.port);
   const host = hostFlag(flags.host);
-  const guidedTimeoutS = intFlag('guided-timeout', flags.guidedTimeout, 10, 590, 120);
+  const guidedTimeoutS = intFlag('guided-timeout', flags.guidedTimeout, GUIDED_TIMEOUT_S.min, GUIDED_TIMEOUT_S.max, GUIDED_TIMEOUT_S.default);
   const onDevice = flags.device !== undefined;
   rejectFlagsNotFor(onDevice ? 'device' : 'simulator', flags, { simulatorOnly: ['speed'] });
   if (onDevice) {
@@ -148,7 +149,7 @@ function simulatorSource(flags: ConsoleFlags, guidedTimeoutS: number, journal: J
     baseline: DEFAULT_SIM_BASELINE,
     speed,
     guided: Boolean(flags.guided),
-    ...(flags.guidedTimeout !== undefined ? { guidedTimeoutMs: Math.min(590, guidedTimeoutS * speed) * 1000 } : {}),
+    ...(flags.guidedTimeout !== undefined ? { guidedTimeoutMs: Math.min(GUIDED_TIMEOUT_MAX_MS, guidedTimeoutS * speed * 1000) } : {}),
   });
   return journal ? journaled(source, journal, () => ({ versions: versions(), patient: { name: patientName, profile }, seed, device: 'simulator', argv: process.argv.slice(2) })) : source;
 }

@@ -2,6 +2,7 @@
  * `rmseq`: the command line. Every command validates its input first; bad input exits 2
  * with a message naming the problem, and nothing starts.
  */
+import { GUIDED_TIMEOUT_S } from '../../hal/guided/ventilator.js';
 import { Command, CommanderError } from 'commander';
 import { isValidationError } from '../../common/validation.js';
 import { CliError, EXIT } from './exitCodes.js';
@@ -80,7 +81,7 @@ export function buildProgram(setExit: (code: number) => void, io: RunIo = proces
     .option('--artifacts', 'simulate SpO2/MAP artifacts')
     .option('--dropouts', 'simulate monitor dropouts')
     .option('--guided', 'guided mode: print each setting as an instruction and wait for Enter (wall clock)')
-    .option('--guided-timeout <s>', 'with --guided (or MEDIBUS): abort when an instruction is not carried out in time (10-590 s, default 120)')
+    .option('--guided-timeout <s>', `with --guided (or MEDIBUS): abort when an instruction is not carried out in time (${GUIDED_TIMEOUT_S.min}-${GUIDED_TIMEOUT_S.max} s, default ${GUIDED_TIMEOUT_S.default})`)
     .option('--failsafe-timeout <s>', 'in FAILSAFE, end the run (exit 4, device state printed) after this many seconds of the session clock; default 120 without a terminal, else wait for `ack` + Enter');
   deviceOptions(run, 'a real ventilator: makair:/dev/ttyUSB0 or medibus:/dev/ttyUSB1 (MEDIBUS is always guided)')
     .addHelpText('after', `\nExamples:\n  rmseq run staircase --patient moderate-ards\n  rmseq run staircase --device makair:/dev/ttyUSB0 --fio2 0.4 --vitals line:/dev/ttyUSB2 --protocol makair-staircase.json\n  rmseq run staircase --device medibus:/dev/ttyUSB1 --family evita --vitals line:/dev/ttyUSB2\n${EXIT_HELP}`)
@@ -139,7 +140,7 @@ export function buildProgram(setExit: (code: number) => void, io: RunIo = proces
     .option('--seed <n>', 'simulator: simulation seed (default 1)')
     .option('--speed <x>', 'simulator: clock speed, x times real time, 0.1-1000 (default 1)')
     .option('--guided', 'guided mode: the operator sets the ventilator when told and confirms (always on for MEDIBUS)')
-    .option('--guided-timeout <s>', 'seconds to carry out a guided instruction before the maneuver aborts (10-590)', '120')
+    .option('--guided-timeout <s>', `seconds to carry out a guided instruction before the maneuver aborts (${GUIDED_TIMEOUT_S.min}-${GUIDED_TIMEOUT_S.max})`, String(GUIDED_TIMEOUT_S.default))
     .option('--journal <file>', 'append every session to this audit journal (an unfinished one found there is restored first)')
     .option('--journal-key <file>', 'HMAC key for the journal hash chain');
   deviceOptions(consoleCmd, 'a real ventilator: makair:/dev/ttyUSB0 or medibus:/dev/ttyUSB1 (MEDIBUS is always guided)')

@@ -5,6 +5,7 @@
  */
 import { VirtualClock, WallClock, type Clock } from '../../common/clock.js';
 import { plannedDurationMs, type ManeuverKind, type Protocol, type VentSettings } from '../../machines/index.js';
+import { GUIDED_TIMEOUT_S } from '../../hal/guided/ventilator.js';
 import type { VentilatorCapabilities } from '../../hal/port.js';
 import { failsafeDigest } from '../journal/failsafeDigest.js';
 import { identityOf, type DeviceIdentity } from '../journal/identity.js';
@@ -79,7 +80,7 @@ export async function runCommand(maneuverName: string, flags: RunFlags, io: RunI
   const speed = numberFlag('speed', flags.speed, 0.1, 1000);
   if (flags.realtime && speed !== undefined) throw new CliError('--realtime and --speed exclude each other');
   const decimate = intFlag('journal-decimate', flags.journalDecimate, 1, 1000, 1);
-  const guidedTimeoutS = intFlag('guided-timeout', flags.guidedTimeout, 10, 590, 120);
+  const guidedTimeoutS = intFlag('guided-timeout', flags.guidedTimeout, GUIDED_TIMEOUT_S.min, GUIDED_TIMEOUT_S.max, GUIDED_TIMEOUT_S.default);
   const failsafeTimeoutS = flags.failsafeTimeout === undefined ? null : intFlag('failsafe-timeout', flags.failsafeTimeout, 1, 86_400, 0);
   const onDevice = flags.device !== undefined;
   rejectFlagsNotFor(onDevice ? 'device' : 'simulator', flags);

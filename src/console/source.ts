@@ -5,7 +5,7 @@
  * journal.
  */
 import { WallClock } from '../../common/clock.js';
-import type { GuidedVentilator } from '../../hal/guided/ventilator.js';
+import { GUIDED_TIMEOUT_DEFAULT_MS, GUIDED_TIMEOUT_MAX_MS, type GuidedVentilator } from '../../hal/guided/ventilator.js';
 import type { DeviceInfo } from '../../hal/port.js';
 import type { SerialSettings } from '../../hal/serial/config.js';
 import type { SerialBinding } from '../../hal/serial/transport.js';
@@ -58,8 +58,6 @@ export interface SimulatedSourceOptions {
   guidedTimeoutMs?: number;
 }
 
-/** The longest a guided instruction may wait: the machine's apply deadline is 600 s. */
-const GUIDED_TIMEOUT_MAX_MS = 590_000;
 
 /**
  * @example
@@ -67,7 +65,7 @@ const GUIDED_TIMEOUT_MAX_MS = 590_000;
  * const { session } = await source.open('staircase', defaultProtocol('staircase'));
  */
 export function simulatedSource(o: SimulatedSourceOptions): SessionSource {
-  const guidedTimeoutMs = o.guidedTimeoutMs ?? Math.min(GUIDED_TIMEOUT_MAX_MS, 120_000 * o.speed);
+  const guidedTimeoutMs = o.guidedTimeoutMs ?? Math.min(GUIDED_TIMEOUT_MAX_MS, GUIDED_TIMEOUT_DEFAULT_MS * o.speed);
   return {
     description: `simulated patient ${o.patientName} (seed ${o.seed})`,
     simulated: true,
