@@ -27,6 +27,13 @@ export interface FailsafeWatchOptions {
   summaryEveryMs?: number;
   /** Where the operator reads it (stderr). */
   write: (text: string) => void;
+  /**
+   * How the person acknowledges, in words (default: `ack` + Enter with stdin, else on the
+   * device). The console says "press Acknowledge on the console".
+   */
+  howToAck?: string;
+  /** Someone acknowledges through `ack()` (a console page): a resolved failsafe waits for it even without stdin. */
+  ackElsewhere?: boolean;
 }
 
 export class FailsafeWatch {
@@ -96,7 +103,7 @@ export class FailsafeWatch {
     const clock = this.session.clock;
     this.enteredAt = clock.now();
     const base = describeSettings(this.session.baseline);
-    const how = this.o.stdin ? 'type `ack` + Enter once you have taken over' : 'acknowledge on the device';
+    const how = this.o.howToAck ?? (this.o.stdin ? 'type `ack` + Enter once you have taken over' : 'acknowledge on the device');
     const ends = this.o.timeoutMs !== null ? `; this run ends by itself in ${clockTime(this.o.timeoutMs)} (--failsafe-timeout) if nobody acknowledges` : '';
     this.o.write(`\n*** FAILSAFE: the baseline ${base} could not be verified on the ventilator. The controller keeps retrying the restore and alarming.\n*** CHECK THE VENTILATOR NOW: set ${base} by hand if it does not hold it; ${how}${ends}.\n`);
     if (this.o.timeoutMs !== null) {
@@ -106,7 +113,7 @@ export class FailsafeWatch {
     const tick = (): void => {
       const h = clock.setTimeout(() => {
         if (this.acked) return;
-        this.session.alarm('high', `FAILSAFE for ${clockTime(clock.now() - this.enteredAt!)}: ${this.attempts} restore attempts, ${this.resolved ? 'baseline verified' : 'none verified'}; last known device state: ${this.lastKnownDeviceState()}. ${this.resolved ? 'Type ack + Enter to end.' : 'CHECK THE VENTILATOR.'}`);
+        this.session.alarm('high', `FAILSAFE for ${clockTime(clock.now() - this.enteredAt!)}: ${this.attempts} restore attempts, ${this.resolved ? 'baseline verified' : 'none verified'}; last known device state: ${this.lastKnownDeviceState()}. ${this.resolved ? `${this.o.howToAck ?? 'Type ack + Enter'} to end.` : 'CHECK THE VENTILATOR.'}`);
         tick();
       }, every);
       this.timers.push(h);
@@ -118,8 +125,8 @@ export class FailsafeWatch {
     this.resolved = true;
     const msg = `FAILSAFE resolved: baseline ${describeSettings(this.session.baseline)} verified by readback after ${this.attempts} restore attempts`;
     this.session.alarm('medium', msg);
-    if (this.o.interactive && this.o.stdin) {
-      this.o.write(`*** ${msg}. Check the patient, then type \`ack\` + Enter to end.\n`);
+    if (this.o.interactive && (this.o.stdin || this.o.ackElsewhere)) {
+      this.o.write(`*** ${msg}. Check the patient, then ${this.o.howToAck ?? 'type `ack` + Enter'} to end.\n`);
     } else {
       this.o.write(`*** ${msg}; ending the run (exit 4: a failsafe happened, check the patient and the ventilator).\n`);
       this.ack('failsafe resolved: baseline verified (non-interactive run)');

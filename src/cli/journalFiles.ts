@@ -6,7 +6,7 @@
 import { readFileSync, statSync } from 'node:fs';
 import { JournalError } from '../journal/chain.js';
 import { Journal, type JournalOptions } from '../journal/journal.js';
-import { readJournal, type ParsedJournal } from '../journal/read.js';
+import { readJournal, readJournalSessions, type ParsedJournal } from '../journal/read.js';
 import { CliError } from './exitCodes.js';
 
 export const KEY_BYTES = { min: 16, max: 4096 } as const;
@@ -70,4 +70,19 @@ export function loadJournal(path: string, options: { key?: Buffer | undefined; i
     throw new CliError(`journal ${path} cannot be trusted: ${j.integrity.problem}. Nothing was done; see rmseq verify ${path}`);
   }
   return j;
+}
+
+/**
+ * Reads every session of a journal (oldest first); an unreadable or foreign file is bad input.
+ *
+ * @example
+ * const sessions = loadJournalSessions('console.jsonl');
+ */
+export function loadJournalSessions(path: string, options: { key?: Buffer | undefined } = {}): ParsedJournal[] {
+  try {
+    return readJournalSessions(path, options.key ? { key: options.key } : {});
+  } catch (e) {
+    if (e instanceof JournalError) throw new CliError(e.message);
+    throw e;
+  }
 }

@@ -174,7 +174,8 @@ export function buildProgram(setExit: (code: number) => void, io: RunIo = proces
     .argument('<journal>', 'journal file written by run --journal')
     .option('--out <file>', 'output HTML file (default: the journal name with .html)')
     .option('--journal-key <file>', 'the HMAC key the journal was written with')
-    .action((path: string, flags: { out?: string; journalKey?: string }) => setExit(reportCommand(path, flags, io)));
+    .option('--session <n>', 'only session n of the journal (1 = the oldest); default: every session, with an index at the top')
+    .action((path: string, flags: { out?: string; journalKey?: string; session?: string }) => setExit(reportCommand(path, flags, io)));
 
   program
     .command('validate')

@@ -2,10 +2,10 @@
 import { writeFileSync } from 'node:fs';
 import { jsonSchemaOf, SCHEMA_NAMES, type SchemaName } from '../../machines/index.js';
 import { replayJournal } from '../journal/replay.js';
-import { renderReport } from '../report/html.js';
+import { renderJournalReport } from '../report/html.js';
 import { CliError, EXIT } from './exitCodes.js';
-import { loadJournal, loadJournalKey } from './journalFiles.js';
-import { readProtocolFile } from './inputs.js';
+import { loadJournal, loadJournalKey, loadJournalSessions } from './journalFiles.js';
+import { intFlag, readProtocolFile } from './inputs.js';
 import type { RunIo } from './run.js';
 
 export function validateCommand(path: string, io: RunIo): number {
@@ -43,15 +43,28 @@ export function replayCommand(path: string, flags: { json?: boolean; journalKey?
   return r.identical ? EXIT.completed : EXIT.replayMismatch;
 }
 
-export function reportCommand(path: string, flags: { out?: string; journalKey?: string }, io: RunIo): number {
-  const journal = loadJournal(path, { key: loadJournalKey(flags.journalKey) });
+/**
+ * `rmseq report <journal> [--session N]`: every session of the journal under an index at the
+ * top (a console writes one per maneuver), or the one asked for (1 = the oldest).
+ */
+export function reportCommand(path: string, flags: { out?: string; journalKey?: string; session?: string }, io: RunIo): number {
+  const sessions = loadJournalSessions(path, { key: loadJournalKey(flags.journalKey) });
+  const journal = sessions[sessions.length - 1]!;
+  let session: number | undefined;
+  try {
+    session = flags.session !== undefined ? intFlag('session', flags.session, 1, sessions.length, 1) : undefined;
+  } catch (e) {
+    if (e instanceof CliError) throw new CliError(`${e.message} (journal ${path} holds ${sessions.length} session${sessions.length === 1 ? '' : 's'})`);
+    throw e;
+  }
   const out = flags.out ?? path.replace(/\.[^./]*$/, '') + '.html';
   try {
-    writeFileSync(out, renderReport(journal));
+    writeFileSync(out, renderJournalReport(sessions, session !== undefined ? { session } : {}));
   } catch (e) {
     throw new CliError(`cannot write report ${out}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`);
   }
   if (journal.integrity.problem) io.stderr(`WARNING: journal ${path} cannot be trusted: ${journal.integrity.problem}. The report says so at its top.\n`);
-  io.stdout(`report written to ${out}\n`);
+  const what = session !== undefined ? `session ${session} of ${sessions.length}` : sessions.length > 1 ? `all ${sessions.length} sessions, with an index` : '1 session';
+  io.stdout(`report written to ${out} (${what})\n`);
   return EXIT.completed;
 }

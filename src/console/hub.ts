@@ -8,6 +8,7 @@ import type { Subscription } from 'rxjs';
 import type { Logger } from 'pino';
 import type { FieldProblem } from '../../common/validation.js';
 import { defaultProtocol, MANEUVERS, plannedDurationMs, type ManeuverKind, type Protocol } from '../../machines/index.js';
+import { FailsafeWatch } from '../cli/failsafe.js';
 import { runSession } from '../runner/drive.js';
 import type { SessionSummary } from '../runner/telemetry.js';
 import { applyUpdate, newSessionModel } from './model.js';
@@ -45,6 +46,8 @@ interface Run {
   rows: ChartRow[];
   events: ConsoleEvent[];
   promptId: number | null;
+  /** The FAILSAFE flow the CLI has too: entering alarm, summaries, resolution, the acknowledgement. */
+  failsafe: FailsafeWatch;
   done: Promise<SessionSummary>;
   disposed: Promise<void> | null;
 }
@@ -138,7 +141,7 @@ export class ConsoleHub {
   }
 
   /** An operator action on the running session. */
-  async control(action: 'confirm' | 'abort' | 'ack' | 'repeat' | 'end', args: { promptId?: number; note?: string } = {}): Promise<HubResult> {
+  async control(action: 'confirm' | 'abort' | 'ack' | 'repeat' | 'end', args: { promptId?: number; note?: string; by?: string } = {}): Promise<HubResult> {
     const run = this.run;
     if (!run || run.opened.session.isFinished) return refuse('no-session', 'no maneuver is running');
     const session = run.opened.session;
@@ -165,7 +168,10 @@ export class ConsoleHub {
       }
       case 'ack':
         if (!state.startsWith('failsafe')) return refuse('not-now', 'acknowledge is for the failsafe alarm only');
-        session.operator('ack');
+        if (!args.by) return refuse('invalid-message', 'say who acknowledges (by: your name or initials)');
+        // As at the terminal (FailsafeWatch): the acknowledgement names who and carries the
+        // last known device state; the session journals it as an operator action.
+        run.failsafe.ack(`FAILSAFE acknowledged on the console by ${args.by}`);
         return OK;
       case 'end':
         if (state !== 'completed') return refuse('not-now', 'End is for a completed maneuver; to stop a running one, use Abort');
@@ -250,6 +256,7 @@ export class ConsoleHub {
       done: session.done,
       disposed: null,
       translator: null as unknown as Translator,
+      failsafe: null as unknown as FailsafeWatch,
     };
     run.translator = new Translator(info, () => session.context, {
       row: (row) => run.rows.push(row),
@@ -262,6 +269,16 @@ export class ConsoleHub {
     this.broadcast({ type: 'session', session: model });
     this.log.info({ session: info.id, maneuver, guided: info.guided, source: this.source.description }, 'console: session opened');
     run.subs.push(session.telemetry$.subscribe((e) => run.translator.on(e)));
+    run.failsafe = new FailsafeWatch(session, {
+      stdin: null,
+      interactive: true,
+      timeoutMs: null,
+      ackElsewhere: true,
+      howToAck: 'press Acknowledge on the console with your name',
+      write: (text) => {
+        for (const line of text.split('\n').map((l) => l.replace(/^\*\*\* ?/, '').trim()).filter(Boolean)) run.translator.note(session.clock.now(), 'alarm', line);
+      },
+    });
     if (opened.guided) {
       run.subs.push(
         opened.guided.prompts$.subscribe((p) => {
@@ -285,6 +302,7 @@ export class ConsoleHub {
 
   private dispose(run: Run): Promise<void> {
     run.disposed ??= (async () => {
+      run.failsafe.stop();
       this.flush();
       for (const s of run.subs) s.unsubscribe();
       try {

@@ -12,7 +12,7 @@ import type { SessionSummary } from '../runner/telemetry.js';
 import { startConsoleServer, type ConsoleServer } from './server.js';
 import type { SessionSource } from '../runner/source.js';
 
-export { startConsoleServer, tokenMatches, defaultStaticDir, type ConsoleServer, type ConsoleServerOptions } from './server.js';
+export { DEFAULT_MAX_PAGES, startConsoleServer, tokenMatches, defaultStaticDir, type ConsoleServer, type ConsoleServerOptions } from './server.js';
 export { ConsoleHub, type ClientLink, type HubResult } from './hub.js';
 export { displayPlan, parseProtocol, previewOf, thresholdsOf } from './plans.js';
 export { simulatedSource, type SessionSource, type OpenedSession, type SimulatedSourceOptions } from '../runner/source.js';
@@ -28,6 +28,8 @@ export interface ConsoleOptions {
   logger?: Logger;
   staticDir?: string;
   batchMs?: number;
+  /** Pages served at once (1-256, default DEFAULT_MAX_PAGES): one more is refused with a reason. */
+  maxPages?: number;
 }
 
 export interface ConsoleHandle {
@@ -58,6 +60,7 @@ export async function startConsole(o: ConsoleOptions): Promise<ConsoleHandle> {
     ...(o.port !== undefined ? { port: o.port } : {}),
     ...(o.staticDir !== undefined ? { staticDir: o.staticDir } : {}),
     ...(o.batchMs !== undefined ? { batchMs: o.batchMs } : {}),
+    ...(o.maxPages !== undefined ? { maxPages: o.maxPages } : {}),
   });
   let stopping: Promise<SessionSummary | null> | null = null;
   return {

@@ -43,6 +43,7 @@ export function newSessionModel(info: SessionInfo): SessionModel {
     verified: null,
     abort: null,
     summary: null,
+    acknowledged: null,
     closed: false,
   };
 }
@@ -65,6 +66,10 @@ export function applyEvent(model: SessionModel, e: ConsoleEvent): void {
   switch (e.kind) {
     case 'state':
       model.step = e.step;
+      // The baseline verified after all: a missed restore deadline is no longer an alarm condition.
+      if (e.step.state === 'aborted' || e.step.state === 'failsafe.restored') {
+        for (const a of model.alarms) if (a.source === 'restore' && a.resolvedAt === undefined) a.resolvedAt = e.t;
+      }
       if (e.step.planIndex !== null && !model.visited.includes(e.step.planIndex)) model.visited.push(e.step.planIndex);
       return;
     case 'started':
@@ -94,6 +99,9 @@ export function applyEvent(model: SessionModel, e: ConsoleEvent): void {
     case 'outcome':
       model.summary = e.summary;
       model.prompt = null;
+      return;
+    case 'ack':
+      model.acknowledged = { t: e.t, note: e.note };
       return;
     case 'closed':
       model.closed = true;

@@ -12,13 +12,22 @@ const token = z.string().min(1).max(256);
 /** Protocol overrides: checked field by field against ProtocolSchema when used. */
 const protocolOverrides = z.record(z.string(), z.unknown()).optional();
 
+/** The name or initials of the person who acknowledges a FAILSAFE (1-80 printable characters). */
+export const ACK_BY = z
+  .string({ error: 'who acknowledges: your name or initials (text, 1-80 characters)' })
+  .trim()
+  .min(1, 'who acknowledges: your name or initials (1-80 characters), not empty')
+  .max(80, 'who acknowledges: at most 80 characters')
+  .regex(/^[^\p{Cc}]+$/u, 'who acknowledges: no control characters');
+
 export const ClientMessageSchema = z.discriminatedUnion('type', [
   z.object({ type: z.literal('hello'), id, token: token.optional() }).strict(),
   z.object({ type: z.literal('preview'), id, maneuver: z.enum(MANEUVERS), protocol: protocolOverrides }).strict(),
   z.object({ type: z.literal('start'), id, token, maneuver: z.enum(MANEUVERS), protocol: protocolOverrides }).strict(),
   z.object({ type: z.literal('confirm'), id, token, promptId: z.number().int().nonnegative().optional() }).strict(),
   z.object({ type: z.literal('abort'), id, token, note: z.string().max(200).optional() }).strict(),
-  z.object({ type: z.literal('ack'), id, token }).strict(),
+  // Who acknowledges the FAILSAFE alarm: journaled with the acknowledgement, as on the CLI.
+  z.object({ type: z.literal('ack'), id, token, by: ACK_BY }).strict(),
   z.object({ type: z.literal('repeat'), id, token }).strict(),
   z.object({ type: z.literal('end'), id, token }).strict(),
 ]);

@@ -19,6 +19,7 @@ import { ConsoleHub, type ClientLink, type HubResult } from './hub.js';
 import { CLIENT_MESSAGE_TYPES, ClientMessageSchema, CONTROL_TYPES, MAX_FRAME_BYTES, MAX_MESSAGE_BYTES, type ClientMessage } from './requests.js';
 import type { SessionSource } from '../runner/source.js';
 import { toProblems } from '../../common/validation.js';
+import { z } from 'zod';
 import type { ErrorCode, ServerMessage } from './wire.js';
 
 export interface ConsoleServerOptions {
@@ -34,7 +35,16 @@ export interface ConsoleServerOptions {
   batchMs?: number;
   /** Messages a page may send per second before it is told to slow down. */
   maxMessagesPerS?: number;
+  /** Pages served at once (1-256); one more is told why and closed (1013). */
+  maxPages?: number;
 }
+
+/**
+ * Pages a console serves at once by default: the bedside screen, a tablet, a few viewers.
+ * Each page costs a socket and a copy of every update; past this, a page is refused.
+ */
+export const DEFAULT_MAX_PAGES = 16;
+const MaxPagesSchema = z.number().int().min(1).max(256);
 
 export interface ConsoleServer {
   readonly url: string;
@@ -78,6 +88,9 @@ export function tokenMatches(expected: string, given: unknown): boolean {
  * console.log(`${server.url}#token=${token}`);
  */
 export async function startConsoleServer(o: ConsoleServerOptions): Promise<ConsoleServer> {
+  const maxPagesChecked = MaxPagesSchema.safeParse(o.maxPages ?? DEFAULT_MAX_PAGES);
+  if (!maxPagesChecked.success) throw new RangeError(`console: maxPages ${String(o.maxPages)} is not allowed: a whole number from 1 to 256`);
+  const maxPages = maxPagesChecked.data;
   const host = o.host ?? '127.0.0.1';
   const staticDir = o.staticDir ?? defaultStaticDir();
   const log = o.logger;
@@ -140,6 +153,12 @@ export async function startConsoleServer(o: ConsoleServerOptions): Promise<Conso
       socket.send(JSON.stringify(m));
     };
     const link: ClientLink = { id, send };
+    if (hub.clients.size >= maxPages) {
+      clientLog.warn({ pages: hub.clients.size, maxPages }, 'console: page refused, too many pages');
+      send({ type: 'error', code: 'too-many-pages', message: `this console already serves ${maxPages} pages (the limit): close another console page or tab, then reload this one` });
+      socket.close(1013, 'too many pages');
+      return;
+    }
     const refuse = (code: ErrorCode, message: string, extra: { request?: string; id?: string | number; problems?: ReturnType<typeof toProblems> } = {}): void => {
       clientLog.warn({ code, request: extra.request, reason: message }, 'console: message refused');
       send({ type: 'error', code, message, ...extra });
@@ -239,6 +258,8 @@ export async function startConsoleServer(o: ConsoleServerOptions): Promise<Conso
         clientLog.warn({ note: msg.note }, 'console: ABORT requested by the operator');
         return hub.control('abort', { note: msg.note ?? 'operator pressed Abort on the console' });
       case 'ack':
+        clientLog.warn({ by: msg.by }, 'console: FAILSAFE acknowledged');
+        return hub.control('ack', { by: msg.by });
       case 'repeat':
       case 'end':
         clientLog.info(`console: ${msg.type}`);

@@ -70,6 +70,13 @@ export class Translator {
         }
         return;
       case 'apply-error':
+        // A command the machine no longer waits for (a guided instruction replaced by the
+        // baseline restore of an abort, or by the next restore attempt) failing is no alarm
+        // condition: nothing is wrong that the operator must act on. It goes to the log.
+        if (this.context().pending?.seq !== e.seq) {
+          this.log(e.t, 'info', `Command #${e.seq} withdrawn (${e.code}): ${e.message}`);
+          return;
+        }
         this.alarm(e.t, 'medium', 'controller', `Setting not applied (${e.code})`, e.message);
         return;
       case 'guard': {
@@ -84,7 +91,7 @@ export class Translator {
         this.alarm(e.t, 'high', 'device', `Device fault: ${e.code}`, e.message);
         return;
       case 'alarm':
-        this.alarm(e.t, e.priority, 'controller', alarmTitle(e.message, e.priority), e.message);
+        this.alarm(e.t, e.priority, e.message.startsWith('Baseline restore') ? 'restore' : 'controller', alarmTitle(e.message, e.priority), e.message);
         return;
       case 'rejected-sample':
         if (e.t - this.lastRejectedAlarmAt >= REJECTED_SAMPLE_ALARM_EVERY_MS) {
@@ -93,6 +100,7 @@ export class Translator {
         }
         return;
       case 'operator':
+        if (e.action === 'ack') this.sink.event({ kind: 'ack', t: e.t, note: e.note ?? 'FAILSAFE acknowledged' }, true);
         this.log(e.t, 'info', `Operator: ${e.action}${e.note ? ` (${e.note})` : ''}`);
         return;
       case 'outcome':
@@ -124,10 +132,18 @@ export class Translator {
           deadline: this.deadlineOf(p),
           purpose: this.lastCommand?.purpose ?? null,
           label: this.lastCommand?.label ?? null,
+          attempt: this.attemptOf(),
         }
       : null;
     this.sink.event({ kind: 'prompt', prompt: view }, true);
     if (p) this.log(p.since, 'info', `Instruction #${p.id}: ${p.message}`);
+  }
+
+  /** Which restore attempt a restore instruction is, of how many before FAILSAFE (null for a step). */
+  private attemptOf(): PromptView['attempt'] {
+    const c = this.context();
+    if (c.pending?.purpose !== 'restore-baseline') return null;
+    return { n: c.restore.attempts, of: c.safety.restoreAttempts };
   }
 
   /** The instruction's own timeout, or the machine's deadline for the command if that comes first. */
@@ -207,6 +223,11 @@ export class Translator {
     this.log(t, 'alarm', `${priority.toUpperCase()} ${title}: ${detail}`);
   }
 
+  /** A line for the event log from around the session (the FAILSAFE watch). */
+  note(t: number, level: 'info' | 'warn' | 'alarm', text: string): void {
+    this.log(t, level, text);
+  }
+
   private log(t: number, level: 'info' | 'warn' | 'alarm', text: string): void {
     this.sink.event({ kind: 'log', entry: { t, level, text } });
   }
@@ -214,8 +235,11 @@ export class Translator {
 
 /** A short title for the session's own alarms (their message is the detail). */
 function alarmTitle(message: string, priority: AlarmPriority): string {
+  if (message.startsWith('FAILSAFE resolved')) return 'FAILSAFE resolved: baseline verified; acknowledge';
   if (message.startsWith('FAILSAFE')) return 'FAILSAFE: check the ventilator now';
   if (message.startsWith('emergency restore')) return 'Emergency restore of the baseline';
+  if (message.startsWith('Baseline restore not confirmed')) return 'Baseline restore not confirmed in time';
+  if (message.startsWith('Baseline restore failed')) return 'Baseline restore failed';
   if (message.startsWith('machine error')) return 'Controller error: restoring the baseline';
   return priority === 'high' ? 'Controller alarm' : 'Controller notice';
 }

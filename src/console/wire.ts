@@ -61,7 +61,12 @@ export interface AlarmView {
   title: string;
   /** The evidence, e.g. "MAP 52 mmHg below 60". */
   detail: string;
-  source: 'guard' | 'device' | 'controller' | 'precondition' | 'sample' | 'operator';
+  source: 'guard' | 'device' | 'controller' | 'precondition' | 'sample' | 'operator' | 'restore';
+  /**
+   * Session clock when the condition ended (a missed restore deadline, once the baseline is
+   * verified after all): the alarm bar shows only conditions still true; the list keeps it, marked.
+   */
+  resolvedAt?: number;
 }
 
 /** A guided-mode instruction waiting for the therapist. */
@@ -76,6 +81,8 @@ export interface PromptView {
   /** What the command is for: a maneuver step, or the baseline restore of an abort. */
   purpose: 'step' | 'final' | 'restore-baseline' | null;
   label: string | null;
+  /** A restore instruction: its attempt number, of how many before FAILSAFE (null otherwise). */
+  attempt: { n: number; of: number } | null;
 }
 
 /** Where the maneuver is now. */
@@ -148,6 +155,8 @@ export interface SessionModel {
   /** Why the maneuver is aborting or aborted (null otherwise). */
   abort: AbortRecord | null;
   summary: SessionSummary | null;
+  /** The FAILSAFE acknowledgement (who, when), once given. */
+  acknowledged: { t: number; note: string } | null;
   /** When the session is finished and its devices are closed. */
   closed: boolean;
 }
@@ -162,7 +171,9 @@ export type ConsoleEvent =
   | { kind: 'log'; entry: LogEntry }
   | { kind: 'verified'; t: number; settings: VentSettings }
   | { kind: 'outcome'; t: number; summary: SessionSummary }
-  | { kind: 'closed'; t: number };
+  | { kind: 'closed'; t: number }
+  /** The FAILSAFE acknowledgement: who (in the note) and when. */
+  | { kind: 'ack'; t: number; note: string };
 
 export type ErrorCode =
   | 'bad-json'
@@ -176,6 +187,7 @@ export type ErrorCode =
   | 'not-now'
   | 'invalid-protocol'
   | 'start-failed'
+  | 'too-many-pages'
   | 'internal';
 
 export type ServerMessage =

@@ -59,6 +59,24 @@ export function integrityOf(text: string, key?: Buffer, path?: string): Integrit
  * const j = readJournal('session.jsonl'); console.log(j.outcome?.summary.outcome);
  */
 export function readJournal(path: string, options: { key?: Buffer } = {}): ParsedJournal {
+  const { parts, torn, integrity } = splitSessions(path, options);
+  return sessionOf(path, parts[parts.length - 1]!, torn, integrity);
+}
+
+/**
+ * Parses every session of a journal file, oldest first (a console writes one per maneuver
+ * into one journal). Each carries the integrity of the whole file.
+ *
+ * @example
+ * const sessions = readJournalSessions('console.jsonl'); console.log(sessions.length);
+ */
+export function readJournalSessions(path: string, options: { key?: Buffer } = {}): ParsedJournal[] {
+  const { parts, torn, integrity } = splitSessions(path, options);
+  return parts.map((lines) => sessionOf(path, lines, torn, integrity));
+}
+
+/** The file's lines, checked and parsed, cut at each session-start. */
+function splitSessions(path: string, options: { key?: Buffer }): { parts: JournalLine[][]; torn: number; integrity: Integrity } {
   const text = readRegularText(path, MAX_JOURNAL_BYTES, 'journal', JournalError);
   const integrity = integrityOf(text, options.key, path);
   const all: JournalLine[] = [];
@@ -74,9 +92,12 @@ export function readJournal(path: string, options: { key?: Buffer } = {}): Parse
       torn++;
     }
   });
-  const start = all.map((l) => l.event).lastIndexOf('session-start');
-  if (start < 0) throw new JournalError(`${path} has no session-start line: not an rm-sequencer journal`);
-  const lines = all.slice(start);
+  const starts = all.flatMap((l, i) => (l.event === 'session-start' ? [i] : []));
+  if (!starts.length) throw new JournalError(`${path} has no session-start line: not an rm-sequencer journal`);
+  return { parts: starts.map((start, k) => all.slice(start, starts[k + 1] ?? all.length)), torn, integrity };
+}
+
+function sessionOf(path: string, lines: JournalLine[], torn: number, integrity: Integrity): ParsedJournal {
   const header = lines[0] as ParsedJournal['header'];
   if (header['format'] !== JOURNAL_FORMAT) throw new JournalError(`${path}: unknown journal format ${String(header['format'])}`);
   const protocol = ProtocolSchema.parse(header.protocol);

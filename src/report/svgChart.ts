@@ -50,11 +50,21 @@ export interface ChartShade {
   color?: string;
 }
 
+/** A vertical line across all panels at one moment, labelled (e.g. an abort). */
+export interface ChartMarker {
+  atMin: number;
+  label: string;
+  color?: string;
+}
+
 /** A whole chart: panels stacked over one shared time axis in minutes. */
 export interface SvgChart {
   title?: string;
   panels: readonly ChartPanel[];
+  /** Shaded steps; a thin line marks where each one starts (steps of one phase touch). */
   shading?: readonly ChartShade[];
+  /** Moments marked across every panel (every abort of the session). */
+  markers?: readonly ChartMarker[];
   /** Total width in px (default 900). */
   width?: number;
   /** Height of each panel's plot area in px (default 150). */
@@ -98,6 +108,25 @@ export function niceTicks(lo: number, hi: number, target = 5): number[] {
   for (let v = Math.ceil(lo / step - 1e-9) * step; v <= hi + step * 1e-9; v += step) out.push(Math.round(v * 1e6) / 1e6 + 0);
   return out;
 }
+
+/**
+ * Tick labels with as few decimals (0-4) as keep them all distinct: a short run's time axis
+ * reads 0, 0.05, 0.1, not 0, 0.1, 0.1.
+ *
+ * @example
+ * tickLabels([0, 0.05, 0.1]); // ['0', '0.05', '0.1']
+ */
+export function tickLabels(ticks: readonly number[]): string[] {
+  for (let d = 0; d <= 4; d++) {
+    const labels = ticks.map((t) => String(Number(t.toFixed(d)) + 0));
+    const exact = ticks.every((t, i) => Math.abs(Number(labels[i]) - t) < 1e-9);
+    if (exact && new Set(labels).size === labels.length) return labels;
+  }
+  return ticks.map((t) => String(Number(t.toFixed(4)) + 0));
+}
+
+/** Approximate width of a label in px at `fontSize` (system-ui averages ~0.6 em a character). */
+const textWidth = (text: string, fontSize: number): number => text.length * fontSize * 0.6;
 
 function yRange(panel: ChartPanel): [number, number] {
   let lo = Infinity;
@@ -163,6 +192,8 @@ export function renderSvgChart(chart: SvgChart): string {
   ];
   if (chart.title) out.push(`<text x="${width / 2}" y="${MARGIN.top + 12}" text-anchor="middle" font-size="15" font-weight="600">${escapeXml(chart.title)}</text>`);
   const xTicks = niceTicks(x0, x1, Math.max(4, Math.round(plotW / 90)));
+  const xLabels = tickLabels(xTicks);
+  const boundaries = [...new Set((chart.shading ?? []).map((sh) => sh.fromMin))].filter((t) => t > x0 + 1e-9 && t <= x1).sort((a, b) => a - b);
 
   chart.panels.forEach((panel, k) => {
     const py0 = top + k * (ph + MARGIN.gap);
@@ -175,21 +206,42 @@ export function renderSvgChart(chart: SvgChart): string {
       out.push(`<rect x="${fmt(a)}" y="${py0}" width="${fmt(Math.max(0, b - a))}" height="${ph}" fill="${safeColor(sh.color, '#dfe7f2')}" fill-opacity="0.55"/>`);
       if (k === 0 && sh.label) out.push(`<text x="${fmt((a + b) / 2)}" y="${py0 - 4}" text-anchor="middle" font-size="10" fill="#444">${escapeXml(sh.label)}</text>`);
     }
+    for (const t of boundaries) out.push(`<line class="step-boundary" x1="${fmt(x(t))}" x2="${fmt(x(t))}" y1="${py0}" y2="${py0 + ph}" stroke="#777" stroke-width="0.8"/>`);
     out.push(`<rect x="${MARGIN.left}" y="${py0}" width="${plotW}" height="${ph}" fill="none" stroke="#888"/>`);
-    for (const t of niceTicks(lo, hi, 4)) {
+    const yTicks = niceTicks(lo, hi, 4);
+    const yLabels = tickLabels(yTicks);
+    yTicks.forEach((t, i) => {
       out.push(`<line x1="${MARGIN.left}" x2="${MARGIN.left + plotW}" y1="${fmt(y(t))}" y2="${fmt(y(t))}" stroke="#e3e3e3"/>`);
-      out.push(`<text x="${MARGIN.left - 6}" y="${fmt(y(t) + 4)}" text-anchor="end">${fmt(t)}</text>`);
-    }
-    for (const t of xTicks) {
+      out.push(`<text x="${MARGIN.left - 6}" y="${fmt(y(t) + 4)}" text-anchor="end">${yLabels[i]}</text>`);
+    });
+    xTicks.forEach((t, i) => {
       out.push(`<line x1="${fmt(x(t))}" x2="${fmt(x(t))}" y1="${py0 + ph}" y2="${py0 + ph + 4}" stroke="#888"/>`);
-      if (k === chart.panels.length - 1) out.push(`<text x="${fmt(x(t))}" y="${py0 + ph + 17}" text-anchor="middle">${fmt(t)}</text>`);
-    }
+      if (k === chart.panels.length - 1) out.push(`<text class="x-tick" x="${fmt(x(t))}" y="${py0 + ph + 17}" text-anchor="middle">${xLabels[i]}</text>`);
+    });
     const yTitle = `${panel.yLabel} (${panel.yUnit})`;
     out.push(`<text transform="translate(16 ${fmt(py0 + ph / 2)}) rotate(-90)" text-anchor="middle" font-weight="600">${escapeXml(yTitle)}</text>`);
-    for (const th of panel.thresholds ?? []) {
+    // Threshold labels sit above their line at the left; one that would overlap a placed
+    // label moves right past it (and, out of room, below its line).
+    const placed: { x: number; y: number; w: number }[] = [];
+    const collides = (bx: number, by: number, w: number) => placed.some((p) => bx < p.x + p.w + 6 && p.x < bx + w + 6 && Math.abs(p.y - by) < 11);
+    for (const th of [...(panel.thresholds ?? [])].sort((a, b) => b.value - a.value)) {
       const c = safeColor(th.color, '#b00020');
-      out.push(`<line x1="${MARGIN.left}" x2="${MARGIN.left + plotW}" y1="${fmt(y(th.value))}" y2="${fmt(y(th.value))}" stroke="${c}" stroke-dasharray="6 4"/>`);
-      out.push(`<text x="${MARGIN.left + 4}" y="${fmt(y(th.value) - 3)}" font-size="10" fill="${c}">${escapeXml(`${th.label}: ${fmt(th.value)}`)}</text>`);
+      const ly = y(th.value);
+      const text = `${th.label}: ${fmt(th.value)}`;
+      const w = textWidth(text, 10);
+      out.push(`<line x1="${MARGIN.left}" x2="${MARGIN.left + plotW}" y1="${fmt(ly)}" y2="${fmt(ly)}" stroke="${c}" stroke-dasharray="6 4"/>`);
+      let bx = MARGIN.left + 4;
+      let by = ly - 3;
+      for (let guard = 0; guard < 12 && collides(bx, by, w); guard++) {
+        const blocker = placed.filter((p) => bx < p.x + p.w + 6 && p.x < bx + w + 6 && Math.abs(p.y - by) < 11).sort((a, b) => b.x + b.w - (a.x + a.w))[0]!;
+        bx = blocker.x + blocker.w + 10;
+        if (bx + w > MARGIN.left + plotW - 4) {
+          bx = MARGIN.left + 4;
+          by += 11;
+        }
+      }
+      placed.push({ x: bx, y: by, w });
+      out.push(`<text x="${fmt(bx)}" y="${fmt(by)}" font-size="10" fill="${c}" class="threshold-label">${escapeXml(text)}</text>`);
     }
     panel.series.forEach((s, i) => {
       const c = safeColor(s.color, PALETTE[i % PALETTE.length] as string);
@@ -206,6 +258,13 @@ export function renderSvgChart(chart: SvgChart): string {
       legend.push(`<line x1="${fmt(lx)}" x2="${fmt(lx + 18)}" y1="${py0 + 12}" y2="${py0 + 12}" stroke="${c}" stroke-width="2.5"${s.dashed ? ' stroke-dasharray="5 3"' : ''}/>`);
       legend.push(`<text x="${fmt(lx + 22)}" y="${py0 + 16}">${escapeXml(s.label)}</text>`);
     });
+    for (const m of chart.markers ?? []) {
+      if (m.atMin < x0 - 1e-9 || m.atMin > x1 + 1e-9) continue;
+      const c = safeColor(m.color, '#b71c1c');
+      const mx = fmt(x(m.atMin));
+      out.push(`<line class="marker" x1="${mx}" x2="${mx}" y1="${py0}" y2="${py0 + ph}" stroke="${c}" stroke-width="2"/>`);
+      if (k === 0) out.push(`<text x="${fmt(x(m.atMin) - 3)}" y="${py0 + ph - 6}" text-anchor="end" font-size="11" font-weight="700" fill="${c}">${escapeXml(m.label)}</text>`);
+    }
     out.push(`<g class="legend">`, `<rect x="${fmt(lx - 6)}" y="${py0 + 2}" width="${fmt(MARGIN.left + plotW - 2 - (lx - 6))}" height="20" fill="#ffffff" fill-opacity="0.85"/>`, ...legend, `</g>`);
     out.push(`</g>`);
   });

@@ -74,6 +74,9 @@ export class Session {
   private waitingToStart = false;
   private inflightCount = 0;
   private lastSentAt = Number.NEGATIVE_INFINITY;
+  private lastTickAt = Number.NEGATIVE_INFINITY;
+  /** Restore failures already alarmed (the machine's `restore.failures` grows by one per failed attempt). */
+  private restoreFailuresSeen = 0;
   private firstVitalsAt: number | null = null;
   private rejected = { shape: 0, future: 0 };
   private restoring: Promise<boolean> | null = null;
@@ -163,8 +166,13 @@ export class Session {
     );
     // The machine runs its clock checks on every event; a TICK is sent only when nothing else
     // arrived for longer than tickMs, so the checks run at least every 1.5 tickMs.
+    // While the baseline is being restored (aborting, failsafe) the machine checks the
+    // restore deadline only on TICK: a tick goes every tickMs there even while samples flow,
+    // so an unconfirmed restore escalates at its deadline, not at the HAL's own timeout.
     this.stopTicks = every(clock, this.options.tickMs / 2, () => {
-      if (clock.now() - this.lastSentAt > this.options.tickMs) this.send({ type: 'TICK', now: clock.now() });
+      const now = clock.now();
+      const restoring = this.lastState.startsWith('aborting') || this.lastState.startsWith('failsafe');
+      if (now - this.lastSentAt > this.options.tickMs || (restoring && now - this.lastTickAt >= this.options.tickMs)) this.send({ type: 'TICK', now });
     });
     this.waitingToStart = true;
     const safety = this.options.protocol.safety;
@@ -346,6 +354,7 @@ export class Session {
   private send(event: ManeuverEvent): void {
     if (this.finished) return;
     this.lastSentAt = event.now;
+    if (event.type === 'TICK') this.lastTickAt = event.now;
     this.emit({ kind: 'input', t: event.now, event });
     this.actor.send(event);
   }
@@ -384,6 +393,7 @@ export class Session {
     const snap = this.actor.getSnapshot();
     const state = stateName(snap.value);
     const c = snap.context;
+    this.alarmRestoreFailures(c.restore.failures, c.restore.attempts);
     if (state !== this.lastState) {
       const entering = (prefix: string) => state.startsWith(prefix) && !this.lastState.startsWith(prefix);
       if (entering('active') && c.run.repeats === 0 && c.run.baselineVitals) {
@@ -403,6 +413,29 @@ export class Session {
       }
     }
     if (snap.status === 'done' || (state.startsWith('failsafe') && this.options.onFailsafe === 'end')) this.finish();
+  }
+
+  /**
+   * Each failed restore attempt (not confirmed in time, refused, or read back wrong) is a HIGH
+   * alarm at once, saying what comes next: another attempt, or FAILSAFE after the last one.
+   */
+  private alarmRestoreFailures(failures: readonly string[], attempts: number): void {
+    if (failures.length < this.restoreFailuresSeen) this.restoreFailuresSeen = 0; // a repeat starts afresh
+    const max = this.options.protocol.safety.restoreAttempts;
+    for (const f of failures.slice(this.restoreFailuresSeen)) {
+      const n = Number(/^attempt (\d+)/.exec(f)?.[1] ?? attempts);
+      // Past the last attempt the session is in FAILSAFE, which alarms on its own (and the
+      // watch summarises its retries): one alarm per retry there would drown the rest.
+      if (n > max) continue;
+      const overdue = f.includes('no confirmation within');
+      this.emit({
+        kind: 'alarm',
+        t: this.clock.now(),
+        priority: 'high',
+        message: `Baseline restore ${overdue ? 'not confirmed' : 'failed'} (attempt ${n} of ${max}): ${f.replace(/^attempt \d+: /, '')}; ${n >= max ? 'FAILSAFE now' : `attempt ${n + 1} of ${max} follows`}`,
+      });
+    }
+    this.restoreFailuresSeen = failures.length;
   }
 
   private finish(): void {

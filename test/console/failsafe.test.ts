@@ -5,6 +5,11 @@ import { WallClock } from '../../common/clock.js';
 import type { SimulatedVentilator } from '../../hal/simulated/index.js';
 import { DEFAULT_SIM_BASELINE, loadPatient } from '../../src/cli/inputs.js';
 import { startConsole, type ConsoleHandle, type SessionSource } from '../../src/console/index.js';
+import { journaled } from '../../src/runner/source.js';
+import { Journal } from '../../src/journal/journal.js';
+import { mkdtempSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { openSimulatedSession } from '../../src/runner/simulated.js';
 import { TestClient } from './support.js';
 
@@ -46,22 +51,42 @@ afterEach(async () => {
 describe('console: failsafe', () => {
   it('raises a high-priority alarm and waits for the acknowledgement', async () => {
     const source = breakableSource(100);
-    con = await startConsole({ source, port: 0, logger: pino({ level: 'silent' }), batchMs: 50 });
+    const path = join(mkdtempSync(join(tmpdir(), 'rmseq-failsafe-')), 'console.jsonl');
+    const journal = Journal.open(path);
+    con = await startConsole({ source: journaled(source, journal, () => ({ versions: {}, device: 'simulator' }) as never), port: 0, logger: pino({ level: 'silent' }), batchMs: 50 });
     const page = await TestClient.connect(con.server.port);
     try {
       await page.request({ type: 'start', token: con.token, maneuver: 'staircase' });
       await page.state(/^active\.incremental\.dwelling$/);
       source.ventilator!.faults.refuseApplies = 1000;
-      expect(errorCode(await page.request({ type: 'ack', token: con.token }))).toBe('not-now');
+      expect(errorCode(await page.request({ type: 'ack', token: con.token, by: 'Dr Rivera' }))).toBe('not-now');
       await page.request({ type: 'abort', token: con.token });
       await page.state(/^failsafe/, 15_000);
       const alarms = page.messages.flatMap((m) => (m.type === 'update' ? m.events : [])).flatMap((e) => (e.kind === 'alarm' ? [e.alarm] : []));
       expect(alarms).toContainEqual(expect.objectContaining({ priority: 'high', title: 'FAILSAFE: check the ventilator now', detail: expect.stringMatching(/FAILSAFE: baseline could not be verified/) }));
       expect(con.server.hub.live).toBe(true);
-      expect(await page.request({ type: 'ack', token: con.token })).toMatchObject({ type: 'accepted', request: 'ack' });
+      // Who acknowledges is part of the acknowledgement, as at the terminal.
+      const noName = await page.request({ type: 'ack', token: con.token });
+      expect(noName).toMatchObject({ type: 'error', code: 'invalid-message', problems: [expect.objectContaining({ field: 'by' })] });
+      expect(errorCode(await page.request({ type: 'ack', token: con.token, by: '   ' }))).toBe('invalid-message');
+      expect(errorCode(await page.request({ type: 'ack', token: con.token, by: 'x'.repeat(81) }))).toBe('invalid-message');
+      expect(errorCode(await page.request({ type: 'ack', token: con.token, by: 'a\u0007b' }))).toBe('invalid-message');
+      expect(con.server.hub.state).toMatch(/^failsafe/);
+      expect(await page.request({ type: 'ack', token: con.token, by: ' Dr Rivera ' })).toMatchObject({ type: 'accepted', request: 'ack' });
+      const acked = await page.next((m) => m.type === 'update' && m.events.some((e) => e.kind === 'ack'));
+      const ackEvent = acked.type === 'update' ? acked.events.find((x) => x.kind === 'ack') : undefined;
+      expect(ackEvent).toMatchObject({ kind: 'ack', note: 'FAILSAFE acknowledged on the console by Dr Rivera' });
       const outcome = await page.next((m) => m.type === 'update' && m.events.some((e) => e.kind === 'outcome'));
       const e = outcome.type === 'update' ? outcome.events.find((x) => x.kind === 'outcome') : undefined;
       expect(e).toMatchObject({ summary: { outcome: 'failsafe', baselineVerified: false } });
+      expect(con.server.hub.snapshot()?.acknowledged).toMatchObject({ note: 'FAILSAFE acknowledged on the console by Dr Rivera' });
+      // Journaled: who acknowledged and when (the operator line), and the last known device state in the log.
+      journal.close();
+      const lines = readFileSync(path, 'utf8').trim().split('\n').map((l) => JSON.parse(l) as Record<string, unknown>);
+      const ack = lines.find((l) => l['event'] === 'operator' && l['action'] === 'ack');
+      expect(ack).toMatchObject({ note: 'FAILSAFE acknowledged on the console by Dr Rivera', t: expect.any(Number) });
+      const log = con.server.hub.snapshot()!.log.map((l) => l.text).join('\n');
+      expect(log).toMatch(/FAILSAFE acknowledged on the console by Dr Rivera\. Baseline NOT verified: CHECK THE VENTILATOR; last known device state: settings read back/);
     } finally {
       await page.close();
     }

@@ -45,7 +45,7 @@ describe('console server: the token', () => {
     { type: 'start', maneuver },
     { type: 'abort' },
     { type: 'confirm' },
-    { type: 'ack' },
+    { type: 'ack', by: 'Dr Rivera' },
     { type: 'repeat' },
     { type: 'end' },
   ];

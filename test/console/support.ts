@@ -10,6 +10,7 @@ export interface TestConsoleOptions {
   guided?: boolean;
   staticDir?: string;
   batchMs?: number;
+  maxPages?: number;
 }
 
 export async function startTestConsole(o: TestConsoleOptions = {}): Promise<ConsoleHandle> {
@@ -20,6 +21,7 @@ export async function startTestConsole(o: TestConsoleOptions = {}): Promise<Cons
     logger: pino({ level: 'silent' }),
     ...(o.staticDir ? { staticDir: o.staticDir } : {}),
     batchMs: o.batchMs ?? 50,
+    ...(o.maxPages !== undefined ? { maxPages: o.maxPages } : {}),
   });
 }
 

@@ -106,30 +106,36 @@ describe.skipIf(!existsSync(CHROMIUM))('console in a browser (e2e)', () => {
     const shot2 = await page.locator('#chart-pressure canvas').first().screenshot();
     expect(shot1.equals(shot2)).toBe(false);
 
-    // Next step: another instruction; confirm it and let it run a little for the screenshot.
-    await page.waitForSelector('#prompt-done:not([disabled])', { timeout: 15_000 });
-    expect(await text('#prompt')).toMatch(/PEEP 30 · peak 45 cmH2O/);
-    await page.click('#prompt-done');
-    await expect.poll(state, { timeout: 10_000 }).toBe('active.incremental.dwelling');
-    await expect.poll(() => text('.plan-current')).toContain('Recruitment 2/3');
-    await page.waitForTimeout(3000);
     await page.screenshot({ path: join(DOCS, 'console-staircase.png') });
 
-    // Abort: at once, from the big button.
+    // Next step: another instruction. Abort while it waits, before the therapist set it.
+    await page.waitForSelector('#prompt-done:not([disabled])', { timeout: 20_000 });
+    expect(await text('#prompt')).toMatch(/PEEP 30 · peak 45 cmH2O/);
     await page.click('#abort');
     await expect.poll(state, { timeout: 5000 }).toMatch(/^aborting/);
     // Guided: the therapist restores the baseline and says so.
+    await expect.poll(() => text('#prompt'), { timeout: 5000 }).toContain('RESTORE BASELINE');
     await page.waitForSelector('#prompt-done:not([disabled])', { timeout: 5000 });
-    expect(await text('#prompt')).toContain('RESTORE BASELINE');
     expect(await text('#prompt')).toMatch(/VC · PEEP 10/);
+    expect(await text('.prompt-deadline')).toMatch(/^Respond within \d+:\d\d: otherwise HIGH alarm, and the restore is asked again \(attempt 2 of 3\); FAILSAFE after attempt 3\.$/);
     await page.click('#prompt-done');
     await expect.poll(state, { timeout: 10_000 }).toBe('aborted');
     await expect.poll(() => text('#now-badge')).toBe('ABORTED');
     expect(await text('#now-headline')).toBe('Aborted: Stopped by the operator');
     expect(await text('#now-detail')).toContain('Baseline restored and verified');
     expect(await text('#result')).toContain('✓ restored and verified');
+    expect(await text('#result .baseline-vitals')).toMatch(/^SpO2 \d+(\.\d)?%, MAP [\d.]+.*: median of the 30 s before the start \(\d+ SpO2, \d+ MAP samples\)$/);
     expect(await text('.plan-aborted')).toContain('Recruitment 2/3');
     expect(await page.locator('#abort').isDisabled()).toBe(true);
+    // The alarms hold only what is still true: the withdrawn instruction is no alarm, and the
+    // bar shows the abort, not a stale "setting not applied".
+    expect(await text('#alarm-bar')).toContain('Stopped by the operator');
+    expect(await text('#alarms')).not.toMatch(/not applied/i);
+    // The result table lists the steps that ran; the one caught before it was set is named apart.
+    const table = await text('#result table.steps');
+    expect(table).toContain('Recruitment 1/3');
+    expect(table).not.toContain('Recruitment 2/3');
+    expect(await text('#result .not-run')).toMatch(/^Recruitment 2\/3.*: aborted before its settings were in place$/);
     await page.screenshot({ path: join(DOCS, 'console-aborted.png'), fullPage: true });
 
     expect(pageErrors).toEqual([]);

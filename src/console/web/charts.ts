@@ -237,16 +237,14 @@ class Chart {
     const dpr = devicePixelRatio || 1;
     ctx.save();
     ctx.font = `${Math.round(13 * dpr)}px system-ui, sans-serif`;
-    ctx.textBaseline = 'bottom';
-    ctx.textAlign = 'left';
-    // Lines close together get their labels at opposite ends so neither hides the other.
-    const placed: { y: number; right: boolean }[] = [];
+    // Each label goes where it overlaps no other: above its line at the left, at the right,
+    // then below it; the boxes are kept on the card (data-labels) for the layout tests.
+    const boxes: { x: number; y: number; w: number; h: number; text: string }[] = [];
+    const lineH = 15 * dpr;
+    const hits = (b: { x: number; y: number; w: number; h: number }) => boxes.some((o) => b.x < o.x + o.w && o.x < b.x + b.w && b.y < o.y + o.h && o.y < b.y + b.h);
     for (const line of this.lines) {
       const y = Math.round(u.valToPos(line.value, 'y', true));
       if (y < top || y > top + height) continue;
-      const near = placed.filter((p) => Math.abs(p.y - y) < 15 * dpr);
-      const right = near.some((p) => !p.right);
-      placed.push({ y, right });
       const color = line.kind === 'abort' ? COLORS.abort : line.kind === 'limit' ? COLORS.limit : COLORS.ref;
       ctx.strokeStyle = color;
       ctx.lineWidth = (line.kind === 'ref' ? 1 : 2) * dpr;
@@ -255,10 +253,26 @@ class Chart {
       ctx.moveTo(left, y);
       ctx.lineTo(left + width, y);
       ctx.stroke();
+      const w = Math.min(width - 12 * dpr, ctx.measureText(line.label).width);
+      const above = y - 3 * dpr - lineH;
+      const below = y + 3 * dpr;
+      const spots = [
+        { x: left + 6 * dpr, y: above },
+        { x: left + width - 6 * dpr - w, y: above },
+        { x: left + 6 * dpr, y: below },
+        { x: left + width - 6 * dpr - w, y: below },
+        { x: left + 6 * dpr, y: above - lineH },
+        { x: left + width - 6 * dpr - w, y: below + lineH },
+      ].filter((b) => b.y >= top - 2 * dpr && b.y + lineH <= top + height + 2 * dpr);
+      const spot = spots.find((b) => !hits({ ...b, w, h: lineH }));
+      if (!spot) continue; // no room: the header says the limit in words
+      boxes.push({ x: spot.x, y: spot.y, w, h: lineH, text: line.label });
       ctx.fillStyle = color;
-      ctx.textAlign = right ? 'right' : 'left';
-      ctx.fillText(line.label, right ? left + width - 6 * dpr : left + 6 * dpr, y - 3 * dpr);
+      ctx.textAlign = 'left';
+      ctx.textBaseline = 'top';
+      ctx.fillText(line.label, spot.x, spot.y + 1 * dpr, w);
     }
+    this.card.dataset['labels'] = JSON.stringify(boxes.map((b) => ({ x: Math.round(b.x), y: Math.round(b.y), w: Math.round(b.w), h: Math.round(b.h), text: b.text })));
     ctx.restore();
   }
 }

@@ -14,6 +14,8 @@ export interface ConnectionOptions {
   onStatus: (status: LinkStatus, detail: { attempt: number; retryInMs: number | null }) => void;
   /** No message for this long means the link is dead (the server sends at least one a second). */
   silenceMs?: number;
+  /** Called as each hello goes out: whether it carries a token. */
+  onHello?: (withToken: boolean) => void;
 }
 
 const BACKOFF_MS = [250, 500, 1000, 2000, 4000, 5000];
@@ -50,10 +52,12 @@ export class Connection {
     return this.send({ ...message, ...(token ? { token } : {}) });
   }
 
-  /** Says hello again (e.g. after the token was entered). */
-  hello(): void {
+  /** Says hello again (e.g. after the token was entered); true when it went out with a token. */
+  hello(): boolean {
     const token = this.o.token();
+    this.o.onHello?.(token !== null && token !== '');
     this.send({ type: 'hello', ...(token ? { token } : {}) });
+    return token !== null;
   }
 
   private connect(): void {

@@ -34,6 +34,9 @@ const sound = new AlarmSound();
 const conn = new Connection({
   url: `${location.protocol === 'https:' ? 'wss' : 'ws'}://${location.host}/ws`,
   token: () => token,
+  onHello: (withToken) => {
+    store.helloHadToken = withToken;
+  },
   onMessage: (m) => {
     const alarmsBefore = store.session?.alarms.length ?? 0;
     const sessionBefore = store.session?.info.id;
@@ -116,9 +119,17 @@ const linkBanner = byId('link-banner');
 const linkPill = byId('link-pill');
 function renderLink(): void {
   const lost = store.link !== 'open' && (store.everConnected || (store.lostSince !== null && Date.now() - store.lostSince > 1500));
-  linkBanner.hidden = !lost;
-  document.body.classList.toggle('offline', lost);
-  if (lost) {
+  const refused = store.refusal !== null;
+  linkBanner.hidden = !lost && !refused;
+  document.body.classList.toggle('offline', lost || refused);
+  if (refused) {
+    fill(
+      linkBanner,
+      h('strong', {}, '⚠ THIS PAGE WAS REFUSED BY THE CONSOLE'),
+      h('span', {}, ` ${store.refusal} This page shows nothing live and cannot abort: use the console's own screen or the ventilator. `),
+      h('span', { class: 'retry' }, store.link === 'open' ? '' : 'Trying again...'),
+    );
+  } else if (lost) {
     const since = store.lostSince !== null ? Math.round((Date.now() - store.lostSince) / 1000) : 0;
     fill(
       linkBanner,
@@ -135,17 +146,36 @@ function renderLink(): void {
 // ---- Token: view-only pages can enter it.
 const tokenBar = byId('token-bar');
 const tokenInput = byId<HTMLInputElement>('token-input');
-byId('token-save').addEventListener('click', () => {
+const tokenError = byId('token-error');
+function saveToken(): void {
   const t = tokenInput.value.trim();
-  if (!t) return;
+  if (!t) {
+    setText(tokenError, 'Paste the token first: it is printed where rmseq console runs.');
+    tokenError.hidden = false;
+    return;
+  }
   token = t;
   sessionStorage.setItem(TOKEN_KEY, t);
   tokenInput.value = '';
-  conn.hello();
+  setText(tokenError, 'Checking the token...');
+  tokenError.hidden = false;
+  if (!conn.hello()) store.note('error', 'Not connected: the token could not be checked.');
+}
+byId('token-save').addEventListener('click', saveToken);
+tokenInput.addEventListener('keydown', (ev) => {
+  if (ev.key === 'Enter') saveToken();
 });
 const controlsPill = byId('controls-pill');
 function renderControls(): void {
   tokenBar.hidden = store.controls !== false;
+  // A wrong token is said, where the token is entered, not left as a silent VIEW ONLY.
+  if (store.controls === false && store.tokenRejected) {
+    setText(tokenError, '✗ That token was not accepted: it is not this console\'s session token (each start of rmseq console prints a new one). Controls stay off.');
+    tokenError.hidden = false;
+  } else if (store.controls !== false) {
+    setText(tokenError, '');
+    tokenError.hidden = true;
+  }
   setText(controlsPill, store.controls === true ? 'Controls enabled' : store.controls === false ? 'VIEW ONLY' : '...');
   controlsPill.className = `pill ${store.controls === false ? 'pill-warn' : 'pill-ok'}`;
 }
@@ -186,16 +216,31 @@ const plan = new PlanPanel();
 const alarms = new AlarmsPanel();
 const result = new ResultPanel();
 const setup = new SetupPanel(store, (m) => conn.send(m), control);
-const now = new NowPanel(store, (act, promptId) => {
+const now = new NowPanel(store, (act, promptId, by) => {
   if (act === 'new') {
     store.setupOpen = true;
     store.changed();
     return true;
   }
-  const sent = control({ type: act, ...(promptId !== undefined ? { promptId } : {}) });
+  const sent = control({ type: act, ...(promptId !== undefined ? { promptId } : {}), ...(by !== undefined ? { by } : {}) });
   if (!sent) store.note('error', `Not connected: "${act}" was not sent.`);
   return sent;
 });
+
+// The top bar's height, for what must sit below it (the lost-link banner, scrolled-to panels).
+const topbar = byId('topbar');
+new ResizeObserver(() => document.documentElement.style.setProperty('--topbar-h', `${topbar.offsetHeight}px`)).observe(topbar);
+
+// A new session (Start, or Repeat from another page) brings the page back to the top, where the
+// running step and its countdown are: the operator was scrolled down at the form.
+let shownSession: number | null = null;
+function followSession(): void {
+  const id = store.session?.info.id ?? null;
+  if (id === shownSession) return;
+  const first = shownSession === null && !store.everConnected;
+  shownSession = id;
+  if (id !== null && !first) window.scrollTo({ top: 0, behavior: 'instant' });
+}
 
 function render(): void {
   renderLink();
@@ -210,6 +255,7 @@ function render(): void {
   byId('charts').hidden = store.session === null;
   charts.update(store.session, store.rowsChanged);
   renderLog();
+  followSession();
   document.body.dataset['state'] = store.session?.step.state ?? 'none';
 }
 

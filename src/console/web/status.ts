@@ -23,6 +23,11 @@ export interface NowView {
   next: string | null;
 }
 
+/** How long a guard's condition held before it aborted, in words (0: a critical limit, at once). */
+export function heldText(heldMs: number): string {
+  return heldMs <= 0 ? 'critical limit crossed: aborted at once' : `the condition held for ${Math.round(heldMs / 100) / 10} s before the abort`;
+}
+
 export function nowView(m: SessionModel | null, abortPending: boolean): NowView {
   const base = { countdownTo: null, countdownLabel: '', next: null } as const;
   if (!m) {
@@ -33,7 +38,15 @@ export function nowView(m: SessionModel | null, abortPending: boolean): NowView 
   const plan = m.info.plan;
   const baseline = settingsText(m.info.baseline);
   if (st === 'idle') {
-    return { ...base, tone: 'neutral', badge: 'STARTING', headline: 'Checking the patient before the first step', detail: 'Waiting for fresh SpO2 and MAP; the preconditions are checked before anything changes.', todo: 'Wait. Press ABORT to cancel.' };
+    const w = m.info.protocol.safety.baselineWindowS;
+    return {
+      ...base,
+      tone: 'neutral',
+      badge: 'STARTING',
+      headline: 'Checking the patient before the first step',
+      detail: `Collecting the vitals baseline: ${w} s of SpO2 and MAP (their medians are the baseline the limits are relative to); the preconditions are checked before anything changes.`,
+      todo: 'Wait. Press ABORT to cancel.',
+    };
   }
   if (st.startsWith('active')) {
     const label = m.step.label ?? 'step';
@@ -81,7 +94,7 @@ export function nowView(m: SessionModel | null, abortPending: boolean): NowView 
       tone: 'alarm',
       badge: 'ABORTING',
       headline: `${why ? ABORT_TITLES[why.reason] : 'Abort'}: restoring the baseline`,
-      detail: `${why ? `${why.message}. ` : ''}Restoring ${baseline}.`,
+      detail: `${why ? `${why.message}${why.heldMs !== undefined ? ` (${heldText(why.heldMs)})` : ''}. ` : ''}Restoring ${baseline}.`,
       todo: m.prompt ? 'Set the baseline on the ventilator, then press Done.' : 'Wait for the baseline to be verified. Watch the patient.',
     };
   }
@@ -92,7 +105,7 @@ export function nowView(m: SessionModel | null, abortPending: boolean): NowView 
       badge: 'FAILSAFE',
       headline: 'Baseline NOT verified: check the ventilator now',
       detail: `Set by hand: ${baseline}. The controller keeps retrying.`,
-      todo: 'Take over at the ventilator, then press Acknowledge.',
+      todo: 'Take over at the ventilator, type your name, then press Acknowledge.',
     };
   }
   if (st === 'completed') {
@@ -123,11 +136,20 @@ function finalView(m: SessionModel): NowView {
         tone: 'alarm',
         badge: 'ABORTED',
         headline: `Aborted: ${s.abort ? ABORT_TITLES[s.abort.reason] : 'reason not recorded'}`,
-        detail: `${s.abort ? `${s.abort.message}. ` : ''}${restored} ${settingsText(s.baseline)}`,
+        detail: `${s.abort ? `${s.abort.message}${s.abort.heldMs !== undefined ? ` (${heldText(s.abort.heldMs)})` : ''}. ` : ''}${restored} ${settingsText(s.baseline)}`,
         todo: s.baselineVerified ? 'Check the patient. The ventilator is back on the baseline settings.' : 'Check the ventilator now.',
       };
-    case 'failsafe':
-      return { ...base, tone: 'alarm', badge: 'FAILSAFE', headline: 'Failsafe acknowledged: the operator has taken over', detail: restored, todo: 'Check the ventilator settings by hand.' };
+    case 'failsafe': {
+      const ack = m.acknowledged;
+      return {
+        ...base,
+        tone: 'alarm',
+        badge: 'FAILSAFE',
+        headline: 'Failsafe acknowledged: the operator has taken over',
+        detail: `${ack ? `${ack.note} at ${clock(ack.t - m.info.t0)}. ` : ''}${restored}`,
+        todo: 'Check the ventilator settings by hand.',
+      };
+    }
     case 'not-started':
       return {
         ...base,

@@ -23,6 +23,12 @@ export class Store {
   retryInMs: number | null = null;
   /** Whether this page's token allows control (null until the server said). */
   controls: boolean | null = null;
+  /** The page sent a token and the server did not accept it (said on screen, not silently view-only). */
+  tokenRejected = false;
+  /** The server refused this page outright (too many pages), with its reason. */
+  refusal: string | null = null;
+  /** Whether the last hello carried a token (set by the page when it says hello). */
+  helloHadToken = false;
   /** Session clock and the page's clock when it was read: for countdowns between updates. */
   private sync = { now: 0, at: 0 };
   /** The operator pressed Abort and the machine has not reacted yet. */
@@ -57,6 +63,7 @@ export class Store {
     switch (m.type) {
       case 'welcome':
         this.server = m.server;
+        this.refusal = null;
         break;
       case 'snapshot':
         this.session = m.session;
@@ -87,6 +94,7 @@ export class Store {
         return;
       case 'hello':
         this.controls = m.controls;
+        this.tokenRejected = !m.controls && this.helloHadToken;
         break;
       case 'accepted':
         if (m.request === 'start') this.problems = [];
@@ -109,7 +117,11 @@ export class Store {
 
   private onError(code: ErrorCode, message: string, request: string | undefined, problems: FieldProblem[] | undefined): void {
     if (code === 'invalid-protocol' && problems) this.problems = problems;
-    if (code === 'unauthorized') this.controls = false;
+    if (code === 'unauthorized') {
+      this.controls = false;
+      this.tokenRejected = true;
+    }
+    if (code === 'too-many-pages') this.refusal = message;
     if (request === 'abort') this.abortSentAt = null;
     if (request === 'confirm') this.confirmFailures++;
     this.notice = { level: 'error', text: `${request ? `${request}: ` : ''}${message}`, at: Date.now() };

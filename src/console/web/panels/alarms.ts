@@ -14,7 +14,7 @@ const RANK: Record<AlarmPriority, number> = { high: 3, medium: 2, low: 1 };
 /** The alarm the bar shows: the highest priority since the maneuver started, the latest of those. */
 export function topAlarm(alarms: readonly AlarmView[]): AlarmView | null {
   let best: AlarmView | null = null;
-  for (const a of alarms) if (!best || RANK[a.priority] >= RANK[best.priority]) best = a;
+  for (const a of alarms) if (a.resolvedAt === undefined && (!best || RANK[a.priority] >= RANK[best.priority])) best = a;
   return best;
 }
 
@@ -29,7 +29,7 @@ export class AlarmsPanel {
 
   render(m: SessionModel | null): void {
     const alarms = m?.alarms ?? [];
-    const key = `${m?.info.id ?? 0}:${alarms.length}`;
+    const key = `${m?.info.id ?? 0}:${alarms.length}:${alarms.filter((a) => a.resolvedAt !== undefined).length}`;
     if (key === this.key) return;
     this.key = key;
     const t0 = m?.info.t0 ?? 0;
@@ -44,7 +44,13 @@ export class AlarmsPanel {
     fill(
       this.list,
       ...[...alarms].reverse().map((a) =>
-        h('li', { class: `alarm-item alarm-item-${a.priority}` }, chip(a.priority), h('span', { class: 'alarm-time' }, clock(a.t - t0)), h('div', { class: 'alarm-text' }, h('strong', {}, a.title), h('div', {}, a.detail))),
+        h(
+          'li',
+          { class: `alarm-item alarm-item-${a.priority}${a.resolvedAt !== undefined ? ' alarm-resolved' : ''}` },
+          chip(a.priority),
+          h('span', { class: 'alarm-time' }, clock(a.t - t0)),
+          h('div', { class: 'alarm-text' }, h('strong', {}, a.title), h('div', {}, a.detail), a.resolvedAt !== undefined ? h('div', { class: 'alarm-resolved-note' }, `✓ resolved at ${clock(a.resolvedAt - t0)}`) : null),
+        ),
       ),
     );
   }

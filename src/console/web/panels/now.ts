@@ -11,6 +11,9 @@ import type { Store } from '../store.js';
 
 type Act = 'confirm' | 'ack' | 'end' | 'repeat' | 'new';
 
+/** The name typed for a FAILSAFE acknowledgement is kept for this tab (the same person acknowledges again). */
+const ACK_BY_KEY = 'rmseq-console-ack-by';
+
 export class NowPanel {
   private readonly root = byId('now');
   private readonly badge = byId('now-badge');
@@ -30,7 +33,7 @@ export class NowPanel {
   constructor(
     private readonly store: Store,
     /** Sends the action; false when it could not be sent. */
-    private readonly act: (a: Act, promptId?: number) => boolean,
+    private readonly act: (a: Act, promptId?: number, by?: string) => boolean,
   ) {}
 
   render(): void {
@@ -57,8 +60,19 @@ export class NowPanel {
     if (m && m.step.dwellEndsAt !== null && m.step.state.endsWith('dwelling')) setText(this.countdown, clock(m.step.dwellEndsAt - now));
     if (m?.prompt) {
       const left = m.prompt.deadline - now;
-      const then = m.prompt.purpose === 'restore-baseline' ? 'the restore is retried, then FAILSAFE' : 'the maneuver aborts';
-      setText(this.promptDeadline, `Respond within ${clock(left)}: otherwise ${then}.`);
+      const a = m.prompt.attempt;
+      const then =
+        m.prompt.purpose !== 'restore-baseline'
+          ? 'the maneuver aborts'
+          : m.step.state.startsWith('failsafe') || (a && a.n > a.of)
+            ? 'the instruction is asked again; FAILSAFE goes on until someone acknowledges it below'
+            : a && a.n < a.of
+            ? `HIGH alarm, and the restore is asked again (attempt ${a.n + 1} of ${a.of}); FAILSAFE after attempt ${a.of}`
+            : a
+              ? `HIGH alarm and FAILSAFE (this is attempt ${a.n} of ${a.of})`
+              : 'HIGH alarm, the restore is retried, then FAILSAFE';
+      setText(this.promptDeadline, left > 0 ? `Respond within ${clock(left)}: otherwise ${then}.` : `Deadline passed: ${then}.`);
+      this.promptDeadline.classList.toggle('overdue', left <= 0);
     }
   }
 
@@ -114,9 +128,46 @@ export class NowPanel {
       ...acts.map((a) => {
         const b = h('button', { type: 'button', class: a.cls, 'data-act': a.act }, a.label);
         if (a.act !== 'new') b.toggleAttribute('disabled', this.store.controls !== true);
+        if (a.act === 'ack') return this.ackForm(b);
         b.addEventListener('click', () => this.act(a.act));
         return b;
       }),
+    );
+  }
+
+  /**
+   * FAILSAFE acknowledgement, as at the terminal: the person says who they are; the
+   * controller journals who acknowledged and when, with the last known device state.
+   */
+  private ackForm(button: HTMLElement): HTMLElement {
+    const input = h('input', { id: 'ack-by', type: 'text', maxlength: '80', autocomplete: 'off', placeholder: 'your name or initials' });
+    input.value = sessionStorage.getItem(ACK_BY_KEY) ?? '';
+    const error = h('div', { class: 'field-error', id: 'ack-error', role: 'alert' });
+    const canControl = this.store.controls === true;
+    input.toggleAttribute('disabled', !canControl);
+    const sync = () => button.toggleAttribute('disabled', !canControl || input.value.trim() === '');
+    sync();
+    input.addEventListener('input', () => {
+      setText(error, '');
+      sync();
+    });
+    button.addEventListener('click', () => {
+      const by = input.value.trim();
+      if (!by) {
+        setText(error, 'Type your name or initials first: the acknowledgement is journaled with it.');
+        return;
+      }
+      sessionStorage.setItem(ACK_BY_KEY, by);
+      this.act('ack', undefined, by);
+    });
+    return h(
+      'div',
+      { class: 'ack-form' },
+      h('label', { for: 'ack-by' }, 'Acknowledged by'),
+      input,
+      button,
+      error,
+      h('div', { class: 'field-help' }, 'Check the ventilator first. Your name, the time and the last known device state go into the journal.'),
     );
   }
 }

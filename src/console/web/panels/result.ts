@@ -1,5 +1,8 @@
 /** The final result: outcome, chosen PEEP or abort reason, baseline restored or not, and the step table. */
+import { stepsThatRan } from '../../../report/steps.js';
+import { describeBaselineVitals } from '../../../runner/telemetry.js';
 import { ABORT_TITLES } from '../../model.js';
+import { heldText } from '../status.js';
 import type { SessionModel } from '../../wire.js';
 import { byId, fill, h } from '../dom.js';
 import { clock, num } from '../format.js';
@@ -16,11 +19,12 @@ export class ResultPanel {
     this.el.hidden = !s;
     if (!s || !m) return;
     const restored = s.outcome === 'completed' ? null : s.baselineVerified;
-    const rows = s.steps.map((r) =>
+    const { ran, notStarted } = stepsThatRan(s.steps);
+    const rows = ran.map((r) =>
       h(
         'tr',
         {},
-        h('td', {}, r.label),
+        h('td', {}, r.aborted ? `${r.label} (aborted)` : r.label),
         h('td', { class: 'n' }, r.settings.peepCmH2O),
         h('td', { class: 'n' }, r.settings.peakCmH2O),
         h('td', { class: 'n' }, num(r.spo2Pct, 1)),
@@ -45,6 +49,12 @@ export class ResultPanel {
         s.abort ? h('dd', {}, `${ABORT_TITLES[s.abort.reason]}: ${s.abort.message}`) : null,
         restored !== null ? h('dt', {}, 'Baseline') : null,
         restored !== null ? h('dd', { class: restored ? 'ok' : 'bad' }, restored ? '✓ restored and verified' : '✗ NOT verified: check the ventilator') : null,
+        notStarted ? h('dt', {}, 'Not run') : null,
+        notStarted ? h('dd', { class: 'not-run' }, `${notStarted.label}: aborted before its settings were in place`) : null,
+        h('dt', {}, 'Vitals baseline'),
+        h('dd', { class: 'baseline-vitals' }, s.baselineVitals ? describeBaselineVitals(s.baselineVitals) : 'not captured (the maneuver did not start)'),
+        s.abort?.heldMs !== undefined ? h('dt', {}, 'Before the abort') : null,
+        s.abort?.heldMs !== undefined ? h('dd', { class: 'abort-held' }, heldText(s.abort.heldMs)) : null,
         s.response ? h('dt', {}, 'Response') : null,
         s.response ? h('dd', {}, `${s.response.met ? 'yes' : 'no'}: ${s.response.detail}`) : null,
       ),
