@@ -45,6 +45,7 @@ export {
   type SimulatedSourceOptions,
   type DeviceSourceOptions,
 } from './runner/source.js';
+export { openVitals, announceMonitor, describeVitalsTarget, type VitalsTarget } from './runner/vitals.js';
 export { guardJournal, describeJournalFailure } from './runner/journalGuard.js';
 export { describeBaselineVitals, type SessionSummary, type TelemetryEvent } from './runner/telemetry.js';
 export { Journal, JOURNAL_FORMAT, type JournalOptions, type JournalFailure, type SessionHeader } from './journal/journal.js';

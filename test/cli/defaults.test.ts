@@ -73,7 +73,7 @@ describe('other defaults stated once', () => {
     expect(vitalsLineSettings()).toEqual(VITALS_LINE_DEFAULTS);
     expect(parseVitalsFlag('line:/dev/ttyUSB2')).toEqual({ path: '/dev/ttyUSB2', ...VITALS_LINE_DEFAULTS });
     expect(vitalsLineSettings('19200')).toEqual({ ...VITALS_LINE_DEFAULTS, baudRate: 19200 });
-    expect(await help('run')).toContain(`vitals feed baud rate (default ${VITALS_LINE_DEFAULTS.baudRate})`);
+    expect(await help('run')).toContain(`serial vitals baud rate (default: line ${VITALS_LINE_DEFAULTS.baudRate},`);
     expect(await help('emulate')).toContain(`vitals port baud rate (default: "${VITALS_LINE_DEFAULTS.baudRate}")`);
   });
 });

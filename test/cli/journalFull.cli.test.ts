@@ -34,7 +34,7 @@ describe('rmseq run: the journal disk fills up mid-run', () => {
     expect(r.stderr).toMatch(/journal .*full\.jsonl.* is incomplete/);
     expect(r.stderr).toMatch(/EFBIG|ENOSPC/);
     const result = JSON.parse(r.stdout);
-    expect(result).toMatchObject({ outcome: 'aborted', abortReason: 'journal-failure', baselineVerified: true });
+    expect(result).toMatchObject({ outcome: 'aborted', abortReason: 'journal-failure', baselineRestoreVerified: true });
     expect(result.verifiedSettings).toEqual(result.baseline);
     const text = readFileSync(journal, 'utf8');
     expect(text.length).toBeLessThanOrEqual(64 * 1024);
