@@ -19,6 +19,8 @@ export interface PreconditionInput {
    * the first maneuver's). Null when the window holds no SpO2 or MAP.
    */
   baselineVitals?: BaselineVitals | null;
+  /** Height and sex were given (false: Vt per kg PBW cannot be limited; a warning). Absent: not checked. */
+  patientSizeKnown?: boolean;
 }
 
 /**
@@ -113,6 +115,13 @@ export function checkPreconditions(input: PreconditionInput): PreconditionIssue[
         message: `baseline SpO2 ${spo2}% above ${safety.spo2DetectCeilingPct}%: derecruitment may not show; lower FiO2 for SpO2 90-92% first`,
       });
     }
+  }
+  if (input.patientSizeKnown === false) {
+    issues.push({
+      code: 'patient-size-missing',
+      severity: 'warn',
+      message: 'no height and sex given: tidal volume per kg predicted body weight is not limited (plateau and driving pressure still are)',
+    });
   }
   return issues;
 }

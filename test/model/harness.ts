@@ -21,7 +21,7 @@ import {
   type Protocol,
   type ProtocolInput,
 } from '../../machines/index.js';
-import { BASELINE } from '../support/driver.js';
+import { BASELINE, PATIENT } from '../support/driver.js';
 
 type Snap = SnapshotFrom<ManeuverMachine>;
 
@@ -48,11 +48,29 @@ export function modelProtocol(maneuver: Protocol['maneuver'], extra: Partial<Pro
 
 const NORMAL = { spo2Pct: 94, mapMmHg: 78, sbpMmHg: 115, hrBpm: 90 } as const;
 
-/** What a faithful ventilator measures at the settings last verified. */
+/** The expected outcome of a desaturation in the decremental phase: the fallback ladder re-recruits. */
+export const FALLBACK = 'fallback';
+
+/**
+ * Static compliance of the model's lung: 40 mL/cmH2O, or 10 in the stiff-lung variant (plateau
+ * limit 20), where no final setting can meet the lung-protective limits.
+ */
+export const modelCompliance = (c: ManeuverContext): number => (c.protocol.lungProtection.plateauMaxCmH2O <= 20 ? 10 : 40);
+
+/** What a faithful ventilator measures at the settings last verified (the model patient is PATIENT, PBW 70 kg). */
 function delivered(c: ManeuverContext): Record<string, number> {
   const v = c.verified ?? c.baseline;
+  const compliance = modelCompliance(c);
   const peak = v.mode === 'VC' ? Math.min(v.peakCmH2O, v.peepCmH2O + 15) : v.mode === 'CPAP' ? v.peepCmH2O : v.peakCmH2O;
-  return { peepCmH2O: v.peepCmH2O, peakCmH2O: peak, ...(v.mode === 'VC' && v.tidalVolumeMl !== undefined ? { tidalVolumeMl: v.tidalVolumeMl } : {}) };
+  const vt = v.mode === 'VC' ? (v.tidalVolumeMl ?? 0) : v.mode === 'CPAP' ? 0 : (v.peakCmH2O - v.peepCmH2O) * compliance;
+  const plateau = v.mode === 'VC' ? v.peepCmH2O + vt / compliance : peak;
+  return {
+    peepCmH2O: v.peepCmH2O,
+    peakCmH2O: peak,
+    plateauCmH2O: Math.round(plateau * 10) / 10,
+    complianceMlPerCmH2O: compliance,
+    ...(v.mode === 'VC' && v.tidalVolumeMl !== undefined ? { tidalVolumeMl: v.tidalVolumeMl } : {}),
+  };
 }
 
 /** A sample received at `now` through the edge check, carrying the vitals and what the ventilator delivers. */
@@ -67,11 +85,13 @@ export function abortTriggers(s: Snap): Array<{ event: ManeuverEvent; reason: st
   const c = s.context;
   const now = c.now;
   const sample = (t: number, extra: Record<string, number> = {}) => sampleOf(t, { ...NORMAL, ...delivered(c), ...extra });
+  // In the decremental phase a (non-critical) desaturation with normal hemodynamics is the fallback, not an abort.
+  const fallback = c.current?.phase === 'decremental' && !c.titration.fallback;
   const out: Array<{ event: ManeuverEvent; reason: string }> = [
     { event: sample(now, { mapMmHg: 50 }), reason: 'hypotension' },
     { event: sample(now, { mapMmHg: 40 }), reason: 'hypotension' },
     { event: sample(now, { sbpMmHg: 70 }), reason: 'hypotension' },
-    { event: sample(now, { spo2Pct: 80 }), reason: 'desaturation' },
+    { event: sample(now, { spo2Pct: 80 }), reason: fallback ? FALLBACK : 'desaturation' },
     { event: sample(now, { spo2Pct: 70 }), reason: 'desaturation' },
     { event: sample(now, { hrBpm: 150 }), reason: 'heart-rate' },
     { event: sample(now, { hrBpm: 45 }), reason: 'heart-rate' },
@@ -113,6 +133,8 @@ export function eventsFor(s: Snap): ManeuverEvent[] {
   if (c.current?.startedAt != null && name.endsWith('dwelling')) {
     const end = c.current.startedAt + c.current.dwellMs;
     evs.push(sample(end - 1000), sample(end), sample(end, { spo2Pct: 91 }), sample(end, { spo2Pct: 97 }));
+    // The final settings measured beyond the lung-protective limits.
+    if (c.current.phase === 'final' || c.current.phase === 'assessment') evs.push(sample(end, { plateauCmH2O: 40 }));
   }
   evs.push(...abortTriggers(s).map((t) => t.event).filter((e) => e.type !== 'DEVICE_FAULT'));
   evs.push({ type: 'TICK', now: now + 11_000 }, { type: 'TICK', now: now + 21_000 }, sample(now + 11_000), sample(now + 21_000));
@@ -148,6 +170,7 @@ export function serializeState(s: Snap): string {
     p: c.pending !== null,
     d: c.current?.startedAt != null,
     v2: c.restore.baselineVerified,
+    fb: c.titration.fallback != null,
   });
 }
 
@@ -205,7 +228,7 @@ export class Sut {
       for (const n of (e.snapshot as Snap)._nodes) visited.add(n.id);
     };
     this.actor = createActor(machine, {
-      input: { protocol, baseline: BASELINE },
+      input: { protocol, baseline: BASELINE, patient: PATIENT },
       inspect,
       ...(snapshot ? { snapshot: snapshot as Snap } : {}),
     });
@@ -250,7 +273,7 @@ export async function exploreMachine(machine: ManeuverMachine, variants: Protoco
   let paths = 0;
   let abortChecks = 0;
   for (const protocol of variants) {
-    const model = createTestModel(machine, { input: { protocol, baseline: BASELINE }, events: eventsFor, serializeState });
+    const model = createTestModel(machine, { input: { protocol, baseline: BASELINE, patient: PATIENT }, events: eventsFor, serializeState });
     for (const path of model.getShortestPaths({ allowDuplicatePaths: true })) {
       paths++;
       let sut!: Sut;
@@ -286,6 +309,12 @@ export async function exploreMachine(machine: ManeuverMachine, variants: Protoco
           abortChecks++;
           if (name === 'idle') {
             if (nextName !== 'cancelled' || f.commands.length) throw new Error(`abort from idle went to ${nextName}`);
+            continue;
+          }
+          if (t.reason === FALLBACK) {
+            // Re-recruitment, unless no final setting meets the lung-protective limits (then baseline, saying so).
+            const ok = nextName.startsWith('active.reRecruit') || (nextName === 'aborting.restoring' && next.context.abort?.guard === 'noProtectiveFinalSetting');
+            if (!ok || !next.context.titration.fallback) throw new Error(`desaturation in ${name} did not fall back to re-recruitment (went to ${nextName})`);
             continue;
           }
           if (nextName !== 'aborting.restoring') throw new Error(`${t.reason} trigger from ${name} went to ${nextName}`);
