@@ -173,7 +173,7 @@ export const StaircaseProtocolSchema = z
         targetMinPct: bounded(85, 96, '%').default(90),
         targetMaxPct: bounded(88, 97, '%').default(92),
         stepFio2: bounded(0.05, 0.3, '(fraction)').default(0.1),
-        minFio2: bounded(0.21, 1, '(fraction)').default(0.3),
+        minFio2: bounded(0.21, 1, '(fraction)').default(0.21),
         dwellS: bounded(30, 300, 's').default(60),
         /** At most this many FiO2 steps. */
         maxSteps: boundedInt(1, 10).default(6),

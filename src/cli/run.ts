@@ -276,5 +276,13 @@ export function toJsonResult(s: SessionSummary, extra: Record<string, unknown>) 
     preconditionIssues: s.preconditionIssues,
     restoreFailures: s.restoreFailures,
     steps: s.steps,
+    patient: s.patient,
+    decidedBy: s.titration.decidedBy,
+    derecruitmentSeen: s.titration.derecruitmentSeen,
+    methodPeeps: Object.fromEntries(s.titration.methods.map((m) => [m.method, m.peepCmH2O])),
+    finalPlateauCmH2O: s.titration.limitsMeasured?.plateauCmH2O ?? null,
+    finalDrivingPressureCmH2O: s.titration.limitsMeasured?.drivingPressureCmH2O ?? null,
+    finalTidalVolumeMlPerKg: s.titration.limitsMeasured?.tidalVolumeMlPerKg ?? null,
+    titration: s.titration,
   };
 }

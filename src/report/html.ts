@@ -6,7 +6,7 @@
 import type { StepRecord, VentSettings } from '../../machines/index.js';
 import type { ParsedJournal } from '../journal/read.js';
 import type { SessionSummary } from '../runner/telemetry.js';
-import { clockTime, describeBaselineVitals, describeSettings, outcomeLine, stepTable } from '../cli/format.js';
+import { clockTime, describeBaselineVitals, describeSettings, outcomeLine, stepTable, titrationLines } from '../cli/format.js';
 import { escapeXml, renderSvgChart, type ChartPoint, type ChartShade } from './svgChart.js';
 
 interface Series {
@@ -157,7 +157,8 @@ ${warnings ? `<ul>${warnings}</ul>` : ''}
 <p>Baseline settings: ${escapeXml(j.baseline ? describeSettings(j.baseline) : 'unknown')}${summary?.verifiedSettings ? ` · settings verified at the end: ${escapeXml(describeSettings(summary.verifiedSettings))}` : ''}${summary?.response ? ` · response: ${escapeXml(summary.response.detail)}` : ''}</p>
 ${chart}
 <h2>Steps</h2>
-<pre>${escapeXml(summary ? stepTable(summary.steps, summary.startedAt) : 'no steps recorded')}</pre>
+<pre>${escapeXml(summary ? stepTable(summary.steps, summary.startedAt, (summary.patient ?? null)?.pbwKg ?? null) : 'no steps recorded')}</pre>
+${summary && titrationLines(summary).length ? `<h2>Titration and lung-protective limits</h2>\n<pre class="titration">${escapeXml(titrationLines(summary).join('\n'))}</pre>` : ''}
 <h2>Events</h2>
 <pre>${escapeXml(events.join('\n'))}</pre>
 <h2>Protocol</h2>

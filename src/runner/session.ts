@@ -24,14 +24,17 @@ import {
   type ManeuverEvent,
   type ManeuverKind,
   type ManeuverMachine,
+  type PatientSize,
   type Protocol,
   type VentSettings,
+  predictedBodyWeightKg,
+  PatientSizeSchema,
 } from '../../machines/index.js';
 import { assertPlanFitsDevice } from './planCheck.js';
 import { checkSampleShape } from './sampleSchema.js';
 
 export { assertPlanFitsDevice };
-import type { SessionSummary, TelemetryEvent } from './telemetry.js';
+import { titrationSummary, type SessionSummary, type TelemetryEvent } from './telemetry.js';
 
 export type OperatorAction = 'start' | 'confirm' | 'abort' | 'ack' | 'repeat' | 'end';
 
@@ -52,6 +55,8 @@ export interface SessionOptions {
    * report what is missing (default: the protocol's baseline window + 10 s).
    */
   warmupTimeoutMs?: number;
+  /** Height and sex (PBW limits Vt in mL/kg). Without them Vt/kg is not limited and the start warns. */
+  patient?: PatientSize;
 }
 
 /**
@@ -81,13 +86,18 @@ export class Session {
   private directlyVerified = false;
 
   private constructor(
-    readonly options: Required<Omit<SessionOptions, 'tickMs' | 'warmupTimeoutMs'>> & { tickMs: number; warmupTimeoutMs: number },
+    readonly options: Required<Omit<SessionOptions, 'tickMs' | 'warmupTimeoutMs' | 'patient'>> & { tickMs: number; warmupTimeoutMs: number; patient?: PatientSize },
     readonly device: DeviceInfo,
     readonly baseline: VentSettings,
   ) {
     this.done = new Promise((resolve) => (this.resolveDone = resolve));
     this.actor = createActor(machineFor(options.maneuver), {
-      input: { protocol: options.protocol, baseline, pressureToleranceCmH2O: device.capabilities.pressureResolutionCmH2O },
+      input: {
+        protocol: options.protocol,
+        baseline,
+        pressureToleranceCmH2O: device.capabilities.pressureResolutionCmH2O,
+        ...(options.patient ? { patient: options.patient } : {}),
+      },
     });
     this.actor.on('command.apply', (cmd) => void this.execute(cmd));
     this.actor.subscribe({
@@ -105,6 +115,7 @@ export class Session {
     if (options.protocol.maneuver !== options.maneuver) {
       throw new TypeError(`protocol is for ${options.protocol.maneuver}, not ${options.maneuver}`);
     }
+    if (options.patient) PatientSizeSchema.parse(options.patient);
     await options.ventilator.connect();
     await options.vitals.connect();
     const device = await options.ventilator.identify();
@@ -153,7 +164,15 @@ export class Session {
   begin(): void {
     const { ventilator, vitals, clock } = this.options;
     this.actor.start();
-    this.emit({ kind: 'session', t: clock.now(), device: this.device, baseline: this.baseline, maneuver: this.options.maneuver });
+    const patient = this.options.patient;
+    this.emit({
+      kind: 'session',
+      t: clock.now(),
+      device: this.device,
+      baseline: this.baseline,
+      maneuver: this.options.maneuver,
+      ...(patient ? { patient: { ...patient, pbwKg: predictedBodyWeightKg(patient) } } : {}),
+    });
     this.subs.push(
       merge(ventilator.samples$, vitals.samples$).subscribe((raw) => this.receive(raw)),
       merge(ventilator.faults$, vitals.faults$).subscribe((f) => {
@@ -279,6 +298,8 @@ export class Session {
       endedAt: end,
       durationMs: c.run.startedAt === null ? 0 : (c.run.completedAt ?? end) - c.run.startedAt,
       repeats: c.run.repeats,
+      patient: c.run.patient ? { ...c.run.patient.size, pbwKg: c.run.patient.pbwKg } : null,
+      titration: titrationSummary(c.titration),
     };
   }
 

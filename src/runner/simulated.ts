@@ -2,7 +2,7 @@
 import type { Clock } from '../../common/clock.js';
 import { SimulatedVentilator, SimulatedVitals, SimWorld } from '../../hal/simulated/index.js';
 import type { ManeuverKind, Protocol, VentSettings } from '../../machines/index.js';
-import type { MonitorOptions, PatientProfile } from '../../sim/index.js';
+import { profilePatientSize, type MonitorOptions, type PatientProfile } from '../../sim/index.js';
 import { GuidedVentilator } from '../../hal/guided/index.js';
 import { ProtocolSchema } from '../../machines/index.js';
 import { Session, type SessionOptions } from './session.js';
@@ -33,6 +33,8 @@ export interface SimulatedSessionOptions {
    */
   guided?: { timeoutMs?: number };
   session?: Partial<Pick<SessionOptions, 'onCompleted' | 'onFailsafe' | 'tickMs' | 'warmupTimeoutMs'>>;
+  /** Height and sex for the maneuver (default: the profile's). */
+  patient?: SessionOptions['patient'];
 }
 
 export interface SimulatedSession {
@@ -57,6 +59,7 @@ export async function openSimulatedSession(o: SimulatedSessionOptions): Promise<
     ? new GuidedVentilator({ device: ventilator, clock: o.clock, ...(o.guided.timeoutMs ? { timeoutMs: o.guided.timeoutMs } : {}), actuator: (s) => ventilator.apply(s) })
     : null;
   const protocol = guided ? guidedProtocol(o.protocol, o.guided?.timeoutMs ?? 120_000) : o.protocol;
-  const session = await Session.open({ maneuver: o.maneuver, protocol, ventilator: guided ?? ventilator, vitals, clock: o.clock, ...(o.session ?? {}) });
+  const patient = o.patient ?? profilePatientSize(o.profile);
+  const session = await Session.open({ maneuver: o.maneuver, protocol, ventilator: guided ?? ventilator, vitals, clock: o.clock, patient, ...(o.session ?? {}) });
   return { session, world, ventilator, vitals, guided };
 }
