@@ -242,7 +242,16 @@ export interface PlannedStep {
  * @example
  * planOf(defaultProtocol('staircase'), baseline).map((s) => s.label);
  */
-export function planOf(protocol: Protocol, baseline: VentSettings): PlannedStep[] {
+export function planOf(
+  protocol: Protocol,
+  baseline: VentSettings,
+  /**
+   * `fio2Steps`: include the FiO2-titration steps (phase `fio2`, conditional). Off by default so
+   * that displays written before issue 15 (the console) keep their rows; the CLI's planned
+   * duration includes them.
+   */
+  options: { fio2Steps?: boolean } = {},
+): PlannedStep[] {
   const base: ManeuverContext = initialContext({ protocol, baseline });
   const row = (plan: StepPlan, conditional = false): PlannedStep => ({
     phase: plan.phase,
@@ -261,7 +270,7 @@ export function planOf(protocol: Protocol, baseline: VentSettings): PlannedStep[
       const inc = protocol.incrementalPeepsCmH2O.map((_, i) => row(incrementalPlan({ ...base, stepIndex: i })));
       const f = protocol.fio2Titration;
       const fio2Steps: PlannedStep[] = [];
-      if (f.enabled) {
+      if (f.enabled && options.fio2Steps) {
         for (let i = 0; i < f.maxSteps; i++) {
           if (i > 0 && fio2StepValue(protocol, baseline.fio2, i - 1) <= f.minFio2 + 1e-9) break;
           if (baseline.fio2 <= f.minFio2 + 1e-9) break;
@@ -275,6 +284,6 @@ export function planOf(protocol: Protocol, baseline: VentSettings): PlannedStep[
 }
 
 /** The longest the planned maneuver can take (all conditional steps included). */
-export function plannedDurationMs(protocol: Protocol, baseline: VentSettings): number {
-  return planOf(protocol, baseline).reduce((sum, s) => sum + s.dwellMs, 0);
+export function plannedDurationMs(protocol: Protocol, baseline: VentSettings, options: { fio2Steps?: boolean } = {}): number {
+  return planOf(protocol, baseline, options).reduce((sum, s) => sum + s.dwellMs, 0);
 }

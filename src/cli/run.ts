@@ -19,7 +19,7 @@ import type { SessionSummary } from '../runner/telemetry.js';
 import { parseDeviceFlags, parseVitalsFlag, type DeviceFlags } from './device.js';
 import { CliError, EXIT, exitCodeFor } from './exitCodes.js';
 import { formatSummary } from './format.js';
-import { intFlag, loadBaseline, loadPatient, loadProtocol, numberFlag, parseManeuver } from './inputs.js';
+import { intFlag, loadBaseline, loadPatient, loadProtocol, numberFlag, parseManeuver, patientSizeFlags } from './inputs.js';
 import { FailsafeWatch } from './failsafe.js';
 import { answerPromptsFromStdin, handleSignals } from './interactive.js';
 import { StdinLines } from './stdinLines.js';
@@ -47,6 +47,9 @@ export interface RunFlags extends DeviceFlags {
   guided?: boolean;
   guidedTimeout?: string;
   failsafeTimeout?: string;
+  /** Patient size (simulator: overrides the profile's; device: without it Vt/kg is not limited). */
+  heightCm?: string;
+  sex?: string;
 }
 
 /** A run nobody can acknowledge at the terminal ends this long after entering failsafe (session clock). */
@@ -139,7 +142,7 @@ export async function runCommand(maneuverName: string, flags: RunFlags, io: RunI
   journal?.attach(session.telemetry$.pipe(failsafeDigest()));
   if (journal) guardJournal(journal, session); // disk full: abort once, restore, verify
 
-  const progress = flags.json ? null : new ProgressDisplay({ tty: io.isTTY, write: io.stdout, plannedMs: plannedDurationMs(protocol, opened.baseline) });
+  const progress = flags.json ? null : new ProgressDisplay({ tty: io.isTTY, write: io.stdout, plannedMs: plannedDurationMs(protocol, opened.baseline, { fio2Steps: true }) });
   if (progress) {
     io.stdout(`rmseq ${maneuver} on ${opened.title}, ${realtime ? `wall clock x${speed ?? 1}` : 'virtual clock'}\n`);
     progress.attach(session.telemetry$);
@@ -188,6 +191,7 @@ async function openOnSimulator(maneuver: ManeuverKind, protocol: Protocol, flags
     monitor: { artifacts: { enabled: Boolean(flags.artifacts) }, dropouts: { enabled: Boolean(flags.dropouts) } },
     session: { onCompleted: 'end', onFailsafe: realtime ? 'wait' : 'end' },
     ...(flags.guided ? { guided: { timeoutMs: guidedTimeoutS * 1000 } } : {}),
+    ...(patientSizeFlags(flags) ? { patient: patientSizeFlags(flags)! } : {}),
   });
   return {
     session,
@@ -215,7 +219,7 @@ async function openOnDevice(maneuver: ManeuverKind, protocol: Protocol, flags: R
     vitals,
     clock,
     ...(guidedMode ? { guided: { timeoutMs: guidedTimeoutS * 1000 } } : {}),
-    session: { onCompleted: 'end', onFailsafe: 'wait' },
+    session: { onCompleted: 'end', onFailsafe: 'wait', ...(patientSizeFlags(flags) ? { patient: patientSizeFlags(flags)! } : {}) },
   });
   const identity = identityOf(choice.spec.protocol, choice.spec.path, ds.device);
   return {
@@ -276,7 +280,7 @@ export function toJsonResult(s: SessionSummary, extra: Record<string, unknown>) 
     preconditionIssues: s.preconditionIssues,
     restoreFailures: s.restoreFailures,
     steps: s.steps,
-    patient: s.patient,
+    patientSize: s.patient,
     decidedBy: s.titration.decidedBy,
     derecruitmentSeen: s.titration.derecruitmentSeen,
     methodPeeps: Object.fromEntries(s.titration.methods.map((m) => [m.method, m.peepCmH2O])),

@@ -24,7 +24,7 @@ describe(`cohort calibration: ${N} patients, seed ${SEED}, default staircase and
   beforeAll(async () => {
     results = await runCohort({ n: N, seed: SEED, maneuver: 'staircase', protocol: defaultProtocol('staircase'), baseline: DEFAULT_SIM_BASELINE, workers: 2 });
     stats = cohortStats(results);
-  }, 60_000);
+  }, 180_000);
 
   it('runs every patient and violates no safety invariant', () => {
     expect(results).toHaveLength(N);

@@ -23,7 +23,7 @@ import { checked } from '../support/checked.js';
 
 describe('plans', () => {
   it('the staircase plan lists every step with its settings and dwell', () => {
-    const plan = planOf(defaultProtocol('staircase'), BASELINE);
+    const plan = planOf(defaultProtocol('staircase'), BASELINE, { fio2Steps: true });
     expect(plan.map((s) => [s.phase, s.label, s.dwellMs / 1000, s.peepCmH2O, s.peakCmH2O, s.conditional])).toEqual([
       ['incremental', 'Recruitment 1/3: PEEP 20, peak 35 cmH2O', 120, 20, 35, false],
       ['incremental', 'Recruitment 2/3: PEEP 30, peak 45 cmH2O', 120, 30, 45, false],
@@ -31,6 +31,7 @@ describe('plans', () => {
       ['fio2', 'FiO2 titration 1: FiO2 0.5 at PEEP 25 for SpO2 90-92%', 60, 25, 40, true],
       ['fio2', 'FiO2 titration 2: FiO2 0.4 at PEEP 25 for SpO2 90-92%', 60, 25, 40, true],
       ['fio2', 'FiO2 titration 3: FiO2 0.3 at PEEP 25 for SpO2 90-92%', 60, 25, 40, true],
+      ['fio2', 'FiO2 titration 4: FiO2 0.21 at PEEP 25 for SpO2 90-92%', 60, 25, 40, true],
       ['decremental', 'Titration 1/5: PEEP 25, peak 40 cmH2O', 180, 25, 40, false],
       ['decremental', 'Titration 2/5: PEEP 22.5, peak 37.5 cmH2O', 180, 22.5, 37.5, true],
       ['decremental', 'Titration 3/5: PEEP 20, peak 35 cmH2O', 180, 20, 35, true],
@@ -39,7 +40,9 @@ describe('plans', () => {
       ['re-recruit', 'Re-recruitment: PEEP 40, peak 55 cmH2O for 60 s', 60, 40, 55, true],
       ['final', 'Titrated PEEP 17.5 cmH2O (no derecruitment seen); assessing for 60 s', 60, 17.5, 37.5, false],
     ]);
-    expect(plannedDurationMs(defaultProtocol('staircase'), BASELINE)).toBe((3 * 120 + 3 * 60 + 5 * 180 + 60 + 60) * 1000);
+    expect(plannedDurationMs(defaultProtocol('staircase'), BASELINE, { fio2Steps: true })).toBe((3 * 120 + 4 * 60 + 5 * 180 + 60 + 60) * 1000);
+    // Without fio2Steps (the console's rows before issue 15) the FiO2 steps are left out.
+    expect(planOf(defaultProtocol('staircase'), BASELINE).map((s) => s.phase)).not.toContain('fio2');
   });
 
   it('sustained inflation and high-pressure PCV plans', () => {
