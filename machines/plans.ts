@@ -183,7 +183,9 @@ export function reRecruitPlan(ctx: ManeuverContext): StepPlan {
   return {
     phase: 're-recruit',
     label: `Re-recruitment: PEEP ${peep}, peak ${peak} cmH2O for ${p.reRecruit.dwellS} s`,
-    settings: { ...pcvSettings(ctx.baseline, peep, peak), fio2: titrationFio2(ctx) },
+    // The decremental trial is over: the baseline FiO2 is back before PEEP 40 (a low FiO2 on the
+    // steep part of the dissociation curve turned the cardiac-output fall at 40 into desaturation aborts).
+    settings: pcvSettings(ctx.baseline, peep, peak),
     dwellMs: s(p.reRecruit.dwellS),
     purpose: 'step',
   };

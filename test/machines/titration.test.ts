@@ -131,11 +131,13 @@ describe('staircase decision', () => {
     expect(d.state).toBe('completed');
     expect(d.context.titration).toMatchObject({ decidedBy: 'spo2', derecruitmentSeen: true, derecruitmentPeepCmH2O: 17.5, finalPeepCmH2O: 20 });
     expect(d.lastCommand?.settings.fio2).toBe(BASELINE.fio2);
+    // The re-recruitment (derecruitment was seen) already has the baseline FiO2 back.
+    expect(d.context.steps.find((s) => s.phase === 're-recruit')?.settings.fio2).toBe(BASELINE.fio2);
   });
 
   it('SpO2 above the target at the lowest FiO2: the SpO2 method is blind and the compliance method decides, saying so', async () => {
     const d = await staircase({ spo2: () => 99, compliance: (peep) => (peep === 20 ? 44 : peep > 20 ? 42 : 36) });
-    expect(d.context.steps.filter((s) => s.phase === 'fio2').map((s) => s.settings.fio2)).toEqual([0.5, 0.4, 0.3]);
+    expect(d.context.steps.filter((s) => s.phase === 'fio2').map((s) => s.settings.fio2)).toEqual([0.5, 0.4, 0.3, 0.21]);
     expect(d.context.titration.spo2Blind).toBe(true);
     expect(d.context.titration.decidedBy).toBe('compliance');
     expect(d.context.titration.decisionNote).toContain('SpO2 method could not decide');
