@@ -84,6 +84,7 @@ export class Session {
   private restoring: Promise<boolean> | null = null;
   private closing: Promise<void> | null = null;
   private directlyVerified = false;
+  private readonly lastTitration: { methods: unknown; measured: unknown } = { methods: undefined, measured: undefined };
 
   private constructor(
     readonly options: Required<Omit<SessionOptions, 'tickMs' | 'warmupTimeoutMs' | 'patient'>> & { tickMs: number; warmupTimeoutMs: number; patient?: PatientSize },
@@ -404,6 +405,16 @@ export class Session {
     const snap = this.actor.getSnapshot();
     const state = stateName(snap.value);
     const c = snap.context;
+    // The titration's decision and the final step's limits, once each, for the console and the journal.
+    const t = c.titration;
+    if ((t.methods?.length ?? 0) > 0 && t.methods !== this.lastTitration.methods) {
+      this.lastTitration.methods = t.methods;
+      this.emit({ kind: 'titration', t: this.clock.now(), stage: 'decided', titration: titrationSummary(t) });
+    }
+    if (t.limitsMeasured && t.limitsMeasured !== this.lastTitration.measured) {
+      this.lastTitration.measured = t.limitsMeasured;
+      this.emit({ kind: 'titration', t: this.clock.now(), stage: 'measured', titration: titrationSummary(t) });
+    }
     if (state !== this.lastState) {
       const entering = (prefix: string) => state.startsWith(prefix) && !this.lastState.startsWith(prefix);
       if (entering('active') && c.run.repeats === 0 && c.run.baselineVitals) {

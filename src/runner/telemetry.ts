@@ -103,6 +103,8 @@ export type TelemetryEvent =
   | { kind: 'operator'; t: number; action: string; note?: string }
   | { kind: 'alarm'; t: number; priority: 'high' | 'medium' | 'low'; message: string }
   | { kind: 'prompt'; t: number; message: string; settings: VentSettings }
+  /** The titration decided (each method's PEEP, the deciding one, the planned limits), then the limits measured at the final step. */
+  | { kind: 'titration'; t: number; stage: 'decided' | 'measured'; titration: TitrationSummary }
   | { kind: 'outcome'; t: number; summary: SessionSummary };
 
 /** The vitals baseline and where it comes from, for the CLI, the console log and the report. */

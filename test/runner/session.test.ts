@@ -37,13 +37,18 @@ describe('Session runner', () => {
     expect(summary.finalPeepCmH2O).toBe(20);
     // PEEP 20 at 35 mL/cmH2O: 420 mL would give plateau 32; Vt is lowered to 330 mL (plateau 29.4).
     expect(ventilator.settings).toMatchObject({ mode: 'VC', peepCmH2O: 20, tidalVolumeMl: 330, fio2: 0.6 });
-    // SpO2 94 does not move with FiO2: three FiO2 steps at PEEP 25 (0.5, 0.4, 0.3), then the titration.
-    expect(ventilator.applied.map((s) => s.peepCmH2O)).toEqual([20, 30, 40, 25, 25, 25, 25, 22.5, 20, 17.5, 40, 20]);
-    expect(summary.titration).toMatchObject({ fio2TitratedTo: 0.3, spo2Blind: true, decidedBy: 'spo2', derecruitmentSeen: true });
+    // SpO2 94 does not move with FiO2: four FiO2 steps at PEEP 25 (0.5, 0.4, 0.3, 0.21), then the titration.
+    expect(ventilator.applied.map((s) => s.peepCmH2O)).toEqual([20, 30, 40, 25, 25, 25, 25, 25, 22.5, 20, 17.5, 40, 20]);
+    expect(ventilator.applied.filter((s) => s.peepCmH2O === 25).map((s) => s.fio2)).toEqual([0.5, 0.4, 0.3, 0.21, 0.21]);
+    expect(summary.titration).toMatchObject({ fio2TitratedTo: 0.21, spo2Blind: true, decidedBy: 'spo2', derecruitmentSeen: true });
     expect(summary.titration.limitsMeasured).toMatchObject({ plateauCmH2O: 29.4, within: true });
     expect(summary.patient).toBeNull();
+    // The decision and the measured limits go out on the telemetry (console, journal), once each.
+    const titration = events.filter((e) => e.kind === 'titration');
+    expect(titration.map((e) => e.kind === 'titration' && e.stage)).toEqual(['decided', 'measured']);
+    expect(titration[0]?.kind === 'titration' && titration[0].titration.methods.map((m) => m.method)).toEqual(['spo2', 'compliance', 'driving-pressure']);
     const readbacks = events.filter((e) => e.kind === 'readback');
-    expect(readbacks).toHaveLength(12);
+    expect(readbacks).toHaveLength(13);
     expect(readbacks.every((e) => e.kind === 'readback' && e.matches)).toBe(true);
     expect(events[events.length - 1]?.kind).toBe('outcome');
     await session.close();
