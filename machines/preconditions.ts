@@ -82,6 +82,19 @@ export function checkPreconditions(input: PreconditionInput): PreconditionIssue[
     });
   }
 
+  if (safety.requireHrAndSbp && latest.spo2Pct !== null && latest.mapMmHg !== null && (latest.hrBpm === null || latest.sbpMmHg === null)) {
+    const missing = [latest.hrBpm === null ? 'heart rate' : null, latest.sbpMmHg === null ? 'systolic pressure' : null].filter(Boolean).join(' and ');
+    issues.push({ code: 'vitals-missing', severity: 'block', message: `no ${missing} received yet: the heart-rate and systolic-pressure guards would be blind (safety.requireHrAndSbp)` });
+  }
+  const startMap = bv?.mapMmHg ?? latest.mapMmHg;
+  if (startMap !== null && startMap < safety.startMapMinMmHg) {
+    issues.push({
+      code: 'baseline-out-of-range',
+      severity: 'block',
+      message: `baseline MAP ${Math.round(startMap * 10) / 10} mmHg below ${safety.startMapMinMmHg} (ART 2017 excluded MAP < 65): stabilise the circulation first (safety.startMapMinMmHg)`,
+    });
+  }
+
   if (latest.spo2Pct !== null && latest.mapMmHg !== null) {
     // Only absolute limits apply before the start: the baseline is what "fall" is measured from.
     // Both the latest values and the baseline medians must be within them.

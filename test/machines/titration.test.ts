@@ -225,6 +225,23 @@ describe('staircase decision', () => {
     expect(dec[0]!.label).toContain('Vt <= 8 mL/kg PBW');
   });
 
+  it('preconditions a clinician checks: MAP >= 65 at the start, heart rate and systolic pressure present', () => {
+    const low = new Driver('staircase');
+    low.vitals.mapMmHg = 62; // above the running floor (60), below the start limit (ART 2017: 65)
+    low.start();
+    expect(low.state).toBe('notStarted');
+    expect(low.context.run.preconditionIssues.map((i) => i.message).join('; ')).toContain('baseline MAP 62 mmHg below 65');
+    const noHr = new Driver('staircase');
+    noHr.vitals = { spo2Pct: 94, mapMmHg: 78 };
+    noHr.start();
+    expect(noHr.state).toBe('notStarted');
+    expect(noHr.context.run.preconditionIssues[0]?.message).toContain('no heart rate and systolic pressure received yet');
+    const ok = new Driver('staircase');
+    ok.vitals.mapMmHg = 65;
+    ok.start();
+    expect(ok.state).toMatch(/^active/);
+  });
+
   it('without height and sex the start warns that Vt/kg is not limited', () => {
     const d = new Driver('staircase', { patient: null });
     d.start();
