@@ -60,6 +60,18 @@ export interface SessionOptions {
 }
 
 /**
+ * A device whose FiO2 cannot be set (MakAir: the oxygen supply sets it; its range is one value)
+ * cannot carry out the FiO2 titration: the staircase runs without it (the SpO2 method may then be
+ * blind and the compliance method decide, as the summary says). Null when nothing changes.
+ */
+export function withoutFio2TitrationIfFixed(protocol: Protocol, device: DeviceInfo): Protocol | null {
+  if (protocol.maneuver !== 'staircase' || !protocol.fio2Titration.enabled) return null;
+  const [lo, hi] = device.capabilities.ranges.fio2;
+  if (hi - lo >= protocol.fio2Titration.stepFio2 - 1e-9) return null;
+  return { ...protocol, fio2Titration: { ...protocol.fio2Titration, enabled: false } };
+}
+
+/**
  * @example
  * const session = await Session.open({ maneuver: 'staircase', protocol, ventilator, vitals, clock });
  * session.telemetry$.subscribe((e) => console.log(e.kind));
@@ -90,6 +102,7 @@ export class Session {
     readonly options: Required<Omit<SessionOptions, 'tickMs' | 'warmupTimeoutMs' | 'patient'>> & { tickMs: number; warmupTimeoutMs: number; patient?: PatientSize },
     readonly device: DeviceInfo,
     readonly baseline: VentSettings,
+    private readonly fio2Fixed = false,
   ) {
     this.done = new Promise((resolve) => (this.resolveDone = resolve));
     this.actor = createActor(machineFor(options.maneuver), {
@@ -123,6 +136,9 @@ export class Session {
     const baseline = await options.ventilator.readSettings();
     assertWithinCapabilities(baseline, device.capabilities);
     assertPlanFitsDevice(options.protocol, baseline, device);
+    const fixedFio2 = withoutFio2TitrationIfFixed(options.protocol, device);
+    if (fixedFio2) options = { ...options, protocol: fixedFio2 };
+    const fio2Fixed = fixedFio2 !== null;
     return new Session(
       {
         onCompleted: 'end',
@@ -133,6 +149,7 @@ export class Session {
       },
       device,
       baseline,
+      fio2Fixed,
     );
   }
 
@@ -187,6 +204,9 @@ export class Session {
       if (clock.now() - this.lastSentAt > this.options.tickMs) this.send({ type: 'TICK', now: clock.now() });
     });
     this.waitingToStart = true;
+    if (this.options.protocol.maneuver === 'staircase' && !this.options.protocol.fio2Titration.enabled && this.fio2Fixed) {
+      this.emit({ kind: 'alarm', t: clock.now(), priority: 'low', message: `${this.device.vendor} ${this.device.model} cannot set FiO2: the FiO2 titration before the decremental phase is skipped (set FiO2 for SpO2 90-92% on the oxygen supply first)` });
+    }
     const safety = this.options.protocol.safety;
     this.emit({ kind: 'baseline', t: clock.now(), windowS: safety.baselineWindowS, minSamples: safety.baselineMinSamples, vitals: null });
     this.warmup = clock.setTimeout(() => this.waitingToStart && this.sendStart(), this.options.warmupTimeoutMs);

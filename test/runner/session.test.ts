@@ -9,7 +9,8 @@ import { Journal } from '../../src/journal/journal.js';
 import { readJournal } from '../../src/journal/read.js';
 import { replayJournal } from '../../src/journal/replay.js';
 import { runSession } from '../../src/runner/drive.js';
-import { Session } from '../../src/runner/session.js';
+import { Session, withoutFio2TitrationIfFixed } from '../../src/runner/session.js';
+import type { DeviceInfo } from '../../hal/port.js';
 import type { TelemetryEvent } from '../../src/runner/telemetry.js';
 import { BASELINE, NORMAL_VITALS } from '../support/driver.js';
 import { FakeVentilator } from '../support/fakeVentilator.js';
@@ -144,5 +145,16 @@ describe('Session runner', () => {
     expect(r.identical).toBe(false);
     expect(r.differences[0]).toMatch(/^command 1: recorded/);
     await session.close();
+  });
+});
+
+describe('devices that cannot set FiO2 (issue 15)', () => {
+  it('the staircase runs without the FiO2 titration on a device whose FiO2 range is one value (MakAir)', () => {
+    const makair = { vendor: 'MakAir', model: 'x', capabilities: { ranges: { peepCmH2O: [0, 50], peakCmH2O: [0, 70], rateBpm: [0, 60], fio2: [0.4, 0.4] } } } as unknown as DeviceInfo;
+    const p = withoutFio2TitrationIfFixed(defaultProtocol('staircase'), makair);
+    expect(p?.maneuver === 'staircase' && p.fio2Titration.enabled).toBe(false);
+    const full = { ...makair, capabilities: { ranges: { ...makair.capabilities.ranges, fio2: [0.21, 1] } } } as unknown as DeviceInfo;
+    expect(withoutFio2TitrationIfFixed(defaultProtocol('staircase'), full)).toBeNull();
+    expect(withoutFio2TitrationIfFixed(defaultProtocol('sustained-inflation'), makair)).toBeNull();
   });
 });
