@@ -55,6 +55,22 @@ export const abortRecords = {
     at: clockOf(context, event),
     fromState: stateLabel(context),
   }),
+  /** No final setting within the lung-protective limits: the maneuver ends at the baseline, saying why. */
+  noProtectiveFinal: (context: ManeuverContext, event: ManeuverEvent): AbortRecord => ({
+    reason: 'overdistention',
+    guard: 'noProtectiveFinalSetting',
+    message: `ends at baseline: ${context.titration.limitsNote ?? 'no final setting meets the lung-protective limits'}`,
+    at: clockOf(context, event),
+    fromState: stateLabel(context),
+  }),
+  /** The final settings measured beyond the lung-protective limits: back to the baseline. */
+  finalBeyondLimits: (context: ManeuverContext, event: ManeuverEvent): AbortRecord => ({
+    reason: 'overdistention',
+    guard: 'finalBeyondLungProtectiveLimits',
+    message: `final settings measured beyond the lung-protective limits: ${context.titration.limitsMeasured?.exceeded.join(', ') || 'see the final step'}; baseline restored`,
+    at: clockOf(context, event),
+    fromState: stateLabel(context),
+  }),
   operator: (context: ManeuverContext, event: EventOf<'OPERATOR_ABORT'>): AbortRecord => ({
     reason: 'operator-abort',
     guard: 'operatorAbort',

@@ -4,6 +4,8 @@
  */
 import type { Protocol } from './config/protocols.js';
 import type { SafetyConfig } from './config/safety.js';
+import { predictedBodyWeightKg, type PatientSize } from './patient.js';
+import type { LimitsCheck, MethodResult, TitrationMethod } from './titration.js';
 import type { Watched } from './safety/guards.js';
 import { NO_CONDITIONS, type Conditions } from './safety/rules.js';
 import { median } from './safety/sample.js';
@@ -32,6 +34,8 @@ export interface ManeuverInput {
    * device set in coarser steps needs its resolution (Draeger: 1 mbar = 1.02 cmH2O).
    */
   pressureToleranceCmH2O?: number;
+  /** Height and sex (predicted body weight limits Vt in mL/kg). Without them Vt/kg is not limited (a warning). */
+  patient?: PatientSize;
 }
 
 /** Summary of an earlier run of the same maneuver in this session (before a repeat). */
@@ -42,10 +46,54 @@ export interface RunSummary {
   completedAt: number | null;
 }
 
-/** Titration result of the staircase. */
+/** Titration result of the staircase (and the final settings' limits of every maneuver). */
 export interface Titration {
   derecruitmentPeepCmH2O: number | null;
   finalPeepCmH2O: number | null;
+  /** The PEEP the deciding method chose, before the lung-protective limits (null: not decided yet). */
+  titratedPeepCmH2O?: number | null;
+  /** Every method's PEEP from the same decremental trial. */
+  methods?: MethodResult[];
+  decidedBy?: TitrationMethod | null;
+  /** Why that method decided (and what the others could not see). */
+  decisionNote?: string | null;
+  /** Whether the deciding method saw derecruitment. */
+  derecruitmentSeen?: boolean;
+  /** The methods' PEEPs span more than one decremental step. */
+  methodsDisagree?: boolean;
+  /** FiO2 the titration before the decremental phase ended at (null: not run). */
+  fio2TitratedTo?: number | null;
+  /** SpO2 stayed above the target at the lowest FiO2: the SpO2 method cannot see derecruitment. */
+  spo2Blind?: boolean;
+  /** The desaturation fallback ran: re-recruited and set the last PEEP that held. */
+  fallback?: { atPeepCmH2O: number; spo2Pct: number | null; at: number } | null;
+  /** The final settings chosen within the lung-protective limits (null: none chosen yet). */
+  finalSettings?: VentSettings | null;
+  /** What was changed to meet the limits (lower Vt or driving pressure, a lower PEEP), in words. */
+  limitsNote?: string | null;
+  /** The limits predicted for the final settings, and those measured at the end of the final step. */
+  limitsPredicted?: LimitsCheck | null;
+  limitsMeasured?: LimitsCheck | null;
+}
+
+export function emptyTitration(): Titration {
+  return {
+    derecruitmentPeepCmH2O: null,
+    finalPeepCmH2O: null,
+    titratedPeepCmH2O: null,
+    methods: [],
+    decidedBy: null,
+    decisionNote: null,
+    derecruitmentSeen: false,
+    methodsDisagree: false,
+    fio2TitratedTo: null,
+    spo2Blind: false,
+    fallback: null,
+    finalSettings: null,
+    limitsNote: null,
+    limitsPredicted: null,
+    limitsMeasured: null,
+  };
 }
 
 /** The current run of the maneuver (a repeat starts a new one). */
@@ -68,6 +116,13 @@ export interface RunState {
   history: VitalsHistory | null;
   /** The values the staleness watchdog watches in this run (fixed at the start). */
   watched: Watched | null;
+  /**
+   * The vitals the "fall from baseline" guards measure from: the baseline vitals, with SpO2
+   * re-anchored by the FiO2 titration (which lowers SpO2 on purpose). Null: the baseline vitals.
+   */
+  guardVitals?: BaselineVitals | null;
+  /** Height, sex and predicted body weight (null: not given). */
+  patient?: { size: PatientSize; pbwKg: number } | null;
 }
 
 /** Timestamped vitals kept before the start, for the median baseline. */
@@ -135,7 +190,7 @@ export function emptyLatest(): LatestValues {
 }
 
 export function emptyAccumulator(): StepAccumulator {
-  return { spo2: [], map: [], hr: [], compliance: [], peakMax: null };
+  return { spo2: [], map: [], hr: [], compliance: [], peakMax: null, plateau: [], vt: [] };
 }
 
 export function emptyHistory(): VitalsHistory {
@@ -176,8 +231,8 @@ export function initialContext(input: ManeuverInput): ManeuverContext {
     current: null,
     stepIndex: 0,
     steps: [],
-    titration: { derecruitmentPeepCmH2O: null, finalPeepCmH2O: null },
-    run: emptyRun(),
+    titration: emptyTitration(),
+    run: { ...emptyRun(), patient: input.patient ? { size: input.patient, pbwKg: predictedBodyWeightKg(input.patient) } : null },
     abort: null,
     restore: emptyRestore(),
     pressureToleranceCmH2O: Math.max(READBACK_TOLERANCE.pressureCmH2O, input.pressureToleranceCmH2O ?? 0),
@@ -217,6 +272,7 @@ export function updateLatest(latest: LatestValues, sample: CheckedSample): Lates
     next.peepAt = t;
   }
   if (sample.tidalVolumeMl !== undefined) next.tidalVolumeMl = sample.tidalVolumeMl;
+  if (sample.plateauCmH2O !== undefined) next.plateauCmH2O = sample.plateauCmH2O;
   if (sample.complianceMlPerCmH2O !== undefined) next.complianceMlPerCmH2O = sample.complianceMlPerCmH2O;
   return next;
 }
@@ -272,6 +328,8 @@ export function accumulate(acc: StepAccumulator, s: CheckedSample): StepAccumula
   if (s.mapMmHg !== undefined) next.map = [...acc.map, s.mapMmHg];
   if (s.hrBpm !== undefined) next.hr = [...acc.hr, s.hrBpm];
   if (s.complianceMlPerCmH2O !== undefined) next.compliance = [...acc.compliance, s.complianceMlPerCmH2O];
+  if (s.plateauCmH2O !== undefined) next.plateau = [...(acc.plateau ?? []), s.plateauCmH2O];
+  if (s.tidalVolumeMl !== undefined) next.vt = [...(acc.vt ?? []), s.tidalVolumeMl];
   if (s.peakCmH2O !== undefined) next.peakMax = next.peakMax === null ? s.peakCmH2O : Math.max(next.peakMax, s.peakCmH2O);
   return next;
 }
@@ -285,9 +343,14 @@ const robust = (values: readonly number[]): number | null => {
  * What the current step measured: medians over the window (an artifact shorter than half
  * the window cannot move them), or the latest values when nothing arrived inside the window.
  */
-export function stepMeasurement(step: CurrentStep, latest: LatestValues): Pick<StepRecord, 'spo2Pct' | 'mapMmHg' | 'hrBpm' | 'complianceMlPerCmH2O' | 'peakCmH2O'> {
+export function stepMeasurement(
+  step: CurrentStep,
+  latest: LatestValues,
+): Pick<StepRecord, 'spo2Pct' | 'mapMmHg' | 'hrBpm' | 'complianceMlPerCmH2O' | 'peakCmH2O' | 'plateauCmH2O' | 'tidalVolumeMl'> {
   const a = step.acc;
   return {
+    plateauCmH2O: robust(a.plateau ?? []) ?? latest.plateauCmH2O ?? null,
+    tidalVolumeMl: robust(a.vt ?? []) ?? latest.tidalVolumeMl,
     spo2Pct: robust(a.spo2) ?? latest.spo2Pct,
     mapMmHg: robust(a.map) ?? latest.mapMmHg,
     hrBpm: robust(a.hr) ?? latest.hrBpm,

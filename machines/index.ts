@@ -37,5 +37,7 @@ export * from './safety/guards.js';
 export * from './safety/rules.js';
 export * from './safety/sample.js';
 export * from './outcome.js';
+export * from './patient.js';
+export * from './titration.js';
 export { maneuverSetup, sampleAbort, sampleVerdict, startBaseline } from './setup.js';
 export { defineManeuver, stepPhase, MONITOR_EVENTS, type ManeuverMachine, type ManeuverStateConfig } from './shell.js';

@@ -12,6 +12,8 @@ import {
 import type { ManeuverContext } from './context.js';
 import { initialContext, stepMeasurement } from './context.js';
 import { detectDerecruitment, type DecrementalMeasurement } from './derecruitment.js';
+import { HARD_LIMITS } from './config/limits.js';
+import { complianceNear, protectiveSettings } from './titration.js';
 import type { StepPlan, VentSettings } from './types.js';
 
 function expect<K extends Protocol['maneuver']>(protocol: Protocol, kind: K): Extract<Protocol, { maneuver: K }> {
@@ -63,15 +65,84 @@ export function highPressurePcvPlan(ctx: ManeuverContext): StepPlan {
   };
 }
 
-/** Back to the baseline settings, dwelling for the response assessment. */
+/** The post-RM PEEP policy of a single-step maneuver. */
+function postRmPolicy(p: Protocol): { mode: 'baseline' | 'baseline-plus'; plusCmH2O: number } {
+  return p.maneuver === 'staircase' ? { mode: 'baseline', plusCmH2O: 0 } : p.postRmPeep;
+}
+
+/**
+ * After a single-step RM: the settings it ends at. `baseline` returns to the baseline; `baseline-plus`
+ * keeps the baseline's mode at baseline PEEP + X with the breath reduced to stay within the
+ * lung-protective limits (the baseline when none does, saying so).
+ */
+export function postRmSettings(ctx: ManeuverContext): { settings: VentSettings; note: string } {
+  const policy = postRmPolicy(ctx.protocol);
+  if (policy.mode === 'baseline' || policy.plusCmH2O === 0) return { settings: ctx.baseline, note: `back to baseline (PEEP ${ctx.baseline.peepCmH2O})` };
+  const peep = Math.round((ctx.baseline.peepCmH2O + policy.plusCmH2O) * 100) / 100;
+  const p = protectiveSettings(
+    ctx.baseline,
+    peep,
+    complianceNear(ctx.steps, peep),
+    ctx.run.patient?.pbwKg ?? null,
+    ctx.protocol.lungProtection,
+    ctx.protocol.peakLimitCmH2O,
+    HARD_LIMITS.drivingPressureMinCmH2O,
+  );
+  if (typeof p === 'string') return { settings: ctx.baseline, note: `back to baseline: ${p}` };
+  return { settings: p.settings, note: `post-RM PEEP ${peep} (baseline + ${policy.plusCmH2O})${p.adjusted ? `; ${p.adjusted}` : ''}` };
+}
+
+/** The post-RM settings (baseline, or baseline PEEP + X), dwelling for the response assessment. */
 export function returnToBaselinePlan(ctx: ManeuverContext): StepPlan {
+  const post = postRmSettings(ctx);
   return {
     phase: 'assessment',
-    label: `Back to baseline (PEEP ${ctx.baseline.peepCmH2O}); assessing response for ${ctx.protocol.assessS} s`,
-    settings: ctx.baseline,
+    label: `${post.note[0]!.toUpperCase()}${post.note.slice(1)}; assessing response for ${ctx.protocol.assessS} s`,
+    settings: post.settings,
     dwellMs: s(ctx.protocol.assessS),
     purpose: 'final',
   };
+}
+
+/** FiO2 of the decremental phase: the titrated FiO2 when the titration ran, else the baseline's. */
+export function titrationFio2(ctx: ManeuverContext): number {
+  return ctx.titration.fio2TitratedTo ?? ctx.baseline.fio2;
+}
+
+/** FiO2 of FiO2-titration step `i` (0-based): the baseline FiO2 lowered by (i + 1) steps, not below the minimum. */
+export function fio2StepValue(p: StaircaseProtocol, baselineFio2: number, i: number): number {
+  const f = p.fio2Titration;
+  return Math.max(f.minFio2, Math.round((baselineFio2 - (i + 1) * f.stepFio2) * 100) / 100);
+}
+
+/** A FiO2-titration step: PCV at the decremental start PEEP, FiO2 one step lower. */
+export function fio2Plan(ctx: ManeuverContext): StepPlan {
+  const p = staircaseOf(ctx.protocol);
+  const peep = p.decremental.startPeepCmH2O;
+  const fio2 = fio2StepValue(p, ctx.baseline.fio2, ctx.stepIndex);
+  const peak = peep + p.drivingPressureCmH2O;
+  return {
+    phase: 'fio2',
+    label: `FiO2 titration ${ctx.stepIndex + 1}: FiO2 ${fio2} at PEEP ${peep} for SpO2 ${p.fio2Titration.targetMinPct}-${p.fio2Titration.targetMaxPct}%`,
+    settings: { ...pcvSettings(ctx.baseline, peep, peak), fio2 },
+    dwellMs: s(p.fio2Titration.dwellS),
+    purpose: 'step',
+  };
+}
+
+/**
+ * Driving pressure of a pressure-controlled decremental step: the protocol's, lowered (in 0.5
+ * steps, not below the hard minimum) when the compliance last measured predicts a tidal
+ * volume above the Vt/kg limit (no PBW or no compliance: the protocol's).
+ */
+export function decrementalDrivingPressure(ctx: ManeuverContext): number {
+  const p = staircaseOf(ctx.protocol);
+  const pbw = ctx.run.patient?.pbwKg ?? null;
+  const c = ctx.latest.complianceMlPerCmH2O;
+  if (pbw === null || c === null || c <= 0) return p.drivingPressureCmH2O;
+  const vtMax = ctx.protocol.lungProtection.tidalVolumeMaxMlPerKg * pbw;
+  const dp = Math.floor((vtMax / c) * 2) / 2;
+  return Math.max(HARD_LIMITS.drivingPressureMinCmH2O, Math.min(p.drivingPressureCmH2O, dp));
 }
 
 export function incrementalPlan(ctx: ManeuverContext): StepPlan {
@@ -92,11 +163,13 @@ export function decrementalPlan(ctx: ManeuverContext): StepPlan {
   const p = staircaseOf(ctx.protocol);
   const peeps = decrementalPeeps(p);
   const peep = peeps[ctx.stepIndex] ?? p.decremental.floorPeepCmH2O;
-  const peak = peep + p.drivingPressureCmH2O;
+  const dp = decrementalDrivingPressure(ctx);
+  const peak = peep + dp;
+  const capped = dp < p.drivingPressureCmH2O ? ` (driving pressure ${dp}: Vt <= ${ctx.protocol.lungProtection.tidalVolumeMaxMlPerKg} mL/kg PBW)` : '';
   return {
     phase: 'decremental',
-    label: `Titration ${ctx.stepIndex + 1}/${peeps.length}: PEEP ${peep}, peak ${peak} cmH2O`,
-    settings: pcvSettings(ctx.baseline, peep, peak),
+    label: `Titration ${ctx.stepIndex + 1}/${peeps.length}: PEEP ${peep}, peak ${peak} cmH2O${capped}`,
+    settings: { ...pcvSettings(ctx.baseline, peep, peak), fio2: titrationFio2(ctx) },
     dwellMs: s(p.decremental.dwellS),
     purpose: 'step',
   };
@@ -109,6 +182,8 @@ export function reRecruitPlan(ctx: ManeuverContext): StepPlan {
   return {
     phase: 're-recruit',
     label: `Re-recruitment: PEEP ${peep}, peak ${peak} cmH2O for ${p.reRecruit.dwellS} s`,
+    // The decremental trial is over: the baseline FiO2 is back before PEEP 40 (a low FiO2 on the
+    // steep part of the dissociation curve turned the cardiac-output fall at 40 into desaturation aborts).
     settings: pcvSettings(ctx.baseline, peep, peak),
     dwellMs: s(p.reRecruit.dwellS),
     purpose: 'step',
@@ -117,12 +192,15 @@ export function reRecruitPlan(ctx: ManeuverContext): StepPlan {
 
 export function finalPeepPlan(ctx: ManeuverContext): StepPlan {
   const p = staircaseOf(ctx.protocol);
-  const peep = ctx.titration.finalPeepCmH2O ?? p.decremental.floorPeepCmH2O + p.finalMarginCmH2O;
-  const why = ctx.titration.derecruitmentPeepCmH2O !== null ? `derecruitment at ${ctx.titration.derecruitmentPeepCmH2O}` : 'no derecruitment seen';
+  const t = ctx.titration;
+  const peep = t.finalPeepCmH2O ?? p.decremental.floorPeepCmH2O + p.finalMarginCmH2O;
+  const seen = t.derecruitmentSeen ?? t.derecruitmentPeepCmH2O !== null;
+  const why = t.decidedBy ? `${t.decidedBy} method, ${seen ? 'derecruitment seen' : 'no derecruitment seen'}` : t.derecruitmentPeepCmH2O !== null ? `derecruitment at ${t.derecruitmentPeepCmH2O}` : 'no derecruitment seen';
+  const limited = t.limitsNote ? `; ${t.limitsNote}` : '';
   return {
     phase: 'final',
-    label: `Titrated PEEP ${peep} cmH2O (${why}); assessing for ${p.assessS} s`,
-    settings: withPeep(ctx.baseline, peep, p.peakLimitCmH2O),
+    label: `Titrated PEEP ${peep} cmH2O (${why}${limited}); assessing for ${p.assessS} s`,
+    settings: t.finalSettings ?? withPeep(ctx.baseline, peep, p.peakLimitCmH2O),
     dwellMs: s(p.assessS),
     purpose: 'final',
   };
@@ -167,7 +245,16 @@ export interface PlannedStep {
  * @example
  * planOf(defaultProtocol('staircase'), baseline).map((s) => s.label);
  */
-export function planOf(protocol: Protocol, baseline: VentSettings): PlannedStep[] {
+export function planOf(
+  protocol: Protocol,
+  baseline: VentSettings,
+  /**
+   * `fio2Steps`: include the FiO2-titration steps (phase `fio2`, conditional). Off by default so
+   * that displays written before issue 15 (the console) keep their rows; the CLI's planned
+   * duration includes them.
+   */
+  options: { fio2Steps?: boolean } = {},
+): PlannedStep[] {
   const base: ManeuverContext = initialContext({ protocol, baseline });
   const row = (plan: StepPlan, conditional = false): PlannedStep => ({
     phase: plan.phase,
@@ -185,13 +272,22 @@ export function planOf(protocol: Protocol, baseline: VentSettings): PlannedStep[
       return [row(highPressurePcvPlan(base)), row(returnToBaselinePlan(base))];
     case 'staircase': {
       const inc = protocol.incrementalPeepsCmH2O.map((_, i) => row(incrementalPlan({ ...base, stepIndex: i })));
+      const f = protocol.fio2Titration;
+      const fio2Steps: PlannedStep[] = [];
+      if (f.enabled && options.fio2Steps) {
+        for (let i = 0; i < f.maxSteps; i++) {
+          if (i > 0 && fio2StepValue(protocol, baseline.fio2, i - 1) <= f.minFio2 + 1e-9) break;
+          if (baseline.fio2 <= f.minFio2 + 1e-9) break;
+          fio2Steps.push(row(fio2Plan({ ...base, stepIndex: i }), true));
+        }
+      }
       const dec = decrementalPeeps(protocol).map((_, i) => row(decrementalPlan({ ...base, stepIndex: i }), i > 0));
-      return [...inc, ...dec, row(reRecruitPlan(base)), row(finalPeepPlan(base))];
+      return [...inc, ...fio2Steps, ...dec, row(reRecruitPlan(base), protocol.reRecruit.when !== 'always'), row(finalPeepPlan(base))];
     }
   }
 }
 
 /** The longest the planned maneuver can take (all conditional steps included). */
-export function plannedDurationMs(protocol: Protocol, baseline: VentSettings): number {
-  return planOf(protocol, baseline).reduce((sum, s) => sum + s.dwellMs, 0);
+export function plannedDurationMs(protocol: Protocol, baseline: VentSettings, options: { fio2Steps?: boolean } = {}): number {
+  return planOf(protocol, baseline, options).reduce((sum, s) => sum + s.dwellMs, 0);
 }

@@ -19,6 +19,8 @@ export interface PreconditionInput {
    * the first maneuver's). Null when the window holds no SpO2 or MAP.
    */
   baselineVitals?: BaselineVitals | null;
+  /** Height and sex were given (false: Vt per kg PBW cannot be limited; a warning). Absent: not checked. */
+  patientSizeKnown?: boolean;
 }
 
 /**
@@ -80,6 +82,19 @@ export function checkPreconditions(input: PreconditionInput): PreconditionIssue[
     });
   }
 
+  if (safety.requireHrAndSbp && latest.spo2Pct !== null && latest.mapMmHg !== null && (latest.hrBpm === null || latest.sbpMmHg === null)) {
+    const missing = [latest.hrBpm === null ? 'heart rate' : null, latest.sbpMmHg === null ? 'systolic pressure' : null].filter(Boolean).join(' and ');
+    issues.push({ code: 'vitals-missing', severity: 'block', message: `no ${missing} received yet: the heart-rate and systolic-pressure guards would be blind (safety.requireHrAndSbp)` });
+  }
+  const startMap = bv?.mapMmHg ?? latest.mapMmHg;
+  if (startMap !== null && startMap < safety.startMapMinMmHg) {
+    issues.push({
+      code: 'baseline-out-of-range',
+      severity: 'block',
+      message: `baseline MAP ${Math.round(startMap * 10) / 10} mmHg below ${safety.startMapMinMmHg} (ART 2017 excluded MAP < 65): stabilise the circulation first (safety.startMapMinMmHg)`,
+    });
+  }
+
   if (latest.spo2Pct !== null && latest.mapMmHg !== null) {
     // Only absolute limits apply before the start: the baseline is what "fall" is measured from.
     // Both the latest values and the baseline medians must be within them.
@@ -113,6 +128,13 @@ export function checkPreconditions(input: PreconditionInput): PreconditionIssue[
         message: `baseline SpO2 ${spo2}% above ${safety.spo2DetectCeilingPct}%: derecruitment may not show; lower FiO2 for SpO2 90-92% first`,
       });
     }
+  }
+  if (input.patientSizeKnown === false) {
+    issues.push({
+      code: 'patient-size-missing',
+      severity: 'warn',
+      message: 'no height and sex given: tidal volume per kg predicted body weight is not limited (plateau and driving pressure still are)',
+    });
   }
   return issues;
 }

@@ -21,9 +21,11 @@ import {
   type ManeuverInput,
 } from './context.js';
 import { decrementalPeeps } from './config/protocols.js';
-import { titratedPeep } from './derecruitment.js';
+import { HARD_LIMITS } from './config/limits.js';
 import { blocks, checkPreconditions } from './preconditions.js';
-import { derecruitedAtCurrentStep, staircaseOf } from './plans.js';
+import { derecruitedAtCurrentStep, fio2StepValue, staircaseOf } from './plans.js';
+import { complianceNear, decideMethod, measuredLimits, methodsDisagree, protectiveSettings, titrationMethods, type TrialStep } from './titration.js';
+import { emptyTitration, stepMeasurement } from './context.js';
 import { assessResponse } from './response.js';
 import type { Watched } from './safety/guards.js';
 import { evaluateClock, judgeSample, NO_CONDITIONS, type SampleVerdict } from './safety/rules.js';
@@ -34,6 +36,7 @@ import type {
   ManeuverEmitted,
   ManeuverEvent,
   StepPlan,
+  VentSettings,
 } from './types.js';
 
 function preconditionsAt(context: ManeuverContext, now: number) {
@@ -46,6 +49,7 @@ function preconditionsAt(context: ManeuverContext, now: number) {
     fault: context.run.lastFault,
     // A repeat keeps the first maneuver's baseline vitals; a first start takes the window's medians.
     baselineVitals: context.run.baselineVitals ?? startBaseline(context, now),
+    patientSizeKnown: (context.run.patient ?? null) !== null,
   });
 }
 
@@ -67,7 +71,7 @@ const verdicts = new WeakMap<object, { conditions: object; baseline: object; now
 
 /** The monitor's verdict on a sample: conditions after it, and the abort it causes (none before the start). */
 export function sampleVerdict(context: ManeuverContext, now: number, sample: CheckedSample): SampleVerdict {
-  const baseline = context.run.baselineVitals;
+  const baseline = context.run.guardVitals ?? context.run.baselineVitals;
   if (!baseline || context.run.startedAt === null) return { conditions: context.run.conditions, abort: null };
   const cached = verdicts.get(sample);
   if (cached && cached.conditions === context.run.conditions && cached.baseline === baseline && cached.now === now) return cached.verdict;
@@ -138,6 +142,44 @@ export const maneuverSetup = setup({
     moreIncremental: ({ context }) => context.stepIndex + 1 < staircaseOf(context.protocol).incrementalPeepsCmH2O.length,
     moreDecremental: ({ context }) => context.stepIndex + 1 < decrementalPeeps(staircaseOf(context.protocol)).length,
     derecruitedNow: ({ context }) => derecruitedAtCurrentStep(context),
+    // FiO2 titration before the decremental phase.
+    fio2TitrationNeeded: ({ context }) => {
+      const p = staircaseOf(context.protocol);
+      const f = p.fio2Titration;
+      const spo2 = context.current ? stepMeasurement(context.current, context.latest).spo2Pct : context.latest.spo2Pct;
+      return f.enabled && context.baseline.fio2 > f.minFio2 + 1e-9 && spo2 !== null && spo2 > f.targetMaxPct;
+    },
+    fio2InTarget: ({ context }) => {
+      const spo2 = context.current ? stepMeasurement(context.current, context.latest).spo2Pct : null;
+      return spo2 !== null && spo2 <= staircaseOf(context.protocol).fio2Titration.targetMaxPct;
+    },
+    moreFio2: ({ context }) => {
+      const p = staircaseOf(context.protocol);
+      return context.stepIndex + 1 < p.fio2Titration.maxSteps && fio2StepValue(p, context.baseline.fio2, context.stepIndex) > p.fio2Titration.minFio2 + 1e-9;
+    },
+    /**
+     * Fallback ladder: a desaturation during the decremental phase, with no other alarm
+     * condition in progress (hemodynamics within limits) and above the critical floor, is
+     * derecruitment: re-recruit and set the last PEEP that held, once per run.
+     */
+    desaturationFallback: ({ context, event }) => {
+      if (event.type !== 'SAMPLE' || context.current?.phase !== 'decremental' || context.titration.fallback) return false;
+      const v = sampleVerdict(context, clockOf(context, event), event.sample);
+      const desaturation = (g: string) => g === 'spo2BelowFloor' || g === 'spo2FallExceeded';
+      if (!v.abort || !desaturation(v.abort.guard) || !v.abort.also.every(desaturation)) return false;
+      return Object.keys(v.conditions).every(desaturation);
+    },
+    noProtectiveFinal: ({ context }) => (context.titration.finalSettings ?? null) === null,
+    reRecruitNeeded: ({ context }) => {
+      const p = staircaseOf(context.protocol);
+      return p.reRecruit.when === 'always' || (context.titration.fallback ?? null) !== null || context.titration.derecruitmentSeen === true;
+    },
+    /** The final settings (when they are not the baseline itself) measured beyond the lung-protective limits. */
+    finalBeyondLimits: ({ context }) => {
+      const c = context.current;
+      if (!c || settingsMatch(c.settings, context.baseline, context.pressureToleranceCmH2O)) return false;
+      return !measuredLimits(recordOf(c, context.latest, context.now), context.run.patient?.pbwKg ?? null, context.protocol.lungProtection).within;
+    },
   },
   actions: {
     observe: assign({ now: ({ context, event }) => clockOf(context, event) }),
@@ -169,6 +211,7 @@ export const maneuverSetup = setup({
           ...context.run,
           preconditionIssues: preconditionsAt(context, now),
           baselineVitals,
+          guardVitals: null,
           watched: watchedAt(context, baselineVitals),
           conditions: NO_CONDITIONS,
           history: null,
@@ -179,7 +222,7 @@ export const maneuverSetup = setup({
         steps: [baselineRecord(context.baseline, context.latest, now, baselineVitals)],
         stepIndex: 0,
         current: null,
-        titration: { derecruitmentPeepCmH2O: null, finalPeepCmH2O: null },
+        titration: emptyTitration(),
       };
     }),
     beginRepeat: assign(({ context }) => ({
@@ -235,14 +278,114 @@ export const maneuverSetup = setup({
     ),
     markAwaiting: assign({ run: ({ context }) => ({ ...context.run, awaitingSince: context.now }) }),
     clearAwaiting: assign({ run: ({ context }) => ({ ...context.run, awaitingSince: null }) }),
-    markDerecruitment: assign(({ context }) => {
-      const p = staircaseOf(context.protocol);
-      const peep = context.current?.settings.peepCmH2O ?? null;
-      return { titration: { derecruitmentPeepCmH2O: peep, finalPeepCmH2O: titratedPeep(peep, p.decremental.floorPeepCmH2O, p.finalMarginCmH2O) } };
+    /** Entering the FiO2 titration: SpO2 is lowered on purpose, so its fall is measured from the target's lower bound. */
+    beginFio2Titration: assign(({ context }) => {
+      const bv = context.run.baselineVitals;
+      const f = staircaseOf(context.protocol).fio2Titration;
+      return bv ? { run: { ...context.run, guardVitals: { ...bv, spo2Pct: Math.min(bv.spo2Pct, f.targetMinPct) } } } : {};
     }),
-    markNoDerecruitment: assign(({ context }) => {
+    /**
+     * Leaving the FiO2 titration (its step just recorded): the FiO2 of the decremental phase is
+     * this step's, or the previous one's when SpO2 fell below the target; SpO2 falls are then
+     * measured from the SpO2 at that FiO2. `blind`: SpO2 still above the target at the lowest FiO2.
+     */
+    endFio2Titration: assign(({ context }, params: { blind: boolean }) => {
+      const f = staircaseOf(context.protocol).fio2Titration;
+      const fio2Steps = context.steps.filter((r) => r.phase === 'fio2');
+      const last = fio2Steps[fio2Steps.length - 1];
+      if (!last) return {};
+      const below = last.spo2Pct !== null && last.spo2Pct < f.targetMinPct;
+      const prev = fio2Steps[fio2Steps.length - 2];
+      const chosen = below ? (prev ?? null) : last;
+      const fio2 = chosen ? chosen.settings.fio2 : context.baseline.fio2;
+      const spo2 = chosen?.spo2Pct ?? (below ? context.steps.filter((r) => r.phase === 'incremental').pop()?.spo2Pct : last.spo2Pct) ?? null;
+      const bv = context.run.baselineVitals;
+      return {
+        titration: { ...context.titration, fio2TitratedTo: fio2, spo2Blind: params.blind },
+        run: bv && spo2 !== null ? { ...context.run, guardVitals: { ...bv, spo2Pct: Math.min(bv.spo2Pct, spo2) } } : context.run,
+      };
+    }),
+    /** The desaturation fallback: the step is recorded as interrupted, the alarm conditions start afresh for the re-recruitment. */
+    markDesaturationFallback: assign(({ context, event }) => {
+      const now = clockOf(context, event);
+      const c = context.current;
+      const spo2 = event.type === 'SAMPLE' ? (event.sample.spo2Pct ?? null) : null;
+      return {
+        now,
+        latest: event.type === 'SAMPLE' ? updateLatest(context.latest, event.sample) : context.latest,
+        steps: c ? [...context.steps, { ...recordOf(c, context.latest, now), aborted: true }] : context.steps,
+        current: null,
+        pending: null,
+        titration: { ...context.titration, fallback: { atPeepCmH2O: c?.settings.peepCmH2O ?? 0, spo2Pct: spo2, at: now } },
+        run: { ...context.run, conditions: NO_CONDITIONS, awaitingSince: null },
+      };
+    }),
+    /**
+     * After the decremental phase: every method's PEEP, the one that decides, and the final
+     * settings within the lung-protective limits (the titrated PEEP, else the nearest lower PEEP
+     * whose settings meet them; none: `finalSettings` stays null and the maneuver ends at baseline).
+     */
+    decideTitration: assign(({ context }) => {
       const p = staircaseOf(context.protocol);
-      return { titration: { derecruitmentPeepCmH2O: null, finalPeepCmH2O: titratedPeep(null, p.decremental.floorPeepCmH2O, p.finalMarginCmH2O) } };
+      const t = context.titration;
+      const dec = context.steps.filter((r) => r.phase === 'decremental' && !r.aborted);
+      const trial: TrialStep[] = dec.map((r) => ({ peepCmH2O: r.settings.peepCmH2O, spo2Pct: r.spo2Pct, complianceMlPerCmH2O: r.complianceMlPerCmH2O }));
+      const pbw = context.run.patient?.pbwKg ?? null;
+      const methods = titrationMethods(trial, {
+        spo2DropPts: p.derecruitment.spo2DropPts,
+        complianceDropPct: p.derecruitment.complianceDropPct,
+        finalMarginCmH2O: p.finalMarginCmH2O,
+        complianceMarginCmH2O: p.titration.complianceMarginCmH2O,
+        floorPeepCmH2O: p.decremental.floorPeepCmH2O,
+        pbwKg: pbw,
+        spo2Blind: t.spo2Blind === true,
+        fallbackPeepCmH2O: t.fallback?.atPeepCmH2O ?? null,
+      });
+      const { method, note } = decideMethod(methods, p.titration.decide);
+      const titrated = method.peepCmH2O ?? p.decremental.floorPeepCmH2O + p.finalMarginCmH2O;
+      // The titrated PEEP, then lower PEEPs in decremental steps down to the baseline PEEP.
+      const candidates: number[] = [titrated];
+      for (let peep = Math.round((titrated - p.decremental.stepCmH2O) * 100) / 100; peep > context.baseline.peepCmH2O + 1e-9; peep = Math.round((peep - p.decremental.stepCmH2O) * 100) / 100) candidates.push(peep);
+      if (context.baseline.peepCmH2O < titrated - 1e-9) candidates.push(context.baseline.peepCmH2O);
+      let chosen: { peep: number; settings: VentSettings; predicted: ReturnType<typeof measuredLimits>; adjusted: string | null } | null = null;
+      let firstProblem: string | null = null;
+      for (const peep of candidates) {
+        const r = protectiveSettings(context.baseline, peep, complianceNear(dec.length ? dec : context.steps, peep), pbw, context.protocol.lungProtection, p.peakLimitCmH2O, HARD_LIMITS.drivingPressureMinCmH2O);
+        if (typeof r === 'string') {
+          firstProblem ??= r;
+          continue;
+        }
+        chosen = { peep, settings: r.settings, predicted: r.predicted, adjusted: r.adjusted };
+        break;
+      }
+      const notes = [
+        chosen && chosen.peep !== titrated ? `PEEP ${titrated} exceeds the lung-protective limits (${firstProblem}); nearest PEEP within them: ${chosen.peep}` : null,
+        chosen?.adjusted ?? null,
+      ].filter((x): x is string => x !== null);
+      return {
+        current: null,
+        titration: {
+          ...t,
+          methods,
+          decidedBy: method.method,
+          decisionNote: note,
+          derecruitmentSeen: method.sawDerecruitment,
+          methodsDisagree: methodsDisagree(methods, p.decremental.stepCmH2O),
+          derecruitmentPeepCmH2O: method.derecruitmentPeepCmH2O,
+          titratedPeepCmH2O: titrated,
+          finalPeepCmH2O: chosen?.peep ?? null,
+          finalSettings: chosen?.settings ?? null,
+          limitsPredicted: chosen?.predicted ?? null,
+          limitsNote: chosen ? (notes.length ? notes.join('; ') : null) : `no PEEP from ${titrated} down to the baseline PEEP ${context.baseline.peepCmH2O} meets the lung-protective limits (${firstProblem})`,
+        },
+      };
+    }),
+    /** What the final step measured against the lung-protective limits (before it is recorded or aborted). */
+    recordMeasuredLimits: assign(({ context }) => {
+      const c = context.current;
+      if (!c) return {};
+      const check = measuredLimits(recordOf(c, context.latest, context.now), context.run.patient?.pbwKg ?? null, context.protocol.lungProtection);
+      return { titration: { ...context.titration, limitsMeasured: check } };
     }),
     advanceIndex: assign({ stepIndex: ({ context }) => context.stepIndex + 1 }),
     resetIndex: assign({ stepIndex: 0 }),

@@ -6,6 +6,7 @@
  * (test/machines/shell.test.ts checks this for every machine).
  */
 import { and } from 'xstate';
+import { abortRecords as records } from './aborts.js';
 import type { StepPlan } from './types.js';
 import { abortRecords, initialContext, maneuverSetup, sampleAbort } from './setup.js';
 import type { ManeuverContext } from './context.js';
@@ -43,6 +44,19 @@ export function stepPhase(plan: (ctx: ManeuverContext) => StepPlan, whenDone: Al
     },
   };
 }
+
+/**
+ * End of a single-step maneuver's post-RM step: settings other than the baseline that measured
+ * beyond the lung-protective limits end at the baseline; otherwise completed.
+ */
+export const postRmExit: Always = [
+  {
+    guard: and(['dwellElapsed', 'finalBeyondLimits']),
+    target: '#aborting',
+    actions: ['recordMeasuredLimits', { type: 'abortWith', params: ({ context, event }) => records.finalBeyondLimits(context, event) }],
+  },
+  { guard: 'dwellElapsed', target: '#completed', actions: ['recordMeasuredLimits', 'recordStep', 'completeManeuver'] },
+];
 
 /** Restore-baseline attempts: shared by `aborting` (bounded) and `failsafe` (unbounded). */
 function restoreStates(onVerified: string, onExhausted: string | null): ManeuverStateConfig {
@@ -88,7 +102,14 @@ function clockChecks(staleGuard: 'vitalsStale' | 'staleAfterSample', observe: 'o
 type AbortParamsArgs = { context: ManeuverContext; event: ManeuverEvent };
 
 /** Builds a complete maneuver machine around its phases. */
-export function defineManeuver(id: string, description: string, phases: NonNullable<ManeuverStateConfig['states']>, firstPhase: string) {
+export function defineManeuver(
+  id: string,
+  description: string,
+  phases: NonNullable<ManeuverStateConfig['states']>,
+  firstPhase: string,
+  /** SAMPLE transitions the maneuver takes before the monitor aborts (the staircase's desaturation fallback). */
+  fallbacks: ReadonlyArray<{ guard: 'desaturationFallback'; target: string; actions: 'markDesaturationFallback' }> = [],
+) {
   const failsafeRestore = restoreStates('#failsafe.restored', null);
   return maneuverSetup.createMachine({
     id,
@@ -121,6 +142,7 @@ export function defineManeuver(id: string, description: string, phases: NonNulla
           // Every sample is checked against the guards, and the clock checks run on it too
           // (with the sample folded in), so a TICK is only needed when nothing else arrives.
           SAMPLE: [
+            ...fallbacks,
             {
               guard: 'sampleViolatesSafety',
               target: 'aborting',

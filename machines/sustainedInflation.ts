@@ -3,14 +3,14 @@
  * the baseline settings and an observation window that assesses the response.
  */
 import { returnToBaselinePlan, sustainedInflationPlan } from './plans.js';
-import { defineManeuver, stepPhase } from './shell.js';
+import { defineManeuver, postRmExit, stepPhase } from './shell.js';
 
 export const sustainedInflationMachine = defineManeuver(
   'sustainedInflation',
   'Sustained inflation (CPAP hold), then baseline and response assessment.',
   {
     inflation: stepPhase(sustainedInflationPlan, { guard: 'dwellElapsed', target: '#active.assessment', actions: 'recordStep' }),
-    assessment: stepPhase(returnToBaselinePlan, { guard: 'dwellElapsed', target: '#completed', actions: ['recordStep', 'completeManeuver'] }),
+    assessment: stepPhase(returnToBaselinePlan, postRmExit),
   },
   'inflation',
 );

@@ -109,6 +109,8 @@ export interface LatestValues {
   peepAt: number | null;
   tidalVolumeMl: number | null;
   complianceMlPerCmH2O: number | null;
+  /** Last measured plateau pressure (absent in older snapshots). */
+  plateauCmH2O?: number | null;
 }
 
 /**
@@ -216,6 +218,7 @@ export type StepPhase =
   | 'incremental'
   | 'decremental'
   | 're-recruit'
+  | 'fio2'
   | 'final'
   | 'restore'
   | 'assessment';
@@ -242,6 +245,10 @@ export interface StepRecord {
   hrBpm: number | null;
   complianceMlPerCmH2O: number | null;
   peakCmH2O: number | null;
+  /** Measured plateau pressure (median of the window; null or absent: not measured). */
+  plateauCmH2O?: number | null;
+  /** Measured tidal volume (median of the window). */
+  tidalVolumeMl?: number | null;
   /** The maneuver was aborted during this step (the record ends at the abort). */
   aborted?: boolean;
 }
@@ -253,6 +260,8 @@ export interface StepAccumulator {
   hr: readonly number[];
   compliance: readonly number[];
   peakMax: number | null;
+  plateau?: readonly number[];
+  vt?: readonly number[];
 }
 
 /** The step being applied or dwelt in. */
@@ -295,7 +304,8 @@ export interface PreconditionIssue {
     | 'vitals-violate-guard'
     | 'baseline-insufficient'
     | 'ventilator-measurements-missing'
-    | 'spo2-too-high-to-detect-derecruitment';
+    | 'spo2-too-high-to-detect-derecruitment'
+    | 'patient-size-missing';
   severity: 'block' | 'warn';
   message: string;
 }

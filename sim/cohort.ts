@@ -79,7 +79,13 @@ export const COHORT_DISTRIBUTION = {
   pneumothoraxHazardPerMinAt40CmH2O: 0.00015,
   /** Between-patient variation around the severity template (calibration choices). */
   variation: {
-    closingPressureSdCmH2O: 1.0,
+    /**
+     * Between-patient spread of the tissue closing pressure (cmH2O) and of the opening pressure.
+     * Crotti 2001 (CT): closing pressures spread ~0-20 cmH2O with mode ~5, opening up to 45;
+     * the spread makes the derecruitment PEEP differ from patient to patient (calibration: issue 15).
+     */
+    closingPressureSdCmH2O: 2.5,
+    openingPressureSdCmH2O: 3,
     superimposedPressureSdLn: 0.15,
     complianceSdLn: 0.15,
     nonRecruitableSdLn: 0.25,
@@ -190,6 +196,7 @@ function varyLung(rng: SeededRandom, template: PatientProfile): { lung: PatientP
   lung.nonRecruitableFraction = round(clamp(lung.nonRecruitableFraction * Math.exp(v.nonRecruitableSdLn * rng.normal()), 0, 0.6), 4);
   // The profile schema caps recruitable + consolidated at 0.95: keep a 1e-4 margin against rounding.
   lung.recruitableFraction = Math.min(round(recruitable, 4), round(0.95 - lung.nonRecruitableFraction - 1e-4, 4));
+  lung.openingPressureMeanCmH2O = round(clamp(lung.openingPressureMeanCmH2O + v.openingPressureSdCmH2O * rng.normal(), 10, 45), 2);
   lung.closingPressureMeanCmH2O = round(Math.min(lung.closingPressureMeanCmH2O + v.closingPressureSdCmH2O * rng.normal(), lung.openingPressureMeanCmH2O - 2), 2);
   lung.superimposedPressureMaxCmH2O = round(clamp(lung.superimposedPressureMaxCmH2O * Math.exp(v.superimposedPressureSdLn * rng.normal()), 0, 25), 2);
   lung.openLungComplianceMlPerCmH2O = round(clamp(lung.openLungComplianceMlPerCmH2O * Math.exp(v.complianceSdLn * rng.normal()), 10, 300), 1);

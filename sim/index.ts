@@ -27,7 +27,7 @@ export {
   type VentilatorReading,
 } from './monitor.js';
 export { VITAL_SENSORS, type VitalSensor, type ScheduledFault, type FaultOptions } from './sensorFaults.js';
-export { PatientProfileSchema, parseProfile, type PatientProfile, type PatientProfileInput } from './profile.js';
+export { PatientProfileSchema, parseProfile, profilePatientSize, type PatientProfile, type PatientProfileInput } from './profile.js';
 export { BUILTIN_PROFILE_NAMES, BUILTIN_PROFILES, profileByName, isBuiltinProfileName, type BuiltinProfileName } from './profiles.js';
 export { SimSettingsSchema, parseSettings } from './settings.js';
 export {

@@ -141,12 +141,44 @@ export const PatientProfileSchema = z
       .regex(/^[a-z0-9][a-z0-9-]{0,63}$/, { error: 'must be 1-64 lower-case letters, digits or dashes' }),
     description: z.string({ error: 'must be a string' }).max(500, { error: 'must be at most 500 characters' }).default(''),
     predictedBodyWeightKg: bounded(20, 150, 'kg'),
+    /** Height and sex: the maneuver's patient size (PBW by the ARDSnet formula must match predictedBodyWeightKg within 1 kg). */
+    heightCm: bounded(130, 230, 'cm').optional(),
+    sex: z.enum(['male', 'female'], { error: 'must be male or female' }).optional(),
     lung: LungProfileSchema,
     gas: GasProfileSchema,
     circulation: CirculationProfileSchema,
     risks: RiskProfileSchema.prefault({}),
   })
-  .strict();
+  .strict()
+  .superRefine((v, ctx) => {
+    if ((v.heightCm === undefined) !== (v.sex === undefined)) {
+      ctx.addIssue({ code: 'custom', path: [v.heightCm === undefined ? 'heightCm' : 'sex'], message: 'heightCm and sex must be given together' });
+      return;
+    }
+    if (v.heightCm !== undefined && v.sex !== undefined) {
+      const pbw = pbwOf(v.heightCm, v.sex);
+      if (Math.abs(pbw - v.predictedBodyWeightKg) > 1) {
+        ctx.addIssue({ code: 'custom', path: ['predictedBodyWeightKg'], message: `must match heightCm and sex (ARDSnet PBW ${pbw.toFixed(1)} kg) within 1 kg` });
+      }
+    }
+  });
+
+/** ARDSnet predicted body weight (the same formula as machines/patient.ts; sim imports nothing from machines). */
+function pbwOf(heightCm: number, sex: 'male' | 'female'): number {
+  return (sex === 'male' ? 50 : 45.5) + 0.91 * (heightCm - 152.4);
+}
+
+/**
+ * The patient size a maneuver on this profile is given: its height and sex, or (when the
+ * profile has none) the male height whose PBW is predictedBodyWeightKg.
+ *
+ * @example
+ * profilePatientSize(BUILTIN_PROFILES['moderate-ards']); // { heightCm: 174.4, sex: 'male' }
+ */
+export function profilePatientSize(p: PatientProfile): { heightCm: number; sex: 'male' | 'female' } {
+  if (p.heightCm !== undefined && p.sex !== undefined) return { heightCm: p.heightCm, sex: p.sex };
+  return { heightCm: Math.round((152.4 + (p.predictedBodyWeightKg - 50) / 0.91) * 10) / 10, sex: 'male' };
+}
 
 /** A validated profile (defaults filled in). */
 export type PatientProfile = z.output<typeof PatientProfileSchema>;

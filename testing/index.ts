@@ -11,7 +11,7 @@
  * const baseline = { mode: 'PCV', peepCmH2O: 10, peakCmH2O: 25, rateBpm: 20, fio2: 0.4 } as const;
  * modelPathSuite('simulator', generateModelPaths(defaultProtocol('sustained-inflation'), baseline), simulatedSubject(baseline));
  */
-export { generateModelPaths, type ModelPath, type ModelPathSet } from './paths.js';
+export { generateModelPaths, MODEL_PATIENT, type ModelPath, type ModelPathSet } from './paths.js';
 export { runModelPath, type PathRun, type PathRunOptions, type PathSubject } from './replay.js';
 export { modelPathSuite } from './suite.js';
 export { simulatedSubject } from './simulated.js';

@@ -21,6 +21,7 @@ import {
   type ManeuverMachine,
   type Protocol,
   type ProtocolInput,
+  type PatientSize,
   type VentSettings,
 } from '../machines/index.js';
 
@@ -49,11 +50,29 @@ export function modelProtocol(maneuver: Protocol['maneuver'], extra: Partial<Pro
 
 const NORMAL = { spo2Pct: 94, mapMmHg: 78, sbpMmHg: 115, hrBpm: 90 } as const;
 
+/** The expected outcome of a desaturation in the decremental phase: the fallback ladder re-recruits. */
+export const FALLBACK = 'fallback';
+
+/**
+ * Static compliance of the model's lung: 40 mL/cmH2O, or 10 in the stiff-lung variant (plateau
+ * limit 20), where no final setting can meet the lung-protective limits.
+ */
+export const modelCompliance = (c: ManeuverContext): number => (c.protocol.lungProtection.plateauMaxCmH2O <= 20 ? 10 : 40);
+
 /** What a faithful ventilator measures at the settings last verified. */
 function delivered(c: ManeuverContext): Record<string, number> {
   const v = c.verified ?? c.baseline;
+  const compliance = modelCompliance(c);
   const peak = v.mode === 'VC' ? Math.min(v.peakCmH2O, v.peepCmH2O + 15) : v.mode === 'CPAP' ? v.peepCmH2O : v.peakCmH2O;
-  return { peepCmH2O: v.peepCmH2O, peakCmH2O: peak, ...(v.mode === 'VC' && v.tidalVolumeMl !== undefined ? { tidalVolumeMl: v.tidalVolumeMl } : {}) };
+  const vt = v.mode === 'VC' ? (v.tidalVolumeMl ?? 0) : v.mode === 'CPAP' ? 0 : (v.peakCmH2O - v.peepCmH2O) * compliance;
+  const plateau = v.mode === 'VC' ? v.peepCmH2O + vt / compliance : peak;
+  return {
+    peepCmH2O: v.peepCmH2O,
+    peakCmH2O: peak,
+    plateauCmH2O: Math.round(plateau * 10) / 10,
+    complianceMlPerCmH2O: compliance,
+    ...(v.mode === 'VC' && v.tidalVolumeMl !== undefined ? { tidalVolumeMl: v.tidalVolumeMl } : {}),
+  };
 }
 
 /** A sample received at `now` through the edge check, carrying the vitals and what the ventilator delivers. */
@@ -68,6 +87,8 @@ export function abortTriggers(s: Snap): Array<{ event: ManeuverEvent; reason: st
   const c = s.context;
   const now = c.now;
   const sample = (t: number, extra: Record<string, number> = {}) => sampleOf(t, { ...NORMAL, ...delivered(c), ...extra });
+  // In the decremental phase a (non-critical) desaturation with normal hemodynamics is the fallback, not an abort.
+  const fallback = c.current?.phase === 'decremental' && !c.titration.fallback;
   // Just past each watchdog of this protocol (1 s margin).
   const staleVitalsMs = c.safety.vitalsStaleS * 1000 + 1000;
   const staleVentilatorMs = c.safety.ventilatorStaleS * 1000 + 1000;
@@ -75,7 +96,7 @@ export function abortTriggers(s: Snap): Array<{ event: ManeuverEvent; reason: st
     { event: sample(now, { mapMmHg: 50 }), reason: 'hypotension' },
     { event: sample(now, { mapMmHg: 40 }), reason: 'hypotension' },
     { event: sample(now, { sbpMmHg: 70 }), reason: 'hypotension' },
-    { event: sample(now, { spo2Pct: 80 }), reason: 'desaturation' },
+    { event: sample(now, { spo2Pct: 80 }), reason: fallback ? FALLBACK : 'desaturation' },
     { event: sample(now, { spo2Pct: 70 }), reason: 'desaturation' },
     { event: sample(now, { hrBpm: 150 }), reason: 'heart-rate' },
     { event: sample(now, { hrBpm: 45 }), reason: 'heart-rate' },
@@ -117,6 +138,8 @@ export function eventsFor(s: Snap): ManeuverEvent[] {
   if (c.current?.startedAt != null && name.endsWith('dwelling')) {
     const end = c.current.startedAt + c.current.dwellMs;
     evs.push(sample(end - 1000), sample(end), sample(end, { spo2Pct: 91 }), sample(end, { spo2Pct: 97 }));
+    // The final settings measured beyond the lung-protective limits.
+    if (c.current.phase === 'final' || c.current.phase === 'assessment') evs.push(sample(end, { plateauCmH2O: 40 }));
   }
   evs.push(...abortTriggers(s).map((t) => t.event).filter((e) => e.type !== 'DEVICE_FAULT'));
   // Just past the apply deadline and the operator's confirmation deadline of this protocol.
@@ -155,6 +178,7 @@ export function serializeState(s: Snap): string {
     p: c.pending !== null,
     d: c.current?.startedAt != null,
     v2: c.restore.baselineVerified,
+    fb: c.titration.fallback != null,
   });
 }
 
@@ -201,6 +225,7 @@ export class Sut {
     machine: ManeuverMachine,
     protocol: Protocol,
     readonly baseline: VentSettings,
+    readonly patient: PatientSize | undefined,
     readonly taken: Set<AnyTransitionDefinition>,
     readonly visited: Set<string>,
     snapshot?: unknown,
@@ -213,7 +238,7 @@ export class Sut {
       for (const n of (e.snapshot as Snap)._nodes) visited.add(n.id);
     };
     this.actor = createActor(machine, {
-      input: { protocol, baseline },
+      input: { protocol, baseline, ...(patient ? { patient } : {}) },
       inspect,
       ...(snapshot ? { snapshot: snapshot as Snap } : {}),
     });
@@ -228,7 +253,7 @@ export class Sut {
     return s;
   }
   fork(): Sut {
-    return new Sut(this.actor.logic, this.protocolOf(), this.baseline, this.taken, this.visited, this.actor.getPersistedSnapshot(), this.commands);
+    return new Sut(this.actor.logic, this.protocolOf(), this.baseline, this.patient, this.taken, this.visited, this.actor.getPersistedSnapshot(), this.commands);
   }
   private protocolOf(): Protocol {
     return this.actor.getSnapshot().context.protocol;
@@ -251,14 +276,14 @@ export interface ModelRun {
  * with `path.test`), then every offered event from every state, then every abort trigger
  * from every non-terminal state.
  */
-export async function exploreMachine(machine: ManeuverMachine, variants: Protocol[], baseline: VentSettings): Promise<ModelRun> {
+export async function exploreMachine(machine: ManeuverMachine, variants: Protocol[], baseline: VentSettings, patient?: PatientSize): Promise<ModelRun> {
   const { states, transitions } = declared(machine);
   const taken = new Set<AnyTransitionDefinition>();
   const visited = new Set<string>();
   let paths = 0;
   let abortChecks = 0;
   for (const protocol of variants) {
-    const model = createTestModel(machine, { input: { protocol, baseline }, events: eventsFor, serializeState });
+    const model = createTestModel(machine, { input: { protocol, baseline, ...(patient ? { patient } : {}) }, events: eventsFor, serializeState });
     for (const path of model.getShortestPaths({ allowDuplicatePaths: true })) {
       paths++;
       let sut!: Sut;
@@ -267,7 +292,7 @@ export async function exploreMachine(machine: ManeuverMachine, variants: Protoco
         if (!('now' in event)) throw new Error(`model offered a bare ${event.type} event: eventsFor() must cover it`);
         sut.send(event as ManeuverEvent);
       };
-      sut = new Sut(machine, protocol, baseline, taken, visited);
+      sut = new Sut(machine, protocol, baseline, patient, taken, visited);
       await path.test({
         events: {
           START: exec, TICK: exec, SAMPLE: exec, APPLIED: exec, APPLY_FAILED: exec, DEVICE_FAULT: exec,
@@ -294,6 +319,12 @@ export async function exploreMachine(machine: ManeuverMachine, variants: Protoco
           abortChecks++;
           if (name === 'idle') {
             if (nextName !== 'cancelled' || f.commands.length) throw new Error(`abort from idle went to ${nextName}`);
+            continue;
+          }
+          if (t.reason === FALLBACK) {
+            // Re-recruitment, unless no final setting meets the lung-protective limits (then baseline, saying so).
+            const ok = nextName.startsWith('active.reRecruit') || (nextName === 'aborting.restoring' && next.context.abort?.guard === 'noProtectiveFinalSetting');
+            if (!ok || !next.context.titration.fallback) throw new Error(`desaturation in ${name} did not fall back to re-recruitment (went to ${nextName})`);
             continue;
           }
           if (nextName !== 'aborting.restoring') throw new Error(`${t.reason} trigger from ${name} went to ${nextName}`);

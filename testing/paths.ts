@@ -10,7 +10,7 @@
  */
 import { createTestModel } from '@xstate/graph';
 import { createActor, type AnyTransitionDefinition, type InspectionEvent, type SnapshotFrom } from 'xstate';
-import { machineFor, ProtocolSchema, stateName, type ApplyCommand, type ManeuverEvent, type ManeuverMachine, type Protocol, type VentSettings } from '../machines/index.js';
+import { machineFor, ProtocolSchema, stateName, type ApplyCommand, type ManeuverEvent, type ManeuverMachine, type PatientSize, type Protocol, type VentSettings } from '../machines/index.js';
 import { abortTriggers, checkInvariants, declared, eventsFor, serializeState } from './model.js';
 
 type Snap = SnapshotFrom<ManeuverMachine>;
@@ -40,6 +40,8 @@ export interface ModelPathSet {
    */
   protocols: Protocol[];
   baseline: VentSettings;
+  /** The patient's height and sex (predicted body weight: tidal volumes limited per kg). */
+  patient: PatientSize;
   paths: ModelPath[];
   coverage: {
     statesReached: number;
@@ -66,6 +68,7 @@ class Probe {
     private readonly machine: ManeuverMachine,
     private readonly protocol: Protocol,
     private readonly baseline: VentSettings,
+    private readonly patient: PatientSize,
     from?: { snapshot: unknown; commands: readonly ApplyCommand[]; events: readonly ManeuverEvent[]; states: readonly string[] },
   ) {
     this.commands = [...(from?.commands ?? [])];
@@ -76,7 +79,7 @@ class Probe {
       for (const t of e._transitions) this.taken.add(t);
       for (const n of (e.snapshot as Snap)._nodes) this.visited.add(n.id);
     };
-    this.actor = createActor(machine, { input: { protocol, baseline }, inspect, ...(from ? { snapshot: from.snapshot as Snap } : {}) });
+    this.actor = createActor(machine, { input: { protocol, baseline, patient }, inspect, ...(from ? { snapshot: from.snapshot as Snap } : {}) });
     this.actor.on('command.apply', (cmd) => this.commands.push(cmd));
     this.actor.start();
     for (const n of this.actor.getSnapshot()._nodes) this.visited.add(n.id);
@@ -91,7 +94,7 @@ class Probe {
   }
   /** A copy from the current snapshot: its coverage counts only what happens after. */
   fork(): Probe {
-    return new Probe(this.machine, this.protocol, this.baseline, { snapshot: this.actor.getPersistedSnapshot(), commands: this.commands, events: this.events, states: this.states });
+    return new Probe(this.machine, this.protocol, this.baseline, this.patient, { snapshot: this.actor.getPersistedSnapshot(), commands: this.commands, events: this.events, states: this.states });
   }
   /**
    * A violating sample aborts only once its condition has lasted the protocol's alarm delay
@@ -127,7 +130,10 @@ class Probe {
  * const set = generateModelPaths(defaultProtocol('staircase'), { mode: 'PCV', peepCmH2O: 10, peakCmH2O: 25, rateBpm: 20, fio2: 0.4 });
  * console.log(set.paths.length, set.coverage);
  */
-export function generateModelPaths(protocol: Protocol, baseline: VentSettings): ModelPathSet {
+/** The patient the paths are generated for unless told otherwise: 174.4 cm, male (predicted body weight 70 kg). */
+export const MODEL_PATIENT: PatientSize = { heightCm: 174.4, sex: 'male' };
+
+export function generateModelPaths(protocol: Protocol, baseline: VentSettings, patient: PatientSize = MODEL_PATIENT): ModelPathSet {
   const machine = machineFor(protocol.maneuver);
   const protocols = [protocol, ProtocolSchema.parse({ ...protocol, confirmEachStep: !protocol.confirmEachStep, repeat: { maxRepeats: Math.max(1, protocol.repeat.maxRepeats), minIntervalS: 0 } })];
   const { states, transitions } = declared(machine);
@@ -163,10 +169,10 @@ export function generateModelPaths(protocol: Protocol, baseline: VentSettings): 
   };
 
   protocols.forEach((variant, v) => {
-    const model = createTestModel(machine, { input: { protocol: variant, baseline }, events: eventsFor, serializeState });
+    const model = createTestModel(machine, { input: { protocol: variant, baseline, patient }, events: eventsFor, serializeState });
     for (const path of model.getShortestPaths({ allowDuplicatePaths: true })) {
       const prefix = path.steps.map((s) => s.event).filter((e): e is ManeuverEvent => 'now' in e);
-      const probe = new Probe(machine, variant, baseline);
+      const probe = new Probe(machine, variant, baseline, patient);
       for (const e of prefix) probe.send(e);
       const here = probe.actor.getSnapshot();
       const name = stateName(here.value);
@@ -188,6 +194,7 @@ export function generateModelPaths(protocol: Protocol, baseline: VentSettings): 
     format: 'rm-sequencer/model-paths/1',
     protocols,
     baseline,
+    patient,
     paths,
     coverage: {
       statesReached: states.size - unreached.length,

@@ -35,6 +35,7 @@ export function renderGeneratedTest(set: ModelPathSet, o: GeneratedTestOptions):
     `  format: ${JSON.stringify(set.format)},`,
     `  protocols: ${JSON.stringify(set.protocols)},`,
     `  baseline: ${JSON.stringify(set.baseline)},`,
+    `  patient: ${JSON.stringify(set.patient)},`,
     `  coverage: ${JSON.stringify(set.coverage)},`,
     '  paths: [',
     ...set.paths.map((p) => `    ${JSON.stringify(p)},`),

@@ -73,7 +73,7 @@ async function settle<T>(subject: PathSubject, p: Promise<T>, withinMs: number, 
  * const run = await runModelPath(set, set.paths[0], { ventilator, advance: async (ms) => clock.advanceBy(ms) });
  * if (!run.ok) console.error(run.problems.join('\n'));
  */
-export async function runModelPath(set: Pick<ModelPathSet, 'protocols' | 'baseline'>, path: ModelPath, subject: PathSubject, options: PathRunOptions = {}): Promise<PathRun> {
+export async function runModelPath(set: Pick<ModelPathSet, 'protocols' | 'baseline' | 'patient'>, path: ModelPath, subject: PathSubject, options: PathRunOptions = {}): Promise<PathRun> {
   const within = options.applyWithinMs ?? 10_000;
   const stepMs = options.stepMs ?? 100;
   const protocol = set.protocols[path.protocol];
@@ -99,7 +99,7 @@ export async function runModelPath(set: Pick<ModelPathSet, 'protocols' | 'baseli
         return { ok: false, problems, state, abortReason, commands: 0, deviceSettings: current };
       }
     }
-    const actor = createActor(machineFor(protocol.maneuver), { input: { protocol, baseline: set.baseline } });
+    const actor = createActor(machineFor(protocol.maneuver), { input: { protocol, baseline: set.baseline, patient: set.patient } });
     actor.on('command.apply', (cmd) => {
       commands.push(cmd);
       answers.set(cmd.seq, { done: false });

@@ -31,7 +31,40 @@ export const RepeatPolicySchema = z
   })
   .strict();
 
+/**
+ * Lung-protective limits (ARDSnet 2000; Amato 2015): the final settings of every maneuver must
+ * keep plateau pressure, driving pressure and tidal volume per kg predicted body weight within
+ * them, and the decremental steps of the staircase keep Vt/kg within the tidal-volume limit by
+ * lowering their driving pressure. Recruitment steps are bounded by `peakLimitCmH2O` instead.
+ */
+export const LungProtectionSchema = z
+  .object({
+    /** Plateau pressure of the final settings (PCV: the set peak bounds it). ARDSnet 2000: <= 30. */
+    plateauMaxCmH2O: bounded(20, 35, 'cmH2O').default(30),
+    /** Driving pressure (plateau - PEEP) of the final settings. Amato 2015: <= ~15. */
+    drivingPressureMaxCmH2O: bounded(8, 20, 'cmH2O').default(15),
+    /** Tidal volume per kg PBW outside the recruitment steps. ARDSnet: 4-8 mL/kg (6 target). */
+    tidalVolumeMaxMlPerKg: bounded(4, 10, 'mL/kg').default(8),
+    /** The final settings may lower Vt to meet the pressure limits, not below this. */
+    tidalVolumeMinMlPerKg: bounded(3, 6, 'mL/kg').default(4),
+  })
+  .strict()
+  .superRefine((v, ctx) => {
+    if (v.tidalVolumeMinMlPerKg > v.tidalVolumeMaxMlPerKg) {
+      ctx.addIssue({ code: 'custom', path: ['tidalVolumeMinMlPerKg'], message: `must not exceed tidalVolumeMaxMlPerKg (${v.tidalVolumeMaxMlPerKg} mL/kg)` });
+    }
+  });
+
+/** After a single-step RM: back to the baseline PEEP, or baseline + `plusCmH2O` (limits still apply). */
+export const PostRmPeepSchema = z
+  .object({
+    mode: z.enum(['baseline', 'baseline-plus']).default('baseline'),
+    plusCmH2O: bounded(0, 10, 'cmH2O').default(5),
+  })
+  .strict();
+
 const common = {
+  lungProtection: LungProtectionSchema.prefault({}),
   /** Overdistention limit: the protocol's peak pressure limit (the guard adds the safety tolerance). */
   peakLimitCmH2O: bounded(30, HARD_LIMITS.peakMaxCmH2O, 'cmH2O').default(55),
   /** Wait for OPERATOR_CONFIRM before each step is applied. */
@@ -57,6 +90,8 @@ export const SustainedInflationProtocolSchema = z
     /** CPAP level held during the inflation. */
     peepCmH2O: bounded(30, 50, 'cmH2O').default(40),
     holdS: bounded(20, 30, 's').default(30),
+    /** The PEEP the maneuver ends at (the recruited lung collapses again at the old baseline PEEP). */
+    postRmPeep: PostRmPeepSchema.prefault({}),
     ...common,
   })
   .strict()
@@ -73,6 +108,7 @@ export const HighPressurePcvProtocolSchema = z
     /** Absolute peak inspiratory pressure. */
     peakCmH2O: bounded(40, 45, 'cmH2O').default(40),
     holdS: bounded(60, 180, 's').default(120),
+    postRmPeep: PostRmPeepSchema.prefault({}),
     ...common,
   })
   .strict()
@@ -117,6 +153,45 @@ export const StaircaseProtocolSchema = z
       .object({
         peepCmH2O: bounded(20, HARD_LIMITS.peepMaxCmH2O, 'cmH2O').default(40),
         dwellS: bounded(30, 180, 's').default(60),
+        /**
+         * `if-derecruited` (default): re-recruit only when derecruitment was detected (or the
+         * desaturation fallback ran); otherwise go straight to the chosen PEEP. `always`: as PHARLAP.
+         */
+        when: z.enum(['if-derecruited', 'always']).default('if-derecruited'),
+      })
+      .strict()
+      .prefault({}),
+    /**
+     * FiO2 titration before the decremental phase (Hodgson 2011): at the decremental start PEEP,
+     * FiO2 is lowered in `stepFio2` steps until SpO2 is at most `targetMaxPct`, so that
+     * derecruitment shows as a fall in SpO2. FiO2 is never set below `minFio2`, and the baseline
+     * FiO2 is restored with the final settings.
+     */
+    fio2Titration: z
+      .object({
+        enabled: z.boolean().default(true),
+        targetMinPct: bounded(85, 96, '%').default(90),
+        targetMaxPct: bounded(88, 97, '%').default(92),
+        stepFio2: bounded(0.05, 0.3, '(fraction)').default(0.1),
+        minFio2: bounded(0.21, 1, '(fraction)').default(0.21),
+        dwellS: bounded(30, 300, 's').default(60),
+        /** At most this many FiO2 steps. */
+        maxSteps: boundedInt(1, 10).default(6),
+      })
+      .strict()
+      .superRefine((v, ctx) => {
+        if (v.targetMinPct > v.targetMaxPct) ctx.addIssue({ code: 'custom', path: ['targetMinPct'], message: `must not exceed targetMaxPct (${v.targetMaxPct}%)` });
+      })
+      .prefault({}),
+    /**
+     * PEEP methods computed side by side from the same decremental trial, and which one sets
+     * the final PEEP: `auto` = SpO2 when it saw derecruitment, compliance otherwise.
+     */
+    titration: z
+      .object({
+        decide: z.enum(['auto', 'spo2', 'compliance', 'driving-pressure']).default('auto'),
+        /** Best-compliance method: PEEP at maximal compliance + this (Open Lung Tool study, OLA: 2). */
+        complianceMarginCmH2O: bounded(0, 5, 'cmH2O').default(2),
       })
       .strict()
       .prefault({}),

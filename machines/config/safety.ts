@@ -84,6 +84,13 @@ const SafetyFields = z
     restoreAttempts: boundedInt(1, 10).default(3),
     /** Pause between restore attempts. */
     restoreRetryDelayS: bounded(0, 30, 's').default(1),
+    /**
+     * Start only when the baseline MAP (median of the window) is at least this: ART 2017 excluded
+     * MAP < 65 mmHg (PHARLAP: < 60). The running guard stays `mapFloorMmHg`.
+     */
+    startMapMinMmHg: bounded(50, 90, 'mmHg').default(65),
+    /** Start only with heart rate and systolic pressure measured (their guards would otherwise be blind for the whole run). */
+    requireHrAndSbp: z.boolean().default(true),
     /** Baseline SpO2 above this hides derecruitment (flat top of the dissociation curve). */
     spo2DetectCeilingPct: bounded(90, 100, '%').default(97),
     /** Refuse to start (instead of warning) when baseline SpO2 is above the ceiling. */

@@ -117,7 +117,7 @@ export type Watched = Readonly<Record<WatchedValue, boolean>>;
 
 export const VITALS_ONLY: Watched = { spo2: true, map: true, sbp: false, hr: false, peak: false, peep: false };
 
-const AT: Record<WatchedValue, keyof LatestValues> = { spo2: 'spo2At', map: 'mapAt', sbp: 'sbpAt', hr: 'hrAt', peak: 'peakAt', peep: 'peepAt' };
+const AT: Record<WatchedValue, 'spo2At' | 'mapAt' | 'sbpAt' | 'hrAt' | 'peakAt' | 'peepAt'> = { spo2: 'spo2At', map: 'mapAt', sbp: 'sbpAt', hr: 'hrAt', peak: 'peakAt', peep: 'peepAt' };
 const ORDER: readonly WatchedValue[] = ['spo2', 'map', 'hr', 'sbp', 'peak', 'peep'];
 
 /** The first watched value that is stale or missing at `now`, if any. */

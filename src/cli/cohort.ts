@@ -1,5 +1,30 @@
 /** `rmseq cohort`: a seeded virtual cohort through a maneuver, with outcome and abort statistics. */
 import { cohortStats, formatCohortStats, runCohort } from '../cohort/pool.js';
+import type { CohortResult } from '../cohort/patient.js';
+
+/** One patient of `cohort --json`: outcome, final PEEP, the deciding method, each method's PEEP and the final limits. */
+export function cohortPatientJson(r: CohortResult) {
+  return {
+    id: r.id,
+    archetype: r.archetype,
+    outcome: r.outcome,
+    abortReason: r.abortReason,
+    abortGuard: r.abortGuard,
+    finalPeepCmH2O: r.finalPeepCmH2O,
+    decidedBy: r.decidedBy,
+    derecruitmentSeen: r.derecruitmentSeen,
+    methodPeeps: r.methodPeeps,
+    methodsDisagree: r.methodsDisagree,
+    baselineFio2: r.baselineFio2,
+    fio2TitratedTo: r.fio2TitratedTo,
+    spo2Blind: r.spo2Blind,
+    fallback: r.fallback,
+    finalPlateauCmH2O: r.finalPlateauCmH2O,
+    finalDrivingPressureCmH2O: r.finalDrivingPressureCmH2O,
+    finalTidalVolumeMlPerKg: r.finalTidalVolumeMlPerKg,
+    finalWithinLimits: r.finalWithinLimits,
+  };
+}
 import { EXIT } from './exitCodes.js';
 import { intFlag, loadBaseline, loadProtocol, parseManeuver } from './inputs.js';
 import type { RunIo } from './run.js';
@@ -25,7 +50,7 @@ export async function cohortCommand(flags: CohortFlags, io: RunIo): Promise<numb
   const results = await runCohort({ n, seed, maneuver, protocol, baseline, ...(workers !== undefined ? { workers } : {}) });
   const wallMs = performance.now() - started;
   const stats = cohortStats(results);
-  if (flags.json) io.stdout(`${JSON.stringify({ seed, maneuver, wallMs: Math.round(wallMs), ...stats }, null, 2)}\n`);
+  if (flags.json) io.stdout(`${JSON.stringify({ seed, maneuver, wallMs: Math.round(wallMs), ...stats, patients: results.map(cohortPatientJson) }, null, 2)}\n`);
   else io.stdout(`${formatCohortStats(stats, `cohort: ${n} patients, seed ${seed}, ${maneuver}, ${(wallMs / 1000).toFixed(1)} s wall`)}\n`);
   return stats.violations.length ? EXIT.internal : EXIT.completed;
 }

@@ -18,13 +18,14 @@ export function describeSettings(s: VentSettings): string {
 
 const fmt = (v: number | null, digits = 0): string => (v === null ? '-' : v.toFixed(digits));
 
-/** The per-step response table, as aligned text. */
-export function stepTable(steps: readonly StepRecord[], startedAt: number | null): string {
-  const header = ['#', 'phase', 'settings (cmH2O)', 'start', 'dwell', 'SpO2 %', 'MAP', 'HR', 'Crs mL/cmH2O', 'Ppeak'];
+/** The per-step response table, as aligned text (FiO2 and plateau per step; Vt per kg PBW when the PBW is known). */
+export function stepTable(steps: readonly StepRecord[], startedAt: number | null, pbwKg: number | null = null): string {
+  const header = ['#', 'phase', 'settings (cmH2O)', 'FiO2', 'start', 'dwell', 'SpO2 %', 'MAP', 'HR', 'Crs mL/cmH2O', 'Ppeak', 'Pplat', 'Vt mL/kg'];
   const rows = steps.map((s, i) => [
     String(i),
     s.aborted ? `${s.phase} (ABORTED)` : s.phase,
     describeSettings(s.settings),
+    s.settings.fio2.toFixed(2),
     clockTime(s.startedAt - (startedAt ?? s.startedAt)),
     clockTime(s.endedAt - s.startedAt),
     fmt(s.spo2Pct, 1),
@@ -32,6 +33,8 @@ export function stepTable(steps: readonly StepRecord[], startedAt: number | null
     fmt(s.hrBpm),
     fmt(s.complianceMlPerCmH2O, 1),
     fmt(s.peakCmH2O, 1),
+    fmt(s.plateauCmH2O ?? null, 1),
+    s.tidalVolumeMl != null && pbwKg !== null ? (s.tidalVolumeMl / pbwKg).toFixed(1) : '-',
   ]);
   const widths = header.map((h, c) => Math.max(h.length, ...rows.map((r) => (r[c] ?? '').length)));
   const line = (cells: string[]) => cells.map((c, i) => (i < 3 ? c.padEnd(widths[i]!) : c.padStart(widths[i]!))).join('  ');
@@ -43,8 +46,15 @@ export function outcomeLine(s: SessionSummary): string {
   switch (s.outcome) {
     case 'completed':
       if (s.maneuver === 'staircase') {
-        const why = s.derecruitmentPeepCmH2O !== null ? `derecruitment at PEEP ${s.derecruitmentPeepCmH2O}` : 'no derecruitment seen down to the floor';
+        // Journals written before issue 15 carry no titration summary.
+        const t = s.titration as SessionSummary['titration'] | undefined;
+        const seen = t?.derecruitmentSeen === true || s.derecruitmentPeepCmH2O !== null;
+        const by = t?.decidedBy ? `${t.decidedBy} method, ` : '';
+        const why = seen ? `${by}derecruitment at PEEP ${s.derecruitmentPeepCmH2O ?? '?'}` : `${by}no derecruitment seen down to the floor`;
         return `COMPLETED: titrated PEEP ${s.finalPeepCmH2O} cmH2O (${why}); settings verified`;
+      }
+      if (s.verifiedSettings && s.verifiedSettings.peepCmH2O !== s.baseline.peepCmH2O) {
+        return `COMPLETED: post-RM PEEP ${s.verifiedSettings.peepCmH2O} cmH2O (verified); ${s.response?.detail ?? ''}`;
       }
       return `COMPLETED: back on baseline settings (verified); ${s.response?.detail ?? ''}`;
     case 'aborted':
@@ -61,11 +71,45 @@ export function outcomeLine(s: SessionSummary): string {
   }
 }
 
+/**
+ * The titration in words: the FiO2 step, each method's PEEP with what it rests on (the deciding
+ * one marked), disagreement, the fallback, and the lung-protective limits at the final step.
+ */
+export function titrationLines(s: SessionSummary): string[] {
+  const t = s.titration as SessionSummary['titration'] | undefined;
+  const out: string[] = [];
+  if (!t) return out;
+  if (s.patient) out.push(`patient: ${s.patient.sex}, ${s.patient.heightCm} cm, PBW ${s.patient.pbwKg} kg`);
+  if (t.fio2TitratedTo !== null) {
+    out.push(`FiO2 step: ${s.baseline.fio2} -> ${t.fio2TitratedTo} before the decremental phase${t.spo2Blind ? ' (SpO2 still above the target at the lowest FiO2: SpO2 cannot see derecruitment)' : ''}; restored to ${s.baseline.fio2} in the final settings`);
+  }
+  if (t.methods.length) {
+    out.push('PEEP methods (same decremental trial):');
+    for (const m of t.methods) {
+      out.push(`  ${m.method === t.decidedBy ? '*' : ' '} ${m.method.padEnd(16)} PEEP ${m.peepCmH2O ?? '-'}  ${m.sawDerecruitment ? 'derecruitment seen' : 'no derecruitment seen'}: ${m.detail}`);
+    }
+    if (t.decisionNote) out.push(`  decided by: ${t.decisionNote}`);
+    if (t.methodsDisagree) out.push('  NOTE: the methods disagree by more than one decremental step');
+  }
+  if (t.fallback) out.push(`fallback: desaturation at PEEP ${t.fallback.atPeepCmH2O} (SpO2 ${t.fallback.spo2Pct ?? '?'}%): re-recruited and set the last PEEP that held`);
+  if (t.limitsNote) out.push(`lung-protective limits: ${t.limitsNote}`);
+  const m = t.limitsMeasured;
+  if (m) {
+    const v = (x: number | null): string => (x === null ? '-' : String(x));
+    out.push(
+      `final step: plateau ${v(m.plateauCmH2O)} (limit ${m.limits.plateauMaxCmH2O}), driving pressure ${v(m.drivingPressureCmH2O)} (limit ${m.limits.drivingPressureMaxCmH2O}) cmH2O, Vt ${v(m.tidalVolumeMlPerKg)} mL/kg PBW (limit ${m.limits.tidalVolumeMaxMlPerKg}): ${m.within ? 'within the limits' : `BEYOND: ${m.exceeded.join(', ')}`}`,
+    );
+  }
+  return out;
+}
+
 export function formatSummary(s: SessionSummary): string {
   const parts = [outcomeLine(s)];
   const warnings = s.preconditionIssues.filter((i) => i.severity === 'warn');
   for (const w of warnings) parts.push(`warning: ${w.message}`);
-  if (s.steps.length > 1) parts.push('', stepTable(s.steps, s.startedAt));
+  if (s.steps.length > 1) parts.push('', stepTable(s.steps, s.startedAt, (s.patient ?? null)?.pbwKg ?? null));
+  const t = titrationLines(s);
+  if (t.length) parts.push('', ...t);
   if (s.response && s.outcome === 'completed') parts.push('', `response: ${s.response.detail}`);
   return parts.join('\n');
 }

@@ -136,6 +136,20 @@ export function numberFlag(name: string, value: string | undefined, min: number,
   return n;
 }
 
+/**
+ * `--height-cm` and `--sex`: the patient size of the maneuver (ARDSnet predicted body weight
+ * limits Vt per kg). Both or neither; undefined when neither is given.
+ */
+export function patientSizeFlags(flags: { heightCm?: string; sex?: string }): { heightCm: number; sex: 'male' | 'female' } | undefined {
+  if (flags.heightCm === undefined && flags.sex === undefined) return undefined;
+  if (flags.heightCm === undefined || flags.sex === undefined) {
+    throw new CliError(`--height-cm and --sex go together (given: ${flags.heightCm !== undefined ? '--height-cm' : '--sex'} only): predicted body weight needs both`);
+  }
+  const heightCm = numberFlag('height-cm', flags.heightCm, 130, 230)!;
+  if (flags.sex !== 'male' && flags.sex !== 'female') throw new CliError(`--sex = ${JSON.stringify(flags.sex)}: must be male or female`);
+  return { heightCm, sex: flags.sex };
+}
+
 /** True for a string `numberFlag` accepts as a number (before the range check). */
 export const isDecimal = (value: string): boolean => DECIMAL.test(value);
 

@@ -72,6 +72,8 @@ export function buildProgram(setExit: (code: number) => void, io: RunIo = proces
     .description('run a maneuver on the built-in simulator (virtual time unless --realtime/--speed/--guided) or on a ventilator (--device)')
     .argument('<maneuver>', 'sustained-inflation | high-pressure-pcv | staircase')
     .option('--patient <profile>', 'simulator: built-in profile name or profile .json file')
+    .option('--height-cm <cm>', 'patient height, 130-230 cm (with --sex): predicted body weight limits Vt per kg; simulator default: the profile\'s')
+    .option('--sex <male|female>', 'patient sex for predicted body weight (with --height-cm)')
     .option('--protocol <file>', 'protocol configuration .json (defaults otherwise)')
     .option('--baseline <file>', 'simulator: baseline ventilator settings .json')
     .option('--seed <n>', 'simulator: simulation seed (default 1)')

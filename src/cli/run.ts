@@ -16,7 +16,7 @@ import { parseDeviceFlags, type DeviceFlags } from './device.js';
 import { parseVitalsTarget } from './vitals.js';
 import { CliError, EXIT, exitCodeFor } from './exitCodes.js';
 import { formatSummary } from './format.js';
-import { guidedTimeoutFlag, intFlag, loadBaseline, loadPatient, loadProtocol, numberFlag, parseManeuver } from './inputs.js';
+import { guidedTimeoutFlag, intFlag, loadBaseline, loadPatient, loadProtocol, numberFlag, parseManeuver, patientSizeFlags } from './inputs.js';
 import { FailsafeWatch } from './failsafe.js';
 import { answerPromptsFromStdin, handleSignals } from './interactive.js';
 import type { RunIo } from './io.js';
@@ -44,6 +44,9 @@ export interface RunFlags extends DeviceFlags {
   guided?: boolean;
   guidedTimeout?: string;
   failsafeTimeout?: string;
+  /** Patient size (simulator: overrides the profile's; device: without it Vt/kg is not limited). */
+  heightCm?: string;
+  sex?: string;
 }
 
 /** A run nobody can acknowledge at the terminal ends this long after entering failsafe (session clock). */
@@ -116,7 +119,7 @@ export async function runCommand(maneuverName: string, flags: RunFlags, io: RunI
   }
   if (journal) journalSession(journal, opened, { versions: versions(), maneuver, protocol, argv: process.argv.slice(2) });
 
-  const progress = flags.json ? null : new ProgressDisplay({ tty: io.isTTY, write: io.stdout, plannedMs: plannedDurationMs(protocol, session.baseline) });
+  const progress = flags.json ? null : new ProgressDisplay({ tty: io.isTTY, write: io.stdout, plannedMs: plannedDurationMs(protocol, session.baseline, { fio2Steps: true }) });
   if (progress) {
     io.stdout(`rmseq ${maneuver} on ${opened.description}, ${realtime ? `wall clock x${speed ?? 1}` : 'virtual clock'}\n`);
     progress.attach(session.telemetry$);
@@ -167,6 +170,7 @@ function simulatorRunSource(flags: RunFlags, realtime: boolean, speed: number, g
     guidedTimeoutMs: guidedTimeoutS * 1000,
     monitor: { artifacts: { enabled: Boolean(flags.artifacts) }, dropouts: { enabled: Boolean(flags.dropouts) } },
     policy: { onCompleted: 'end', onFailsafe: realtime ? 'wait' : 'end' },
+    ...(patientSizeFlags(flags) ? { patient: patientSizeFlags(flags)! } : {}),
   });
 }
 
@@ -182,6 +186,7 @@ function deviceRunSource(flags: RunFlags, speed: number, guidedTimeoutS: number)
     guidedTimeoutMs: guidedTimeoutS * 1000,
     speed,
     policy: { onCompleted: 'end', onFailsafe: 'wait' },
+    ...(patientSizeFlags(flags) ? { patient: patientSizeFlags(flags)! } : {}),
   });
 }
 
@@ -242,5 +247,13 @@ export function toJsonResult(s: SessionSummary, extra: Record<string, unknown>) 
     preconditionIssues: s.preconditionIssues,
     restoreFailures: s.restoreFailures,
     steps: s.steps,
+    patientSize: s.patient,
+    decidedBy: s.titration.decidedBy,
+    derecruitmentSeen: s.titration.derecruitmentSeen,
+    methodPeeps: Object.fromEntries(s.titration.methods.map((m) => [m.method, m.peepCmH2O])),
+    finalPlateauCmH2O: s.titration.limitsMeasured?.plateauCmH2O ?? null,
+    finalDrivingPressureCmH2O: s.titration.limitsMeasured?.drivingPressureCmH2O ?? null,
+    finalTidalVolumeMlPerKg: s.titration.limitsMeasured?.tidalVolumeMlPerKg ?? null,
+    titration: s.titration,
   };
 }

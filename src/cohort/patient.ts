@@ -37,6 +37,22 @@ export interface CohortResult {
   durationMs: number;
   baselineSpo2Pct: number | null;
   finalSpo2Pct: number | null;
+  /** The method that decided the final PEEP (staircase), and whether it saw derecruitment. */
+  decidedBy: string | null;
+  derecruitmentSeen: boolean;
+  /** Each method's PEEP from the decremental trial. */
+  methodPeeps: Record<string, number | null>;
+  methodsDisagree: boolean;
+  /** FiO2 the titration lowered to before the decremental phase (null: not run), and whether SpO2 stayed blind. */
+  fio2TitratedTo: number | null;
+  spo2Blind: boolean;
+  /** The desaturation fallback ran (re-recruited, last PEEP that held). */
+  fallback: boolean;
+  /** Measured at the end of the final step (completed runs). */
+  finalPlateauCmH2O: number | null;
+  finalDrivingPressureCmH2O: number | null;
+  finalTidalVolumeMlPerKg: number | null;
+  finalWithinLimits: boolean | null;
   violations: string[];
 }
 
@@ -66,18 +82,22 @@ export async function runCohortPatient(input: CohortPatientInput): Promise<Cohor
   });
   const violations: string[] = [];
   let expectAbort = false;
+  let fallbackPossible = false;
   let state = '';
   session.telemetry$.subscribe((e) => {
     if (e.kind === 'state') state = e.state;
     if (e.kind === 'input') {
-      if (expectAbort && !/^(aborting|aborted|failsafe)/.test(session.state)) {
+      // The desaturation fallback (decremental phase, hemodynamics normal) re-recruits instead of aborting.
+      if (expectAbort && !/^(aborting|aborted|failsafe)/.test(session.state) && !(fallbackPossible && session.context.titration.fallback)) {
         violations.push(`guard-violating sample did not abort (state ${session.state})`);
       }
       expectAbort = false;
       if (e.event.type === 'SAMPLE' && state.startsWith('active')) {
         // Judged independently of the machine's own guard, on the context before the event;
         // the machine handles the event right after telemetry, so check on the next event.
-        expectAbort = sampleVerdict(session.context, e.event.now, e.event.sample).abort !== null;
+        const verdict = sampleVerdict(session.context, e.event.now, e.event.sample).abort;
+        expectAbort = verdict !== null;
+        fallbackPossible = verdict?.reason === 'desaturation' && state.startsWith('active.decremental') && !session.context.titration.fallback;
       }
     }
     if (e.kind === 'command') {
@@ -101,6 +121,8 @@ export async function runCohortPatient(input: CohortPatientInput): Promise<Cohor
   }
   await session.close();
   const steps = summary.steps;
+  const t = summary.titration;
+  const done = summary.outcome === 'completed';
   return {
     index: input.index,
     id: patient.id,
@@ -114,6 +136,17 @@ export async function runCohortPatient(input: CohortPatientInput): Promise<Cohor
     durationMs: summary.durationMs,
     baselineSpo2Pct: steps[0]?.spo2Pct ?? null,
     finalSpo2Pct: summary.outcome === 'completed' ? (steps[steps.length - 1]?.spo2Pct ?? null) : null,
+    decidedBy: t.decidedBy,
+    derecruitmentSeen: t.derecruitmentSeen,
+    methodPeeps: Object.fromEntries(t.methods.map((m) => [m.method, m.peepCmH2O])),
+    methodsDisagree: t.methodsDisagree,
+    fio2TitratedTo: t.fio2TitratedTo,
+    spo2Blind: t.spo2Blind,
+    fallback: t.fallback !== null,
+    finalPlateauCmH2O: done ? (t.limitsMeasured?.plateauCmH2O ?? null) : null,
+    finalDrivingPressureCmH2O: done ? (t.limitsMeasured?.drivingPressureCmH2O ?? null) : null,
+    finalTidalVolumeMlPerKg: done ? (t.limitsMeasured?.tidalVolumeMlPerKg ?? null) : null,
+    finalWithinLimits: done ? (t.limitsMeasured?.within ?? null) : null,
     violations,
   };
 }

@@ -80,6 +80,12 @@ export interface CohortStats {
   abortGuards: Record<string, number>;
   byArchetype: Record<string, { n: number; outcomes: Record<string, number> }>;
   finalPeep: { n: number; mean: number | null; min: number | null; max: number | null };
+  /** Completed runs by final PEEP (cmH2O -> count). */
+  finalPeepDistribution: Record<string, number>;
+  /** Completed staircases: how many were decided by a method that saw derecruitment, and by which method. */
+  titration: { completed: number; derecruitmentSeen: number; decidedBy: Record<string, number>; methodsDisagree: number; fallback: number; spo2Blind: number };
+  /** Completed runs whose measured final settings exceed a lung-protective limit (target 0), and the largest values. */
+  limits: { exceeded: number; unmeasured: number; maxPlateauCmH2O: number | null; maxDrivingPressureCmH2O: number | null; maxTidalVolumeMlPerKg: number | null };
   violations: Array<{ id: string; violations: string[] }>;
 }
 
@@ -88,8 +94,20 @@ const bump = (m: Record<string, number>, k: string): void => {
 };
 
 export function cohortStats(results: readonly CohortResult[]): CohortStats {
-  const s: CohortStats = { n: results.length, outcomes: {}, abortReasons: {}, abortGuards: {}, byArchetype: {}, finalPeep: { n: 0, mean: null, min: null, max: null }, violations: [] };
+  const s: CohortStats = {
+    n: results.length,
+    outcomes: {},
+    abortReasons: {},
+    abortGuards: {},
+    byArchetype: {},
+    finalPeep: { n: 0, mean: null, min: null, max: null },
+    finalPeepDistribution: {},
+    titration: { completed: 0, derecruitmentSeen: 0, decidedBy: {}, methodsDisagree: 0, fallback: 0, spo2Blind: 0 },
+    limits: { exceeded: 0, unmeasured: 0, maxPlateauCmH2O: null, maxDrivingPressureCmH2O: null, maxTidalVolumeMlPerKg: null },
+    violations: [],
+  };
   const peeps: number[] = [];
+  const max = (a: number | null, b: number | null): number | null => (b === null ? a : a === null ? b : Math.max(a, b));
   for (const r of results) {
     bump(s.outcomes, r.outcome);
     if (r.abortReason) bump(s.abortReasons, r.abortReason);
@@ -97,7 +115,25 @@ export function cohortStats(results: readonly CohortResult[]): CohortStats {
     const a = (s.byArchetype[r.archetype] ??= { n: 0, outcomes: {} });
     a.n++;
     bump(a.outcomes, r.outcome);
-    if (r.outcome === 'completed' && r.finalPeepCmH2O !== null) peeps.push(r.finalPeepCmH2O);
+    if (r.outcome === 'completed' && r.finalPeepCmH2O !== null) {
+      peeps.push(r.finalPeepCmH2O);
+      bump(s.finalPeepDistribution, String(r.finalPeepCmH2O));
+    }
+    if (r.outcome === 'completed') {
+      if (r.finalWithinLimits === false) s.limits.exceeded++;
+      if (r.finalWithinLimits === null) s.limits.unmeasured++;
+      s.limits.maxPlateauCmH2O = max(s.limits.maxPlateauCmH2O, r.finalPlateauCmH2O);
+      s.limits.maxDrivingPressureCmH2O = max(s.limits.maxDrivingPressureCmH2O, r.finalDrivingPressureCmH2O);
+      s.limits.maxTidalVolumeMlPerKg = max(s.limits.maxTidalVolumeMlPerKg, r.finalTidalVolumeMlPerKg);
+      if (r.decidedBy !== null) {
+        s.titration.completed++;
+        if (r.derecruitmentSeen) s.titration.derecruitmentSeen++;
+        bump(s.titration.decidedBy, r.decidedBy);
+        if (r.methodsDisagree) s.titration.methodsDisagree++;
+        if (r.fallback) s.titration.fallback++;
+        if (r.spo2Blind) s.titration.spo2Blind++;
+      }
+    }
     if (r.violations.length) s.violations.push({ id: r.id, violations: r.violations });
   }
   if (peeps.length) {
@@ -117,7 +153,18 @@ export function formatCohortStats(s: CohortStats, header: string): string {
   for (const [k, v] of Object.entries(s.byArchetype).sort()) {
     lines.push(`  ${k.padEnd(18)} n=${String(v.n).padStart(5)}  ${Object.entries(v.outcomes).map(([o, c]) => `${o} ${pct(c, v.n)}`).join(', ')}`);
   }
-  if (s.finalPeep.n) lines.push(`titrated PEEP (completed staircases): mean ${s.finalPeep.mean}, range ${s.finalPeep.min}-${s.finalPeep.max} cmH2O`);
+  if (s.finalPeep.n) {
+    lines.push(`final PEEP (completed): mean ${s.finalPeep.mean}, range ${s.finalPeep.min}-${s.finalPeep.max} cmH2O`);
+    const dist = Object.entries(s.finalPeepDistribution).sort((a, b) => Number(a[0]) - Number(b[0]));
+    lines.push(`  distribution: ${dist.map(([k, v]) => `${k}: ${v}`).join(', ')}`);
+  }
+  const t = s.titration;
+  if (t.completed) {
+    lines.push(`titration (completed staircases: ${t.completed}): derecruitment seen by the deciding method ${t.derecruitmentSeen} (${pct(t.derecruitmentSeen, t.completed)})`);
+    lines.push(`  decided by: ${Object.entries(t.decidedBy).map(([k, v]) => `${k} ${v}`).join(', ')}; methods disagree > 1 step: ${t.methodsDisagree}; desaturation fallback: ${t.fallback}; SpO2 blind after FiO2 titration: ${t.spo2Blind}`);
+  }
+  const l = s.limits;
+  lines.push(`final settings beyond the lung-protective limits (completed): ${l.exceeded}${l.unmeasured ? ` (${l.unmeasured} not measured)` : ''}; max plateau ${l.maxPlateauCmH2O ?? '-'}, driving pressure ${l.maxDrivingPressureCmH2O ?? '-'} cmH2O, Vt ${l.maxTidalVolumeMlPerKg ?? '-'} mL/kg PBW`);
   lines.push(`safety invariant violations: ${s.violations.length}`);
   for (const v of s.violations.slice(0, 10)) lines.push(`  ${v.id}: ${v.violations.join('; ')}`);
   return lines.join('\n');

@@ -28,8 +28,15 @@ const sameCommand = (a: ApplyCommand, b: ApplyCommand): boolean =>
 export function replayJournal(j: ParsedJournal): ReplayResult {
   if (!j.baseline) throw new Error('journal has no device/baseline line: the session never connected');
   const resolution = (j.lines.find((l) => l.event === 'device')?.['device'] as { capabilities?: { pressureResolutionCmH2O?: number } } | undefined)?.capabilities?.pressureResolutionCmH2O;
+  // The patient size changes the decisions (Vt/kg limits): replay with the one journaled.
+  const patient = (j.lines.find((l) => l.event === 'device')?.['patient'] as { heightCm: number; sex: 'male' | 'female' } | undefined) ?? undefined;
   const actor = createActor(machineFor(j.protocol.maneuver), {
-    input: { protocol: j.protocol, baseline: j.baseline, ...(resolution !== undefined ? { pressureToleranceCmH2O: resolution } : {}) },
+    input: {
+      protocol: j.protocol,
+      baseline: j.baseline,
+      ...(resolution !== undefined ? { pressureToleranceCmH2O: resolution } : {}),
+      ...(patient ? { patient: { heightCm: patient.heightCm, sex: patient.sex } } : {}),
+    },
   });
   const commands: ApplyCommand[] = [];
   const states: string[] = [];

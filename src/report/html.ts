@@ -6,7 +6,7 @@
 import type { StepRecord, VentSettings } from '../../machines/index.js';
 import type { ParsedJournal } from '../journal/read.js';
 import type { SessionSummary } from '../runner/telemetry.js';
-import { clockTime, describeBaselineVitals, describeSettings, outcomeLine, stepTable } from '../cli/format.js';
+import { clockTime, describeBaselineVitals, describeSettings, outcomeLine, stepTable, titrationLines } from '../cli/format.js';
 import { escapeXml, renderSvgChart, type ChartMarker, type ChartPoint, type ChartShade } from './svgChart.js';
 
 import { stepsThatRan } from './steps.js';
@@ -231,8 +231,9 @@ ${warnings ? `<ul>${warnings}</ul>` : ''}
 <p>Baseline settings: ${escapeXml(j.baseline ? describeSettings(j.baseline) : 'unknown')}${summary?.verifiedSettings ? ` · settings verified at the end: ${escapeXml(describeSettings(summary.verifiedSettings))}` : ''}${summary?.response ? ` · response: ${escapeXml(summary.response.detail)}` : ''}</p>
 ${chart}
 <h2>Steps</h2>
-<pre>${escapeXml(summary ? stepTable(ran, summary.startedAt) : 'no steps recorded')}</pre>
+<pre>${escapeXml(summary ? stepTable(ran, summary.startedAt, (summary.patient ?? null)?.pbwKg ?? null) : 'no steps recorded')}</pre>
 ${notStarted ? `<p class="warn">Not run: ${escapeXml(notStarted.label)} (aborted before its settings were in place)</p>` : ''}
+${summary && titrationLines(summary).length ? `<h2>Titration and lung-protective limits</h2>\n<pre class="titration">${escapeXml(titrationLines(summary).join('\n'))}</pre>` : ''}
 <h2>Events</h2>
 <pre>${escapeXml(events.join('\n'))}</pre>
 <h2>Protocol</h2>

@@ -24,14 +24,17 @@ import {
   type ManeuverEvent,
   type ManeuverKind,
   type ManeuverMachine,
+  type PatientSize,
   type Protocol,
   type VentSettings,
+  predictedBodyWeightKg,
+  PatientSizeSchema,
 } from '../../machines/index.js';
 import { assertPlanFitsDevice } from './planCheck.js';
 import { checkSampleShape } from './sampleSchema.js';
 
 export { assertPlanFitsDevice };
-import type { SessionSummary, TelemetryEvent } from './telemetry.js';
+import { titrationSummary, type SessionSummary, type TelemetryEvent } from './telemetry.js';
 
 export type OperatorAction = 'start' | 'confirm' | 'abort' | 'ack' | 'repeat' | 'end';
 
@@ -52,6 +55,20 @@ export interface SessionOptions {
    * report what is missing (default: the protocol's baseline window + 10 s).
    */
   warmupTimeoutMs?: number;
+  /** Height and sex (PBW limits Vt in mL/kg). Without them Vt/kg is not limited and the start warns. */
+  patient?: PatientSize;
+}
+
+/**
+ * A device whose FiO2 cannot be set (MakAir: the oxygen supply sets it; its range is one value)
+ * cannot carry out the FiO2 titration: the staircase runs without it (the SpO2 method may then be
+ * blind and the compliance method decide, as the summary says). Null when nothing changes.
+ */
+export function withoutFio2TitrationIfFixed(protocol: Protocol, device: DeviceInfo): Protocol | null {
+  if (protocol.maneuver !== 'staircase' || !protocol.fio2Titration.enabled) return null;
+  const [lo, hi] = device.capabilities.ranges.fio2;
+  if (hi - lo >= protocol.fio2Titration.stepFio2 - 1e-9) return null;
+  return { ...protocol, fio2Titration: { ...protocol.fio2Titration, enabled: false } };
 }
 
 /**
@@ -82,15 +99,22 @@ export class Session {
   private restoring: Promise<boolean> | null = null;
   private closing: Promise<void> | null = null;
   private directlyVerified = false;
+  private readonly lastTitration: { methods: unknown; measured: unknown } = { methods: undefined, measured: undefined };
 
   private constructor(
-    readonly options: Required<Omit<SessionOptions, 'tickMs' | 'warmupTimeoutMs'>> & { tickMs: number; warmupTimeoutMs: number },
+    readonly options: Required<Omit<SessionOptions, 'tickMs' | 'warmupTimeoutMs' | 'patient'>> & { tickMs: number; warmupTimeoutMs: number; patient?: PatientSize },
     readonly device: DeviceInfo,
     readonly baseline: VentSettings,
+    private readonly fio2Fixed = false,
   ) {
     this.done = new Promise((resolve) => (this.resolveDone = resolve));
     this.actor = createActor(machineFor(options.maneuver), {
-      input: { protocol: options.protocol, baseline, pressureToleranceCmH2O: device.capabilities.pressureResolutionCmH2O },
+      input: {
+        protocol: options.protocol,
+        baseline,
+        pressureToleranceCmH2O: device.capabilities.pressureResolutionCmH2O,
+        ...(options.patient ? { patient: options.patient } : {}),
+      },
     });
     this.actor.on('command.apply', (cmd) => void this.execute(cmd));
     this.actor.subscribe({
@@ -108,12 +132,16 @@ export class Session {
     if (options.protocol.maneuver !== options.maneuver) {
       throw new TypeError(`protocol is for ${options.protocol.maneuver}, not ${options.maneuver}`);
     }
+    if (options.patient) PatientSizeSchema.parse(options.patient);
     await options.ventilator.connect();
     await options.vitals.connect();
     const device = await options.ventilator.identify();
     const baseline = await options.ventilator.readSettings();
     assertWithinCapabilities(baseline, device.capabilities);
     assertPlanFitsDevice(options.protocol, baseline, device, options.ventilator);
+    const fixedFio2 = withoutFio2TitrationIfFixed(options.protocol, device);
+    if (fixedFio2) options = { ...options, protocol: fixedFio2 };
+    const fio2Fixed = fixedFio2 !== null;
     return new Session(
       {
         onCompleted: 'end',
@@ -124,6 +152,7 @@ export class Session {
       },
       device,
       baseline,
+      fio2Fixed,
     );
   }
 
@@ -156,7 +185,15 @@ export class Session {
   begin(): void {
     const { ventilator, vitals, clock } = this.options;
     this.actor.start();
-    this.emit({ kind: 'session', t: clock.now(), device: this.device, baseline: this.baseline, maneuver: this.options.maneuver });
+    const patient = this.options.patient;
+    this.emit({
+      kind: 'session',
+      t: clock.now(),
+      device: this.device,
+      baseline: this.baseline,
+      maneuver: this.options.maneuver,
+      ...(patient ? { patient: { ...patient, pbwKg: predictedBodyWeightKg(patient) } } : {}),
+    });
     this.subs.push(
       merge(ventilator.samples$, vitals.samples$).subscribe((raw) => this.receive(raw)),
       merge(ventilator.faults$, vitals.faults$).subscribe((f) => {
@@ -175,6 +212,9 @@ export class Session {
       if (now - this.lastSentAt > this.options.tickMs || (restoring && now - this.lastTickAt >= this.options.tickMs)) this.send({ type: 'TICK', now });
     });
     this.waitingToStart = true;
+    if (this.options.protocol.maneuver === 'staircase' && !this.options.protocol.fio2Titration.enabled && this.fio2Fixed) {
+      this.emit({ kind: 'alarm', t: clock.now(), priority: 'low', message: `${this.device.vendor} ${this.device.model} cannot set FiO2: the FiO2 titration before the decremental phase is skipped (set FiO2 for SpO2 90-92% on the oxygen supply first)` });
+    }
     const safety = this.options.protocol.safety;
     this.emit({ kind: 'baseline', t: clock.now(), windowS: safety.baselineWindowS, minSamples: safety.baselineMinSamples, vitals: null });
     this.warmup = clock.setTimeout(() => this.waitingToStart && this.sendStart(), this.options.warmupTimeoutMs);
@@ -288,6 +328,8 @@ export class Session {
       endedAt: end,
       durationMs: c.run.startedAt === null ? 0 : (c.run.completedAt ?? end) - c.run.startedAt,
       repeats: c.run.repeats,
+      patient: c.run.patient ? { ...c.run.patient.size, pbwKg: c.run.patient.pbwKg } : null,
+      titration: titrationSummary(c.titration),
     };
   }
 
@@ -394,6 +436,16 @@ export class Session {
     const state = stateName(snap.value);
     const c = snap.context;
     this.alarmRestoreFailures(c.restore.failures, c.restore.attempts);
+    // The titration's decision and the final step's limits, once each, for the console and the journal.
+    const t = c.titration;
+    if ((t.methods?.length ?? 0) > 0 && t.methods !== this.lastTitration.methods) {
+      this.lastTitration.methods = t.methods;
+      this.emit({ kind: 'titration', t: this.clock.now(), stage: 'decided', titration: titrationSummary(t) });
+    }
+    if (t.limitsMeasured && t.limitsMeasured !== this.lastTitration.measured) {
+      this.lastTitration.measured = t.limitsMeasured;
+      this.emit({ kind: 'titration', t: this.clock.now(), stage: 'measured', titration: titrationSummary(t) });
+    }
     if (state !== this.lastState) {
       const entering = (prefix: string) => state.startsWith(prefix) && !this.lastState.startsWith(prefix);
       if (entering('active') && c.run.repeats === 0 && c.run.baselineVitals) {

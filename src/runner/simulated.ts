@@ -2,7 +2,7 @@
 import type { Clock } from '../../common/clock.js';
 import { SimulatedVentilator, SimulatedVitals, SimWorld } from '../../hal/simulated/index.js';
 import type { ManeuverKind, Protocol, VentSettings } from '../../machines/index.js';
-import type { MonitorOptions, PatientProfile } from '../../sim/index.js';
+import { profilePatientSize, type MonitorOptions, type PatientProfile } from '../../sim/index.js';
 import { GUIDED_DEADLINE_MARGIN_S, GUIDED_TIMEOUT_DEFAULT_MS, GuidedVentilator } from '../../hal/guided/index.js';
 import { APPLY_TIMEOUT_MAX_S, ProtocolSchema, RESTORE_TIMEOUT_MAX_S } from '../../machines/index.js';
 import { Session, type SessionOptions } from './session.js';
@@ -37,6 +37,8 @@ export interface SimulatedSessionOptions {
    */
   guided?: { timeoutMs?: number };
   session?: Partial<Pick<SessionOptions, 'onCompleted' | 'onFailsafe' | 'tickMs' | 'warmupTimeoutMs'>>;
+  /** Height and sex for the maneuver (default: the profile's). */
+  patient?: SessionOptions['patient'];
 }
 
 export interface SimulatedSession {
@@ -61,6 +63,7 @@ export async function openSimulatedSession(o: SimulatedSessionOptions): Promise<
     ? new GuidedVentilator({ device: ventilator, clock: o.clock, ...(o.guided.timeoutMs ? { timeoutMs: o.guided.timeoutMs } : {}), actuator: (s) => ventilator.apply(s) })
     : null;
   const protocol = guided ? guidedProtocol(o.protocol, o.guided?.timeoutMs ?? GUIDED_TIMEOUT_DEFAULT_MS) : o.protocol;
-  const session = await Session.open({ maneuver: o.maneuver, protocol, ventilator: guided ?? ventilator, vitals, clock: o.clock, ...(o.session ?? {}) });
+  const patient = o.patient ?? profilePatientSize(o.profile);
+  const session = await Session.open({ maneuver: o.maneuver, protocol, ventilator: guided ?? ventilator, vitals, clock: o.clock, patient, ...(o.session ?? {}) });
   return { session, world, ventilator, vitals, guided };
 }

@@ -9,7 +9,7 @@ import { GUIDED_TIMEOUT_DEFAULT_MS, GUIDED_TIMEOUT_MAX_MS, type GuidedVentilator
 import type { DeviceInfo, VentilatorCapabilities } from '../../hal/port.js';
 import type { SerialSettings } from '../../hal/serial/config.js';
 import type { SerialBinding } from '../../hal/serial/transport.js';
-import type { ManeuverKind, Protocol, VentSettings } from '../../machines/index.js';
+import type { ManeuverKind, PatientSize, Protocol, VentSettings } from '../../machines/index.js';
 import type { MonitorOptions, PatientProfile } from '../../sim/index.js';
 import { failsafeDigest } from '../journal/failsafeDigest.js';
 import { identityOf, type DeviceIdentity } from '../journal/identity.js';
@@ -97,6 +97,8 @@ export interface SimulatedSourceOptions {
   guidedTimeoutMs?: number;
   /** The simulated monitor's faults (artifacts, dropouts). */
   monitor?: Omit<MonitorOptions, 'seed'>;
+  /** The patient's height and sex (predicted body weight); default: the profile's. */
+  patient?: PatientSize;
   /** Default: `WAITING_POLICY` (the console's). */
   policy?: SessionPolicy;
 }
@@ -125,6 +127,7 @@ export function simulatedSource(o: SimulatedSourceOptions): SessionSource {
         clock,
         baseline: o.baseline,
         ...(o.monitor ? { monitor: o.monitor } : {}),
+        ...(o.patient ? { patient: o.patient } : {}),
         session: o.policy ?? WAITING_POLICY,
         ...(o.guided ? { guided: { timeoutMs: guidedTimeoutMs } } : {}),
       });
@@ -169,6 +172,8 @@ export interface DeviceSourceOptions {
   policy?: SessionPolicy;
   /** serialport binding (tests); the OS binding by default. */
   binding?: SerialBinding;
+  /** The patient's height and sex (predicted body weight: tidal volumes limited per kg). */
+  patient?: PatientSize;
 }
 
 /**
@@ -205,7 +210,7 @@ export function deviceSource(o: DeviceSourceOptions): SessionSource {
           // The device the source was made for, not another one plugged in since.
           ...(o.info ? { expect: { model: o.info.model, ...(o.info.id !== undefined ? { id: o.info.id } : {}) } } : {}),
           ...(o.guided ? { guided: { timeoutMs: o.guidedTimeoutMs } } : {}),
-          session: o.policy ?? WAITING_POLICY,
+          session: { ...(o.policy ?? WAITING_POLICY), ...(o.patient ? { patient: o.patient } : {}) },
           ...binding,
         });
       } catch (e) {

@@ -9,7 +9,11 @@ import type {
   ManeuverEvent,
   PreconditionIssue,
   ResponseAssessment,
+  LimitsCheck,
+  MethodResult,
   StepRecord,
+  Titration,
+  TitrationMethod,
   VentSettings,
 } from '../../machines/index.js';
 import type { OutcomeKind } from '../../machines/outcome.js';
@@ -40,10 +44,55 @@ export interface SessionSummary {
   /** Virtual (or wall) milliseconds from start to end. */
   durationMs: number;
   repeats: number;
+  /** Height, sex and predicted body weight (null: not given). */
+  patient: { heightCm: number; sex: 'male' | 'female'; pbwKg: number } | null;
+  /** What the titration decided and on what (all maneuvers carry the final limits). */
+  titration: TitrationSummary;
+}
+
+/** The titration as summaries, the journal, the report and the console show it. */
+export interface TitrationSummary {
+  /** FiO2 the FiO2 titration ended at (null: not run). */
+  fio2TitratedTo: number | null;
+  /** SpO2 stayed above the target at the lowest FiO2: the SpO2 method could not see derecruitment. */
+  spo2Blind: boolean;
+  /** Each method's PEEP from the decremental trial, with the values it rests on. */
+  methods: MethodResult[];
+  decidedBy: TitrationMethod | null;
+  decisionNote: string | null;
+  /** Whether the method that decided saw derecruitment. */
+  derecruitmentSeen: boolean;
+  methodsDisagree: boolean;
+  /** The desaturation fallback: re-recruited and set the last PEEP that held. */
+  fallback: { atPeepCmH2O: number; spo2Pct: number | null; at: number } | null;
+  /** The deciding method's PEEP before the lung-protective limits. */
+  titratedPeepCmH2O: number | null;
+  /** What the limits changed (lower Vt / driving pressure, a lower PEEP) or why no final setting met them. */
+  limitsNote: string | null;
+  limitsPredicted: LimitsCheck | null;
+  /** Plateau, driving pressure and Vt/kg measured at the end of the final step, against the limits. */
+  limitsMeasured: LimitsCheck | null;
+}
+
+export function titrationSummary(t: Titration): TitrationSummary {
+  return {
+    fio2TitratedTo: t.fio2TitratedTo ?? null,
+    spo2Blind: t.spo2Blind ?? false,
+    methods: t.methods ?? [],
+    decidedBy: t.decidedBy ?? null,
+    decisionNote: t.decisionNote ?? null,
+    derecruitmentSeen: t.derecruitmentSeen ?? false,
+    methodsDisagree: t.methodsDisagree ?? false,
+    fallback: t.fallback ?? null,
+    titratedPeepCmH2O: t.titratedPeepCmH2O ?? null,
+    limitsNote: t.limitsNote ?? null,
+    limitsPredicted: t.limitsPredicted ?? null,
+    limitsMeasured: t.limitsMeasured ?? null,
+  };
 }
 
 export type TelemetryEvent =
-  | { kind: 'session'; t: number; device: DeviceInfo; baseline: VentSettings; maneuver: string }
+  | { kind: 'session'; t: number; device: DeviceInfo; baseline: VentSettings; maneuver: string; patient?: { heightCm: number; sex: 'male' | 'female'; pbwKg: number } }
   | { kind: 'input'; t: number; event: ManeuverEvent }
   | { kind: 'rejected-sample'; t: number; problems: string; reason?: 'shape' | 'future-timestamp'; count?: number }
   /** Collecting the baseline window before the start, then the medians taken from it. */
@@ -57,6 +106,8 @@ export type TelemetryEvent =
   | { kind: 'operator'; t: number; action: string; note?: string }
   | { kind: 'alarm'; t: number; priority: 'high' | 'medium' | 'low'; message: string }
   | { kind: 'prompt'; t: number; message: string; settings: VentSettings }
+  /** The titration decided (each method's PEEP, the deciding one, the planned limits), then the limits measured at the final step. */
+  | { kind: 'titration'; t: number; stage: 'decided' | 'measured'; titration: TitrationSummary }
   | { kind: 'outcome'; t: number; summary: SessionSummary };
 
 /** The vitals baseline and where it comes from, for the CLI, the console log and the report. */

@@ -20,6 +20,44 @@ describe('rmseq run (child process)', () => {
     expect(result.steps.map((s: { phase: string }) => s.phase)).toContain('decremental');
   });
 
+  it('reports the titration in --json: final PEEP, deciding method, each method PEEP, final plateau, driving pressure and Vt/kg', async () => {
+    const r = await runCli(['run', 'staircase', '--patient', 'moderate-ards', '--seed', '1', '--json', '--height-cm', '160', '--sex', 'female']);
+    expect(r.code).toBe(0);
+    const result = JSON.parse(r.stdout);
+    expect(result.patientSize).toEqual({ heightCm: 160, sex: 'female', pbwKg: 52.4 });
+    expect(result.decidedBy).toMatch(/^(spo2|compliance|driving-pressure)$/);
+    expect(typeof result.derecruitmentSeen).toBe('boolean');
+    expect(Object.keys(result.methodPeeps)).toEqual(['spo2', 'compliance', 'driving-pressure']);
+    expect(result.finalPlateauCmH2O).toBeLessThanOrEqual(30);
+    expect(result.finalDrivingPressureCmH2O).toBeLessThanOrEqual(15);
+    // 420 mL would be 8.0 mL/kg for PBW 52.4: the final Vt is kept within 8 mL/kg.
+    expect(result.finalTidalVolumeMlPerKg).toBeLessThanOrEqual(8);
+    expect(result.titration.fio2TitratedTo).not.toBeNull();
+    expect(result.steps.some((s: { phase: string }) => s.phase === 'fio2')).toBe(true);
+  });
+
+  it('the readable summary shows the FiO2 step, each method PEEP and the limits at the final step', async () => {
+    const r = await runCli(['run', 'staircase', '--patient', 'moderate-ards', '--seed', '1']);
+    expect(r.code).toBe(0);
+    expect(r.stdout).toMatch(/FiO2 step: 0\.6 -> /);
+    expect(r.stdout).toMatch(/spo2 +PEEP [\d.]+/);
+    expect(r.stdout).toMatch(/compliance +PEEP [\d.]+/);
+    expect(r.stdout).toMatch(/driving-pressure +PEEP [\d.]+/);
+    expect(r.stdout).toMatch(/final step: plateau [\d.]+ \(limit 30\), driving pressure [\d.]+ \(limit 15\) cmH2O, Vt [\d.]+ mL\/kg PBW \(limit 8\)/);
+    expect(r.stdout).toContain('Pplat');
+  });
+
+  it('--height-cm and --sex go together and are range-checked (exit 2)', async () => {
+    const one = await runCli(['run', 'staircase', '--patient', 'moderate-ards', '--height-cm', '170']);
+    expect(one.code).toBe(2);
+    expect(one.stderr).toContain('--height-cm and --sex go together');
+    const bad = await runCli(['run', 'staircase', '--patient', 'moderate-ards', '--height-cm', '90', '--sex', 'male']);
+    expect(bad.code).toBe(2);
+    expect(bad.stderr).toContain('--height-cm = "90": must be a number between 130 and 230');
+    const sex = await runCli(['run', 'staircase', '--patient', 'moderate-ards', '--height-cm', '170', '--sex', 'x']);
+    expect(sex.stderr).toContain('must be male or female');
+  });
+
   it('aborts hypovolemic-ards for hypotension, baseline restored (exit 3)', async () => {
     const r = await runCli(['run', 'staircase', '--patient', 'hypovolemic-ards', '--seed', '1', '--json']);
     expect(r.code).toBe(3);

@@ -6,7 +6,8 @@
  */
 import { beforeAll, describe, expect, it } from 'vitest';
 import { toJsonResult } from '../../src/cli/run.js';
-import type { SessionSummary } from '../../src/runner/telemetry.js';
+import { titrationSummary, type SessionSummary } from '../../src/runner/telemetry.js';
+import { emptyTitration } from '../../machines/context.js';
 import { assertBuilt, runCli } from '../support/cli.js';
 
 const BASE = { mode: 'PCV' as const, peepCmH2O: 10, peakCmH2O: 25, rateBpm: 20, fio2: 0.4 };
@@ -28,6 +29,8 @@ function summary(over: Partial<SessionSummary>): SessionSummary {
     preconditionIssues: [],
     restoreFailures: [],
     baselineVitals: null,
+    patient: null,
+    titration: titrationSummary(emptyTitration()),
     startedAt: 0,
     endedAt: 1,
     durationMs: 1,

@@ -24,7 +24,7 @@ describe(`cohort calibration: ${N} patients, seed ${SEED}, default staircase and
   beforeAll(async () => {
     results = await runCohort({ n: N, seed: SEED, maneuver: 'staircase', protocol: defaultProtocol('staircase'), baseline: DEFAULT_SIM_BASELINE, workers: 2 });
     stats = cohortStats(results);
-  }, 60_000);
+  }, 180_000);
 
   it('runs every patient and violates no safety invariant', () => {
     expect(results).toHaveLength(N);
@@ -61,5 +61,25 @@ describe(`cohort calibration: ${N} patients, seed ${SEED}, default staircase and
     const milder = results.filter((r) => !r.archetype.startsWith('severe/'));
     expect(rate(severe, 'desaturation')).toBeGreaterThan(3 * rate(milder, 'desaturation'));
     expect(rate(milder, 'desaturation')).toBeLessThan(0.05);
+  });
+
+  it('no completed patient ends beyond the lung-protective limits, and each reports its limits and methods (issue 15)', () => {
+    const completed = results.filter((r) => r.outcome === 'completed');
+    expect(stats.limits.exceeded).toBe(0);
+    expect(stats.limits.unmeasured).toBe(0);
+    for (const r of completed) {
+      expect(r.finalPlateauCmH2O!, r.id).toBeLessThanOrEqual(30);
+      expect(r.finalDrivingPressureCmH2O!, r.id).toBeLessThanOrEqual(15);
+      expect(r.finalTidalVolumeMlPerKg!, r.id).toBeLessThanOrEqual(8);
+      expect(Object.keys(r.methodPeeps), r.id).toEqual(['spo2', 'compliance', 'driving-pressure']);
+      expect(r.decidedBy, r.id).not.toBeNull();
+    }
+    expect(stats.titration.completed).toBe(completed.length);
+  });
+
+  it('the final PEEP is not a constant: at least three values, none holding 90% of the patients', () => {
+    const counts = Object.values(stats.finalPeepDistribution);
+    expect(counts.length).toBeGreaterThanOrEqual(3);
+    expect(Math.max(...counts) / stats.finalPeep.n).toBeLessThan(0.9);
   });
 });

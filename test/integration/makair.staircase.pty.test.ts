@@ -43,15 +43,23 @@ describe.skipIf(!SOCAT)(`MakAir staircase over pseudo-terminals${SOCAT_NOTE}`, (
       const final = summary.finalPeepCmH2O!;
       expect(final).toBeGreaterThanOrEqual(15);
       expect(final).toBeLessThanOrEqual(22.5);
-      // What the device holds and what the patient receives: the titrated PEEP, in the baseline mode.
-      expect(summary.verifiedSettings).toMatchObject({ mode: 'PCV', peepCmH2O: final, peakCmH2O: final + 15 });
-      expect(bench.emulator.status().device).toMatchObject({ mode: 'PCV', peepCmH2O: final, peakCmH2O: final + 15 });
-      expect(patientNow(bench)).toMatchObject({ mode: 'PCV', peepCmH2O: final, peakCmH2O: final + 15 });
+      // What the device holds and what the patient receives: the titrated PEEP, in the baseline mode,
+      // with the driving pressure lowered so that the set peak (the plateau's bound in PCV) is <= 30 (issue 15).
+      const peak = summary.verifiedSettings!.peakCmH2O;
+      expect(peak).toBeLessThanOrEqual(30);
+      expect(peak - final).toBeLessThanOrEqual(15);
+      expect(summary.verifiedSettings).toMatchObject({ mode: 'PCV', peepCmH2O: final, peakCmH2O: Math.min(final + 15, Math.floor((29.5 - final) * 2) / 2 + final) });
+      expect(bench.emulator.status().device).toMatchObject({ mode: 'PCV', peepCmH2O: final, peakCmH2O: peak });
+      expect(patientNow(bench)).toMatchObject({ mode: 'PCV', peepCmH2O: final, peakCmH2O: peak });
+      // The MakAir cannot set FiO2: no FiO2 titration, said by an alarm.
+      expect(telemetry.some((e) => e.kind === 'alarm' && e.message.includes('cannot set FiO2'))).toBe(true);
 
       const phases = summary.steps.map((s) => s.phase).filter((p) => p !== 'baseline');
       expect(phases.slice(0, 2)).toEqual(['incremental', 'incremental']);
       expect(phases).toContain('decremental');
-      expect(phases.slice(-2)).toEqual(['re-recruit', 'final']);
+      expect(phases).not.toContain('fio2');
+      // Re-recruitment only when derecruitment was seen (issue 15).
+      expect(phases.slice(-2)).toEqual(summary.titration.derecruitmentSeen ? ['re-recruit', 'final'] : ['decremental', 'final']);
       // Every step was confirmed by readback before its dwell; no fault, no rejected sample.
       expect(telemetry.filter((e) => e.kind === 'readback').every((e) => e.kind === 'readback' && e.matches)).toBe(true);
       expect(telemetry.filter((e) => e.kind === 'fault' || e.kind === 'apply-error')).toEqual([]);

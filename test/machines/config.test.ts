@@ -17,7 +17,10 @@ describe('protocol configuration', () => {
     expect(s.incrementalDwellS).toBe(120);
     expect(s.drivingPressureCmH2O).toBe(15);
     expect(s.decremental).toEqual({ startPeepCmH2O: 25, stepCmH2O: 2.5, floorPeepCmH2O: 15, dwellS: 180 });
-    expect(s.reRecruit).toEqual({ peepCmH2O: 40, dwellS: 60 });
+    expect(s.reRecruit).toEqual({ peepCmH2O: 40, dwellS: 60, when: 'if-derecruited' });
+    expect(s.lungProtection).toEqual({ plateauMaxCmH2O: 30, drivingPressureMaxCmH2O: 15, tidalVolumeMaxMlPerKg: 8, tidalVolumeMinMlPerKg: 4 });
+    expect(s.fio2Titration).toMatchObject({ enabled: true, targetMinPct: 90, targetMaxPct: 92 });
+    expect(s.titration).toEqual({ decide: 'auto', complianceMarginCmH2O: 2 });
     expect(s.finalMarginCmH2O).toBe(2.5);
     expect(s.safety.mapFloorMmHg).toBe(60);
     expect(decrementalPeeps(s)).toEqual([25, 22.5, 20, 17.5, 15]);

@@ -176,7 +176,8 @@ describe('heart rate and every vital present at the start are watched', () => {
   });
 
   it('HR and SBP absent at the start are not demanded later', async () => {
-    const d = new Driver('high-pressure-pcv');
+    // A monitor without ECG or arterial SBP, allowed explicitly (the default refuses the start: issue 15).
+    const d = new Driver('high-pressure-pcv', { protocol: { safety: { requireHrAndSbp: false } } });
     d.vitals = { spo2Pct: NORMAL_VITALS.spo2Pct, mapMmHg: NORMAL_VITALS.mapMmHg };
     d.start();
     await d.runUntilState('completed');

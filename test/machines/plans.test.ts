@@ -23,20 +23,26 @@ import { checked } from '../support/checked.js';
 
 describe('plans', () => {
   it('the staircase plan lists every step with its settings and dwell', () => {
-    const plan = planOf(defaultProtocol('staircase'), BASELINE);
+    const plan = planOf(defaultProtocol('staircase'), BASELINE, { fio2Steps: true });
     expect(plan.map((s) => [s.phase, s.label, s.dwellMs / 1000, s.peepCmH2O, s.peakCmH2O, s.conditional])).toEqual([
       ['incremental', 'Recruitment 1/3: PEEP 20, peak 35 cmH2O', 120, 20, 35, false],
       ['incremental', 'Recruitment 2/3: PEEP 30, peak 45 cmH2O', 120, 30, 45, false],
       ['incremental', 'Recruitment 3/3: PEEP 40, peak 55 cmH2O', 120, 40, 55, false],
+      ['fio2', 'FiO2 titration 1: FiO2 0.5 at PEEP 25 for SpO2 90-92%', 60, 25, 40, true],
+      ['fio2', 'FiO2 titration 2: FiO2 0.4 at PEEP 25 for SpO2 90-92%', 60, 25, 40, true],
+      ['fio2', 'FiO2 titration 3: FiO2 0.3 at PEEP 25 for SpO2 90-92%', 60, 25, 40, true],
+      ['fio2', 'FiO2 titration 4: FiO2 0.21 at PEEP 25 for SpO2 90-92%', 60, 25, 40, true],
       ['decremental', 'Titration 1/5: PEEP 25, peak 40 cmH2O', 180, 25, 40, false],
       ['decremental', 'Titration 2/5: PEEP 22.5, peak 37.5 cmH2O', 180, 22.5, 37.5, true],
       ['decremental', 'Titration 3/5: PEEP 20, peak 35 cmH2O', 180, 20, 35, true],
       ['decremental', 'Titration 4/5: PEEP 17.5, peak 32.5 cmH2O', 180, 17.5, 32.5, true],
       ['decremental', 'Titration 5/5: PEEP 15, peak 30 cmH2O', 180, 15, 30, true],
-      ['re-recruit', 'Re-recruitment: PEEP 40, peak 55 cmH2O for 60 s', 60, 40, 55, false],
+      ['re-recruit', 'Re-recruitment: PEEP 40, peak 55 cmH2O for 60 s', 60, 40, 55, true],
       ['final', 'Titrated PEEP 17.5 cmH2O (no derecruitment seen); assessing for 60 s', 60, 17.5, 37.5, false],
     ]);
-    expect(plannedDurationMs(defaultProtocol('staircase'), BASELINE)).toBe((3 * 120 + 5 * 180 + 60 + 60) * 1000);
+    expect(plannedDurationMs(defaultProtocol('staircase'), BASELINE, { fio2Steps: true })).toBe((3 * 120 + 4 * 60 + 5 * 180 + 60 + 60) * 1000);
+    // Without fio2Steps (the console's rows before issue 15) the FiO2 steps are left out.
+    expect(planOf(defaultProtocol('staircase'), BASELINE).map((s) => s.phase)).not.toContain('fio2');
   });
 
   it('sustained inflation and high-pressure PCV plans', () => {
@@ -75,9 +81,13 @@ describe('step measurement', () => {
       acc = accumulate(acc, checked({ t: 0, source: 's', spo2Pct, mapMmHg, peakCmH2O, hrBpm: 90, complianceMlPerCmH2O: 33.333 }));
     }
     const step = { ...newStep('incremental', 'x', BASELINE, 1000), startedAt: 0, acc };
-    expect(stepMeasurement(step, emptyLatest())).toEqual({ spo2Pct: 95, mapMmHg: 79, hrBpm: 90, complianceMlPerCmH2O: 33.33, peakCmH2O: 32 });
-    const latest = { ...emptyLatest(), spo2Pct: 91, mapMmHg: 70, hrBpm: 80, complianceMlPerCmH2O: 30, peakCmH2O: 28 };
-    expect(stepMeasurement({ ...step, acc: emptyAccumulator() }, latest)).toEqual({ spo2Pct: 91, mapMmHg: 70, hrBpm: 80, complianceMlPerCmH2O: 30, peakCmH2O: 28 });
+    expect(stepMeasurement(step, emptyLatest())).toEqual({ spo2Pct: 95, mapMmHg: 79, hrBpm: 90, complianceMlPerCmH2O: 33.33, peakCmH2O: 32, plateauCmH2O: null, tidalVolumeMl: null });
+    const latest = { ...emptyLatest(), spo2Pct: 91, mapMmHg: 70, hrBpm: 80, complianceMlPerCmH2O: 30, peakCmH2O: 28, plateauCmH2O: 26, tidalVolumeMl: 400 };
+    expect(stepMeasurement({ ...step, acc: emptyAccumulator() }, latest)).toEqual({ spo2Pct: 91, mapMmHg: 70, hrBpm: 80, complianceMlPerCmH2O: 30, peakCmH2O: 28, plateauCmH2O: 26, tidalVolumeMl: 400 });
+    // Plateau and tidal volume are medians over the window too (the lung-protective limits of the final step).
+    let acc2 = emptyAccumulator();
+    for (const plateauCmH2O of [27, 29, 28]) acc2 = accumulate(acc2, checked({ t: 0, source: 's', plateauCmH2O, tidalVolumeMl: plateauCmH2O * 15 }));
+    expect(stepMeasurement({ ...step, acc: acc2 }, emptyLatest())).toMatchObject({ plateauCmH2O: 28, tidalVolumeMl: 420 });
   });
 
   it('the measurement window is the end of the dwell (strictly after its start)', () => {

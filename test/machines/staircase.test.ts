@@ -26,8 +26,8 @@ describe('staircase', () => {
     expect(d.lastCommand?.purpose).toBe('final');
   });
 
-  it('shows 2-minute incremental and 3-minute decremental dwells in virtual time', async () => {
-    const d = new Driver('staircase');
+  it('shows 2-minute incremental and 3-minute decremental dwells in virtual time (PHARLAP: re-recruit always, no FiO2 titration)', async () => {
+    const d = new Driver('staircase', { protocol: { fio2Titration: { enabled: false }, reRecruit: { when: 'always' } } });
     await runScripted(d, spo2ForPeep);
     const rows = d.context.steps.map((s) => ({ phase: s.phase, peep: s.settings.peepCmH2O, peak: s.settings.peakCmH2O, dwellS: (s.endedAt - s.startedAt) / 1000 }));
     expect(rows).toEqual([
@@ -59,7 +59,7 @@ describe('staircase', () => {
     expect(d.context.steps.filter((s) => s.phase === 'decremental').map((s) => s.settings.peepCmH2O)).toEqual([25, 22.5, 20, 17.5, 15]);
   });
 
-  it('compliance method detects derecruitment from a compliance fall', async () => {
+  it('compliance method detects derecruitment from a compliance fall; best compliance + 2 decides when SpO2 sees none', async () => {
     const d = new Driver('staircase', { protocol: { derecruitment: { method: 'compliance' } } });
     d.vitals.complianceMlPerCmH2O = 40;
     await runScripted(d, (peep, state) => {
@@ -67,7 +67,9 @@ describe('staircase', () => {
       return 95;
     });
     expect(d.context.titration.derecruitmentPeepCmH2O).toBe(17.5);
-    expect(d.context.titration.finalPeepCmH2O).toBe(20);
+    // Best compliance 43 at PEEP 20: Open Lung Tool / OLA set 20 + 2.
+    expect(d.context.titration.decidedBy).toBe('compliance');
+    expect(d.context.titration.finalPeepCmH2O).toBe(22);
   });
 
   it('measures each step over the end of its dwell (measureWindowS), not its start', async () => {

@@ -6,23 +6,47 @@ const cases = [
   {
     name: 'sustainedInflation',
     machine: sustainedInflationMachine,
-    variants: [modelProtocol('sustained-inflation'), modelProtocol('sustained-inflation', { confirmEachStep: true })],
+    variants: [
+      modelProtocol('sustained-inflation'),
+      modelProtocol('sustained-inflation', { confirmEachStep: true }),
+      modelProtocol('sustained-inflation', { postRmPeep: { mode: 'baseline-plus', plusCmH2O: 5 } }),
+    ],
   },
   {
     name: 'highPressurePcv',
     machine: highPressurePcvMachine,
-    variants: [modelProtocol('high-pressure-pcv'), modelProtocol('high-pressure-pcv', { confirmEachStep: true })],
+    variants: [
+      modelProtocol('high-pressure-pcv'),
+      modelProtocol('high-pressure-pcv', { confirmEachStep: true }),
+      modelProtocol('high-pressure-pcv', { postRmPeep: { mode: 'baseline-plus', plusCmH2O: 5 } }),
+    ],
   },
   {
     name: 'staircase',
     machine: staircaseMachine,
     variants: [
-      modelProtocol('staircase'),
+      // The default protocol, shortened: two recruitment and three titration steps, two FiO2 steps.
+      modelProtocol('staircase', { incrementalPeepsCmH2O: [20, 30], decremental: { startPeepCmH2O: 25, stepCmH2O: 5, floorPeepCmH2O: 15 }, fio2Titration: { maxSteps: 2 } }),
       modelProtocol('staircase', {
         confirmEachStep: true,
         incrementalPeepsCmH2O: [20, 30],
         decremental: { startPeepCmH2O: 25, stepCmH2O: 5, floorPeepCmH2O: 15 },
         derecruitment: { method: 'compliance' },
+        fio2Titration: { maxSteps: 1 },
+      }),
+      // Re-recruitment always (PHARLAP), even without derecruitment.
+      modelProtocol('staircase', {
+        incrementalPeepsCmH2O: [20],
+        decremental: { startPeepCmH2O: 25, stepCmH2O: 5, floorPeepCmH2O: 15 },
+        reRecruit: { when: 'always', peepCmH2O: 40 },
+        fio2Titration: { enabled: false },
+      }),
+      // A stiff lung (compliance 10) under a plateau limit of 20: no final setting meets the limits.
+      modelProtocol('staircase', {
+        incrementalPeepsCmH2O: [20],
+        decremental: { startPeepCmH2O: 25, stepCmH2O: 5, floorPeepCmH2O: 15 },
+        fio2Titration: { enabled: false },
+        lungProtection: { plateauMaxCmH2O: 20 },
       }),
     ],
   },
@@ -36,7 +60,7 @@ describe('model-based tests (@xstate/graph): every state, every transition, an a
         `transitions ${run.transitionsTaken}/${run.transitionsDeclared}, abort checks ${run.abortChecks}`,
     );
     expect(run.unreached).toEqual([]);
-    expect(run.untaken).toEqual([]);
+    expect(run.untaken, JSON.stringify(run.untaken)).toEqual([]);
     expect(run.abortChecks).toBeGreaterThan(0);
   }, 120_000);
 });

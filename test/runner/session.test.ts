@@ -9,7 +9,8 @@ import { Journal } from '../../src/journal/journal.js';
 import { readJournal } from '../../src/journal/read.js';
 import { replayJournal } from '../../src/journal/replay.js';
 import { runSession } from '../../src/runner/drive.js';
-import { Session } from '../../src/runner/session.js';
+import { Session, withoutFio2TitrationIfFixed } from '../../src/runner/session.js';
+import type { DeviceInfo } from '../../hal/port.js';
 import type { TelemetryEvent } from '../../src/runner/telemetry.js';
 import { BASELINE, NORMAL_VITALS } from '../support/driver.js';
 import { FakeVentilator } from '../support/fakeVentilator.js';
@@ -35,10 +36,20 @@ describe('Session runner', () => {
     const summary = await runSession(session);
     expect(summary.outcome).toBe('completed');
     expect(summary.finalPeepCmH2O).toBe(20);
-    expect(ventilator.settings).toMatchObject({ mode: 'VC', peepCmH2O: 20 });
-    expect(ventilator.applied.map((s) => s.peepCmH2O)).toEqual([20, 30, 40, 25, 22.5, 20, 17.5, 40, 20]);
+    // PEEP 20 at 35 mL/cmH2O: 420 mL would give plateau 32; Vt is lowered to 330 mL (plateau 29.4).
+    expect(ventilator.settings).toMatchObject({ mode: 'VC', peepCmH2O: 20, tidalVolumeMl: 330, fio2: 0.6 });
+    // SpO2 94 does not move with FiO2: four FiO2 steps at PEEP 25 (0.5, 0.4, 0.3, 0.21), then the titration.
+    expect(ventilator.applied.map((s) => s.peepCmH2O)).toEqual([20, 30, 40, 25, 25, 25, 25, 25, 22.5, 20, 17.5, 40, 20]);
+    expect(ventilator.applied.filter((s) => s.peepCmH2O === 25).map((s) => s.fio2)).toEqual([0.5, 0.4, 0.3, 0.21, 0.21]);
+    expect(summary.titration).toMatchObject({ fio2TitratedTo: 0.21, spo2Blind: true, decidedBy: 'spo2', derecruitmentSeen: true });
+    expect(summary.titration.limitsMeasured).toMatchObject({ plateauCmH2O: 29.4, within: true });
+    expect(summary.patient).toBeNull();
+    // The decision and the measured limits go out on the telemetry (console, journal), once each.
+    const titration = events.filter((e) => e.kind === 'titration');
+    expect(titration.map((e) => e.kind === 'titration' && e.stage)).toEqual(['decided', 'measured']);
+    expect(titration[0]?.kind === 'titration' && titration[0].titration.methods.map((m) => m.method)).toEqual(['spo2', 'compliance', 'driving-pressure']);
     const readbacks = events.filter((e) => e.kind === 'readback');
-    expect(readbacks).toHaveLength(9);
+    expect(readbacks).toHaveLength(13);
     expect(readbacks.every((e) => e.kind === 'readback' && e.matches)).toBe(true);
     expect(events[events.length - 1]?.kind).toBe('outcome');
     await session.close();
@@ -152,5 +163,16 @@ describe('Session runner', () => {
     expect(r.identical).toBe(false);
     expect(r.differences[0]).toMatch(/^command 1: recorded/);
     await session.close();
+  });
+});
+
+describe('devices that cannot set FiO2 (issue 15)', () => {
+  it('the staircase runs without the FiO2 titration on a device whose FiO2 range is one value (MakAir)', () => {
+    const makair = { vendor: 'MakAir', model: 'x', capabilities: { ranges: { peepCmH2O: [0, 50], peakCmH2O: [0, 70], rateBpm: [0, 60], fio2: [0.4, 0.4] } } } as unknown as DeviceInfo;
+    const p = withoutFio2TitrationIfFixed(defaultProtocol('staircase'), makair);
+    expect(p?.maneuver === 'staircase' && p.fio2Titration.enabled).toBe(false);
+    const full = { ...makair, capabilities: { ranges: { ...makair.capabilities.ranges, fio2: [0.21, 1] } } } as unknown as DeviceInfo;
+    expect(withoutFio2TitrationIfFixed(defaultProtocol('staircase'), full)).toBeNull();
+    expect(withoutFio2TitrationIfFixed(defaultProtocol('sustained-inflation'), makair)).toBeNull();
   });
 });

@@ -15,6 +15,7 @@ import {
   type ManeuverMachine,
   type MonitorSample,
   type Protocol,
+  type PatientSize,
   type ProtocolInput,
   type VentSettings,
 } from '../../machines/index.js';
@@ -30,7 +31,11 @@ export interface DriverOptions {
   /** Answer commands automatically with a matching readback (default true). */
   autoApply?: boolean;
   pressureToleranceCmH2O?: number;
+  /** Height and sex (default 174.4 cm male: PBW 70 kg); null: none given. */
+  patient?: PatientSize | null;
 }
+
+export const PATIENT: PatientSize = { heightCm: 174.4, sex: 'male' };
 
 export class Driver {
   readonly actor: Actor<ManeuverMachine>;
@@ -48,6 +53,7 @@ export class Driver {
       input: {
         protocol: this.protocol,
         baseline: options.baseline ?? BASELINE,
+        ...(options.patient === null ? {} : { patient: options.patient ?? PATIENT }),
         ...(options.pressureToleranceCmH2O !== undefined ? { pressureToleranceCmH2O: options.pressureToleranceCmH2O } : {}),
       },
     });
@@ -74,7 +80,8 @@ export class Driver {
   /** What a faithful ventilator measures at the settings last verified (a test overrides it with `extra`). */
   delivered(): Vitals {
     const v = this.context.verified ?? this.context.baseline;
-    if (v.mode === 'VC') return { peepCmH2O: v.peepCmH2O, peakCmH2O: Math.min(v.peakCmH2O, v.peepCmH2O + 15), ...(v.tidalVolumeMl !== undefined ? { tidalVolumeMl: v.tidalVolumeMl } : {}) };
+    // VC: a lung of 52.5 mL/cmH2O static compliance (plateau PEEP + 8 at 420 mL).
+    if (v.mode === 'VC') return { peepCmH2O: v.peepCmH2O, plateauCmH2O: Math.round((v.peepCmH2O + (v.tidalVolumeMl ?? 420) / 52.5) * 10) / 10, peakCmH2O: Math.min(v.peakCmH2O, v.peepCmH2O + 15), ...(v.tidalVolumeMl !== undefined ? { tidalVolumeMl: v.tidalVolumeMl } : {}) };
     return { peepCmH2O: v.peepCmH2O, peakCmH2O: v.mode === 'CPAP' ? v.peepCmH2O : v.peakCmH2O };
   }
 

@@ -33,11 +33,22 @@ export class FakeVentilator implements Ventilator {
 
   private stopSamples: (() => void) | null = null;
 
+  /**
+   * What the settings produce in a lung of 35 mL/cmH2O: in VC the set Vt, plateau PEEP + Vt / 35
+   * and a peak 3 above it (the set peak is only the alarm limit); in PCV and CPAP the set peak.
+   */
+  private measured(): { peakCmH2O: number; plateauCmH2O?: number; tidalVolumeMl?: number } {
+    const s = this.settings;
+    if (s.mode !== 'VC' || s.tidalVolumeMl === undefined) return { peakCmH2O: s.peakCmH2O };
+    const plateau = Math.round((s.peepCmH2O + s.tidalVolumeMl / 35) * 10) / 10;
+    return { peakCmH2O: Math.min(s.peakCmH2O, plateau + 3), plateauCmH2O: plateau, tidalVolumeMl: s.tidalVolumeMl };
+  }
+
   async connect(): Promise<void> {
     this.connected = true;
     // One measurement per second of what the settings produce, like a ventilator display.
     this.stopSamples ??= every(this.clock, 1000, () =>
-      this.samples$.next({ t: this.clock.now(), source: 'fake', peakCmH2O: this.settings.peakCmH2O, peepCmH2O: this.settings.peepCmH2O, complianceMlPerCmH2O: 35 }),
+      this.samples$.next({ t: this.clock.now(), source: 'fake', ...this.measured(), peepCmH2O: this.settings.peepCmH2O, complianceMlPerCmH2O: 35 }),
     );
   }
   async identify(): Promise<DeviceInfo> {

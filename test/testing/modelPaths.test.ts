@@ -28,8 +28,10 @@ describe('generateModelPaths', () => {
     const c = siSet.coverage;
     expect(c.unreached).toEqual([]);
     expect(c.statesReached).toBe(c.statesDeclared);
-    // TICK past the apply/confirm deadline: with vitalsStaleS 10 <= applyTimeoutS 10 the vitals are always stale first.
-    expect(c.untaken).toEqual(['active --TICK[1]-->', 'active --TICK[2]-->']);
+    // Not reachable with this protocol: a TICK past the apply/confirm deadline (with vitalsStaleS 10 <= applyTimeoutS 10
+    // the vitals are always stale first), and the post-RM step's limits exit (postRmPeep 'baseline': nothing but the
+    // baseline is set after the RM, and the baseline is the clinician's own setting).
+    expect(c.untaken).toEqual(['active --TICK[1]-->', 'active --TICK[2]-->', 'sustainedInflation.active.assessment.dwelling --always[0]-->']);
     const fromStates = new Set(siSet.paths.filter((p) => p.title.startsWith('abort')).map((p) => p.title.replace(/^abort \([^)]+\) from /, '')));
     for (const s of ['idle', 'completed']) expect(fromStates).toContain(s);
     expect([...fromStates].filter((s) => s.startsWith('active')).length).toBeGreaterThanOrEqual(4);
