@@ -95,6 +95,7 @@ describe('titration panel', () => {
     ]);
     expect(v?.methods[2]?.basis).toBe('lowest driving pressure 11 cmH2O at PEEP 14 (no derecruitment seen)');
     expect(v?.decision).toBe('SpO2 (derecruitment) decided: SpO2 saw derecruitment');
+    expect(v?.title).toBe('PEEP titration');
     expect(v?.disagree).toBeNull();
     expect(v?.limits).toBeNull();
     expect(v?.fio2).toBe('FiO2 0.6 → 0.4 before the decremental phase (SpO2 target 90-92%); FiO2 0.6 again in the final settings.');
@@ -129,6 +130,17 @@ describe('titration panel', () => {
     expect(v?.patient).toMatch(/not given/);
     expect(v?.limits?.rows.map((r) => [r.value, r.within])).toEqual([['not measured', null], ['10 cmH2O', true], ['not measured', null]]);
     expect(v?.limits?.text).toBe('Final settings within the lung-protective limits');
+  });
+
+  it('a maneuver that titrates nothing shows only its final limits, under its own title', () => {
+    const m = newSessionModel(info());
+    applyEvent(m, { kind: 'titration', t: 1, stage: 'measured', titration: decided({ methods: [], decidedBy: null, decisionNote: null, fio2TitratedTo: null, limitsMeasured: { source: 'measured', plateauCmH2O: 20, drivingPressureCmH2O: 10, tidalVolumeMlPerKg: 6, limits, within: true, exceeded: [] } }) });
+    const v = titrationView(m);
+    expect(v?.title).toBe('Lung-protective limits');
+    expect(v?.methods).toEqual([]);
+    expect(v?.decision).toBeNull();
+    expect(v?.fio2).toBeNull();
+    expect(v?.limits?.within).toBe(true);
   });
 
   it('after the session ended, falls back on the summary\'s titration (a page opened late)', () => {

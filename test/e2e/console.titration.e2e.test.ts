@@ -116,7 +116,7 @@ describe.skipIf(!HAVE_CHROMIUM)('console: the PEEP titration (e2e)', () => {
     expect(box!.x).toBeGreaterThanOrEqual(0);
     expect(box!.x + box!.width).toBeLessThanOrEqual(390);
     // What the phone shows scrolled to the methods (the top bar with ABORT stays over it).
-    await page.evaluate(() => window.scrollTo(0, (document.querySelector('#titration')?.getBoundingClientRect().top ?? 0) + window.scrollY - 120));
+    await page.evaluate("window.scrollTo(0, document.querySelector('#titration').getBoundingClientRect().top + window.scrollY - 120)");
     await page.screenshot({ path: join(DOCS, 'console-titration-phone.png') });
     expect(pageErrors).toEqual([]);
   }, 120_000);

@@ -35,6 +35,8 @@ export interface LimitRow {
 }
 
 export interface TitrationView {
+  /** "PEEP titration", or "Lung-protective limits" for a maneuver that titrates nothing (its final limits only). */
+  title: string;
   /** "FiO2 0.6 -> 0.4 before the decremental phase ..." (null: no FiO2 step ran). */
   fio2: string | null;
   methods: MethodRow[];
@@ -65,6 +67,7 @@ export function titrationView(m: SessionModel | null): TitrationView | null {
   const f = m.info.protocol.maneuver === 'staircase' ? m.info.protocol.fio2Titration : null;
   const target = f ? ` (SpO2 target ${f.targetMinPct}-${f.targetMaxPct}%)` : '';
   return {
+    title: t.methods.length || t.fio2TitratedTo !== null ? 'PEEP titration' : 'Lung-protective limits',
     fio2:
       t.fio2TitratedTo === null
         ? null

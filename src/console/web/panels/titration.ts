@@ -24,7 +24,7 @@ export class TitrationPanel {
     const mark = (within: boolean | null): string => (within === null ? '–' : within ? '✓' : '✗');
     fill(
       this.el,
-      h('h2', {}, 'PEEP titration'),
+      h('h2', {}, v.title),
       v.fio2 ? h('p', { class: 'titration-fio2' }, v.fio2) : null,
       v.methods.length
         ? h(
