@@ -7,7 +7,7 @@
 import type { Subscription } from 'rxjs';
 import type { Logger } from 'pino';
 import type { FieldProblem } from '../../common/validation.js';
-import { defaultProtocol, MANEUVERS, plannedDurationMs, type ManeuverKind, type Protocol } from '../../machines/index.js';
+import { defaultProtocol, MANEUVERS, plannedDurationMs, predictedBodyWeightKg, type ManeuverKind, type Protocol } from '../../machines/index.js';
 import { FailsafeWatch } from '../cli/failsafe.js';
 import { runSession } from '../runner/drive.js';
 import type { SessionSummary } from '../runner/telemetry.js';
@@ -237,12 +237,13 @@ export class ConsoleHub {
       maneuver,
       protocol,
       plan: displayPlan(protocol, session.baseline),
-      plannedMs: plannedDurationMs(protocol, session.baseline),
+      plannedMs: plannedDurationMs(protocol, session.baseline, { fio2Steps: true }),
       baseline: session.baseline,
       device: { vendor: session.device.vendor, model: session.device.model, protocol: session.device.protocol },
       guided: opened.guided !== null,
       t0: session.clock.now(),
       thresholds: thresholdsOf(protocol),
+      patient: session.options.patient ? { ...session.options.patient, pbwKg: predictedBodyWeightKg(session.options.patient) } : null,
     };
     const model = newSessionModel(info);
     const run: Run = {

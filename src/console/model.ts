@@ -43,6 +43,7 @@ export function newSessionModel(info: SessionInfo): SessionModel {
     verified: null,
     abort: null,
     summary: null,
+    titration: null,
     acknowledged: null,
     closed: false,
   };
@@ -78,6 +79,7 @@ export function applyEvent(model: SessionModel, e: ConsoleEvent): void {
       model.visited = [];
       model.summary = null;
       model.abort = null;
+      model.titration = null;
       return;
     case 'alarm':
       model.alarms.push(e.alarm);
@@ -95,6 +97,9 @@ export function applyEvent(model: SessionModel, e: ConsoleEvent): void {
       return;
     case 'verified':
       model.verified = e.settings;
+      return;
+    case 'titration':
+      model.titration = { stage: e.stage, t: e.t, summary: e.titration };
       return;
     case 'outcome':
       model.summary = e.summary;

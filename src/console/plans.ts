@@ -38,9 +38,11 @@ export function parseProtocol(maneuver: ManeuverKind, overrides: Record<string, 
 /**
  * The plan as the page lists it. The staircase's last step depends on what the titration
  * finds, so it is described by its rule rather than by the PEEP a plan computed in advance.
+ * The FiO2 titration steps (phase `fio2`, each with its SpO2 target) are listed: they run
+ * only while SpO2 is above the target, so they are marked "if needed".
  */
 export function displayPlan(protocol: Protocol, baseline: VentSettings): PlannedStep[] {
-  return planOf(protocol, baseline).map((step) =>
+  return planOf(protocol, baseline, { fio2Steps: true }).map((step) =>
     protocol.maneuver === 'staircase' && step.phase === 'final'
       ? { ...step, label: `Titrated PEEP: derecruitment PEEP + ${protocol.finalMarginCmH2O} cmH2O, assessed for ${protocol.assessS} s` }
       : step,
@@ -56,5 +58,5 @@ export function previewOf(maneuver: ManeuverKind, overrides: Record<string, unkn
   if ('problems' in parsed) return { type: 'preview', maneuver, plan: [], plannedMs: 0, problems: parsed.problems };
   // The plan depends on the baseline only for the last step's mode.
   const b = baseline ?? DEFAULT_PREVIEW_BASELINE;
-  return { type: 'preview', maneuver, plan: displayPlan(parsed.protocol, b), plannedMs: plannedDurationMs(parsed.protocol, b), problems: [] };
+  return { type: 'preview', maneuver, plan: displayPlan(parsed.protocol, b), plannedMs: plannedDurationMs(parsed.protocol, b, { fio2Steps: true }), problems: [] };
 }

@@ -7,7 +7,7 @@ import type { GuidedPrompt } from '../../hal/guided/ventilator.js';
 import { outcomeOf } from '../../machines/outcome.js';
 import type { PlannedStep } from '../../machines/plans.js';
 import type { ApplyCommand, ManeuverContext, MonitorSample, PreconditionIssue } from '../../machines/index.js';
-import { describeBaselineVitals, type TelemetryEvent } from '../runner/telemetry.js';
+import { describeBaselineVitals, type TelemetryEvent, type TitrationSummary } from '../runner/telemetry.js';
 import { ABORT_TITLES } from './model.js';
 import type { AlarmPriority, AlarmView, ChartRow, ConsoleEvent, PromptView, SessionInfo, StepView } from './wire.js';
 
@@ -109,6 +109,10 @@ export class Translator {
         return;
       case 'baseline':
         this.log(e.t, 'info', e.vitals ? `Vitals baseline ${describeBaselineVitals(e.vitals)}` : `Collecting the vitals baseline: ${e.windowS} s of SpO2 and MAP before the first step`);
+        return;
+      case 'titration':
+        this.sink.event({ kind: 'titration', t: e.t, stage: e.stage, titration: e.titration }, true);
+        this.log(e.t, e.stage === 'measured' && e.titration.limitsMeasured && !e.titration.limitsMeasured.within ? 'warn' : 'info', titrationLogLine(e.stage, e.titration));
         return;
       case 'session':
       case 'prompt':
@@ -249,4 +253,16 @@ export function describeSettings(s: { mode: string; peepCmH2O: number; peakCmH2O
   const pressures = s.mode === 'CPAP' ? `CPAP ${s.peepCmH2O} cmH2O` : `${s.mode} PEEP ${s.peepCmH2O} / ${s.mode === 'VC' ? 'limit' : 'peak'} ${s.peakCmH2O} cmH2O`;
   const vt = s.mode === 'VC' && s.tidalVolumeMl !== undefined ? `, Vt ${s.tidalVolumeMl} mL` : '';
   return `${pressures}${vt}, rate ${s.rateBpm}, FiO2 ${s.fio2}`;
+}
+
+/** The event log's line for a titration event: who decided what, or the limits measured. */
+export function titrationLogLine(stage: 'decided' | 'measured', t: TitrationSummary): string {
+  if (stage === 'measured') {
+    const m = t.limitsMeasured;
+    if (!m) return 'Final step: lung-protective limits not measured';
+    const v = (x: number | null): string => (x === null ? '-' : String(x));
+    return `Final step measured: plateau ${v(m.plateauCmH2O)} (limit ${m.limits.plateauMaxCmH2O}), driving pressure ${v(m.drivingPressureCmH2O)} (limit ${m.limits.drivingPressureMaxCmH2O}) cmH2O, Vt ${v(m.tidalVolumeMlPerKg)} mL/kg PBW (limit ${m.limits.tidalVolumeMaxMlPerKg}): ${m.within ? 'within the limits' : `BEYOND: ${m.exceeded.join(', ')}`}`;
+  }
+  const methods = t.methods.map((m) => `${m.method} ${m.peepCmH2O ?? '-'}${m.method === t.decidedBy ? ' (decides)' : ''}`).join(', ');
+  return `Titration decided: ${methods || 'no method had data'}${t.decisionNote ? `; ${t.decisionNote}` : ''}${t.methodsDisagree ? '; the methods disagree by more than one step' : ''}`;
 }

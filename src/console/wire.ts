@@ -12,7 +12,7 @@ import type { OutcomeKind } from '../../machines/outcome.js';
 import type { PlannedStep } from '../../machines/plans.js';
 import type { AbortRecord, BaselineVitals, StepPhase, VentSettings } from '../../machines/types.js';
 import type { FieldProblem } from '../../common/validation.js';
-import type { SessionSummary } from '../runner/telemetry.js';
+import type { SessionSummary, TitrationSummary } from '../runner/telemetry.js';
 
 /** Bumped whenever a message shape changes incompatibly. */
 export const WIRE_VERSION = 1;
@@ -134,6 +134,8 @@ export interface SessionInfo {
   /** Session clock when the session opened: chart time zero. */
   t0: number;
   thresholds: Thresholds;
+  /** Height, sex and predicted body weight, when given (the Vt/kg limit is per kg PBW). */
+  patient: { heightCm: number; sex: 'male' | 'female'; pbwKg: number } | null;
 }
 
 /** Everything the page shows about a session; rebuilt from the snapshot after a reload. */
@@ -155,6 +157,11 @@ export interface SessionModel {
   /** Why the maneuver is aborting or aborted (null otherwise). */
   abort: AbortRecord | null;
   summary: SessionSummary | null;
+  /**
+   * What the PEEP titration decided (each method's PEEP, the deciding one, the FiO2 step),
+   * then the lung-protective limits measured at the final step (null until it decided).
+   */
+  titration: { stage: 'decided' | 'measured'; t: number; summary: TitrationSummary } | null;
   /** The FAILSAFE acknowledgement (who, when), once given. */
   acknowledged: { t: number; note: string } | null;
   /** When the session is finished and its devices are closed. */
@@ -171,6 +178,8 @@ export type ConsoleEvent =
   | { kind: 'log'; entry: LogEntry }
   | { kind: 'verified'; t: number; settings: VentSettings }
   | { kind: 'outcome'; t: number; summary: SessionSummary }
+  /** The titration decided (after the decremental phase), then its limits measured at the final step. */
+  | { kind: 'titration'; t: number; stage: 'decided' | 'measured'; titration: TitrationSummary }
   | { kind: 'closed'; t: number }
   /** The FAILSAFE acknowledgement: who (in the note) and when. */
   | { kind: 'ack'; t: number; note: string };

@@ -13,15 +13,18 @@ describe('planIndexOf', () => {
   it('places each step of each phase on its plan row', () => {
     expect(planIndexOf(plan, 'incremental', 0)).toBe(0);
     expect(planIndexOf(plan, 'incremental', 2)).toBe(2);
-    expect(planIndexOf(plan, 'decremental', 0)).toBe(3);
-    expect(planIndexOf(plan, 'decremental', 4)).toBe(7);
-    expect(planIndexOf(plan, 're-recruit', 3)).toBe(8);
-    expect(planIndexOf(plan, 'final', 3)).toBe(9);
+    // Rows 3-6: the FiO2 titration (0.6 -> 0.5, 0.4, 0.3, 0.21), run only while SpO2 is above the target.
+    expect(planIndexOf(plan, 'fio2', 0)).toBe(3);
+    expect(planIndexOf(plan, 'fio2', 3)).toBe(6);
+    expect(planIndexOf(plan, 'decremental', 0)).toBe(7);
+    expect(planIndexOf(plan, 'decremental', 4)).toBe(11);
+    expect(planIndexOf(plan, 're-recruit', 3)).toBe(12);
+    expect(planIndexOf(plan, 'final', 3)).toBe(13);
     expect(planIndexOf(plan, 'restore', 0)).toBeNull();
     expect(planIndexOf(plan, null, 0)).toBeNull();
   });
   it('describes the titrated PEEP by its rule, not by a guess', () => {
-    expect(plan[9]?.label).toBe('Titrated PEEP: derecruitment PEEP + 2.5 cmH2O, assessed for 60 s');
+    expect(plan[13]?.label).toBe('Titrated PEEP: derecruitment PEEP + 2.5 cmH2O, assessed for 60 s');
   });
 });
 

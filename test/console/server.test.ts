@@ -156,8 +156,9 @@ describe('console server: protocols', () => {
     const ok = await page.request({ type: 'preview', maneuver: 'staircase', protocol: {} });
     expect(ok).toMatchObject({ type: 'preview', problems: [] });
     if (ok.type !== 'preview') throw new Error('no preview');
-    expect(ok.plan.map((s) => s.phase)).toEqual(['incremental', 'incremental', 'incremental', 'decremental', 'decremental', 'decremental', 'decremental', 'decremental', 're-recruit', 'final']);
-    expect(ok.plannedMs).toBe((3 * 120 + 5 * 180 + 60 + 60) * 1000);
+    expect(ok.plan.map((s) => s.phase)).toEqual(['incremental', 'incremental', 'incremental', 'fio2', 'fio2', 'fio2', 'fio2', 'decremental', 'decremental', 'decremental', 'decremental', 'decremental', 're-recruit', 'final']);
+    // The FiO2 titration (4 steps of 60 s from the preview baseline's FiO2 0.6) counts in the longest the plan can take.
+    expect(ok.plannedMs).toBe((3 * 120 + 4 * 60 + 5 * 180 + 60 + 60) * 1000);
     const bad = await page.request({ type: 'preview', maneuver: 'sustained-inflation', protocol: { holdS: 300 } });
     expect(bad).toMatchObject({ type: 'preview', plan: [], problems: [{ field: 'holdS', value: 300 }] });
     expect(con.server.hub.snapshot()).toBeNull();
@@ -223,7 +224,7 @@ describe('console server: running a maneuver', () => {
     const snap = await page.next((m) => m.type === 'snapshot');
     if (snap.type !== 'snapshot' || !snap.session) throw new Error('no session in the snapshot');
     expect(snap.session.rows.length).toBeGreaterThanOrEqual(rowsAfter);
-    expect(snap.session.info.plan.length).toBe(10);
+    expect(snap.session.info.plan.length).toBe(14);
     expect(snap.session.step.state).toMatch(/^active\./);
     expect(await page.request({ type: 'abort', token: con.token })).toMatchObject({ type: 'accepted' });
     await page.state(/^aborted$/);

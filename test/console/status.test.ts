@@ -7,7 +7,7 @@ import type { SessionModel } from '../../src/console/wire.js';
 import { DEFAULT_SIM_BASELINE } from '../../src/cli/inputs.js';
 
 function model(): SessionModel {
-  return newSessionModel({ id: 1, t0: 0, maneuver: 'staircase', protocol: defaultProtocol('staircase'), plan: [], plannedMs: 0, baseline: DEFAULT_SIM_BASELINE, device: { vendor: 'sim', model: 'sim', protocol: 'sim' }, guided: false, thresholds: {} as SessionModel['info']['thresholds'] });
+  return newSessionModel({ id: 1, t0: 0, maneuver: 'staircase', protocol: defaultProtocol('staircase'), plan: [], plannedMs: 0, baseline: DEFAULT_SIM_BASELINE, device: { vendor: 'sim', model: 'sim', protocol: 'sim' }, guided: false, thresholds: {} as SessionModel['info']['thresholds'], patient: null });
 }
 
 describe('now panel', () => {

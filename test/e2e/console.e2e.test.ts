@@ -73,14 +73,15 @@ describe.skipIf(!existsSync(CHROMIUM))('console in a browser (e2e)', () => {
     await expect.poll(() => text('#controls-pill')).toBe('Controls enabled');
     await expect.poll(() => text('#link-pill')).toContain('Connected');
     await page.waitForSelector('#setup-form');
-    await expect.poll(() => text('.plan-preview'), { timeout: 5000 }).toContain('10 steps');
+    await expect.poll(() => text('.plan-preview'), { timeout: 5000 }).toContain('14 steps');
 
     await page.click('#start');
     // Guided mode: the first step is an instruction to the therapist.
     await page.waitForSelector('#prompt-done:not([disabled])', { timeout: 15_000 });
     expect(await text('#prompt')).toMatch(/PEEP 20 · peak 35 cmH2O/);
     expect(await text('#now-badge')).toBe('ACTION NEEDED');
-    expect(await page.locator('.plan-step').count()).toBe(10);
+    // 3 recruitment, 4 FiO2 titration (if needed), 5 titration steps, re-recruitment (if needed), final.
+    expect(await page.locator('.plan-step').count()).toBe(14);
     await page.screenshot({ path: join(DOCS, 'console-guided.png') });
     await page.click('#prompt-done');
 

@@ -13,6 +13,7 @@ import { NowPanel } from './panels/now.js';
 import { PlanPanel } from './panels/plan.js';
 import { ResultPanel } from './panels/result.js';
 import { SetupPanel } from './panels/setup.js';
+import { TitrationPanel } from './panels/titration.js';
 import { Store } from './store.js';
 
 const TOKEN_KEY = 'rmseq-console-token';
@@ -215,6 +216,7 @@ const charts = new Charts(byId('charts'));
 const plan = new PlanPanel();
 const alarms = new AlarmsPanel();
 const result = new ResultPanel();
+const titration = new TitrationPanel();
 const setup = new SetupPanel(store, (m) => conn.send(m), control);
 const now = new NowPanel(store, (act, promptId, by) => {
   if (act === 'new') {
@@ -252,6 +254,7 @@ function render(): void {
   plan.render(store.session, store.sessionNow());
   alarms.render(store.session);
   result.render(store.session);
+  titration.render(store.session);
   byId('charts').hidden = store.session === null;
   charts.update(store.session, store.rowsChanged);
   renderLog();

@@ -80,7 +80,7 @@ export function nowView(m: SessionModel | null, abortPending: boolean): NowView 
       tone: 'running',
       badge: 'RUNNING',
       headline: label,
-      detail: settings,
+      detail: m.step.phase === 'fio2' ? `${settings}. ${fio2Target(m)}` : settings,
       todo: 'Watch the patient. Press ABORT if it is not tolerated.',
       countdownTo: m.step.dwellEndsAt,
       countdownLabel: 'left in this step',
@@ -164,4 +164,12 @@ function finalView(m: SessionModel): NowView {
     default:
       return { ...base, tone: 'neutral', badge: s.outcome.toUpperCase(), headline: s.state, detail: restored, todo: '' };
   }
+}
+
+/** What the FiO2 titration step is for, with its SpO2 target. */
+function fio2Target(m: SessionModel): string {
+  const p = m.info.protocol;
+  if (p.maneuver !== 'staircase') return '';
+  const f = p.fio2Titration;
+  return `FiO2 titration: FiO2 is lowered in steps of ${f.stepFio2} (not below ${f.minFio2}) until SpO2 is within the target ${f.targetMinPct}-${f.targetMaxPct}%, so that derecruitment shows as a fall in SpO2.`;
 }
