@@ -55,16 +55,18 @@ describe('rmseq run: the operator checklist', () => {
     expect(header(journal).checklist.items).toEqual(['sedation']);
   }, 20_000);
 
-  it.each([
-    [['--confirm-checklist', 'sedation,foo'], /--confirm-checklist = "sedation,foo": unknown item "foo"; allowed: all, sedation, no-pneumothorax, no-raised-icp, stable-vasopressors/],
-    [['--confirm-checklist', ''], /--confirm-checklist = "": /],
-    [['--confirm-checklist', 'sedation,,no-raised-icp'], /--confirm-checklist = "sedation,,no-raised-icp": empty item/],
-    [['--confirm-checklist', 'all,sedation'], /"all" stands alone/],
-  ])('bad input %j: exit 2 before anything starts', async (extra, message) => {
-    const r = await runCli(['run', 'sustained-inflation', '--patient', 'moderate-ards', '--speed', '50', ...extra], { input: '' });
-    expect(r.code).toBe(2);
-    expect(r.stderr).toMatch(message);
-    expect(r.stdout).toBe('');
+  describe('bad --confirm-checklist input exits 2', () => {
+    it.each([
+      [['--confirm-checklist', 'sedation,foo'], /--confirm-checklist = "sedation,foo": unknown item "foo"; allowed: all, sedation, no-pneumothorax, no-raised-icp, stable-vasopressors/],
+      [['--confirm-checklist', ''], /--confirm-checklist = "": /],
+      [['--confirm-checklist', 'sedation,,no-raised-icp'], /--confirm-checklist = "sedation,,no-raised-icp": empty item/],
+      [['--confirm-checklist', 'all,sedation'], /"all" stands alone/],
+    ])('bad input %j: exit 2 before anything starts', async (extra, message) => {
+      const r = await runCli(['run', 'sustained-inflation', '--patient', 'moderate-ards', '--speed', '50', ...extra], { input: '' });
+      expect(r.code).toBe(2);
+      expect(r.stderr).toMatch(message);
+      expect(r.stdout).toBe('');
+    });
   });
 });
 
