@@ -36,6 +36,11 @@ export interface ManeuverInput {
   pressureToleranceCmH2O?: number;
   /** Height and sex (predicted body weight limits Vt in mL/kg). Without them Vt/kg is not limited (a warning). */
   patient?: PatientSize;
+  /**
+   * The operator checklist items confirmed before the start (machines/checklist.ts). Absent:
+   * not required (virtual-clock simulator runs); given: the start is blocked until all are in.
+   */
+  checklist?: readonly string[];
 }
 
 /** Summary of an earlier run of the same maneuver in this session (before a repeat). */
@@ -168,6 +173,8 @@ export interface ManeuverContext {
   restore: RestoreState;
   /** Readback tolerance for pressures (see ManeuverInput). */
   pressureToleranceCmH2O: number;
+  /** The operator checklist items confirmed (see ManeuverInput; absent: not required). */
+  checklist?: readonly string[];
 }
 
 export function emptyLatest(): LatestValues {
@@ -233,6 +240,7 @@ export function initialContext(input: ManeuverInput): ManeuverContext {
     steps: [],
     titration: emptyTitration(),
     run: { ...emptyRun(), patient: input.patient ? { size: input.patient, pbwKg: predictedBodyWeightKg(input.patient) } : null },
+    ...(input.checklist !== undefined ? { checklist: [...input.checklist] } : {}),
     abort: null,
     restore: emptyRestore(),
     pressureToleranceCmH2O: Math.max(READBACK_TOLERANCE.pressureCmH2O, input.pressureToleranceCmH2O ?? 0),

@@ -38,6 +38,7 @@ export * from './safety/rules.js';
 export * from './safety/sample.js';
 export * from './outcome.js';
 export * from './patient.js';
+export * from './checklist.js';
 export * from './titration.js';
 export { maneuverSetup, sampleAbort, sampleVerdict, startBaseline } from './setup.js';
 export { defineManeuver, stepPhase, MONITOR_EVENTS, type ManeuverMachine, type ManeuverStateConfig } from './shell.js';

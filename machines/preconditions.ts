@@ -3,6 +3,7 @@
  * keeps the maneuver from starting; a `warn` issue is recorded and shown.
  */
 import type { SafetyConfig } from './config/safety.js';
+import { unconfirmedItems } from './checklist.js';
 import { evaluateSample } from './safety/rules.js';
 import type { BaselineVitals, LatestValues, PreconditionIssue, VentSettings } from './types.js';
 
@@ -21,6 +22,11 @@ export interface PreconditionInput {
   baselineVitals?: BaselineVitals | null;
   /** Height and sex were given (false: Vt per kg PBW cannot be limited; a warning). Absent: not checked. */
   patientSizeKnown?: boolean;
+  /**
+   * The operator checklist items confirmed (machines/checklist.ts). Absent: the checklist is
+   * not required (virtual-clock simulator runs); an array: every item must be in it.
+   */
+  checklist?: readonly string[];
 }
 
 /**
@@ -126,6 +132,16 @@ export function checkPreconditions(input: PreconditionInput): PreconditionIssue[
         code: 'spo2-too-high-to-detect-derecruitment',
         severity: safety.blockOnHighBaselineSpo2 ? 'block' : 'warn',
         message: `baseline SpO2 ${spo2}% above ${safety.spo2DetectCeilingPct}%: derecruitment may not show; lower FiO2 for SpO2 90-92% first`,
+      });
+    }
+  }
+  if (input.checklist !== undefined) {
+    const open = unconfirmedItems(input.checklist);
+    if (open.length > 0) {
+      issues.push({
+        code: 'checklist-not-confirmed',
+        severity: 'block',
+        message: `operator checklist not confirmed: ${open.map((i) => `${i.id} (${i.text})`).join('; ')}`,
       });
     }
   }

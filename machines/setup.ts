@@ -50,6 +50,7 @@ function preconditionsAt(context: ManeuverContext, now: number) {
     // A repeat keeps the first maneuver's baseline vitals; a first start takes the window's medians.
     baselineVitals: context.run.baselineVitals ?? startBaseline(context, now),
     patientSizeKnown: (context.run.patient ?? null) !== null,
+    ...(context.checklist !== undefined ? { checklist: context.checklist } : {}),
   });
 }
 

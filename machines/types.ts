@@ -305,7 +305,8 @@ export interface PreconditionIssue {
     | 'baseline-insufficient'
     | 'ventilator-measurements-missing'
     | 'spo2-too-high-to-detect-derecruitment'
-    | 'patient-size-missing';
+    | 'patient-size-missing'
+    | 'checklist-not-confirmed';
   severity: 'block' | 'warn';
   message: string;
 }

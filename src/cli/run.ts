@@ -14,6 +14,8 @@ import { deviceSource, journalSession, simulatedSource, type OpenedSession, type
 import type { SessionSummary } from '../runner/telemetry.js';
 import { parseDeviceFlags, type DeviceFlags } from './device.js';
 import { parseVitalsTarget } from './vitals.js';
+import { askChecklist, confirmation, operatorName, parseChecklistFlag } from './checklist.js';
+import { CHECKLIST_IDS, type ChecklistConfirmation } from '../../machines/index.js';
 import { CliError, EXIT, exitCodeFor } from './exitCodes.js';
 import { formatSummary } from './format.js';
 import { guidedTimeoutFlag, intFlag, loadBaseline, loadPatient, loadProtocol, numberFlag, parseManeuver, patientSizeFlags } from './inputs.js';
@@ -47,6 +49,8 @@ export interface RunFlags extends DeviceFlags {
   /** Patient size (simulator: overrides the profile's; device: without it Vt/kg is not limited). */
   heightCm?: string;
   sex?: string;
+  /** The operator checklist items confirmed for a scripted run: ids (comma-separated) or `all`. */
+  confirmChecklist?: string;
 }
 
 /** A run nobody can acknowledge at the terminal ends this long after entering failsafe (session clock). */
@@ -63,6 +67,7 @@ export async function runCommand(maneuverName: string, flags: RunFlags, io: RunI
   const decimate = intFlag('journal-decimate', flags.journalDecimate, 1, 1000, 1);
   const guidedTimeoutS = guidedTimeoutFlag(flags.guidedTimeout);
   const failsafeTimeoutS = flags.failsafeTimeout === undefined ? null : intFlag('failsafe-timeout', flags.failsafeTimeout, 1, 86_400, 0);
+  const checklistItems = flags.confirmChecklist === undefined ? null : parseChecklistFlag(flags.confirmChecklist);
   const onDevice = flags.device !== undefined;
   rejectFlagsNotFor(onDevice ? 'device' : 'simulator', flags);
   if (flags.guidedTimeout !== undefined && !flags.guided && !(onDevice && flags.device?.startsWith('medibus:'))) {
@@ -87,7 +92,8 @@ export async function runCommand(maneuverName: string, flags: RunFlags, io: RunI
   let opened: OpenedSession;
   try {
     source = onDevice ? deviceRunSource(flags, speed ?? 1, guidedTimeoutS) : simulatorRunSource(flags, realtime, speed ?? 1, guidedTimeoutS);
-    opened = await source.open(maneuver, protocol);
+    const checklist = await checklistFor(source.checklistRequired, checklistItems, stdin, io);
+    opened = await source.open(maneuver, protocol, checklist ? { checklist } : {});
   } catch (e) {
     journal?.close();
     stdin?.close();
@@ -152,6 +158,19 @@ export async function runCommand(maneuverName: string, flags: RunFlags, io: RunI
   const code = exitCodeFor(summary.outcome);
   signals.settle(code);
   return code;
+}
+
+/**
+ * The operator checklist for this run: the one `--confirm-checklist` gives; else, when the run
+ * requires it and stdin is a terminal, one y/n answer per item. Null: nothing confirmed (a run
+ * that requires the checklist is then refused by the preconditions, 'checklist-not-confirmed').
+ */
+async function checklistFor(required: boolean, items: ChecklistConfirmation['items'] | null, stdin: StdinLines | null, io: RunIo): Promise<ChecklistConfirmation | null> {
+  if (items) return confirmation(items, operatorName(), Date.now());
+  if (!required) return null;
+  if (stdin && process.stdin.isTTY === true) return confirmation(await askChecklist(stdin.lines$, io.stderr), operatorName(), Date.now());
+  io.stderr(`rmseq: this run needs the operator checklist confirmed (${CHECKLIST_IDS.join(', ')}): give --confirm-checklist all (or the ids) for a scripted run, or run at a terminal to be asked\n`);
+  return null;
 }
 
 /** The built-in simulator: a virtual clock unless the run is on the wall clock; a batch run ends at failsafe. */

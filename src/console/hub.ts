@@ -7,7 +7,7 @@
 import type { Subscription } from 'rxjs';
 import type { Logger } from 'pino';
 import type { FieldProblem } from '../../common/validation.js';
-import { defaultProtocol, MANEUVERS, plannedDurationMs, predictedBodyWeightKg, type ManeuverKind, type Protocol } from '../../machines/index.js';
+import { CHECKLIST_IDS, CHECKLIST_ITEMS, defaultProtocol, MANEUVERS, plannedDurationMs, predictedBodyWeightKg, unconfirmedItems, type ChecklistConfirmation, type ManeuverKind, type Protocol } from '../../machines/index.js';
 import { FailsafeWatch } from '../cli/failsafe.js';
 import { runSession } from '../runner/drive.js';
 import type { SessionSummary } from '../runner/telemetry.js';
@@ -86,6 +86,7 @@ export class ConsoleHub {
       maneuvers: MANEUVERS,
       defaults,
       maxMessageBytes: MAX_MESSAGE_BYTES,
+      checklist: { required: this.source.checklistRequired, items: CHECKLIST_ITEMS },
     };
   }
 
@@ -119,16 +120,26 @@ export class ConsoleHub {
   }
 
   /** Opens and begins a session, unless one is running. */
-  async start(maneuver: ManeuverKind, overrides: Record<string, unknown> | undefined): Promise<HubResult> {
+  async start(maneuver: ManeuverKind, overrides: Record<string, unknown> | undefined, checklist?: { items: readonly string[]; by?: string | undefined }): Promise<HubResult> {
     if (this.starting || this.live) return refuse('busy', 'a maneuver is already running: abort or end it first');
     const parsed = parseProtocol(maneuver, overrides);
     if ('problems' in parsed) return refuse('invalid-protocol', 'the protocol has errors: see the fields marked', parsed.problems);
+    // The session's precondition ('checklist-not-confirmed') blocks such a start too; refusing
+    // here opens nothing and tells the page at once.
+    const open = unconfirmedItems(checklist?.items ?? []);
+    if (this.source.checklistRequired && open.length > 0) {
+      return refuse('checklist-not-confirmed', `operator checklist not confirmed: ${open.map((i) => i.id).join(', ')}: tick every item before Start`);
+    }
+    const confirmation: ChecklistConfirmation | null = checklist
+      ? { items: CHECKLIST_IDS.filter((id) => checklist.items.includes(id)), by: checklist.by ?? null, at: Date.now() }
+      : null;
     this.starting = true;
     try {
       if (this.run) await this.dispose(this.run);
       let opened: OpenedSession;
       try {
-        opened = await this.source.open(maneuver, parsed.protocol);
+        opened = await this.source.open(maneuver, parsed.protocol, confirmation ? { checklist: confirmation } : {});
+        if (confirmation) this.log.info({ checklist: confirmation }, 'console: operator checklist confirmed');
       } catch (e) {
         this.log.error({ err: e }, 'console: session could not be opened');
         return refuse('start-failed', `could not open the session: ${(e as Error).message}`);

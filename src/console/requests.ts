@@ -4,6 +4,7 @@
  * `preview` change nothing and may come without one.
  */
 import { z } from 'zod';
+import { CHECKLIST_IDS } from '../../machines/checklist.js';
 import { MANEUVERS } from '../../machines/config/protocols.js';
 
 /** A request may carry an id; replies to it echo the id. */
@@ -20,10 +21,24 @@ export const ACK_BY = z
   .max(80, 'who acknowledges: at most 80 characters')
   .regex(/^[^\p{Cc}]+$/u, 'who acknowledges: no control characters');
 
+/** The operator checklist confirmed with a start: which items (ids), and who (optional, 1-80 printable characters). */
+export const StartChecklistSchema = z
+  .object({
+    items: z.array(z.enum(CHECKLIST_IDS as [string, ...string[]], { error: `checklist item: one of ${CHECKLIST_IDS.join(', ')}` })).max(CHECKLIST_IDS.length * 2),
+    by: z
+      .string({ error: 'who confirms the checklist: your name or initials (text, 1-80 characters)' })
+      .trim()
+      .min(1, 'who confirms the checklist: not empty (or leave it out)')
+      .max(80, 'who confirms the checklist: at most 80 characters')
+      .regex(/^[^\p{Cc}]+$/u, 'who confirms the checklist: no control characters')
+      .optional(),
+  })
+  .strict();
+
 export const ClientMessageSchema = z.discriminatedUnion('type', [
   z.object({ type: z.literal('hello'), id, token: token.optional() }).strict(),
   z.object({ type: z.literal('preview'), id, maneuver: z.enum(MANEUVERS), protocol: protocolOverrides }).strict(),
-  z.object({ type: z.literal('start'), id, token, maneuver: z.enum(MANEUVERS), protocol: protocolOverrides }).strict(),
+  z.object({ type: z.literal('start'), id, token, maneuver: z.enum(MANEUVERS), protocol: protocolOverrides, checklist: StartChecklistSchema.optional() }).strict(),
   z.object({ type: z.literal('confirm'), id, token, promptId: z.number().int().nonnegative().optional() }).strict(),
   z.object({ type: z.literal('abort'), id, token, note: z.string().max(200).optional() }).strict(),
   // Who acknowledges the FAILSAFE alarm: journaled with the acknowledgement, as on the CLI.

@@ -250,7 +250,7 @@ export async function startConsoleServer(o: ConsoleServerOptions): Promise<Conso
         return null;
       case 'start':
         clientLog.info({ maneuver: msg.maneuver }, 'console: start requested');
-        return hub.start(msg.maneuver, msg.protocol);
+        return hub.start(msg.maneuver, msg.protocol, msg.checklist);
       case 'confirm':
         clientLog.info({ promptId: msg.promptId }, 'console: confirm');
         return hub.control('confirm', msg.promptId !== undefined ? { promptId: msg.promptId } : {});

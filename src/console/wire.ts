@@ -119,6 +119,8 @@ export interface ServerInfo {
   defaults: Record<ManeuverKind, Protocol>;
   /** Messages longer than this are refused. */
   maxMessageBytes: number;
+  /** The operator checklist the page shows before Start (machines/checklist.ts), and whether a start needs it. */
+  checklist: { required: boolean; items: ReadonlyArray<{ id: string; text: string }> };
 }
 
 /** A session as opened: what the page needs to draw its frame. */
@@ -196,6 +198,7 @@ export type ErrorCode =
   | 'not-now'
   | 'invalid-protocol'
   | 'start-failed'
+  | 'checklist-not-confirmed'
   | 'too-many-pages'
   | 'internal';
 

@@ -129,7 +129,7 @@ export interface DeviceSessionOptions {
   medibus?: { timing?: Partial<MedibusTiming>; pollMs?: number; settingsPollMs?: number; reconnectMs?: number };
   /** Refuse a device whose model or id is not this. */
   expect?: { model?: RegExp | string; id?: string };
-  session?: Partial<Pick<SessionOptions, 'onCompleted' | 'onFailsafe' | 'tickMs' | 'warmupTimeoutMs' | 'patient'>>;
+  session?: Partial<Pick<SessionOptions, 'onCompleted' | 'onFailsafe' | 'tickMs' | 'warmupTimeoutMs' | 'patient' | 'checklist'>>;
   /** serialport binding (tests: MockBinding); the OS binding by default. */
   binding?: SerialBinding;
 }

@@ -57,6 +57,12 @@ export interface SessionOptions {
   warmupTimeoutMs?: number;
   /** Height and sex (PBW limits Vt in mL/kg). Without them Vt/kg is not limited and the start warns. */
   patient?: PatientSize;
+  /**
+   * The operator checklist items confirmed (machines/checklist.ts). Given: the start is
+   * blocked until every item is in; absent: not checked. The session sources require it on
+   * devices and wall-clock runs (src/runner/source.ts).
+   */
+  checklist?: readonly string[];
 }
 
 /**
@@ -102,7 +108,7 @@ export class Session {
   private readonly lastTitration: { methods: unknown; measured: unknown } = { methods: undefined, measured: undefined };
 
   private constructor(
-    readonly options: Required<Omit<SessionOptions, 'tickMs' | 'warmupTimeoutMs' | 'patient'>> & { tickMs: number; warmupTimeoutMs: number; patient?: PatientSize },
+    readonly options: Required<Omit<SessionOptions, 'tickMs' | 'warmupTimeoutMs' | 'patient' | 'checklist'>> & { tickMs: number; warmupTimeoutMs: number; patient?: PatientSize; checklist?: readonly string[] },
     readonly device: DeviceInfo,
     readonly baseline: VentSettings,
     private readonly fio2Fixed = false,
@@ -114,6 +120,7 @@ export class Session {
         baseline,
         pressureToleranceCmH2O: device.capabilities.pressureResolutionCmH2O,
         ...(options.patient ? { patient: options.patient } : {}),
+        ...(options.checklist !== undefined ? { checklist: options.checklist } : {}),
       },
     });
     this.actor.on('command.apply', (cmd) => void this.execute(cmd));

@@ -36,7 +36,7 @@ export interface SimulatedSessionOptions {
    * confirmation stands for turning the knob on the simulated ventilator.
    */
   guided?: { timeoutMs?: number };
-  session?: Partial<Pick<SessionOptions, 'onCompleted' | 'onFailsafe' | 'tickMs' | 'warmupTimeoutMs'>>;
+  session?: Partial<Pick<SessionOptions, 'onCompleted' | 'onFailsafe' | 'tickMs' | 'warmupTimeoutMs' | 'checklist'>>;
   /** Height and sex for the maneuver (default: the profile's). */
   patient?: SessionOptions['patient'];
 }

@@ -9,7 +9,7 @@ import { GUIDED_TIMEOUT_DEFAULT_MS, GUIDED_TIMEOUT_MAX_MS, type GuidedVentilator
 import type { DeviceInfo, VentilatorCapabilities } from '../../hal/port.js';
 import type { SerialSettings } from '../../hal/serial/config.js';
 import type { SerialBinding } from '../../hal/serial/transport.js';
-import type { ManeuverKind, PatientSize, Protocol, VentSettings } from '../../machines/index.js';
+import type { ChecklistConfirmation, ManeuverKind, PatientSize, Protocol, VentSettings } from '../../machines/index.js';
 import type { MonitorOptions, PatientProfile } from '../../sim/index.js';
 import { failsafeDigest } from '../journal/failsafeDigest.js';
 import { identityOf, type DeviceIdentity } from '../journal/identity.js';
@@ -47,6 +47,24 @@ export interface OpenedSession {
   dispose(): Promise<void>;
 }
 
+/** What the operator gave at the start of one session. */
+export interface SessionStart {
+  /** The operator checklist as confirmed (who, when, which items); absent: nothing confirmed. */
+  checklist?: ChecklistConfirmation;
+}
+
+/**
+ * The checklist options of a session: on a device or a wall-clock run the checklist is required
+ * (absent = nothing confirmed: the start is blocked); on a virtual-clock simulator run it is
+ * checked only when one was given. The confirmation goes to the journal header.
+ */
+function checklistOf(required: boolean, start: SessionStart | undefined): { session: { checklist?: readonly string[] }; header: Record<string, unknown> } {
+  const c = start?.checklist;
+  const session = c ? { checklist: c.items } : required ? { checklist: [] as string[] } : {};
+  const header = c ? { checklist: { items: c.items, by: c.by, at: new Date(c.at).toISOString() } } : {};
+  return { session, header };
+}
+
 export interface SessionSource {
   /** For people: "simulated patient moderate-ards (seed 1)". */
   readonly description: string;
@@ -56,8 +74,13 @@ export interface SessionSource {
   readonly speed: number;
   /** The ventilator settings sessions will start from, when known in advance (plan previews). */
   readonly baseline?: VentSettings;
+  /**
+   * Whether a session needs the operator checklist confirmed before it starts (devices and
+   * wall-clock runs; a virtual-clock simulator run checks one only when given).
+   */
+  readonly checklistRequired: boolean;
   /** Opens a session for a validated protocol, with the source's clock and policy. */
-  open(maneuver: ManeuverKind, protocol: Protocol): Promise<OpenedSession>;
+  open(maneuver: ManeuverKind, protocol: Protocol, start?: SessionStart): Promise<OpenedSession>;
 }
 
 /**
@@ -117,7 +140,9 @@ export function simulatedSource(o: SimulatedSourceOptions): SessionSource {
     guided: o.guided,
     speed: o.speed,
     baseline: o.baseline,
-    async open(maneuver, protocol) {
+    checklistRequired: o.clock !== 'virtual',
+    async open(maneuver, protocol, start) {
+      const checklist = checklistOf(o.clock !== 'virtual', start);
       const clock = o.clock === 'virtual' ? new VirtualClock(0) : new WallClock(o.speed);
       const opened = await openSimulatedSession({
         maneuver,
@@ -128,7 +153,7 @@ export function simulatedSource(o: SimulatedSourceOptions): SessionSource {
         baseline: o.baseline,
         ...(o.monitor ? { monitor: o.monitor } : {}),
         ...(o.patient ? { patient: o.patient } : {}),
-        session: o.policy ?? WAITING_POLICY,
+        session: { ...(o.policy ?? WAITING_POLICY), ...checklist.session },
         ...(o.guided ? { guided: { timeoutMs: guidedTimeoutMs } } : {}),
       });
       return {
@@ -136,7 +161,7 @@ export function simulatedSource(o: SimulatedSourceOptions): SessionSource {
         guided: opened.guided,
         description,
         record: {
-          header: { patient: { name: o.patientName, profile: o.profile }, seed: o.seed, device: 'simulator' },
+          header: { patient: { name: o.patientName, profile: o.profile }, seed: o.seed, device: 'simulator', ...checklist.header },
           result: { patient: o.patientName, seed: o.seed, device: 'simulator' },
         },
         device: null,
@@ -192,7 +217,9 @@ export function deviceSource(o: DeviceSourceOptions): SessionSource {
     guided: o.guided,
     speed,
     ...(o.baseline ? { baseline: o.baseline } : {}),
-    async open(maneuver, protocol) {
+    checklistRequired: true,
+    async open(maneuver, protocol, start) {
+      const checklist = checklistOf(true, start);
       const clock = new WallClock(speed);
       const binding = o.binding ? { binding: o.binding } : {};
       let ds: Awaited<ReturnType<typeof openDeviceSession>>;
@@ -210,7 +237,7 @@ export function deviceSource(o: DeviceSourceOptions): SessionSource {
           // The device the source was made for, not another one plugged in since.
           ...(o.info ? { expect: { model: o.info.model, ...(o.info.id !== undefined ? { id: o.info.id } : {}) } } : {}),
           ...(o.guided ? { guided: { timeoutMs: o.guidedTimeoutMs } } : {}),
-          session: { ...(o.policy ?? WAITING_POLICY), ...(o.patient ? { patient: o.patient } : {}) },
+          session: { ...(o.policy ?? WAITING_POLICY), ...(o.patient ? { patient: o.patient } : {}), ...checklist.session },
           ...binding,
         });
       } catch (e) {
@@ -226,7 +253,7 @@ export function deviceSource(o: DeviceSourceOptions): SessionSource {
         guided: ds.guided,
         description: `${ds.device.vendor} ${ds.device.model} on ${ds.serial.path}${ds.guided ? ' (guided)' : ''}`,
         record: {
-          header: { device, deviceIdentity: identity, deviceInfo: ds.device, serial: ds.serial, vitals: describeVitalsTarget(o.vitals) },
+          header: { device, deviceIdentity: identity, deviceInfo: ds.device, serial: ds.serial, vitals: describeVitalsTarget(o.vitals), ...checklist.header },
           result: { device, deviceModel: `${ds.device.vendor} ${ds.device.model}` },
         },
         device: { identity, capabilities: ds.device.capabilities },
@@ -267,8 +294,8 @@ export function journalSession(journal: Journal, opened: OpenedSession, c: Journ
 export function journaled(source: SessionSource, journal: Journal, context: () => Omit<JournalContext, 'maneuver' | 'protocol'>): SessionSource {
   return {
     ...source,
-    async open(maneuver, protocol) {
-      const opened = await source.open(maneuver, protocol);
+    async open(maneuver, protocol, start) {
+      const opened = await source.open(maneuver, protocol, start);
       journalSession(journal, opened, { ...context(), maneuver, protocol });
       return opened;
     },

@@ -157,7 +157,7 @@ describe('rmseq signals', () => {
     const dir = tmp();
     const journal = join(dir, 'sigint.jsonl');
     // x10: the 30-s baseline window before the start takes 3 s.
-    const { child, done } = startCli(['run', 'sustained-inflation', '--patient', 'moderate-ards', '--speed', '10', '--journal', journal]);
+    const { child, done } = startCli(['run', 'sustained-inflation', '--confirm-checklist', 'all', '--patient', 'moderate-ards', '--speed', '10', '--journal', journal]);
     await waitForOutput(child, /Sustained inflation: CPAP 40/);
     // Let the inflation be applied (300 ms device latency) before interrupting.
     await waitForJournal(journal, (l) => l.event === 'readback');
@@ -176,7 +176,7 @@ describe('rmseq signals', () => {
   it('a reader that goes away (rmseq ... | head) does not end the maneuver: it runs to its end and journals it', async () => {
     const dir = tmp();
     const journal = join(dir, 'piped.jsonl');
-    const { child, done } = startCli(['run', 'sustained-inflation', '--patient', 'moderate-ards', '--speed', '20', '--journal', journal]);
+    const { child, done } = startCli(['run', 'sustained-inflation', '--confirm-checklist', 'all', '--patient', 'moderate-ards', '--speed', '20', '--journal', journal]);
     await waitForOutput(child, /Sustained inflation: CPAP 40/);
     child.stdout.destroy(); // the pipe's reader is gone: the next write gets EPIPE
     const r = await done;

@@ -11,7 +11,7 @@ const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 describe('rmseq run: signals are idempotent', () => {
   it.each([10, 50])('two SIGINTs %i ms apart mid-maneuver: exit 3 with the baseline verified, never FAILSAFE', { timeout: 30_000 }, async (gapMs) => {
-    const run = startCli(['run', 'high-pressure-pcv', '--patient', 'moderate-ards', '--speed', '5']);
+    const run = startCli(['run', 'high-pressure-pcv', '--confirm-checklist', 'all', '--patient', 'moderate-ards', '--speed', '5']);
     await waitForOutput(run.child, /PEEP 25, peak 40/);
     const started = Date.now();
     run.child.kill('SIGINT');

@@ -22,6 +22,7 @@ function breakableSource(speed: number): SessionSource & { ventilator: Simulated
     guided: false,
     speed,
     ventilator: null as SimulatedVentilator | null,
+    checklistRequired: false,
     async open(maneuver: Parameters<SessionSource['open']>[0], protocol: Parameters<SessionSource['open']>[1]) {
       const clock = new WallClock(speed);
       const opened = await openSimulatedSession({ maneuver, protocol, profile, seed: 1, clock, baseline: DEFAULT_SIM_BASELINE, session: { onCompleted: 'wait', onFailsafe: 'wait' } });

@@ -1,6 +1,7 @@
 /** Test helpers for the console: an in-process console on the simulator and a `ws` page stand-in. */
 import { pino } from 'pino';
 import { WebSocket } from 'ws';
+import { CHECKLIST_IDS } from '../../machines/index.js';
 import { DEFAULT_SIM_BASELINE, loadPatient } from '../../src/cli/inputs.js';
 import { simulatedSource, startConsole, type ConsoleHandle } from '../../src/console/index.js';
 import type { ServerMessage } from '../../src/console/wire.js';
@@ -80,11 +81,16 @@ export class TestClient {
     });
   }
 
-  /** Sends and waits for the reply (accepted/error/preview/hello) carrying this id. */
+  /**
+   * Sends and waits for the reply (accepted/error/preview/hello) carrying this id. A `start`
+   * confirms the whole operator checklist, as the page does once every box is ticked, unless
+   * the message has its own `checklist` key (`checklist: undefined` sends none).
+   */
   async request(m: Record<string, unknown>, timeoutMs = 10_000): Promise<ServerMessage> {
     const id = `r${Math.random().toString(36).slice(2)}`;
     const from = this.messages.length;
-    this.send({ ...m, id });
+    const withChecklist = m['type'] === 'start' && !('checklist' in m) ? { ...m, checklist: { items: [...CHECKLIST_IDS], by: 'test operator' } } : m;
+    this.send({ ...withChecklist, id });
     return this.next((r) => 'id' in r && r.id === id, timeoutMs, from);
   }
 

@@ -75,6 +75,26 @@ describe.skipIf(!existsSync(CHROMIUM))('console in a browser (e2e)', () => {
     await page.waitForSelector('#setup-form');
     await expect.poll(() => text('.plan-preview'), { timeout: 5000 }).toContain('14 steps');
 
+    // The operator checklist is a step before Start: Start stays disabled until every box is ticked.
+    const boxes = page.locator('#checklist input[type=checkbox]');
+    await expect.poll(() => boxes.count()).toBe(4);
+    const startDisabled = () => page.locator('#start').isDisabled();
+    expect(await startDisabled()).toBe(true);
+    const all = await boxes.all();
+    for (const box of all.slice(0, -1)) {
+      await box.check();
+      expect(await startDisabled()).toBe(true);
+    }
+    await all.at(-1)!.uncheck();
+    expect(await startDisabled()).toBe(true);
+    await all.at(-1)!.check();
+    await expect.poll(startDisabled).toBe(false);
+    await all[0]!.uncheck();
+    await expect.poll(startDisabled).toBe(true);
+    await all[0]!.check();
+    await expect.poll(startDisabled).toBe(false);
+    await page.fill('#checklist-by', 'Dr Rivera');
+
     await page.click('#start');
     // Guided mode: the first step is an instruction to the therapist.
     await page.waitForSelector('#prompt-done:not([disabled])', { timeout: 15_000 });

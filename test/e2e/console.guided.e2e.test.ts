@@ -14,7 +14,7 @@ import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ConsoleHandle } from '../../src/console/index.js';
 import { startTestConsole } from '../console/support.js';
-import { buildPage, HAVE_CHROMIUM, launch, ROOT } from './support.js';
+import { buildPage, confirmChecklist, HAVE_CHROMIUM, launch, ROOT } from './support.js';
 
 const DOCS = process.env['UPDATE_SCREENSHOTS'] === '1' ? join(ROOT, 'docs') : mkdtempSync(join(tmpdir(), 'rmseq-console-shots-'));
 const SPEED = 30;
@@ -51,6 +51,7 @@ describe.skipIf(!HAVE_CHROMIUM)('guided restore deadline and FAILSAFE acknowledg
     await page.goto(con.openUrl);
     await expect.poll(() => text('#controls-pill')).toBe('Controls enabled');
     await page.waitForSelector('#start');
+    await confirmChecklist(page);
     await page.click('#start');
     await page.waitForSelector('#prompt-done:not([disabled])', { timeout: 15_000 });
     await page.click('#prompt-done');

@@ -15,7 +15,7 @@ import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ConsoleHandle } from '../../src/console/index.js';
 import { startTestConsole } from '../console/support.js';
-import { belowHeader, buildPage, chartLabels, clippedChartHeaders, overlappingChartLabels, fullyVisible, HAVE_CHROMIUM, hitsItself, launch, noSidewaysScroll, ROOT, scrollTop, scrollY, VIEWPORTS } from './support.js';
+import { belowHeader, buildPage, confirmChecklist, chartLabels, clippedChartHeaders, overlappingChartLabels, fullyVisible, HAVE_CHROMIUM, hitsItself, launch, noSidewaysScroll, ROOT, scrollTop, scrollY, VIEWPORTS } from './support.js';
 
 const DOCS = process.env['UPDATE_SCREENSHOTS'] === '1' ? join(ROOT, 'docs') : mkdtempSync(join(tmpdir(), 'rmseq-console-shots-'));
 const SHOTS: Record<string, string> = { phone: 'console-phone.png', 'tablet-landscape': 'console-tablet.png', desktop: 'console-desktop.png' };
@@ -45,6 +45,7 @@ describe.skipIf(!HAVE_CHROMIUM)('console layout at every viewport (e2e)', () => 
     await page.goto(con.openUrl);
     await expect.poll(() => page.locator('#controls-pill').innerText()).toBe('Controls enabled');
     await page.waitForSelector('#start');
+    await confirmChecklist(page);
     // The form is longer than the screen: the operator scrolls down to Start.
     await page.locator('#start').scrollIntoViewIfNeeded();
     expect(await scrollY(page)).toBeGreaterThan(100);

@@ -126,3 +126,9 @@ export function overlappingChartLabels(page: Page): Promise<string[]> {
 export function chartLabels(page: Page): Promise<Record<string, string[]>> {
   return page.evaluate(`Object.fromEntries([...document.querySelectorAll('.chart-card')].map((c) => [c.id, JSON.parse(c.dataset.labels || '[]').map((b) => b.text)]))`);
 }
+
+/** Ticks every box of the operator checklist before Start (the page keeps Start disabled until then). */
+export async function confirmChecklist(page: Page): Promise<void> {
+  await page.waitForSelector('#checklist input[type=checkbox]');
+  for (const box of await page.locator('#checklist input[type=checkbox]').all()) await box.check();
+}

@@ -30,7 +30,7 @@ async function failsafeRun(extra: string[], during: (run: ReturnType<typeof star
   const emulator = startCli(['emulate', 'makair', '--port', dev.device, '--vitals-port', vit.device, '--patient', 'moderate-ards', '--speed', SPEED]);
   try {
     await waitForOutput(emulator.child, /rmseq emulate makair on/);
-    const run = startCli(['run', 'high-pressure-pcv', '--device', `makair:${dev.host}`, '--fio2', '0.4', '--vitals', `line:${vit.host}`, '--protocol', protocol, '--speed', SPEED, ...extra]);
+    const run = startCli(['run', 'high-pressure-pcv', '--confirm-checklist', 'all', '--device', `makair:${dev.host}`, '--fio2', '0.4', '--vitals', `line:${vit.host}`, '--protocol', protocol, '--speed', SPEED, ...extra]);
     await waitForOutput(run.child, /PEEP 25, peak 40/);
     emulator.child.stdin.write(`${fault}\n`);
     await waitForOutput(run.child, /FAILSAFE/);

@@ -53,7 +53,7 @@ describe.skipIf(!SOCAT)(`rmseq run with --vitals intellivue:udp against the two 
   it('an SpO2 INOP typed into the monitor mid-run: exit 3, aborted on stale SpO2, baseline verified', { timeout: 240_000 }, async () => {
     const b = await bedside();
     try {
-      const run = startCli(['run', 'staircase', '--device', `makair:${b.dev.host}`, '--fio2', '0.4', '--vitals', `intellivue:udp:127.0.0.1:${b.port}`, '--protocol', b.protocol, '--speed', '2']);
+      const run = startCli(['run', 'staircase', '--confirm-checklist', 'all', '--device', `makair:${b.dev.host}`, '--fio2', '0.4', '--vitals', `intellivue:udp:127.0.0.1:${b.port}`, '--protocol', b.protocol, '--speed', '2']);
       await waitForOutput(run.child, /Recruitment 1\/2: PEEP 20/);
       b.monitor.child.stdin.write('inop spo2\n');
       const r = await run.done;

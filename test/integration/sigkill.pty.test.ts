@@ -38,7 +38,7 @@ describe.skipIf(!SOCAT)(`SIGKILL mid-maneuver, then rmseq recover${SOCAT_NOTE}`,
     const emulator = startCli(['emulate', 'makair', '--port', dev.device, '--vitals-port', vit.device, '--patient', 'moderate-ards', '--speed', '4']);
     try {
       await waitForOutput(emulator.child, /rmseq emulate makair on/);
-      const run = startCli(['run', 'staircase', '--device', `makair:${dev.host}`, '--fio2', '0.4', '--vitals', `line:${vit.host}`, '--protocol', protocol, '--speed', '4', '--journal', journal]);
+      const run = startCli(['run', 'staircase', '--confirm-checklist', 'all', '--device', `makair:${dev.host}`, '--fio2', '0.4', '--vitals', `line:${vit.host}`, '--protocol', protocol, '--speed', '4', '--journal', journal]);
       // Kill it during the second recruitment step (PEEP 25, plateau 40).
       await waitForOutput(run.child, /Recruitment 2\/2: PEEP 25, peak 40 cmH2O/);
       await new Promise((r) => setTimeout(r, 1500));

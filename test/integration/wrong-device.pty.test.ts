@@ -72,7 +72,7 @@ describe.skipIf(!SOCAT)(`recovery bound to the device${SOCAT_NOTE}`, () => {
     try {
       // Both listeners at once: a banner printed while waiting for the other would be missed.
       await Promise.all([waitForOutput(emuA.child, /rmseq emulate makair on/), waitForOutput(emuB.child, /rmseq emulate makair on/)]);
-      const run = startCli(['run', 'staircase', '--device', `makair:${devA.host}`, '--fio2', '0.4', '--vitals', `line:${vitA.host}`, '--protocol', protocol, '--speed', '4', '--journal', jA]);
+      const run = startCli(['run', 'staircase', '--confirm-checklist', 'all', '--device', `makair:${devA.host}`, '--fio2', '0.4', '--vitals', `line:${vitA.host}`, '--protocol', protocol, '--speed', '4', '--journal', jA]);
       await waitForOutput(run.child, /Recruitment 2\/2: PEEP 25, peak 40 cmH2O/);
       await new Promise((r) => setTimeout(r, 1500));
       run.child.kill('SIGKILL');
@@ -80,7 +80,7 @@ describe.skipIf(!SOCAT)(`recovery bound to the device${SOCAT_NOTE}`, () => {
       expect((await status(emuA)).peepCmH2O).toBe(25);
 
       // The same journal, on device B: refused, B untouched.
-      const onB = await runCli(['run', 'staircase', '--device', `makair:${devB.host}`, '--fio2', '0.4', '--vitals', `line:${vitB.host}`, '--protocol', protocol, '--speed', '4', '--journal', jA]);
+      const onB = await runCli(['run', 'staircase', '--confirm-checklist', 'all', '--device', `makair:${devB.host}`, '--fio2', '0.4', '--vitals', `line:${vitB.host}`, '--protocol', protocol, '--speed', '4', '--journal', jA]);
       expect(onB.code, onB.stderr).toBe(2);
       expect(onB.stderr).toMatch(new RegExp(`belongs to Makers For Life MakAir id [0-9-]+ \\(makair on ${devA.host}\\), not to this device Makers For Life MakAir id [0-9-]+ \\(makair on ${devB.host}\\)`));
       expect(onB.stderr).toMatch(/Nothing was sent/);
@@ -145,7 +145,7 @@ describe.skipIf(!SOCAT)(`recovery bound to the device${SOCAT_NOTE}`, () => {
     let emu2: ReturnType<typeof startCli> | null = null;
     try {
       await waitForOutput(emu.child, /rmseq emulate makair on/);
-      const run = startCli(['run', 'staircase', '--device', `makair:${first.host}`, '--fio2', '0.4', '--vitals', `line:${vit.host}`, '--protocol', protocol, '--speed', '4', '--journal', journal]);
+      const run = startCli(['run', 'staircase', '--confirm-checklist', 'all', '--device', `makair:${first.host}`, '--fio2', '0.4', '--vitals', `line:${vit.host}`, '--protocol', protocol, '--speed', '4', '--journal', journal]);
       await waitForOutput(run.child, /Recruitment 1\/2: PEEP 20, peak 35 cmH2O/);
       run.child.kill('SIGKILL');
       await run.done;

@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { VirtualClock, WallClock } from '../../common/clock.js';
 import { GUIDED_TIMEOUT_DEFAULT_MS, GUIDED_TIMEOUT_MAX_MS } from '../../hal/guided/index.js';
-import { defaultProtocol } from '../../machines/index.js';
+import { CHECKLIST_IDS, defaultProtocol } from '../../machines/index.js';
 import { BUILTIN_PROFILES } from '../../sim/index.js';
 import { DEFAULT_SIM_BASELINE } from '../../src/cli/inputs.js';
 import { Journal } from '../../src/journal/journal.js';
@@ -74,6 +74,50 @@ describe('simulatedSource', () => {
     expect(await applyTimeoutS(2)).toBe((2 * GUIDED_TIMEOUT_DEFAULT_MS) / 1000 + 10);
     expect(await applyTimeoutS(100)).toBe(GUIDED_TIMEOUT_MAX_MS / 1000 + 10);
     expect(await applyTimeoutS(100, 30_000)).toBe(40);
+  });
+});
+
+describe('the operator checklist through the sources', () => {
+  const all = { items: [...CHECKLIST_IDS], by: 'dr-ada', at: Date.UTC(2026, 0, 2, 3, 4, 5) };
+  it('a wall-clock simulator session requires it: nothing given is nothing confirmed, and the start is refused', async () => {
+    const source = sim({ speed: 5 });
+    expect(source.checklistRequired).toBe(true);
+    const opened = await source.open('staircase', defaultProtocol('staircase'));
+    try {
+      expect(opened.session.options.checklist).toEqual([]);
+      expect(opened.record.header).not.toHaveProperty('checklist');
+    } finally {
+      await opened.dispose();
+    }
+  });
+
+  it('a confirmation reaches the session and the journal header (who, when, which items)', async () => {
+    const opened = await sim({ speed: 5 }).open('staircase', defaultProtocol('staircase'), { checklist: all });
+    try {
+      expect(opened.session.options.checklist).toEqual([...CHECKLIST_IDS]);
+      expect(opened.record.header.checklist).toEqual({ items: [...CHECKLIST_IDS], by: 'dr-ada', at: '2026-01-02T03:04:05.000Z' });
+    } finally {
+      await opened.dispose();
+    }
+  });
+
+  it('a virtual-clock simulator session does not require it; a partial one given still blocks the start', async () => {
+    const free = sim({ clock: 'virtual', policy: { onCompleted: 'end', onFailsafe: 'end' } });
+    expect(free.checklistRequired).toBe(false);
+    const opened = await free.open('sustained-inflation', defaultProtocol('sustained-inflation'));
+    expect(opened.session.options.checklist).toBeUndefined();
+    await opened.dispose();
+    const partial = await free.open('sustained-inflation', defaultProtocol('sustained-inflation'), { checklist: { ...all, items: ['sedation'] } });
+    const summary = await runSession(partial.session);
+    await partial.dispose();
+    expect(summary.outcome).toBe('not-started');
+    expect(summary.preconditionIssues.map((i) => i.code)).toEqual(['checklist-not-confirmed']);
+    expect(summary.preconditionIssues[0]!.message).toContain('stable-vasopressors');
+  });
+
+  it('a device source always requires it', () => {
+    const source = deviceSource({ device: { protocol: 'makair', path: '/dev/ttyUSB0', fio2: 0.4 }, serial: { path: '/dev/ttyUSB0', baudRate: 115200, parity: 'none', dataBits: 8, stopBits: 1 }, vitals: { path: '/dev/ttyUSB2', baudRate: 9600, parity: 'none', dataBits: 8, stopBits: 1 }, guided: false, guidedTimeoutMs: GUIDED_TIMEOUT_DEFAULT_MS });
+    expect(source.checklistRequired).toBe(true);
   });
 });
 

@@ -33,6 +33,8 @@ export interface DriverOptions {
   pressureToleranceCmH2O?: number;
   /** Height and sex (default 174.4 cm male: PBW 70 kg); null: none given. */
   patient?: PatientSize | null;
+  /** The operator checklist items confirmed (absent: the checklist is not required). */
+  checklist?: readonly string[];
 }
 
 export const PATIENT: PatientSize = { heightCm: 174.4, sex: 'male' };
@@ -55,6 +57,7 @@ export class Driver {
         baseline: options.baseline ?? BASELINE,
         ...(options.patient === null ? {} : { patient: options.patient ?? PATIENT }),
         ...(options.pressureToleranceCmH2O !== undefined ? { pressureToleranceCmH2O: options.pressureToleranceCmH2O } : {}),
+        ...(options.checklist !== undefined ? { checklist: options.checklist } : {}),
       },
     });
     this.actor.on('command.apply', (cmd) => {

@@ -2,6 +2,8 @@
  * Protocol selection: the maneuver and its key parameters, pre-filled with the protocol
  * defaults. Every change asks the server for a preview (the plan, or the problems), so a
  * bad value is marked next to its field before Start is pressed; Start sends the same values.
+ * Before Start, the operator checklist (the server's items): Start stays disabled until every
+ * box is ticked, and the confirmation (items, optional name) goes with the start request.
  */
 import type { FieldProblem } from '../../../../common/validation.js';
 import type { ManeuverKind, Protocol } from '../../../../machines/config/protocols.js';
@@ -81,6 +83,8 @@ export class SetupPanel {
   private readonly planPreview = h('div', { class: 'plan-preview' });
   private readonly startButton = h('button', { type: 'submit', class: 'primary start', id: 'start' }, 'Start');
   private built = '';
+  private checks: HTMLInputElement[] = [];
+  private checkedBy: HTMLInputElement | null = null;
 
   constructor(
     private readonly store: Store,
@@ -103,7 +107,9 @@ export class SetupPanel {
         h('ol', {}, ...p.plan.map((s) => h('li', {}, `${s.label} · ${duration(s.dwellMs)}${s.conditional ? ' (if needed)' : ''}`))),
       );
     } else if (p) fill(this.planPreview, h('div', { class: 'preview-bad' }, '⚠ Fix the marked fields to see the plan.'));
-    const canStart = store.controls === true && store.link === 'open' && !store.problems.length;
+    const checklistDone = !store.server.checklist.required || this.checks.every((c) => c.checked);
+    const canStart = store.controls === true && store.link === 'open' && !store.problems.length && checklistDone;
+    this.startButton.title = checklistDone ? '' : 'Tick every item of the operator checklist first';
     this.startButton.toggleAttribute('disabled', !canStart);
     fill(this.startButton, `Start: ${MANEUVER_NAMES[this.maneuver] ?? this.maneuver}`);
   }
@@ -128,7 +134,7 @@ export class SetupPanel {
     );
     const fields = h('div', { class: 'fields' }, ...[...FIELDS[this.maneuver], ...COMMON].map((d) => this.field(d, defaults)));
     const safety = h('details', { class: 'safety-fields' }, h('summary', {}, 'Safety limits (abort criteria)'), h('div', { class: 'fields' }, ...SAFETY.map((d) => this.field(d, defaults))));
-    const form = h('form', { id: 'setup-form', novalidate: true }, chooser, fields, safety, this.formErrors, this.planPreview, h('div', { class: 'form-actions' }, this.startButton));
+    const form = h('form', { id: 'setup-form', novalidate: true }, chooser, fields, safety, this.formErrors, this.planPreview, this.checklist(), h('div', { class: 'form-actions' }, this.startButton));
     form.addEventListener('input', () => this.schedulePreview(250));
     form.addEventListener('change', () => this.schedulePreview(0));
     form.addEventListener('submit', (ev) => {
@@ -137,6 +143,24 @@ export class SetupPanel {
     });
     fill(this.el, h('h2', {}, 'New maneuver'), form);
     this.schedulePreview(0);
+  }
+
+  /** The operator checklist: one checkbox per item, and who confirms (optional). */
+  private checklist(): HTMLElement {
+    const items = this.store.server?.checklist.items ?? [];
+    this.checks = items.map((item) => {
+      const box = h('input', { type: 'checkbox', id: `checklist-${item.id}`, name: `checklist-${item.id}`, value: item.id });
+      box.addEventListener('change', () => this.render());
+      return box;
+    });
+    this.checkedBy = h('input', { type: 'text', id: 'checklist-by', name: 'checklist-by', autocomplete: 'name', maxlength: '80' });
+    return h(
+      'fieldset',
+      { class: 'checklist', id: 'checklist' },
+      h('legend', {}, 'Before Start: operator checklist'),
+      ...items.map((item, i) => h('div', { class: 'field field-bool checklist-item' }, h('label', { for: `checklist-${item.id}` }, this.checks[i]!, ` ${item.text}`))),
+      h('div', { class: 'field' }, h('label', { for: 'checklist-by' }, 'Confirmed by (name or initials, optional)'), this.checkedBy),
+    );
   }
 
   private field(def: FieldDef, defaults: Protocol): HTMLElement {
@@ -177,7 +201,20 @@ export class SetupPanel {
   }
 
   private start(): void {
-    if (!this.control({ type: 'start', maneuver: this.maneuver, protocol: this.values() })) this.store.note('error', 'Not connected: the maneuver was not started.');
+    if (this.store.server?.checklist.required && !this.checks.every((c) => c.checked)) {
+      this.store.note('error', 'Tick every item of the operator checklist before Start.');
+      return;
+    }
+    const items = this.checks.filter((c) => c.checked).map((c) => c.value);
+    const by = this.checkedBy?.value.trim() ?? '';
+    const checklist = { items, ...(by ? { by } : {}) };
+    if (!this.control({ type: 'start', maneuver: this.maneuver, protocol: this.values(), checklist })) {
+      this.store.note('error', 'Not connected: the maneuver was not started.');
+      return;
+    }
+    // A confirmation is for one start: the next maneuver asks again.
+    for (const c of this.checks) c.checked = false;
+    this.render();
   }
 
   private showProblems(problems: readonly FieldProblem[]): void {
