@@ -18,7 +18,7 @@ import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ConsoleHandle } from '../../src/console/index.js';
 import { startTestConsole } from '../console/support.js';
-import { buildPage, HAVE_CHROMIUM, launch, noSidewaysScroll, ROOT } from './support.js';
+import { buildPage, confirmChecklist, HAVE_CHROMIUM, launch, noSidewaysScroll, ROOT } from './support.js';
 
 const DOCS = process.env['UPDATE_SCREENSHOTS'] === '1' ? join(ROOT, 'docs') : mkdtempSync(join(tmpdir(), 'rmseq-console-shots-'));
 
@@ -64,6 +64,7 @@ describe.skipIf(!HAVE_CHROMIUM)('console: the PEEP titration (e2e)', () => {
     await expect.poll(() => preview.count(), { timeout: 5000 }).toBeGreaterThan(0);
     expect(await preview.first().innerText()).toMatch(/^FiO2 titration 1: FiO2 0\.5 at PEEP 25 for SpO2 90-92% · 1 min \(if needed\)$/);
     expect(await page.locator('#titration').isHidden()).toBe(true);
+    await confirmChecklist(page);
     await page.click('#start');
     // So does the plan of the running session, between the recruitment and the decremental phase.
     const fio2Rows = page.locator('.plan-step', { hasText: 'FiO2 titration' });
