@@ -15,7 +15,7 @@ import { SimWorld } from '../../hal/simulated/world.js';
 import { CONTROL_HELP, MakAirEmulator, MedibusEmulator, VitalsFeedEmulator, executeControl, parseControlLine, type DeviceEmulator } from '../../emulators/index.js';
 import { defaultLineSettings, explainPortError } from '../runner/device.js';
 import { lineSettingsFrom, vitalsLineSettings } from './device.js';
-import { DEFAULT_EMULATED_SETTINGS, type EmulateFlags, type EmulateIo } from './emulateOptions.js';
+import { DEFAULT_EMULATED_SETTINGS, untilSignal, type EmulateFlags, type EmulateIo } from './emulateOptions.js';
 import { CliError, EXIT } from './exitCodes.js';
 import { emulateIntelliVue } from './emulateIntelliVue.js';
 import { intFlag, loadBaseline, loadPatient, numberFlag } from './inputs.js';
@@ -138,16 +138,4 @@ export async function emulateCommand(kind: string, flags: EmulateFlags, io: Emul
   clock.clearAll();
   io.stdout('emulator stopped\n');
   return EXIT.completed;
-}
-
-function untilSignal(): Promise<NodeJS.Signals> {
-  return new Promise((resolve) => {
-    const on = (s: NodeJS.Signals): void => {
-      process.off('SIGINT', on);
-      process.off('SIGTERM', on);
-      resolve(s);
-    };
-    process.on('SIGINT', on);
-    process.on('SIGTERM', on);
-  });
 }

@@ -14,7 +14,7 @@ import { SimWorld } from '../../hal/simulated/world.js';
 import { executeIntelliVueControl, IntelliVueEmulator, parseIntelliVueControl, SerialMonitorLink, UdpMonitorLink, type MonitorLink } from '../../emulators/intellivue/index.js';
 import { explainPortError } from '../runner/device.js';
 import { lineSettingsFrom } from './device.js';
-import { DEFAULT_EMULATED_SETTINGS, type EmulateFlags, type EmulateIo } from './emulateOptions.js';
+import { DEFAULT_EMULATED_SETTINGS, untilSignal, type EmulateFlags, type EmulateIo } from './emulateOptions.js';
 import { CliError, EXIT } from './exitCodes.js';
 import { intFlag, loadBaseline, loadPatient, numberFlag } from './inputs.js';
 
@@ -84,16 +84,4 @@ export async function emulateIntelliVue(flags: IntelliVueEmulateFlags, io: Emula
   clock.clearAll();
   io.stdout('emulator stopped\n');
   return EXIT.completed;
-}
-
-function untilSignal(): Promise<NodeJS.Signals> {
-  return new Promise((resolve) => {
-    const on = (s: NodeJS.Signals): void => {
-      process.off('SIGINT', on);
-      process.off('SIGTERM', on);
-      resolve(s);
-    };
-    process.on('SIGINT', on);
-    process.on('SIGTERM', on);
-  });
 }

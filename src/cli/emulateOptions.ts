@@ -33,3 +33,16 @@ export interface EmulateIo {
 /** The emulated device's settings when none are given: lung-protective PCV the MakAir and every MEDIBUS family can hold. */
 export const DEFAULT_EMULATED_SETTINGS: VentSettings = { mode: 'PCV', peepCmH2O: 10, peakCmH2O: 25, rateBpm: 20, fio2: 0.4 };
 
+
+/** Resolves on the first SIGINT or SIGTERM (an emulator runs until then), removing its handlers. */
+export function untilSignal(): Promise<NodeJS.Signals> {
+  return new Promise((resolve) => {
+    const on = (s: NodeJS.Signals): void => {
+      process.off('SIGINT', on);
+      process.off('SIGTERM', on);
+      resolve(s);
+    };
+    process.on('SIGINT', on);
+    process.on('SIGTERM', on);
+  });
+}
