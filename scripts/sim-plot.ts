@@ -21,7 +21,7 @@ function loadProfile(nameOrPath: string): PatientProfile {
 
 function shading(trace: readonly TracePoint[]): ChartShade[] {
   const out: ChartShade[] = [];
-  const colors: Record<TracePoint['phase'], string> = { baseline: '#eeeeee', incremental: '#f6d9c7', decremental: '#d3e4f5', 're-recruit': '#f2c2c2', final: '#d5ecd4' };
+  const colors: Record<TracePoint['phase'], string> = { baseline: '#eeeeee', incremental: '#f6d9c7', fio2: '#f3ecc2', decremental: '#d3e4f5', 're-recruit': '#f2c2c2', final: '#d5ecd4' };
   for (const p of trace) {
     const last = out[out.length - 1];
     const label = p.phase === 'baseline' ? 'baseline' : p.phase === 'final' ? `final ${p.settings.peepCmH2O}` : String(p.settings.peepCmH2O);

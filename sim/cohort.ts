@@ -80,11 +80,16 @@ export const COHORT_DISTRIBUTION = {
   /** Between-patient variation around the severity template (calibration choices). */
   variation: {
     /**
-     * Between-patient spread of the tissue closing pressure (cmH2O) and of the opening pressure.
-     * Crotti 2001 (CT): closing pressures spread ~0-20 cmH2O with mode ~5, opening up to 45;
-     * the spread makes the derecruitment PEEP differ from patient to patient (calibration: issue 15).
+     * Between-patient spread (sd, cmH2O) of the recruitable lung's tissue closing and opening
+     * pressures, drawn here (normal, truncated at 2 sd) and written into each patient's profile
+     * (its own per-seed spread is then 0, so a cohort profile states its lung in full). The
+     * same values as the built-in profiles' `patientClosingPressureSdCmH2O` /
+     * `patientOpeningPressureSdCmH2O`: de Matos 2012 (51 patients after maximal recruitment: the
+     * PEEP keeping the lung open 24.6 +/- 2.9 cmH2O); Crotti 2001 (closing pressures spread over
+     * ~0-20 cmH2O, opening up to 45). The spread makes the derecruitment PEEP differ between
+     * patients (issue 15).
      */
-    closingPressureSdCmH2O: 2.5,
+    closingPressureSdCmH2O: 3,
     openingPressureSdCmH2O: 3,
     superimposedPressureSdLn: 0.15,
     complianceSdLn: 0.15,
@@ -176,6 +181,14 @@ function truncatedNormal(rng: SeededRandom, mean: number, sd: number, lo: number
   return clamp(mean, lo, hi);
 }
 
+/** A standard normal draw redrawn until it lies within +/- `limit` sd. */
+function truncatedZ(rng: SeededRandom, limit: number): number {
+  for (;;) {
+    const z = rng.normal();
+    if (Math.abs(z) <= limit) return z;
+  }
+}
+
 /**
  * Steady-state P/F of a profile on fixed settings (the eligibility check of a cohort patient).
  *
@@ -196,8 +209,11 @@ function varyLung(rng: SeededRandom, template: PatientProfile): { lung: PatientP
   lung.nonRecruitableFraction = round(clamp(lung.nonRecruitableFraction * Math.exp(v.nonRecruitableSdLn * rng.normal()), 0, 0.6), 4);
   // The profile schema caps recruitable + consolidated at 0.95: keep a 1e-4 margin against rounding.
   lung.recruitableFraction = Math.min(round(recruitable, 4), round(0.95 - lung.nonRecruitableFraction - 1e-4, 4));
-  lung.openingPressureMeanCmH2O = round(clamp(lung.openingPressureMeanCmH2O + v.openingPressureSdCmH2O * rng.normal(), 10, 45), 2);
-  lung.closingPressureMeanCmH2O = round(Math.min(lung.closingPressureMeanCmH2O + v.closingPressureSdCmH2O * rng.normal(), lung.openingPressureMeanCmH2O - 2), 2);
+  lung.openingPressureMeanCmH2O = round(clamp(lung.openingPressureMeanCmH2O + v.openingPressureSdCmH2O * truncatedZ(rng, 2), 10, 45), 2);
+  lung.closingPressureMeanCmH2O = round(Math.min(lung.closingPressureMeanCmH2O + v.closingPressureSdCmH2O * truncatedZ(rng, 2), lung.openingPressureMeanCmH2O - 2), 2);
+  // The spread was drawn here: the patient's seed must not move the means again.
+  lung.patientClosingPressureSdCmH2O = 0;
+  lung.patientOpeningPressureSdCmH2O = 0;
   lung.superimposedPressureMaxCmH2O = round(clamp(lung.superimposedPressureMaxCmH2O * Math.exp(v.superimposedPressureSdLn * rng.normal()), 0, 25), 2);
   lung.openLungComplianceMlPerCmH2O = round(clamp(lung.openLungComplianceMlPerCmH2O * Math.exp(v.complianceSdLn * rng.normal()), 10, 300), 1);
   return { lung, recruitable };

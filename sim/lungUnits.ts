@@ -4,8 +4,10 @@
  * and Bates & Irvin (2002) trajectory speeds.
  *
  * Sampling is stratified: every distribution is represented by its quantiles, and the seed
- * only decides how the quantiles are paired (opening with closing pressure, pressure with
- * speed). Two seeds therefore give the same aggregate lung with different unit details.
+ * decides how the quantiles are paired (opening with closing pressure, pressure with speed)
+ * and, when the profile gives a between-patient spread, how far this patient's recruitable
+ * lung closes and opens above or below the profile means (patientPressureOffsets). Without a
+ * spread two seeds give the same aggregate lung with different unit details.
  */
 import {
   AERATED_CLOSING_MEAN_CMH2O,
@@ -98,6 +100,36 @@ function distribute(total: number, weights: Float64Array, capacity: Float64Array
   return out;
 }
 
+/** Truncation of the between-patient draws, in sd. */
+const PATIENT_OFFSET_TRUNCATION_SD = 2;
+
+/** A standard normal draw redrawn until it lies within +/- `limit`. */
+function truncatedStandardNormal(rng: SeededRandom, limit: number): number {
+  for (;;) {
+    const z = rng.normal();
+    if (Math.abs(z) <= limit) return z;
+  }
+}
+
+/**
+ * The tissue opening and closing pressure means of the recruitable units of the patient `seed`
+ * picks from the profile: the profile means moved by the patient's own offsets (sd
+ * `patientOpeningPressureSdCmH2O` / `patientClosingPressureSdCmH2O`, truncated at 2 sd). The
+ * closing mean stays at least 2 cmH2O below the opening mean.
+ *
+ * @example
+ * patientPressureOffsets(BUILTIN_PROFILES['moderate-ards'], 3); // { openingMeanCmH2O: ~26 +/- 3, closingMeanCmH2O: ~7.8 +/- 3 }
+ */
+export function patientPressureOffsets(profile: PatientProfile, seed: number): { openingMeanCmH2O: number; closingMeanCmH2O: number } {
+  const lung = profile.lung;
+  const rng = new SeededRandom(seed, STREAM.patient);
+  const zOpen = truncatedStandardNormal(rng, PATIENT_OFFSET_TRUNCATION_SD);
+  const zClose = truncatedStandardNormal(rng, PATIENT_OFFSET_TRUNCATION_SD);
+  const openingMeanCmH2O = lung.openingPressureMeanCmH2O + lung.patientOpeningPressureSdCmH2O * zOpen;
+  const closingMeanCmH2O = Math.min(lung.closingPressureMeanCmH2O + lung.patientClosingPressureSdCmH2O * zClose, openingMeanCmH2O - 2);
+  return { openingMeanCmH2O, closingMeanCmH2O };
+}
+
 /**
  * Builds the unit population of a profile. All units start closed (x = 0).
  *
@@ -118,6 +150,9 @@ export function buildLungUnits(profile: PatientProfile, seed: number): LungUnits
     collapseWeight[l] = Math.pow(depth, lung.dependentCollapseExponent);
     consolidationWeight[l] = Math.pow(depth, lung.consolidationGravityExponent);
   }
+  // The patient's own closing and opening pressures (a stream of their own, so the unit pairing
+  // drawn from `rng` is the same whatever the spread).
+  const offsets = patientPressureOffsets(profile, seed);
   const full = new Float64Array(LAYER_COUNT).fill(UNITS_PER_LAYER);
   const recruitable = distribute(lung.recruitableFraction * UNIT_COUNT, collapseWeight, full);
   const left = new Float64Array(LAYER_COUNT);
@@ -170,7 +205,7 @@ export function buildLungUnits(profile: PatientProfile, seed: number): LungUnits
     const r = recruitable[l] as number;
     const a = UNITS_PER_LAYER - c - r;
     fill(l, 0, a, UNIT_AERATED, AERATED_OPENING_MEAN_CMH2O, AERATED_OPENING_SD_CMH2O, AERATED_CLOSING_MEAN_CMH2O, AERATED_CLOSING_SD_CMH2O);
-    fill(l, a, r, UNIT_RECRUITABLE, lung.openingPressureMeanCmH2O, lung.openingPressureSdCmH2O, lung.closingPressureMeanCmH2O, lung.closingPressureSdCmH2O);
+    fill(l, a, r, UNIT_RECRUITABLE, offsets.openingMeanCmH2O, lung.openingPressureSdCmH2O, offsets.closingMeanCmH2O, lung.closingPressureSdCmH2O);
     for (let k = a + r; k < UNITS_PER_LAYER; k++) {
       const i = l * UNITS_PER_LAYER + k;
       units.kind[i] = UNIT_CONSOLIDATED;

@@ -33,6 +33,15 @@ export const LungProfileSchema = z
     /** Tissue closing pressure of recruitable units (added to the layer's superimposed pressure). */
     closingPressureMeanCmH2O: bounded(-10, 40, 'cmH2O'),
     closingPressureSdCmH2O: bounded(0, 15, 'cmH2O'),
+    /**
+     * Between-patient spread (sd, cmH2O) of the recruitable units' tissue closing pressure: the
+     * profile is a kind of patient, the seed picks one whose recruitable lung closes this much
+     * higher or lower (normal, truncated at 2 sd). de Matos 2012: the PEEP keeping a recruited
+     * lung open differs between patients with sd ~3 (24.6 +/- 2.9). 0: every seed the same lung.
+     */
+    patientClosingPressureSdCmH2O: bounded(0, 8, 'cmH2O').default(0),
+    /** The same for the tissue opening pressure (de Matos 2012: opening pressure 59.6 +/- 5.9 cmH2O). */
+    patientOpeningPressureSdCmH2O: bounded(0, 8, 'cmH2O').default(0),
     /** Rank correlation between a unit's opening and closing pressure. */
     openClosePressureCorrelation: bounded(0, 0.99).default(0.6),
     /** Median opening speed s_o of the virtual trajectory (per cmH2O above opening pressure, per s). */

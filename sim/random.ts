@@ -15,6 +15,8 @@ export const STREAM = {
   monitorDropout: 0x4004,
   monitorArtifact: 0x5005,
   cohort: 0x6006,
+  /** The patient's own offsets of closing and opening pressures (between-patient variation). */
+  patient: 0x7007,
 } as const;
 
 /** murmur3 finaliser: spreads nearby seeds over the 32-bit space. */

@@ -1,6 +1,8 @@
 /**
  * The default staircase as an open-loop script (not the controller; machines/ is not used):
- * baseline VC, PCV with driving pressure 15 at PEEP 20, 30, 40 for 2 min each, then PEEP 25,
+ * baseline VC, PCV with driving pressure 15 at PEEP 20, 30, 40 for 2 min each, FiO2 lowered at
+ * PEEP 25 in 0.1 steps of 1 min until SpO2 is at most 92% (Hodgson 2011: SpO2 90-92% before
+ * titrating, as the controller does; not below 0.21, one step back when below 90%), then PEEP 25,
  * 22.5, 20, 17.5, 15 for 3 min each until derecruitment (mean SpO2 over the last 60 s of a
  * step >= 2 points below the best such mean of the earlier decremental steps), re-recruitment
  * at PEEP 40 / peak 55 for 1 min, then the baseline VC mode at derecruitment PEEP + 2.5.
@@ -21,8 +23,9 @@ export const SPO2_DROP_PTS = 2;
 export const RE_RECRUIT = { peepCmH2O: 40, peakCmH2O: 55, dwellS: 60 } as const;
 export const FINAL_MARGIN_CMH2O = 2.5;
 export const PEAK_LIMIT_CMH2O = 55;
+export const FIO2_TITRATION = { targetMinPct: 90, targetMaxPct: 92, step: 0.1, min: 0.21, dwellS: 60 } as const;
 
-export type Phase = 'baseline' | 'incremental' | 'decremental' | 're-recruit' | 'final';
+export type Phase = 'baseline' | 'incremental' | 'fio2' | 'decremental' | 're-recruit' | 'final';
 
 /** One second of the run: what the monitor showed and what the patient really had. */
 export interface TracePoint {
@@ -57,6 +60,8 @@ export interface StaircaseRun {
   baseline: { spo2Pct: number; mapMmHg: number; sbpMmHg: number; hrBpm: number; complianceMlPerCmH2O: number; pfRatio: number; strokeVolumeMl: number };
   decremental: DecrementalStep[];
   derecruitmentPeepCmH2O: number | null;
+  /** FiO2 of the decremental phase (after the FiO2 titration). */
+  titratedFio2: number;
   finalSettings: SimSettings;
   /** Index in `trace` where the final (titrated) phase starts. */
   finalStartIndex: number;
@@ -76,7 +81,7 @@ const mean = (xs: number[]): number => (xs.length ? xs.reduce((a, b) => a + b, 0
  */
 export function runDefaultStaircase(patient: SimPatient, monitor: SimMonitor, options: StaircaseOptions = {}): StaircaseRun {
   const trace: TracePoint[] = [];
-  const pcv = (peep: number, peak: number): SimSettings => ({ mode: 'PCV', peepCmH2O: peep, peakCmH2O: peak, rateBpm: BASELINE_SETTINGS.rateBpm, fio2: BASELINE_SETTINGS.fio2 });
+  const pcv = (peep: number, peak: number, fio2: number = BASELINE_SETTINGS.fio2): SimSettings => ({ mode: 'PCV', peepCmH2O: peep, peakCmH2O: peak, rateBpm: BASELINE_SETTINGS.rateBpm, fio2 });
   const dwell = (phase: Phase, settings: SimSettings, seconds: number): TracePoint[] => {
     patient.setSettings(settings);
     const out: TracePoint[] = [];
@@ -122,10 +127,22 @@ export function runDefaultStaircase(patient: SimPatient, monitor: SimMonitor, op
 
   for (const peep of INCREMENTAL_PEEPS_CMH2O) dwell('incremental', pcv(peep, peep + DRIVING_PRESSURE_CMH2O), INCREMENTAL_DWELL_S);
 
+  const f = FIO2_TITRATION;
+  const start = DECREMENTAL_PEEPS_CMH2O[0];
+  let fio2 = BASELINE_SETTINGS.fio2;
+  for (;;) {
+    const next = Math.max(f.min, Math.round((fio2 - f.step) * 100) / 100);
+    if (next >= fio2) break;
+    const spo2 = pick(dwell('fio2', pcv(start, start + DRIVING_PRESSURE_CMH2O, next), f.dwellS).slice(-30), (p) => p.spo2Pct);
+    if (spo2 < f.targetMinPct) break;
+    fio2 = next;
+    if (spo2 <= f.targetMaxPct) break;
+  }
+
   const decremental: DecrementalStep[] = [];
   let derecruitmentPeepCmH2O: number | null = null;
   for (const peep of DECREMENTAL_PEEPS_CMH2O) {
-    const pts = dwell('decremental', pcv(peep, peep + DRIVING_PRESSURE_CMH2O), DECREMENTAL_DWELL_S).slice(-MEASURE_WINDOW_S);
+    const pts = dwell('decremental', pcv(peep, peep + DRIVING_PRESSURE_CMH2O, fio2), DECREMENTAL_DWELL_S).slice(-MEASURE_WINDOW_S);
     const spo2MeanPct = pick(pts, (p) => p.spo2Pct);
     const best = decremental.length ? Math.max(...decremental.map((d) => d.spo2MeanPct)) : Number.NaN;
     const derecruited = decremental.length > 0 && best - spo2MeanPct >= SPO2_DROP_PTS - 1e-9;
@@ -142,5 +159,5 @@ export function runDefaultStaircase(patient: SimPatient, monitor: SimMonitor, op
   const finalSettings: SimSettings = { ...BASELINE_SETTINGS, peepCmH2O: finalPeep, peakCmH2O: Math.min(finalPeep + gap, PEAK_LIMIT_CMH2O) };
   const finalStartIndex = trace.length;
   dwell('final', finalSettings, options.finalS ?? 600);
-  return { trace, baseline, decremental, derecruitmentPeepCmH2O, finalSettings, finalStartIndex };
+  return { trace, baseline, decremental, derecruitmentPeepCmH2O, titratedFio2: fio2, finalSettings, finalStartIndex };
 }
