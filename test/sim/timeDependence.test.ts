@@ -37,7 +37,7 @@ describe('time-dependent recruitment', () => {
     expect(times[times.length - 1]).toBeLessThan(30);
   });
 
-  it('the moderate-ARDS lung recruits in seconds at PEEP 40 but derecruits over minutes after stepping down to PEEP 15', () => {
+  it('the moderate-ARDS lung recruits in seconds at PEEP 40 but derecruits over minutes after stepping down to PEEP 17.5, a few cmH2O below its dependent closing pressures (~19-20)', () => {
     // The typical patient: one with a lower closing pressure (between-patient spread) barely derecruits at 15.
     const patient = new SimPatient(typicalProfile('moderate-ards'), { seed: 1, settings: BASELINE });
     const before = patient.breath().recruitedFraction;
@@ -54,7 +54,7 @@ describe('time-dependent recruitment', () => {
     expect(halfUpS).toBeLessThanOrEqual(10);
     expect(ninetyUpS).toBeLessThanOrEqual(30);
 
-    patient.setSettings(pcv(15, 30));
+    patient.setSettings(pcv(17.5, 32.5));
     const down: number[] = [];
     for (let s = 1; s <= 900; s++) {
       patient.advance(1000);
@@ -69,11 +69,11 @@ describe('time-dependent recruitment', () => {
     expect(halfDownS).toBeGreaterThan(5 * halfUpS);
   });
 
-  it('recruitment persists above the closing pressures: the lung stays open at PEEP 20 for 15 minutes', () => {
-    const patient = new SimPatient(BUILTIN_PROFILES['moderate-ards'], { seed: 1, settings: BASELINE });
+  it('recruitment persists above the closing pressures: the lung stays open at PEEP 22.5 for 15 minutes', () => {
+    const patient = new SimPatient(typicalProfile('moderate-ards'), { seed: 1, settings: BASELINE });
     patient.setSettings(pcv(40, 55));
     patient.advance(120_000);
-    patient.setSettings({ ...BASELINE, peepCmH2O: 20, peakCmH2O: 40 });
+    patient.setSettings({ ...BASELINE, peepCmH2O: 22.5, peakCmH2O: 42.5 });
     patient.advance(15 * 60_000);
     expect(patient.breath().recruitedFraction).toBeGreaterThan(0.97);
   });
