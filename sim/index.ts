@@ -38,4 +38,4 @@ export {
   type RecruiterClass,
   type VolumeStatus,
 } from './cohort.js';
-export { alveolarPo2MmHg, arterialPo2MmHg, severinghausSaturation, o2ContentMlPerDl } from './oxygen.js';
+export { alveolarPo2MmHg, arterialPo2MmHg, arterialPo2WithLowVqMmHg, lowVqCompartmentPo2MmHg, severinghausSaturation, o2ContentMlPerDl } from './oxygen.js';

@@ -90,6 +90,76 @@ export function po2ForContentMmHg(contentMlPerDl: number, hbGPerDl: number, uppe
   return p;
 }
 
+/** mL O2 (STPD) per dL of blood carried by 1 L of BTPS gas per L of blood per mmHg of PO2: 100 * 273 / (310 * 760). */
+const GAS_O2_ML_PER_DL_PER_MMHG = (100 * 273) / (310 * 760);
+
+/**
+ * End-capillary PO2 of lung units with ventilation/perfusion ratio `vqRatio` (L gas per L
+ * blood): the O2 the inspired gas brings equals the O2 the blood takes up,
+ * `VA/Q * (PIO2 - P) * k = C(P) - Cv` (k converts BTPS gas to STPD content; CO2 exchange
+ * neglected). Between the mixed venous PO2 and the inspired PO2; bisection.
+ *
+ * @example
+ * lowVqCompartmentPo2MmHg(0.21 * 713, o2ContentMlPerDl(40, 12), 12, 0.1); // ~47: near venous on room air
+ */
+export function lowVqCompartmentPo2MmHg(pIO2MmHg: number, mixedVenousContentMlPerDl: number, hbGPerDl: number, vqRatio: number): number {
+  // f(P) = k VA/Q (PIO2 - P) - (C(P) - Cv) falls with P; f(0) > 0. Bracketed Newton.
+  const kr = vqRatio * GAS_O2_ML_PER_DL_PER_MMHG;
+  const f = (p: number): number => kr * (pIO2MmHg - p) - (o2ContentMlPerDl(p, hbGPerDl) - mixedVenousContentMlPerDl);
+  if (pIO2MmHg <= 0 || f(pIO2MmHg) >= 0) return Math.max(0, pIO2MmHg);
+  let lo = 0;
+  let hi = pIO2MmHg;
+  let p = Math.min(0.5 * pIO2MmHg, 45);
+  for (let it = 0; it < 40; it++) {
+    const v = f(p);
+    if (Math.abs(v) < 1e-7) return p;
+    if (v > 0) lo = p;
+    else hi = p;
+    let next = p + v / (kr + contentSlope(p, hbGPerDl));
+    if (!(next > lo && next < hi)) next = 0.5 * (lo + hi);
+    if (hi - lo < 1e-6) return next;
+    p = next;
+  }
+  return p;
+}
+
+/**
+ * Arterial PO2 with shunt and low-V/Q units: a fraction `shuntFraction` of the cardiac output
+ * passes no ventilated unit; of the rest, `lowVqFraction` passes units with V/Q `vqRatio`, the
+ * remainder equilibrates with alveolar gas. Mixed venous content = arterial - a-v difference,
+ * solved by fixed-point iteration (the low-V/Q share is small). Without low-V/Q units this is
+ * the shunt equation (arterialPo2MmHg).
+ *
+ * @example
+ * arterialPo2WithLowVqMmHg(0.1, 0.1, 0.1, alveolarPo2MmHg(0.21, 40, 0.8, 760), 0.21 * 713, 12, 3.5);
+ */
+export function arterialPo2WithLowVqMmHg(
+  shuntFraction: number,
+  lowVqFraction: number,
+  vqRatio: number,
+  pAO2MmHg: number,
+  pIO2MmHg: number,
+  hbGPerDl: number,
+  avDiffMlPerDl: number,
+): number {
+  if (lowVqFraction <= 0) return arterialPo2MmHg(shuntFraction, pAO2MmHg, hbGPerDl, avDiffMlPerDl);
+  const s = Math.min(0.99, Math.max(0, shuntFraction));
+  const l = Math.min(1, lowVqFraction);
+  const cc = o2ContentMlPerDl(pAO2MmHg, hbGPerDl);
+  let mix = cc;
+  let ca = cc - (avDiffMlPerDl * s) / (1 - s);
+  for (let it = 0; it < 8; it++) {
+    const cv = Math.max(0, ca - avDiffMlPerDl);
+    const cl = o2ContentMlPerDl(lowVqCompartmentPo2MmHg(pIO2MmHg, cv, hbGPerDl, vqRatio), hbGPerDl);
+    const next = (1 - l) * cc + l * cl;
+    const done = Math.abs(next - mix) < 1e-6;
+    mix = next;
+    ca = mix - (avDiffMlPerDl * s) / (1 - s);
+    if (done) break;
+  }
+  return po2ForContentMmHg(ca, hbGPerDl, pAO2MmHg);
+}
+
 /**
  * Arterial PO2 for a shunt fraction (shunt equation), given the alveolar PO2 (end-capillary
  * blood equilibrates with it) and the arterio-venous O2 content difference.

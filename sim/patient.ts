@@ -8,7 +8,7 @@ import { computeBreath, emptyBreath, type BreathState } from './breath.js';
 import { Circulation } from './circulation.js';
 import { buildLungUnits, type LungUnits } from './lungUnits.js';
 import type { PvCurve } from './mechanics.js';
-import { alveolarPo2MmHg, arterialPo2MmHg, severinghausSaturation } from './oxygen.js';
+import { alveolarPo2MmHg, arterialPo2WithLowVqMmHg, severinghausSaturation } from './oxygen.js';
 import { computePerfusion, emptyPerfusion, type PerfusionState } from './perfusion.js';
 import { compressLung, pneumothoraxOccurs, PNEUMOTHORAX_TENSION_TIME_CONSTANT_S } from './pneumothorax.js';
 import { parseProfile, type PatientProfile } from './profile.js';
@@ -140,7 +140,8 @@ export class SimPatient {
     const pAO2 = Math.max(0, alveolarPo2MmHg(this.fio2Alveolar, this.paco2MmHg, g.respiratoryQuotient, g.barometricPressureMmHg));
     const co = Math.max(0.5, this.circ.cardiacOutputLMin);
     const avDiff = Math.min(12, g.oxygenConsumptionMlPerMin / (co * 10));
-    const pao2 = arterialPo2MmHg(shunt, pAO2, g.hemoglobinGPerDl, avDiff);
+    const pIO2 = this.fio2Alveolar * (g.barometricPressureMmHg - 47);
+    const pao2 = arterialPo2WithLowVqMmHg(shunt, g.lowVqPerfusionFraction, g.lowVqRatio, pAO2, pIO2, g.hemoglobinGPerDl, avDiff);
     this.gasCache = Object.freeze({
       shuntFraction: shunt,
       pao2MmHg: pao2,

@@ -80,6 +80,14 @@ export const GasProfileSchema = z
     respiratoryQuotient: bounded(0.6, 1.1).default(0.8),
     /** Shunt that no recruitment removes (intracardiac, bronchial, consolidation outside the model). */
     fixedShuntFraction: bounded(0, 0.6, '(fraction)'),
+    /**
+     * Share of the perfusion of ventilated lung that passes low-V/Q units (V/Q `lowVqRatio`):
+     * ARDS hypoxaemia is shunt plus low-V/Q units (Dantzker 1979, MIGET), which is why it
+     * responds to FiO2 (Karbing 2007). The magnitude is a calibration choice (unverified). 0: none.
+     */
+    lowVqPerfusionFraction: bounded(0, 0.5, '(fraction)').default(0),
+    /** V/Q ratio of those units (MIGET's low-V/Q range is 0.005-0.1). */
+    lowVqRatio: bounded(0.005, 1).default(0.1),
     /** Perfusion a collapsed unit keeps relative to an open one (hypoxic pulmonary vasoconstriction). */
     collapsedPerfusionRatio: bounded(0.05, 1, '(fraction)'),
     /** Perfusion of the most dependent layer relative to the top layer. */
