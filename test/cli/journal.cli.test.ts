@@ -20,7 +20,9 @@ async function cli(args: string[], limitMs = 30_000): Promise<CliResult> {
   return r;
 }
 
-const SHORT = { maneuver: 'staircase', incrementalPeepsCmH2O: [20], incrementalDwellS: 30, decremental: { startPeepCmH2O: 20, floorPeepCmH2O: 15, stepCmH2O: 5, dwellS: 60 }, reRecruit: { peepCmH2O: 20, dwellS: 30 }, assessS: 0, measureWindowS: 10 };
+// assessS 10: with 0 the final step has no reading of its own and its lung-protective check reads
+// the previous step's (the re-recruitment at PEEP 20 / peak 35, plateau ~34), an abort.
+const SHORT = { maneuver: 'staircase', incrementalPeepsCmH2O: [20], incrementalDwellS: 30, decremental: { startPeepCmH2O: 20, floorPeepCmH2O: 15, stepCmH2O: 5, dwellS: 60 }, reRecruit: { peepCmH2O: 20, dwellS: 30 }, assessS: 10, measureWindowS: 10 };
 const protocolFile = join(dir, 'short.json');
 writeFileSync(protocolFile, JSON.stringify(SHORT));
 const runArgs = (journal: string, ...more: string[]) => ['run', 'staircase', '--patient', 'moderate-ards', '--protocol', protocolFile, '--json', '--journal', journal, ...more];

@@ -20,7 +20,9 @@ let journalText = '';
 beforeAll(async () => {
   const path = join(dir, 'run.jsonl');
   const protocol = join(dir, 'short.json');
-  writeFileSync(protocol, JSON.stringify({ maneuver: 'staircase', incrementalPeepsCmH2O: [20], incrementalDwellS: 30, decremental: { startPeepCmH2O: 20, floorPeepCmH2O: 15, stepCmH2O: 5, dwellS: 60 }, reRecruit: { peepCmH2O: 20, dwellS: 30 }, assessS: 0, measureWindowS: 10 }));
+  // assessS 10: with 0 the final step has no reading of its own and its lung-protective check
+  // reads the previous step's (the re-recruitment at PEEP 20 / peak 35, plateau ~34), an abort.
+  writeFileSync(protocol, JSON.stringify({ maneuver: 'staircase', incrementalPeepsCmH2O: [20], incrementalDwellS: 30, decremental: { startPeepCmH2O: 20, floorPeepCmH2O: 15, stepCmH2O: 5, dwellS: 60 }, reRecruit: { peepCmH2O: 20, dwellS: 30 }, assessS: 10, measureWindowS: 10 }));
   expect(await main(['run', 'staircase', '--patient', 'moderate-ards', '--protocol', protocol, '--journal', path, '--json'], quiet)).toBe(0);
   journalText = readFileSync(path, 'utf8');
 }, 60_000);
