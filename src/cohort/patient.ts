@@ -110,7 +110,7 @@ export async function runCohortPatient(input: CohortPatientInput): Promise<Cohor
   const onVentilator = world.patient.settings();
   if (summary.outcome === 'aborted') {
     if (!summary.baselineVerified) violations.push('aborted without a verified baseline');
-    if (!settingsMatch(summary.baseline, onVentilator)) violations.push(`aborted but the ventilator holds PEEP ${onVentilator.peepCmH2O}`);
+    if (!settingsMatch(summary.restoreSettings ?? summary.baseline, onVentilator)) violations.push(`aborted but the ventilator holds PEEP ${onVentilator.peepCmH2O}, FiO2 ${onVentilator.fio2}`);
   }
   if (summary.outcome === 'completed' && summary.verifiedSettings && !settingsMatch(summary.verifiedSettings, onVentilator)) {
     violations.push('completed but the ventilator does not hold the verified settings');
