@@ -88,3 +88,13 @@ describe('severe-ards at the default baseline is pre-oxygenated, then protected 
     console.log(seen.join('\n'));
   });
 });
+
+describe('a device that cannot set FiO2', () => {
+  it('skips pre-oxygenation (the absolute floor applies); one that can keeps it', async () => {
+    const { withoutPreoxygenationIfFixed } = await import('../../src/runner/session.js');
+    const device = (fio2: [number, number]) => ({ vendor: 'x', model: 'y', protocol: 'p', capabilities: { ranges: { fio2 } } }) as never;
+    const p = defaultProtocol('staircase');
+    expect(withoutPreoxygenationIfFixed(p, device([0.4, 0.4]))?.preoxygenation.when).toBe('never');
+    expect(withoutPreoxygenationIfFixed(p, device([0.21, 1]))).toBeNull();
+  });
+});
