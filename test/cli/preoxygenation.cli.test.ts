@@ -22,7 +22,7 @@ describe('pre-oxygenation on the CLI and in the report', () => {
     expect(r.stdout).toMatch(/preoxygenation +VC PEEP 10, Vt 420 mL +1\.00/);
     expect(r.stdout).toMatch(/pre-oxygenation: FiO2 0\.6 -> 1 \(baseline SpO2 [\d.]+% below 90%\); SpO2 settled at [\d.]+%: the SpO2 limits measure from it/);
     expect(r.stdout).toMatch(/warning: SpO2 [\d.]+% below the 85% floor: pre-oxygenation with FiO2 1 first/);
-  });
+  }, 60_000);
 
   it('--json carries the pre-oxygenation and the abort restore target; the HTML report shows the step and the line', async () => {
     const dir = tmp();
@@ -40,7 +40,7 @@ describe('pre-oxygenation on the CLI and in the report', () => {
     const page = readFileSync(html, 'utf8');
     expect(page).toContain('preoxygenation');
     expect(page).toMatch(/pre-oxygenation: FiO2 0\.6 -&gt; 1/);
-  });
+  }, 60_000);
 
   it('a sustained inflation handing over to the titration: the FiO2 step and the methods are in the summary', async () => {
     const dir = tmp();
@@ -52,7 +52,7 @@ describe('pre-oxygenation on the CLI and in the report', () => {
     expect(r.stdout).toMatch(/spo2 +PEEP [\d.]+/);
     expect(r.stdout).toMatch(/final step: plateau [\d.]+ \(limit 30\)/);
     expect(r.stdout).toMatch(/\n\s*\d+\s+decremental /);
-  });
+  }, 60_000);
 
   it('the console plan lists the pre-oxygenation holds (if needed) and a single-step RM\'s titration steps', () => {
     const plan = displayPlan(defaultProtocol('sustained-inflation'), DEFAULT_SIM_BASELINE);
