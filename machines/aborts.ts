@@ -1,5 +1,5 @@
 /** Abort records for the monitor's triggers other than a sample: what fired, why, and where. */
-import { updateLatest, type ManeuverContext } from './context.js';
+import { stepMeasurement, updateLatest, type ManeuverContext } from './context.js';
 import { evaluateClock } from './safety/rules.js';
 import type { AbortRecord, ManeuverEvent } from './types.js';
 
@@ -71,6 +71,31 @@ export const abortRecords = {
     at: clockOf(context, event),
     fromState: stateLabel(context),
   }),
+  /** Pre-oxygenated SpO2 settled below the minimum to start the RM: no RM; the raised FiO2 is kept. */
+  preoxInsufficient: (context: ManeuverContext, event: ManeuverEvent): AbortRecord => {
+    const p = context.protocol.preoxygenation;
+    const spo2 = context.current ? stepMeasurement(context.current, context.latest).spo2Pct : null;
+    return {
+      reason: 'desaturation',
+      guard: 'preoxygenationInsufficient',
+      message: `SpO2 settled at ${spo2 ?? '?'}% on FiO2 ${context.run.preox?.fio2 ?? '?'} after pre-oxygenation, below the ${p.minSpo2Pct}% needed to start the RM (preoxygenation.minSpo2Pct): no RM; baseline restored with the raised FiO2 kept`,
+      at: clockOf(context, event),
+      fromState: stateLabel(context),
+    };
+  },
+  /** SpO2 still changing at the end of the longest pre-oxygenation: oxygenation unstable, no RM. */
+  preoxNotSettled: (context: ManeuverContext, event: ManeuverEvent): AbortRecord => {
+    const p = context.protocol.preoxygenation;
+    const holds = context.steps.filter((r) => r.phase === 'preoxygenation').map((r) => `${r.spo2Pct ?? '?'}%`);
+    const now = context.current ? stepMeasurement(context.current, context.latest).spo2Pct : null;
+    return {
+      reason: 'desaturation',
+      guard: 'preoxygenationNotSettled',
+      message: `SpO2 did not settle within ${p.settleDeltaPts} points on FiO2 ${context.run.preox?.fio2 ?? '?'} in ${p.maxS} s (holds: ${[...holds, `${now ?? '?'}%`].join(', ')}): oxygenation unstable, no RM; baseline restored with the raised FiO2 kept`,
+      at: clockOf(context, event),
+      fromState: stateLabel(context),
+    };
+  },
   operator: (context: ManeuverContext, event: EventOf<'OPERATOR_ABORT'>): AbortRecord => ({
     reason: 'operator-abort',
     guard: 'operatorAbort',

@@ -128,6 +128,19 @@ export interface RunState {
   guardVitals?: BaselineVitals | null;
   /** Height, sex and predicted body weight (null: not given). */
   patient?: { size: PatientSize; pbwKg: number } | null;
+  /** Pre-oxygenation of this run (null or absent: none). */
+  preox?: PreoxState | null;
+}
+
+/** Pre-oxygenation of a run (machines/preoxygenation.ts). */
+export interface PreoxState {
+  /** FiO2 held from pre-oxygenation on (the higher of the protocol's and the baseline's); an abort keeps it. */
+  fio2: number;
+  /** The baseline SpO2 below the threshold that made it needed (or `always`). */
+  reason: string;
+  /** The settled SpO2 on that FiO2: the desaturation guard's reference from then on (null: not settled yet). */
+  spo2Pct: number | null;
+  settledAt: number | null;
 }
 
 /** Timestamped vitals kept before the start, for the median baseline. */

@@ -4,6 +4,7 @@
  */
 import {
   decrementalPeeps,
+  type DecrementalTitration,
   type HighPressurePcvProtocol,
   type Protocol,
   type StaircaseProtocol,
@@ -15,6 +16,7 @@ import { detectDerecruitment, type DecrementalMeasurement } from './derecruitmen
 import { HARD_LIMITS } from './config/limits.js';
 import { complianceNear, protectiveSettings } from './titration.js';
 import type { StepPlan, VentSettings } from './types.js';
+import { stepFio2 } from './preoxygenation.js';
 
 function expect<K extends Protocol['maneuver']>(protocol: Protocol, kind: K): Extract<Protocol, { maneuver: K }> {
   if (protocol.maneuver !== kind) {
@@ -26,6 +28,39 @@ function expect<K extends Protocol['maneuver']>(protocol: Protocol, kind: K): Ex
 export const staircaseOf = (p: Protocol): StaircaseProtocol => expect(p, 'staircase');
 export const sustainedInflationOf = (p: Protocol): SustainedInflationProtocol => expect(p, 'sustained-inflation');
 export const highPressurePcvOf = (p: Protocol): HighPressurePcvProtocol => expect(p, 'high-pressure-pcv');
+
+/** The decremental titration's settings with the protocol's peak limit and assessment time. */
+export type TitrationParams = DecrementalTitration & { peakLimitCmH2O: number; assessS: number };
+
+/**
+ * The decremental titration a protocol runs: the staircase's own, or a single-step RM's
+ * `decrementalTitration` when its `postRmPeep.mode` is `titration`. Throws otherwise.
+ */
+export function titrationOf(p: Protocol): TitrationParams {
+  if (p.maneuver === 'staircase') return p;
+  if (p.postRmPeep.mode !== 'titration') {
+    throw new Error(`a titration step was planned with a ${p.maneuver} protocol whose postRmPeep.mode is ${p.postRmPeep.mode}, not titration`);
+  }
+  return { ...p.decrementalTitration, peakLimitCmH2O: p.peakLimitCmH2O, assessS: p.assessS };
+}
+
+/** Whether a protocol hands over to the decremental titration after its RM (the staircase always titrates). */
+export function titrates(p: Protocol): boolean {
+  return p.maneuver === 'staircase' || p.postRmPeep.mode === 'titration';
+}
+
+/** Pre-oxygenation hold `stepIndex`: the baseline settings with FiO2 raised, held until SpO2 settles. */
+export function preoxygenationPlan(ctx: ManeuverContext): StepPlan {
+  const p = ctx.protocol.preoxygenation;
+  const fio2 = stepFio2(ctx);
+  return {
+    phase: 'preoxygenation',
+    label: `Pre-oxygenation ${ctx.stepIndex + 1}: FiO2 ${fio2} until SpO2 settles (hold ${p.holdS} s, at most ${p.maxS} s; SpO2 >= ${p.minSpo2Pct}% to go on)`,
+    settings: { ...ctx.baseline, fio2 },
+    dwellMs: s(p.holdS),
+    purpose: 'step',
+  };
+}
 
 /** PCV at `peepCmH2O` with the given driving pressure; rate and FiO2 from the baseline. */
 export function pcvSettings(baseline: VentSettings, peepCmH2O: number, peakCmH2O: number): VentSettings {
@@ -48,7 +83,7 @@ export function sustainedInflationPlan(ctx: ManeuverContext): StepPlan {
   return {
     phase: 'inflation',
     label: `Sustained inflation: CPAP ${p.peepCmH2O} cmH2O for ${p.holdS} s`,
-    settings: { mode: 'CPAP', peepCmH2O: p.peepCmH2O, peakCmH2O: p.peepCmH2O, rateBpm: 0, fio2: ctx.baseline.fio2 },
+    settings: { mode: 'CPAP', peepCmH2O: p.peepCmH2O, peakCmH2O: p.peepCmH2O, rateBpm: 0, fio2: stepFio2(ctx) },
     dwellMs: s(p.holdS),
     purpose: 'step',
   };
@@ -59,14 +94,14 @@ export function highPressurePcvPlan(ctx: ManeuverContext): StepPlan {
   return {
     phase: 'high-pressure',
     label: `High-pressure PCV: PEEP ${p.peepCmH2O}, peak ${p.peakCmH2O} cmH2O for ${p.holdS} s`,
-    settings: pcvSettings(ctx.baseline, p.peepCmH2O, p.peakCmH2O),
+    settings: { ...pcvSettings(ctx.baseline, p.peepCmH2O, p.peakCmH2O), fio2: stepFio2(ctx) },
     dwellMs: s(p.holdS),
     purpose: 'step',
   };
 }
 
 /** The post-RM PEEP policy of a single-step maneuver. */
-function postRmPolicy(p: Protocol): { mode: 'baseline' | 'baseline-plus'; plusCmH2O: number } {
+function postRmPolicy(p: Protocol): { mode: 'baseline' | 'baseline-plus' | 'titration'; plusCmH2O: number } {
   return p.maneuver === 'staircase' ? { mode: 'baseline', plusCmH2O: 0 } : p.postRmPeep;
 }
 
@@ -77,7 +112,7 @@ function postRmPolicy(p: Protocol): { mode: 'baseline' | 'baseline-plus'; plusCm
  */
 export function postRmSettings(ctx: ManeuverContext): { settings: VentSettings; note: string } {
   const policy = postRmPolicy(ctx.protocol);
-  if (policy.mode === 'baseline' || policy.plusCmH2O === 0) return { settings: ctx.baseline, note: `back to baseline (PEEP ${ctx.baseline.peepCmH2O})` };
+  if (policy.mode !== 'baseline-plus' || policy.plusCmH2O === 0) return { settings: ctx.baseline, note: `back to baseline (PEEP ${ctx.baseline.peepCmH2O})` };
   const peep = Math.round((ctx.baseline.peepCmH2O + policy.plusCmH2O) * 100) / 100;
   const p = protectiveSettings(
     ctx.baseline,
@@ -106,20 +141,20 @@ export function returnToBaselinePlan(ctx: ManeuverContext): StepPlan {
 
 /** FiO2 of the decremental phase: the titrated FiO2 when the titration ran, else the baseline's. */
 export function titrationFio2(ctx: ManeuverContext): number {
-  return ctx.titration.fio2TitratedTo ?? ctx.baseline.fio2;
+  return ctx.titration.fio2TitratedTo ?? stepFio2(ctx);
 }
 
 /** FiO2 of FiO2-titration step `i` (0-based): the baseline FiO2 lowered by (i + 1) steps, not below the minimum. */
-export function fio2StepValue(p: StaircaseProtocol, baselineFio2: number, i: number): number {
+export function fio2StepValue(p: Pick<DecrementalTitration, 'fio2Titration'>, baselineFio2: number, i: number): number {
   const f = p.fio2Titration;
   return Math.max(f.minFio2, Math.round((baselineFio2 - (i + 1) * f.stepFio2) * 100) / 100);
 }
 
 /** A FiO2-titration step: PCV at the decremental start PEEP, FiO2 one step lower. */
 export function fio2Plan(ctx: ManeuverContext): StepPlan {
-  const p = staircaseOf(ctx.protocol);
+  const p = titrationOf(ctx.protocol);
   const peep = p.decremental.startPeepCmH2O;
-  const fio2 = fio2StepValue(p, ctx.baseline.fio2, ctx.stepIndex);
+  const fio2 = fio2StepValue(p, stepFio2(ctx), ctx.stepIndex);
   const peak = peep + p.drivingPressureCmH2O;
   return {
     phase: 'fio2',
@@ -136,7 +171,7 @@ export function fio2Plan(ctx: ManeuverContext): StepPlan {
  * volume above the Vt/kg limit (no PBW or no compliance: the protocol's).
  */
 export function decrementalDrivingPressure(ctx: ManeuverContext): number {
-  const p = staircaseOf(ctx.protocol);
+  const p = titrationOf(ctx.protocol);
   const pbw = ctx.run.patient?.pbwKg ?? null;
   const c = ctx.latest.complianceMlPerCmH2O;
   if (pbw === null || c === null || c <= 0) return p.drivingPressureCmH2O;
@@ -153,14 +188,14 @@ export function incrementalPlan(ctx: ManeuverContext): StepPlan {
   return {
     phase: 'incremental',
     label: `Recruitment ${ctx.stepIndex + 1}/${peeps.length}: PEEP ${peep}, peak ${peak} cmH2O`,
-    settings: pcvSettings(ctx.baseline, peep, peak),
+    settings: { ...pcvSettings(ctx.baseline, peep, peak), fio2: stepFio2(ctx) },
     dwellMs: s(p.incrementalDwellS),
     purpose: 'step',
   };
 }
 
 export function decrementalPlan(ctx: ManeuverContext): StepPlan {
-  const p = staircaseOf(ctx.protocol);
+  const p = titrationOf(ctx.protocol);
   const peeps = decrementalPeeps(p);
   const peep = peeps[ctx.stepIndex] ?? p.decremental.floorPeepCmH2O;
   const dp = decrementalDrivingPressure(ctx);
@@ -176,22 +211,23 @@ export function decrementalPlan(ctx: ManeuverContext): StepPlan {
 }
 
 export function reRecruitPlan(ctx: ManeuverContext): StepPlan {
-  const p = staircaseOf(ctx.protocol);
+  const p = titrationOf(ctx.protocol);
   const peep = p.reRecruit.peepCmH2O;
   const peak = peep + p.drivingPressureCmH2O;
   return {
     phase: 're-recruit',
     label: `Re-recruitment: PEEP ${peep}, peak ${peak} cmH2O for ${p.reRecruit.dwellS} s`,
-    // The decremental trial is over: the baseline FiO2 is back before PEEP 40 (a low FiO2 on the
-    // steep part of the dissociation curve turned the cardiac-output fall at 40 into desaturation aborts).
-    settings: pcvSettings(ctx.baseline, peep, peak),
+    // The decremental trial is over: the baseline FiO2 (the pre-oxygenation FiO2 after pre-oxygenation)
+    // is back before PEEP 40 (a low FiO2 on the steep part of the dissociation curve turned the
+    // cardiac-output fall at 40 into desaturation aborts).
+    settings: { ...pcvSettings(ctx.baseline, peep, peak), fio2: stepFio2(ctx) },
     dwellMs: s(p.reRecruit.dwellS),
     purpose: 'step',
   };
 }
 
 export function finalPeepPlan(ctx: ManeuverContext): StepPlan {
-  const p = staircaseOf(ctx.protocol);
+  const p = titrationOf(ctx.protocol);
   const t = ctx.titration;
   const peep = t.finalPeepCmH2O ?? p.decremental.floorPeepCmH2O + p.finalMarginCmH2O;
   const seen = t.derecruitmentSeen ?? t.derecruitmentPeepCmH2O !== null;
@@ -216,7 +252,7 @@ export function decrementalHistory(ctx: ManeuverContext): DecrementalMeasurement
 /** Whether the decremental step now ending shows derecruitment (guard `derecruitedNow`). */
 export function derecruitedAtCurrentStep(ctx: ManeuverContext): boolean {
   if (!ctx.current || ctx.current.phase !== 'decremental') return false;
-  const p = staircaseOf(ctx.protocol);
+  const p = titrationOf(ctx.protocol);
   const m = stepMeasurement(ctx.current, ctx.latest);
   return detectDerecruitment(
     decrementalHistory(ctx),
@@ -249,9 +285,11 @@ export function planOf(
   protocol: Protocol,
   baseline: VentSettings,
   /**
-   * `fio2Steps`: include the FiO2-titration steps (phase `fio2`, conditional). Off by default so
-   * that displays written before issue 15 (the console) keep their rows; the CLI's planned
-   * duration includes them.
+   * `fio2Steps`: include the FiO2 steps: the pre-oxygenation holds (phase `preoxygenation`,
+   * conditional: they run when the protocol pre-oxygenates this patient, each after the first only
+   * while SpO2 has not settled) and the FiO2-titration steps (phase `fio2`, conditional). Off by
+   * default so that displays written before issue 15 keep their rows; the CLI's planned duration,
+   * the console and the device plan check include them.
    */
   options: { fio2Steps?: boolean } = {},
 ): PlannedStep[] {
@@ -265,24 +303,34 @@ export function planOf(
     settings: plan.settings,
     conditional,
   });
+  const pre: PlannedStep[] = [];
+  const po = protocol.preoxygenation;
+  if (options.fio2Steps && po.when !== 'never') {
+    const withPreox: ManeuverContext = { ...base, run: { ...base.run, preox: { fio2: Math.max(po.fio2, baseline.fio2), reason: 'planned', spo2Pct: null, settledAt: null } } };
+    for (let i = 0; i * po.holdS + po.holdS <= po.maxS + 1e-9; i++) pre.push(row(preoxygenationPlan({ ...withPreox, stepIndex: i }), po.when !== 'always' || i > 0));
+  }
+  const titration = (): PlannedStep[] => {
+    const t = titrationOf(protocol);
+    const f = t.fio2Titration;
+    const fio2Steps: PlannedStep[] = [];
+    if (f.enabled && options.fio2Steps) {
+      for (let i = 0; i < f.maxSteps; i++) {
+        if (i > 0 && fio2StepValue(t, baseline.fio2, i - 1) <= f.minFio2 + 1e-9) break;
+        if (baseline.fio2 <= f.minFio2 + 1e-9) break;
+        fio2Steps.push(row(fio2Plan({ ...base, stepIndex: i }), true));
+      }
+    }
+    const dec = decrementalPeeps(t).map((_, i) => row(decrementalPlan({ ...base, stepIndex: i }), i > 0));
+    return [...fio2Steps, ...dec, row(reRecruitPlan(base), t.reRecruit.when !== 'always'), row(finalPeepPlan(base))];
+  };
   switch (protocol.maneuver) {
     case 'sustained-inflation':
-      return [row(sustainedInflationPlan(base)), row(returnToBaselinePlan(base))];
+      return [...pre, row(sustainedInflationPlan(base)), ...(titrates(protocol) ? titration() : [row(returnToBaselinePlan(base))])];
     case 'high-pressure-pcv':
-      return [row(highPressurePcvPlan(base)), row(returnToBaselinePlan(base))];
+      return [...pre, row(highPressurePcvPlan(base)), ...(titrates(protocol) ? titration() : [row(returnToBaselinePlan(base))])];
     case 'staircase': {
       const inc = protocol.incrementalPeepsCmH2O.map((_, i) => row(incrementalPlan({ ...base, stepIndex: i })));
-      const f = protocol.fio2Titration;
-      const fio2Steps: PlannedStep[] = [];
-      if (f.enabled && options.fio2Steps) {
-        for (let i = 0; i < f.maxSteps; i++) {
-          if (i > 0 && fio2StepValue(protocol, baseline.fio2, i - 1) <= f.minFio2 + 1e-9) break;
-          if (baseline.fio2 <= f.minFio2 + 1e-9) break;
-          fio2Steps.push(row(fio2Plan({ ...base, stepIndex: i }), true));
-        }
-      }
-      const dec = decrementalPeeps(protocol).map((_, i) => row(decrementalPlan({ ...base, stepIndex: i }), i > 0));
-      return [...inc, ...fio2Steps, ...dec, row(reRecruitPlan(base), protocol.reRecruit.when !== 'always'), row(finalPeepPlan(base))];
+      return [...pre, ...inc, ...titration()];
     }
   }
 }

@@ -27,6 +27,12 @@ export interface PreconditionInput {
    * not required (virtual-clock simulator runs); an array: every item must be in it.
    */
   checklist?: readonly string[];
+  /**
+   * The maneuver will pre-oxygenate first (machines/preoxygenation.ts): SpO2 below the floor does
+   * not block the start (a warning says so); the critical floor still does, and the steps start
+   * only when SpO2 on the raised FiO2 settles at `minSpo2Pct` or above.
+   */
+  preoxygenation?: { fio2: number; minSpo2Pct: number };
 }
 
 /**
@@ -123,6 +129,15 @@ export function checkPreconditions(input: PreconditionInput): PreconditionIssue[
       for (const v of evaluateSample({ sample, baseline: self, safety, peakLimitCmH2O: input.peakLimitCmH2O })) {
         if (seen.has(v.guard)) continue;
         seen.add(v.guard);
+        if (v.guard === 'spo2BelowFloor' && input.preoxygenation) {
+          const po = input.preoxygenation;
+          issues.push({
+            code: 'spo2-low-preoxygenation-first',
+            severity: 'warn',
+            message: `SpO2 ${c.spo2Pct}% below the ${safety.spo2FloorPct}% floor: pre-oxygenation with FiO2 ${po.fio2} first; the RM starts only if SpO2 settles at ${po.minSpo2Pct}% or above (below ${safety.spo2CriticalPct}% at any time: abort)`,
+          });
+          continue;
+        }
         issues.push({ code: 'vitals-violate-guard', severity: 'block', message: `${v.message} before the start (${v.guard})` });
       }
     }

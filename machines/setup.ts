@@ -23,9 +23,10 @@ import {
 import { decrementalPeeps } from './config/protocols.js';
 import { HARD_LIMITS } from './config/limits.js';
 import { blocks, checkPreconditions } from './preconditions.js';
-import { derecruitedAtCurrentStep, fio2StepValue, staircaseOf } from './plans.js';
+import { derecruitedAtCurrentStep, fio2StepValue, preoxygenationPlan, staircaseOf, titrationOf, titrates } from './plans.js';
+import { guardSafety, holdSpo2, morePreoxHolds, preoxSettled, preoxygenationFor, preoxygenationWouldRun, restoreTargetOf, stepFio2 } from './preoxygenation.js';
 import { complianceNear, decideMethod, measuredLimits, methodsDisagree, protectiveSettings, titrationMethods, type TrialStep } from './titration.js';
-import { emptyTitration, stepMeasurement } from './context.js';
+import { emptyAccumulator, emptyTitration, stepMeasurement } from './context.js';
 import { assessResponse } from './response.js';
 import type { Watched } from './safety/guards.js';
 import { evaluateClock, judgeSample, NO_CONDITIONS, type SampleVerdict } from './safety/rules.js';
@@ -40,7 +41,11 @@ import type {
 } from './types.js';
 
 function preconditionsAt(context: ManeuverContext, now: number) {
+  const bv = context.run.baselineVitals ?? startBaseline(context, now);
+  const po = context.protocol.preoxygenation;
+  const preox = preoxygenationWouldRun(context.protocol, bv?.spo2Pct ?? context.latest.spo2Pct);
   return checkPreconditions({
+    ...(preox ? { preoxygenation: { fio2: Math.max(po.fio2, context.baseline.fio2), minSpo2Pct: po.minSpo2Pct } } : {}),
     now,
     latest: context.latest,
     baseline: context.baseline,
@@ -48,7 +53,7 @@ function preconditionsAt(context: ManeuverContext, now: number) {
     peakLimitCmH2O: context.protocol.peakLimitCmH2O,
     fault: context.run.lastFault,
     // A repeat keeps the first maneuver's baseline vitals; a first start takes the window's medians.
-    baselineVitals: context.run.baselineVitals ?? startBaseline(context, now),
+    baselineVitals: bv,
     patientSizeKnown: (context.run.patient ?? null) !== null,
     ...(context.checklist !== undefined ? { checklist: context.checklist } : {}),
   });
@@ -77,7 +82,7 @@ export function sampleVerdict(context: ManeuverContext, now: number, sample: Che
   const cached = verdicts.get(sample);
   if (cached && cached.conditions === context.run.conditions && cached.baseline === baseline && cached.now === now) return cached.verdict;
   const verdict = judgeSample(
-    { sample, baseline, safety: context.safety, peakLimitCmH2O: context.protocol.peakLimitCmH2O, delivering: deliveringAt(context, now) },
+    { sample, baseline, safety: guardSafety(context, baseline), peakLimitCmH2O: context.protocol.peakLimitCmH2O, delivering: deliveringAt(context, now) },
     context.run.conditions,
     now,
   );
@@ -140,23 +145,35 @@ export const maneuverSetup = setup({
     confirmOverdue: ({ context, event }) =>
       context.run.awaitingSince !== null && clockOf(context, event) - context.run.awaitingSince > context.protocol.confirmTimeoutS * 1000,
     // Staircase titration.
+    // Pre-oxygenation.
+    /** The start (or repeat) at this event pre-oxygenates: decided from the baseline vitals the start takes. */
+    preoxWouldRun: ({ context, event }) =>
+      preoxygenationFor(context.protocol, context.baseline, context.run.baselineVitals ?? startBaseline(context, clockOf(context, event))) !== null,
+    preoxSettled: ({ context }) => preoxSettled(context),
+    preoxSufficient: ({ context }) => {
+      const spo2 = holdSpo2(context);
+      return spo2 !== null && spo2 >= context.protocol.preoxygenation.minSpo2Pct - 1e-9;
+    },
+    morePreoxHolds: ({ context }) => morePreoxHolds(context),
+    /** A single-step RM hands over to the decremental titration (postRmPeep.mode titration). */
+    titrationHandover: ({ context }) => context.protocol.maneuver !== 'staircase' && titrates(context.protocol),
     moreIncremental: ({ context }) => context.stepIndex + 1 < staircaseOf(context.protocol).incrementalPeepsCmH2O.length,
-    moreDecremental: ({ context }) => context.stepIndex + 1 < decrementalPeeps(staircaseOf(context.protocol)).length,
+    moreDecremental: ({ context }) => context.stepIndex + 1 < decrementalPeeps(titrationOf(context.protocol)).length,
     derecruitedNow: ({ context }) => derecruitedAtCurrentStep(context),
     // FiO2 titration before the decremental phase.
     fio2TitrationNeeded: ({ context }) => {
-      const p = staircaseOf(context.protocol);
+      const p = titrationOf(context.protocol);
       const f = p.fio2Titration;
       const spo2 = context.current ? stepMeasurement(context.current, context.latest).spo2Pct : context.latest.spo2Pct;
-      return f.enabled && context.baseline.fio2 > f.minFio2 + 1e-9 && spo2 !== null && spo2 > f.targetMaxPct;
+      return f.enabled && stepFio2(context) > f.minFio2 + 1e-9 && spo2 !== null && spo2 > f.targetMaxPct;
     },
     fio2InTarget: ({ context }) => {
       const spo2 = context.current ? stepMeasurement(context.current, context.latest).spo2Pct : null;
-      return spo2 !== null && spo2 <= staircaseOf(context.protocol).fio2Titration.targetMaxPct;
+      return spo2 !== null && spo2 <= titrationOf(context.protocol).fio2Titration.targetMaxPct;
     },
     moreFio2: ({ context }) => {
-      const p = staircaseOf(context.protocol);
-      return context.stepIndex + 1 < p.fio2Titration.maxSteps && fio2StepValue(p, context.baseline.fio2, context.stepIndex) > p.fio2Titration.minFio2 + 1e-9;
+      const p = titrationOf(context.protocol);
+      return context.stepIndex + 1 < p.fio2Titration.maxSteps && fio2StepValue(p, stepFio2(context), context.stepIndex) > p.fio2Titration.minFio2 + 1e-9;
     },
     /**
      * Fallback ladder: a desaturation during the decremental phase, with no other alarm
@@ -172,7 +189,7 @@ export const maneuverSetup = setup({
     },
     noProtectiveFinal: ({ context }) => (context.titration.finalSettings ?? null) === null,
     reRecruitNeeded: ({ context }) => {
-      const p = staircaseOf(context.protocol);
+      const p = titrationOf(context.protocol);
       return p.reRecruit.when === 'always' || (context.titration.fallback ?? null) !== null || context.titration.derecruitmentSeen === true;
     },
     /** The final settings (when they are not the baseline itself) measured beyond the lung-protective limits. */
@@ -219,6 +236,7 @@ export const maneuverSetup = setup({
           startedAt: now,
           completedAt: null,
           response: null,
+          preox: preoxygenationFor(context.protocol, context.baseline, baselineVitals),
         },
         steps: [baselineRecord(context.baseline, context.latest, now, baselineVitals)],
         stepIndex: 0,
@@ -240,7 +258,14 @@ export const maneuverSetup = setup({
     })),
     requestStep: assign(({ context }, plan: StepPlan) => {
       const seq = context.seq + 1;
+      // After pre-oxygenation, final settings that lower FiO2 again (to the baseline's, per protocol)
+      // bring SpO2 back towards its baseline on purpose: the fall is measured from that baseline.
+      const bv = context.run.baselineVitals;
+      const ref = context.run.guardVitals ?? bv;
+      const lowersFio2 = plan.purpose === 'final' && context.run.preox && context.verified !== null && plan.settings.fio2 < context.verified.fio2 - 1e-9;
+      const run = lowersFio2 && bv && ref && bv.spo2Pct < ref.spo2Pct ? { run: { ...context.run, guardVitals: { ...ref, spo2Pct: bv.spo2Pct } } } : {};
       return {
+        ...run,
         seq,
         pending: { seq, settings: plan.settings, purpose: plan.purpose, label: plan.label, requestedAt: context.now },
         current: newStep(plan.phase, plan.label, plan.settings, plan.dwellMs),
@@ -253,9 +278,9 @@ export const maneuverSetup = setup({
         restore: { ...context.restore, attempts: context.restore.attempts + 1 },
         pending: {
           seq,
-          settings: context.baseline,
+          settings: restoreTargetOf(context),
           purpose: 'restore-baseline' as const,
-          label: 'Restore baseline',
+          label: restoreTargetOf(context) === context.baseline ? 'Restore baseline' : `Restore baseline, FiO2 kept at ${restoreTargetOf(context).fio2} (pre-oxygenation; wean FiO2 by SpO2)`,
           requestedAt: context.now,
         },
       };
@@ -282,8 +307,10 @@ export const maneuverSetup = setup({
     /** Entering the FiO2 titration: SpO2 is lowered on purpose, so its fall is measured from the target's lower bound. */
     beginFio2Titration: assign(({ context }) => {
       const bv = context.run.baselineVitals;
-      const f = staircaseOf(context.protocol).fio2Titration;
-      return bv ? { run: { ...context.run, guardVitals: { ...bv, spo2Pct: Math.min(bv.spo2Pct, f.targetMinPct) } } } : {};
+      const f = titrationOf(context.protocol).fio2Titration;
+      // After pre-oxygenation the reference is the pre-oxygenated SpO2, not the baseline's.
+      const ref = context.run.preox?.spo2Pct ?? bv?.spo2Pct;
+      return bv && ref !== undefined ? { run: { ...context.run, guardVitals: { ...bv, spo2Pct: Math.min(ref, f.targetMinPct) } } } : {};
     }),
     /**
      * Leaving the FiO2 titration (its step just recorded): the FiO2 of the decremental phase is
@@ -291,19 +318,19 @@ export const maneuverSetup = setup({
      * measured from the SpO2 at that FiO2. `blind`: SpO2 still above the target at the lowest FiO2.
      */
     endFio2Titration: assign(({ context }, params: { blind: boolean }) => {
-      const f = staircaseOf(context.protocol).fio2Titration;
+      const f = titrationOf(context.protocol).fio2Titration;
       const fio2Steps = context.steps.filter((r) => r.phase === 'fio2');
       const last = fio2Steps[fio2Steps.length - 1];
       if (!last) return {};
       const below = last.spo2Pct !== null && last.spo2Pct < f.targetMinPct;
       const prev = fio2Steps[fio2Steps.length - 2];
       const chosen = below ? (prev ?? null) : last;
-      const fio2 = chosen ? chosen.settings.fio2 : context.baseline.fio2;
+      const fio2 = chosen ? chosen.settings.fio2 : stepFio2(context);
       const spo2 = chosen?.spo2Pct ?? (below ? context.steps.filter((r) => r.phase === 'incremental').pop()?.spo2Pct : last.spo2Pct) ?? null;
       const bv = context.run.baselineVitals;
       return {
         titration: { ...context.titration, fio2TitratedTo: fio2, spo2Blind: params.blind },
-        run: bv && spo2 !== null ? { ...context.run, guardVitals: { ...bv, spo2Pct: Math.min(bv.spo2Pct, spo2) } } : context.run,
+        run: bv && spo2 !== null ? { ...context.run, guardVitals: { ...bv, spo2Pct: Math.min(context.run.preox?.spo2Pct ?? bv.spo2Pct, spo2) } } : context.run,
       };
     }),
     /** The desaturation fallback: the step is recorded as interrupted, the alarm conditions start afresh for the re-recruitment. */
@@ -327,7 +354,7 @@ export const maneuverSetup = setup({
      * whose settings meet them; none: `finalSettings` stays null and the maneuver ends at baseline).
      */
     decideTitration: assign(({ context }) => {
-      const p = staircaseOf(context.protocol);
+      const p = titrationOf(context.protocol);
       const t = context.titration;
       const dec = context.steps.filter((r) => r.phase === 'decremental' && !r.aborted);
       const trial: TrialStep[] = dec.map((r) => ({ peepCmH2O: r.settings.peepCmH2O, spo2Pct: r.spo2Pct, complianceMlPerCmH2O: r.complianceMlPerCmH2O }));
@@ -387,6 +414,19 @@ export const maneuverSetup = setup({
       if (!c) return {};
       const check = measuredLimits(recordOf(c, context.latest, context.now), context.run.patient?.pbwKg ?? null, context.protocol.lungProtection);
       return { titration: { ...context.titration, limitsMeasured: check } };
+    }),
+    /** Pre-oxygenation settled (its last hold just recorded): the desaturation guard measures from this SpO2 now. */
+    anchorPreoxygenation: assign(({ context }) => {
+      const preox = context.run.preox;
+      const spo2 = context.steps.filter((r) => r.phase === 'preoxygenation').pop()?.spo2Pct ?? null;
+      const bv = context.run.baselineVitals;
+      if (!preox || spo2 === null || !bv) return {};
+      return { run: { ...context.run, preox: { ...preox, spo2Pct: spo2, settledAt: context.now }, guardVitals: { ...bv, spo2Pct: spo2 } } };
+    }),
+    /** The next pre-oxygenation hold (its hold just recorded): the same settings, already verified, held again. */
+    nextPreoxHold: assign(({ context }) => {
+      const plan = preoxygenationPlan(context);
+      return { current: { phase: plan.phase, label: plan.label, settings: plan.settings, dwellMs: plan.dwellMs, startedAt: context.now, acc: emptyAccumulator() } };
     }),
     advanceIndex: assign({ stepIndex: ({ context }) => context.stepIndex + 1 }),
     resetIndex: assign({ stepIndex: 0 }),

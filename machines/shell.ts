@@ -8,6 +8,7 @@
 import { and } from 'xstate';
 import { abortRecords as records } from './aborts.js';
 import type { StepPlan } from './types.js';
+import { preoxygenationPlan } from './plans.js';
 import { abortRecords, initialContext, maneuverSetup, sampleAbort } from './setup.js';
 import type { ManeuverContext } from './context.js';
 import type { ManeuverEvent } from './types.js';
@@ -107,10 +108,22 @@ export function defineManeuver(
   description: string,
   phases: NonNullable<ManeuverStateConfig['states']>,
   firstPhase: string,
-  /** SAMPLE transitions the maneuver takes before the monitor aborts (the staircase's desaturation fallback). */
+  /** SAMPLE transitions the maneuver takes before the monitor aborts (the titration's desaturation fallback). */
   fallbacks: ReadonlyArray<{ guard: 'desaturationFallback'; target: string; actions: 'markDesaturationFallback' }> = [],
 ) {
   const failsafeRestore = restoreStates('#failsafe.restored', null);
+  /**
+   * Pre-oxygenation (issue 15, item 8), before every maneuver's first step when the protocol asks
+   * for it: FiO2 raised (device-set, or a guided instruction confirmed by the readback), held in
+   * holds until SpO2 settles, within a bounded time; the settled SpO2 becomes the desaturation
+   * guard's reference. Settled below the minimum, or not settled in time: no RM (abort, FiO2 kept).
+   */
+  const preoxygenation = stepPhase(preoxygenationPlan, [
+    { guard: and(['dwellElapsed', 'preoxSettled', 'preoxSufficient']), target: `#active.${firstPhase}`, actions: ['recordStep', 'anchorPreoxygenation', 'resetIndex'] },
+    { guard: and(['dwellElapsed', 'preoxSettled']), target: '#aborting', actions: { type: 'abortWith', params: ({ context, event }) => records.preoxInsufficient(context, event) } },
+    { guard: and(['dwellElapsed', 'morePreoxHolds']), actions: ['recordStep', 'advanceIndex', 'nextPreoxHold'] },
+    { guard: 'dwellElapsed', target: '#aborting', actions: { type: 'abortWith', params: ({ context, event }) => records.preoxNotSettled(context, event) } },
+  ]);
   return maneuverSetup.createMachine({
     id,
     description,
@@ -126,6 +139,7 @@ export function defineManeuver(
         description: 'Waiting for the operator; vitals are collected for the preconditions.',
         on: {
           START: [
+            { guard: and(['preconditionsMet', 'preoxWouldRun']), target: 'active.preoxygenation', actions: ['observe', 'beginManeuver'] },
             { guard: 'preconditionsMet', target: 'active', actions: ['observe', 'beginManeuver'] },
             { target: 'notStarted', actions: ['observe', 'recordPreconditionIssues'] },
           ],
@@ -170,11 +184,11 @@ export function defineManeuver(
           ],
           OPERATOR_ABORT: { target: 'aborting', actions: ['observe', { type: 'abortWith', params: ({ context, event }) => abortRecords.operator(context, event) }] },
         },
-        states: phases,
+        states: { preoxygenation: { description: 'Pre-oxygenation: FiO2 raised and held until SpO2 settles.', ...preoxygenation }, ...phases },
       },
       aborting: {
         id: 'aborting',
-        description: 'Restoring the baseline settings captured at the start, verified by readback.',
+        description: 'Restoring the baseline settings captured at the start (FiO2 kept at the pre-oxygenation FiO2 once raised), verified by readback.',
         ...restoreStates('#aborted', '#failsafe'),
       },
       aborted: { id: 'aborted', type: 'final', description: 'Baseline restored and verified; the abort reason is recorded.' },
@@ -193,7 +207,10 @@ export function defineManeuver(
         id: 'completed',
         description: 'Maneuver done and the resulting settings verified; the operator may repeat it or end.',
         on: {
-          OPERATOR_REPEAT: { guard: 'canRepeat', target: 'active', actions: ['observe', 'beginRepeat', 'beginManeuver'] },
+          OPERATOR_REPEAT: [
+            { guard: and(['canRepeat', 'preoxWouldRun']), target: 'active.preoxygenation', actions: ['observe', 'beginRepeat', 'beginManeuver'] },
+            { guard: 'canRepeat', target: 'active', actions: ['observe', 'beginRepeat', 'beginManeuver'] },
+          ],
           OPERATOR_END: { target: 'finished', actions: 'observe' },
           // The operator may still revert to the pre-maneuver settings.
           OPERATOR_ABORT: { target: 'aborting', actions: ['observe', { type: 'abortWith', params: ({ context, event }) => abortRecords.operator(context, event) }] },

@@ -1,5 +1,6 @@
 /**
  * Staircase recruitment and PEEP titration (Hodgson 2011, PHARLAP 2019):
+ * 0. pre-oxygenation when needed (shell: FiO2 raised until SpO2 settles);
  * 1. incremental: PCV with fixed driving pressure at each ascending PEEP (default 20, 30, 40), 2 min each;
  * 2. FiO2 titration (when SpO2 is above the target): FiO2 lowered stepwise at the decremental
  *    start PEEP until SpO2 is in the target (default 90-92%), so derecruitment can show;
@@ -11,11 +12,12 @@
  *    lung-protective limits (none: the maneuver ends at baseline, saying why);
  * 5. re-recruit at PEEP 40 for 1 min, only when derecruitment was seen (or always, by protocol);
  * 6. final: baseline mode and FiO2 at the chosen PEEP, assessed against the limits, done.
+ * Phases 2-6 are shared with a single-step RM that hands over to the titration (titrationPhases.ts).
  */
 import { and } from 'xstate';
-import { abortRecords } from './aborts.js';
-import { decrementalPlan, finalPeepPlan, fio2Plan, incrementalPlan, reRecruitPlan } from './plans.js';
+import { incrementalPlan } from './plans.js';
 import { defineManeuver, stepPhase } from './shell.js';
+import { TITRATION_FALLBACKS, titrationPhases } from './titrationPhases.js';
 
 export const staircaseMachine = defineManeuver(
   'staircase',
@@ -26,34 +28,8 @@ export const staircaseMachine = defineManeuver(
       { guard: and(['dwellElapsed', 'fio2TitrationNeeded']), target: '#active.fio2', actions: ['recordStep', 'resetIndex', 'beginFio2Titration'] },
       { guard: 'dwellElapsed', target: '#active.decremental', actions: ['recordStep', 'resetIndex'] },
     ]),
-    fio2: stepPhase(fio2Plan, [
-      { guard: and(['dwellElapsed', 'fio2InTarget']), target: '#active.decremental', actions: ['recordStep', { type: 'endFio2Titration', params: { blind: false } }, 'resetIndex'] },
-      { guard: and(['dwellElapsed', 'moreFio2']), target: 'confirming', actions: ['recordStep', 'advanceIndex'] },
-      { guard: 'dwellElapsed', target: '#active.decremental', actions: ['recordStep', { type: 'endFio2Titration', params: { blind: true } }, 'resetIndex'] },
-    ]),
-    decremental: stepPhase(decrementalPlan, [
-      { guard: and(['dwellElapsed', 'derecruitedNow']), target: '#active.deciding', actions: 'recordStep' },
-      { guard: and(['dwellElapsed', 'moreDecremental']), target: 'confirming', actions: ['recordStep', 'advanceIndex'] },
-      { guard: 'dwellElapsed', target: '#active.deciding', actions: 'recordStep' },
-    ]),
-    deciding: {
-      entry: 'decideTitration',
-      always: [
-        { guard: 'noProtectiveFinal', target: '#aborting', actions: { type: 'abortWith', params: ({ context, event }) => abortRecords.noProtectiveFinal(context, event) } },
-        { guard: 'reRecruitNeeded', target: 'reRecruit' },
-        { target: 'final' },
-      ],
-    },
-    reRecruit: stepPhase(reRecruitPlan, { guard: 'dwellElapsed', target: '#active.final', actions: 'recordStep' }),
-    final: stepPhase(finalPeepPlan, [
-      {
-        guard: and(['dwellElapsed', 'finalBeyondLimits']),
-        target: '#aborting',
-        actions: ['recordMeasuredLimits', { type: 'abortWith', params: ({ context, event }) => abortRecords.finalBeyondLimits(context, event) }],
-      },
-      { guard: 'dwellElapsed', target: '#completed', actions: ['recordMeasuredLimits', 'recordStep', 'completeManeuver'] },
-    ]),
+    ...titrationPhases(),
   },
   'incremental',
-  [{ guard: 'desaturationFallback', target: '#active.deciding', actions: 'markDesaturationFallback' }],
+  TITRATION_FALLBACKS,
 );

@@ -213,6 +213,8 @@ export interface AbortRecord {
 /** Maneuver phases, used in step records and the console's plan. */
 export type StepPhase =
   | 'baseline'
+  /** Pre-oxygenation holds before the first step (FiO2 raised until SpO2 settles). */
+  | 'preoxygenation'
   | 'inflation'
   | 'high-pressure'
   | 'incremental'
@@ -305,6 +307,8 @@ export interface PreconditionIssue {
     | 'baseline-insufficient'
     | 'ventilator-measurements-missing'
     | 'spo2-too-high-to-detect-derecruitment'
+    /** SpO2 below the floor before the start: the maneuver pre-oxygenates and steps only if SpO2 then reaches the minimum. */
+    | 'spo2-low-preoxygenation-first'
     | 'patient-size-missing'
     | 'checklist-not-confirmed';
   severity: 'block' | 'warn';

@@ -13,6 +13,7 @@ import {
   checkCommandLimits,
   deliveringAt,
   ProtocolSchema,
+  restoreTargetOf,
   settingsMatch,
   stateName,
   type ApplyCommand,
@@ -179,6 +180,7 @@ export function serializeState(s: Snap): string {
     d: c.current?.startedAt != null,
     v2: c.restore.baselineVerified,
     fb: c.titration.fallback != null,
+    po: c.run.preox ? c.run.preox.settledAt !== null : null,
   });
 }
 
@@ -206,10 +208,12 @@ export function checkInvariants(s: Snap, commands: readonly ApplyCommand[]): voi
   }
   const last = commands[commands.length - 1];
   if (name.startsWith('aborting') || name.startsWith('failsafe')) {
-    if (last?.purpose !== 'restore-baseline' || !settingsMatch(c.baseline, last.settings)) throw new Error(`${name}: last command is not the baseline restore`);
+    // The baseline, with FiO2 kept at the pre-oxygenation FiO2 once the run pre-oxygenates.
+    if (last?.purpose !== 'restore-baseline' || !settingsMatch(restoreTargetOf(c), last.settings)) throw new Error(`${name}: last command is not the baseline restore`);
+    if (c.run.preox && last.settings.fio2 < c.run.preox.fio2 - 1e-9) throw new Error(`${name}: the restore drops FiO2 below the pre-oxygenation FiO2`);
   }
   if (name === 'aborted') {
-    if (!c.restore.baselineVerified || !c.abort || !c.verified || !settingsMatch(c.baseline, c.verified)) throw new Error('aborted without a verified baseline and a reason');
+    if (!c.restore.baselineVerified || !c.abort || !c.verified || !settingsMatch(restoreTargetOf(c), c.verified)) throw new Error('aborted without a verified baseline and a reason');
   }
   if (name === 'completed' || name === 'finished') {
     if (!c.verified || last?.purpose !== 'final' || !settingsMatch(last.settings, c.verified)) throw new Error(`${name}: final settings not verified`);

@@ -55,79 +55,53 @@ export const LungProtectionSchema = z
     }
   });
 
-/** After a single-step RM: back to the baseline PEEP, or baseline + `plusCmH2O` (limits still apply). */
+/**
+ * After a single-step RM: back to the baseline PEEP, baseline + `plusCmH2O` (limits still apply),
+ * or `titration`: hand over to the decremental PEEP titration (FiO2 step, decremental trial, the
+ * PEEP methods, lung-protective limits and fallback ladder of the staircase; `decrementalTitration`).
+ */
 export const PostRmPeepSchema = z
   .object({
-    mode: z.enum(['baseline', 'baseline-plus']).default('baseline'),
+    mode: z
+      .enum(['baseline', 'baseline-plus', 'titration'], { error: (i) => `must be baseline, baseline-plus or titration (got ${JSON.stringify(i.input)})` })
+      .default('baseline'),
     plusCmH2O: bounded(0, 10, 'cmH2O').default(5),
   })
   .strict();
 
-const common = {
-  lungProtection: LungProtectionSchema.prefault({}),
-  /** Overdistention limit: the protocol's peak pressure limit (the guard adds the safety tolerance). */
-  peakLimitCmH2O: bounded(30, HARD_LIMITS.peakMaxCmH2O, 'cmH2O').default(55),
-  /** Wait for OPERATOR_CONFIRM before each step is applied. */
-  confirmEachStep: z.boolean().default(false),
-  /** With `confirmEachStep`, abort (restoring baseline) when no confirmation comes within this time. */
-  confirmTimeoutS: bounded(10, 600, 's').default(120),
-  /** Observation on the post-maneuver settings before the response is assessed. */
-  assessS: bounded(0, 600, 's').default(60),
-  /**
-   * Step measurements are medians over this last part of each dwell (the whole dwell when it is
-   * shorter). A median ignores an artifact covering less than half the window: at 90 s, a 30-s
-   * SpO2 artifact in a 3-min decremental step cannot move the titrated PEEP.
-   */
-  measureWindowS: bounded(5, 180, 's').default(90),
-  response: ResponseCriterionSchema.prefault({}),
-  repeat: RepeatPolicySchema.prefault({}),
-  safety: SafetyConfigSchema.prefault({}),
-};
-
-export const SustainedInflationProtocolSchema = z
+/**
+ * Pre-oxygenation before the first step (issue 15, item 8). FiO2 is raised to `fio2` (never
+ * lowered: the higher of it and the baseline FiO2) and held in `holdS` holds until SpO2 settles:
+ * the median SpO2 of a hold differs from the previous hold's by at most `settleDeltaPts` (the
+ * first hold counts only when FiO2 did not change). At most `maxS` in all; a patient whose settled
+ * SpO2 stays below `minSpo2Pct` does not get the RM (aborts, FiO2 kept). Then the desaturation
+ * guard measures from the pre-oxygenated SpO2, with a floor relative to it (never below the
+ * critical floor). `when`: `if-needed` pre-oxygenates when the baseline SpO2 is below
+ * `ifBelowSpo2Pct` (default 90: the 85 % stop criterion plus the allowed 5-point fall);
+ * `always`; `never` (the absolute floor applies, as before). Defaults and sources: docs/hazards.md.
+ */
+export const PreoxygenationSchema = z
   .object({
-    maneuver: z.literal('sustained-inflation'),
-    /** CPAP level held during the inflation. */
-    peepCmH2O: bounded(30, 50, 'cmH2O').default(40),
-    holdS: bounded(20, 30, 's').default(30),
-    /** The PEEP the maneuver ends at (the recruited lung collapses again at the old baseline PEEP). */
-    postRmPeep: PostRmPeepSchema.prefault({}),
-    ...common,
+    when: z
+      .enum(['if-needed', 'always', 'never'], { error: (i) => `must be if-needed, always or never (got ${JSON.stringify(i.input)})` })
+      .default('if-needed'),
+    ifBelowSpo2Pct: bounded(85, 100, '%').default(90),
+    fio2: bounded(0.21, 1, '(fraction)').default(1),
+    holdS: bounded(30, 180, 's').default(60),
+    settleDeltaPts: bounded(0.5, 3, 'points').default(1),
+    maxS: bounded(60, 900, 's').default(300),
+    minSpo2Pct: bounded(80, 95, '%').default(85),
   })
   .strict()
   .superRefine((v, ctx) => {
-    if (v.peepCmH2O > v.peakLimitCmH2O) {
-      ctx.addIssue({ code: 'custom', path: ['peepCmH2O'], message: `must not exceed peakLimitCmH2O (${v.peakLimitCmH2O} cmH2O)` });
-    }
+    if (v.maxS < 2 * v.holdS) ctx.addIssue({ code: 'custom', path: ['maxS'], message: `must allow at least two holds (>= 2 x holdS = ${2 * v.holdS} s; got ${v.maxS})` });
   });
 
-export const HighPressurePcvProtocolSchema = z
-  .object({
-    maneuver: z.literal('high-pressure-pcv'),
-    peepCmH2O: bounded(25, 30, 'cmH2O').default(25),
-    /** Absolute peak inspiratory pressure. */
-    peakCmH2O: bounded(40, 45, 'cmH2O').default(40),
-    holdS: bounded(60, 180, 's').default(120),
-    postRmPeep: PostRmPeepSchema.prefault({}),
-    ...common,
-  })
-  .strict()
-  .superRefine((v, ctx) => {
-    if (v.peakCmH2O > v.peakLimitCmH2O) {
-      ctx.addIssue({ code: 'custom', path: ['peakCmH2O'], message: `must not exceed peakLimitCmH2O (${v.peakLimitCmH2O} cmH2O)` });
-    }
-  });
-
-export const StaircaseProtocolSchema = z
-  .object({
-    maneuver: z.literal('staircase'),
-    /** Ascending PEEP levels of the incremental (recruitment) phase. */
-    incrementalPeepsCmH2O: z
-      .array(bounded(10, HARD_LIMITS.peepMaxCmH2O, 'cmH2O'))
-      .min(1, { error: 'must list 1 to 8 PEEP levels' })
-      .max(8, { error: 'must list 1 to 8 PEEP levels' })
-      .default([20, 30, 40]),
-    incrementalDwellS: bounded(30, 300, 's').default(120),
+/**
+ * The decremental PEEP titration's settings (the staircase's, and a single-step RM's when
+ * `postRmPeep.mode` is `titration`).
+ */
+const titrationFields = {
     /** PCV driving pressure (peak = PEEP + driving pressure) for every staircase step. */
     drivingPressureCmH2O: bounded(HARD_LIMITS.drivingPressureMinCmH2O, HARD_LIMITS.drivingPressureMaxCmH2O, 'cmH2O').default(15),
     decremental: z
@@ -197,6 +171,117 @@ export const StaircaseProtocolSchema = z
       .prefault({}),
     /** Final PEEP = derecruitment PEEP + margin (floor + margin when no derecruitment is seen). */
     finalMarginCmH2O: bounded(0, 5, 'cmH2O').default(2.5),
+};
+
+/** The titration's settings on their own (a single-step RM's `decrementalTitration`). */
+export const DecrementalTitrationSchema = z.object(titrationFields).strict();
+export type DecrementalTitration = z.output<typeof DecrementalTitrationSchema>;
+
+/** Cross-field checks of the titration's settings against the protocol's peak limit. */
+function checkTitration(v: DecrementalTitration, peakLimitCmH2O: number, ctx: z.RefinementCtx, at: string[]): void {
+  const dp = v.drivingPressureCmH2O;
+  if (v.reRecruit.peepCmH2O + dp > peakLimitCmH2O) {
+    ctx.addIssue({ code: 'custom', path: [...at, 'reRecruit', 'peepCmH2O'], message: `PEEP + driving pressure (${v.reRecruit.peepCmH2O + dp}) must not exceed peakLimitCmH2O (${peakLimitCmH2O} cmH2O)` });
+  }
+  const d = v.decremental;
+  if (d.startPeepCmH2O <= d.floorPeepCmH2O) {
+    ctx.addIssue({ code: 'custom', path: [...at, 'decremental', 'startPeepCmH2O'], message: `must be above decremental.floorPeepCmH2O (${d.floorPeepCmH2O} cmH2O)` });
+  }
+  if ((d.startPeepCmH2O - d.floorPeepCmH2O) / d.stepCmH2O > 20) {
+    ctx.addIssue({ code: 'custom', path: [...at, 'decremental', 'stepCmH2O'], message: 'gives more than 20 decremental steps; use a larger step' });
+  }
+  if (d.floorPeepCmH2O + v.finalMarginCmH2O + dp > peakLimitCmH2O) {
+    ctx.addIssue({ code: 'custom', path: [...at, 'finalMarginCmH2O'], message: 'final PEEP would exceed the peak limit' });
+  }
+  if (d.startPeepCmH2O + dp > peakLimitCmH2O) {
+    ctx.addIssue({ code: 'custom', path: [...at, 'decremental', 'startPeepCmH2O'], message: `PEEP + driving pressure (${d.startPeepCmH2O + dp}) must not exceed peakLimitCmH2O (${peakLimitCmH2O} cmH2O)` });
+  }
+}
+
+const common = {
+  lungProtection: LungProtectionSchema.prefault({}),
+  /** Overdistention limit: the protocol's peak pressure limit (the guard adds the safety tolerance). */
+  peakLimitCmH2O: bounded(30, HARD_LIMITS.peakMaxCmH2O, 'cmH2O').default(55),
+  /** Wait for OPERATOR_CONFIRM before each step is applied. */
+  confirmEachStep: z.boolean().default(false),
+  /** With `confirmEachStep`, abort (restoring baseline) when no confirmation comes within this time. */
+  confirmTimeoutS: bounded(10, 600, 's').default(120),
+  /** Observation on the post-maneuver settings before the response is assessed. */
+  assessS: bounded(0, 600, 's').default(60),
+  /**
+   * Step measurements are medians over this last part of each dwell (the whole dwell when it is
+   * shorter). A median ignores an artifact covering less than half the window: at 90 s, a 30-s
+   * SpO2 artifact in a 3-min decremental step cannot move the titrated PEEP.
+   */
+  measureWindowS: bounded(5, 180, 's').default(90),
+  response: ResponseCriterionSchema.prefault({}),
+  repeat: RepeatPolicySchema.prefault({}),
+  safety: SafetyConfigSchema.prefault({}),
+  preoxygenation: PreoxygenationSchema.prefault({}),
+};
+
+/** Checks every protocol shares: pre-oxygenation against the safety floors; a single-step RM's titration. */
+function checkCommon(
+  v: { preoxygenation: z.output<typeof PreoxygenationSchema>; safety: { spo2CriticalPct: number }; peakLimitCmH2O: number; postRmPeep?: { mode: string }; decrementalTitration?: DecrementalTitration },
+  ctx: z.RefinementCtx,
+): void {
+  if (v.preoxygenation.minSpo2Pct <= v.safety.spo2CriticalPct) {
+    ctx.addIssue({ code: 'custom', path: ['preoxygenation', 'minSpo2Pct'], message: `must be above safety.spo2CriticalPct (${v.safety.spo2CriticalPct}%; got ${v.preoxygenation.minSpo2Pct})` });
+  }
+  if (v.postRmPeep?.mode === 'titration' && v.decrementalTitration) checkTitration(v.decrementalTitration, v.peakLimitCmH2O, ctx, ['decrementalTitration']);
+}
+
+export const SustainedInflationProtocolSchema = z
+  .object({
+    maneuver: z.literal('sustained-inflation'),
+    /** CPAP level held during the inflation. */
+    peepCmH2O: bounded(30, 50, 'cmH2O').default(40),
+    holdS: bounded(20, 30, 's').default(30),
+    /** The PEEP the maneuver ends at (the recruited lung collapses again at the old baseline PEEP). */
+    postRmPeep: PostRmPeepSchema.prefault({}),
+    /** With `postRmPeep.mode` `titration`: the decremental titration that follows the RM. */
+    decrementalTitration: DecrementalTitrationSchema.prefault({}),
+    ...common,
+  })
+  .strict()
+  .superRefine((v, ctx) => {
+    if (v.peepCmH2O > v.peakLimitCmH2O) {
+      ctx.addIssue({ code: 'custom', path: ['peepCmH2O'], message: `must not exceed peakLimitCmH2O (${v.peakLimitCmH2O} cmH2O)` });
+    }
+    checkCommon(v, ctx);
+  });
+
+export const HighPressurePcvProtocolSchema = z
+  .object({
+    maneuver: z.literal('high-pressure-pcv'),
+    peepCmH2O: bounded(25, 30, 'cmH2O').default(25),
+    /** Absolute peak inspiratory pressure. */
+    peakCmH2O: bounded(40, 45, 'cmH2O').default(40),
+    holdS: bounded(60, 180, 's').default(120),
+    postRmPeep: PostRmPeepSchema.prefault({}),
+    /** With `postRmPeep.mode` `titration`: the decremental titration that follows the RM. */
+    decrementalTitration: DecrementalTitrationSchema.prefault({}),
+    ...common,
+  })
+  .strict()
+  .superRefine((v, ctx) => {
+    if (v.peakCmH2O > v.peakLimitCmH2O) {
+      ctx.addIssue({ code: 'custom', path: ['peakCmH2O'], message: `must not exceed peakLimitCmH2O (${v.peakLimitCmH2O} cmH2O)` });
+    }
+    checkCommon(v, ctx);
+  });
+
+export const StaircaseProtocolSchema = z
+  .object({
+    maneuver: z.literal('staircase'),
+    /** Ascending PEEP levels of the incremental (recruitment) phase. */
+    incrementalPeepsCmH2O: z
+      .array(bounded(10, HARD_LIMITS.peepMaxCmH2O, 'cmH2O'))
+      .min(1, { error: 'must list 1 to 8 PEEP levels' })
+      .max(8, { error: 'must list 1 to 8 PEEP levels' })
+      .default([20, 30, 40]),
+    incrementalDwellS: bounded(30, 300, 's').default(120),
+    ...titrationFields,
     ...common,
   })
   .strict()
@@ -213,19 +298,8 @@ export const StaircaseProtocolSchema = z
         ctx.addIssue({ code: 'custom', path: ['incrementalPeepsCmH2O', i], message: `PEEP + driving pressure (${p + dp}) must not exceed peakLimitCmH2O (${v.peakLimitCmH2O} cmH2O)` });
       }
     });
-    if (v.reRecruit.peepCmH2O + dp > v.peakLimitCmH2O) {
-      ctx.addIssue({ code: 'custom', path: ['reRecruit', 'peepCmH2O'], message: `PEEP + driving pressure (${v.reRecruit.peepCmH2O + dp}) must not exceed peakLimitCmH2O (${v.peakLimitCmH2O} cmH2O)` });
-    }
-    const d = v.decremental;
-    if (d.startPeepCmH2O <= d.floorPeepCmH2O) {
-      ctx.addIssue({ code: 'custom', path: ['decremental', 'startPeepCmH2O'], message: `must be above decremental.floorPeepCmH2O (${d.floorPeepCmH2O} cmH2O)` });
-    }
-    if ((d.startPeepCmH2O - d.floorPeepCmH2O) / d.stepCmH2O > 20) {
-      ctx.addIssue({ code: 'custom', path: ['decremental', 'stepCmH2O'], message: 'gives more than 20 decremental steps; use a larger step' });
-    }
-    if (d.floorPeepCmH2O + v.finalMarginCmH2O + dp > v.peakLimitCmH2O) {
-      ctx.addIssue({ code: 'custom', path: ['finalMarginCmH2O'], message: 'final PEEP would exceed the peak limit' });
-    }
+    checkTitration(v, v.peakLimitCmH2O, ctx, []);
+    checkCommon(v, ctx);
   });
 
 /** Any maneuver's protocol, discriminated by `maneuver`. */
@@ -247,7 +321,7 @@ export function defaultProtocol(maneuver: ManeuverKind): Protocol {
 }
 
 /** The decremental PEEP levels a staircase protocol walks, from start down to the floor. */
-export function decrementalPeeps(p: StaircaseProtocol): number[] {
+export function decrementalPeeps(p: Pick<DecrementalTitration, 'decremental'>): number[] {
   const { startPeepCmH2O: start, stepCmH2O: step, floorPeepCmH2O: floor } = p.decremental;
   const out: number[] = [];
   for (let i = 0; ; i++) {

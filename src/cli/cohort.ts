@@ -23,6 +23,8 @@ export function cohortPatientJson(r: CohortResult) {
     finalDrivingPressureCmH2O: r.finalDrivingPressureCmH2O,
     finalTidalVolumeMlPerKg: r.finalTidalVolumeMlPerKg,
     finalWithinLimits: r.finalWithinLimits,
+    preoxygenated: r.preoxygenated ?? false,
+    preoxSpo2Pct: r.preoxSpo2Pct ?? null,
   };
 }
 import { EXIT } from './exitCodes.js';

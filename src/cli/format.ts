@@ -45,7 +45,7 @@ export function stepTable(steps: readonly StepRecord[], startedAt: number | null
 export function outcomeLine(s: SessionSummary): string {
   switch (s.outcome) {
     case 'completed':
-      if (s.maneuver === 'staircase') {
+      if (s.maneuver === 'staircase' || (s.titration?.methods?.length ?? 0) > 0) {
         // Journals written before issue 15 carry no titration summary.
         const t = s.titration as SessionSummary['titration'] | undefined;
         const seen = t?.derecruitmentSeen === true || s.derecruitmentPeepCmH2O !== null;
@@ -58,7 +58,7 @@ export function outcomeLine(s: SessionSummary): string {
       }
       return `COMPLETED: back on baseline settings (verified); ${s.response?.detail ?? ''}`;
     case 'aborted':
-      return `ABORTED (${s.abort?.reason}): ${s.abort?.message}; baseline ${describeSettings(s.baseline)} restored and verified`;
+      return `ABORTED (${s.abort?.reason}): ${s.abort?.message}; baseline ${describeSettings(s.baseline)} restored and verified${s.restoreSettings && s.restoreSettings.fio2 !== s.baseline.fio2 ? `, FiO2 kept at ${s.restoreSettings.fio2} after pre-oxygenation (baseline ${s.baseline.fio2}: wean by SpO2)` : ''}`;
     case 'failsafe':
       if (s.baselineVerified) return `FAILSAFE resolved: baseline ${describeSettings(s.baseline)} verified by a later retry, after ${s.restoreFailures.length} failed attempts. Check the patient and the ventilator.`;
       return `FAILSAFE: baseline NOT verified after ${s.restoreFailures.length} attempts (${s.restoreFailures.join('; ')}). CHECK THE VENTILATOR.`;
@@ -80,6 +80,12 @@ export function titrationLines(s: SessionSummary): string[] {
   const out: string[] = [];
   if (!t) return out;
   if (s.patient) out.push(`patient: ${s.patient.sex}, ${s.patient.heightCm} cm, PBW ${s.patient.pbwKg} kg`);
+  const po = s.preoxygenation;
+  if (po) {
+    out.push(
+      `pre-oxygenation: FiO2 ${s.baseline.fio2} -> ${po.fio2} (${po.reason}); ${po.spo2Pct !== null ? `SpO2 settled at ${po.spo2Pct}%: the SpO2 limits measure from it` : 'SpO2 did not reach a settled value fit for the RM'}; FiO2 ${s.baseline.fio2} again in the final settings, ${po.fio2} kept on abort`,
+    );
+  }
   if (t.fio2TitratedTo !== null) {
     out.push(`FiO2 step: ${s.baseline.fio2} -> ${t.fio2TitratedTo} before the decremental phase${t.spo2Blind ? ' (SpO2 still above the target at the lowest FiO2: SpO2 cannot see derecruitment)' : ''}; restored to ${s.baseline.fio2} in the final settings`);
   }

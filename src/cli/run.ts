@@ -274,5 +274,7 @@ export function toJsonResult(s: SessionSummary, extra: Record<string, unknown>) 
     finalDrivingPressureCmH2O: s.titration.limitsMeasured?.drivingPressureCmH2O ?? null,
     finalTidalVolumeMlPerKg: s.titration.limitsMeasured?.tidalVolumeMlPerKg ?? null,
     titration: s.titration,
+    preoxygenation: s.preoxygenation ?? null,
+    restoreSettings: s.restoreSettings ?? s.baseline,
   };
 }

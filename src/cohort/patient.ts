@@ -53,6 +53,9 @@ export interface CohortResult {
   finalDrivingPressureCmH2O: number | null;
   finalTidalVolumeMlPerKg: number | null;
   finalWithinLimits: boolean | null;
+  /** The run pre-oxygenated first (issue 15, item 8), and the settled SpO2 on the raised FiO2 (null: not settled). */
+  preoxygenated?: boolean;
+  preoxSpo2Pct?: number | null;
   violations: string[];
 }
 
@@ -110,7 +113,7 @@ export async function runCohortPatient(input: CohortPatientInput): Promise<Cohor
   const onVentilator = world.patient.settings();
   if (summary.outcome === 'aborted') {
     if (!summary.baselineVerified) violations.push('aborted without a verified baseline');
-    if (!settingsMatch(summary.baseline, onVentilator)) violations.push(`aborted but the ventilator holds PEEP ${onVentilator.peepCmH2O}`);
+    if (!settingsMatch(summary.restoreSettings ?? summary.baseline, onVentilator)) violations.push(`aborted but the ventilator holds PEEP ${onVentilator.peepCmH2O}, FiO2 ${onVentilator.fio2}`);
   }
   if (summary.outcome === 'completed' && summary.verifiedSettings && !settingsMatch(summary.verifiedSettings, onVentilator)) {
     violations.push('completed but the ventilator does not hold the verified settings');
@@ -147,6 +150,8 @@ export async function runCohortPatient(input: CohortPatientInput): Promise<Cohor
     finalDrivingPressureCmH2O: done ? (t.limitsMeasured?.drivingPressureCmH2O ?? null) : null,
     finalTidalVolumeMlPerKg: done ? (t.limitsMeasured?.tidalVolumeMlPerKg ?? null) : null,
     finalWithinLimits: done ? (t.limitsMeasured?.within ?? null) : null,
+    preoxygenated: (summary.preoxygenation ?? null) !== null,
+    preoxSpo2Pct: summary.preoxygenation?.spo2Pct ?? null,
     violations,
   };
 }

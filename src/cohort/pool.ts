@@ -86,6 +86,8 @@ export interface CohortStats {
   titration: { completed: number; derecruitmentSeen: number; decidedBy: Record<string, number>; methodsDisagree: number; fallback: number; spo2Blind: number };
   /** Completed runs whose measured final settings exceed a lung-protective limit (target 0), and the largest values. */
   limits: { exceeded: number; unmeasured: number; maxPlateauCmH2O: number | null; maxDrivingPressureCmH2O: number | null; maxTidalVolumeMlPerKg: number | null };
+  /** Pre-oxygenated runs (issue 15, item 8), by outcome. */
+  preoxygenation?: { n: number; outcomes: Record<string, number> };
   violations: Array<{ id: string; violations: string[] }>;
 }
 
@@ -104,6 +106,7 @@ export function cohortStats(results: readonly CohortResult[]): CohortStats {
     finalPeepDistribution: {},
     titration: { completed: 0, derecruitmentSeen: 0, decidedBy: {}, methodsDisagree: 0, fallback: 0, spo2Blind: 0 },
     limits: { exceeded: 0, unmeasured: 0, maxPlateauCmH2O: null, maxDrivingPressureCmH2O: null, maxTidalVolumeMlPerKg: null },
+    preoxygenation: { n: 0, outcomes: {} },
     violations: [],
   };
   const peeps: number[] = [];
@@ -133,6 +136,10 @@ export function cohortStats(results: readonly CohortResult[]): CohortStats {
         if (r.fallback) s.titration.fallback++;
         if (r.spo2Blind) s.titration.spo2Blind++;
       }
+    }
+    if (r.preoxygenated) {
+      s.preoxygenation!.n++;
+      bump(s.preoxygenation!.outcomes, r.abortGuard?.startsWith('preoxygenation') ? `no RM (${r.abortGuard})` : r.outcome);
     }
     if (r.violations.length) s.violations.push({ id: r.id, violations: r.violations });
   }
@@ -165,6 +172,8 @@ export function formatCohortStats(s: CohortStats, header: string): string {
   }
   const l = s.limits;
   lines.push(`final settings beyond the lung-protective limits (completed): ${l.exceeded}${l.unmeasured ? ` (${l.unmeasured} not measured)` : ''}; max plateau ${l.maxPlateauCmH2O ?? '-'}, driving pressure ${l.maxDrivingPressureCmH2O ?? '-'} cmH2O, Vt ${l.maxTidalVolumeMlPerKg ?? '-'} mL/kg PBW`);
+  const po = s.preoxygenation;
+  if (po?.n) lines.push(`pre-oxygenated first: ${po.n} (${pct(po.n, s.n)}): ${Object.entries(po.outcomes).sort().map(([k, v]) => `${k} ${v}`).join(', ')}`);
   lines.push(`safety invariant violations: ${s.violations.length}`);
   for (const v of s.violations.slice(0, 10)) lines.push(`  ${v.id}: ${v.violations.join('; ')}`);
   return lines.join('\n');

@@ -3,7 +3,7 @@
  * page lists it, the preview answered before a start, and the limits the charts draw.
  */
 import { isValidationError, parseOrThrow, type FieldProblem } from '../../common/validation.js';
-import { plannedDurationMs, planOf, ProtocolSchema, type ManeuverKind, type PlannedStep, type Protocol, type VentSettings } from '../../machines/index.js';
+import { plannedDurationMs, planOf, ProtocolSchema, titrates, titrationOf, type ManeuverKind, type PlannedStep, type Protocol, type VentSettings } from '../../machines/index.js';
 import type { ServerMessage, Thresholds } from './wire.js';
 
 /** The safety monitor's limits of a protocol, as the charts draw them. */
@@ -39,12 +39,13 @@ export function parseProtocol(maneuver: ManeuverKind, overrides: Record<string, 
  * The plan as the page lists it. The staircase's last step depends on what the titration
  * finds, so it is described by its rule rather than by the PEEP a plan computed in advance.
  * The FiO2 titration steps (phase `fio2`, each with its SpO2 target) are listed: they run
- * only while SpO2 is above the target, so they are marked "if needed".
+ * only while SpO2 is above the target, so they are marked "if needed". So are the pre-oxygenation
+ * holds (phase `preoxygenation`): they run when the protocol pre-oxygenates this patient.
  */
 export function displayPlan(protocol: Protocol, baseline: VentSettings): PlannedStep[] {
   return planOf(protocol, baseline, { fio2Steps: true }).map((step) =>
-    protocol.maneuver === 'staircase' && step.phase === 'final'
-      ? { ...step, label: `Titrated PEEP: derecruitment PEEP + ${protocol.finalMarginCmH2O} cmH2O, assessed for ${protocol.assessS} s` }
+    titrates(protocol) && step.phase === 'final'
+      ? { ...step, label: `Titrated PEEP: derecruitment PEEP + ${titrationOf(protocol).finalMarginCmH2O} cmH2O, assessed for ${protocol.assessS} s` }
       : step,
   );
 }

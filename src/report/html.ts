@@ -34,6 +34,8 @@ const PHASE_COLOURS: Record<string, string> = {
   'high-pressure': '#fde2c4',
   final: '#d9f2d9',
   assessment: '#d9f2d9',
+  preoxygenation: '#e8e0f7',
+  fio2: '#e8e0f7',
 };
 
 function extract(j: ParsedJournal, t0: number): Series {

@@ -29,6 +29,7 @@ import {
   type VentSettings,
   predictedBodyWeightKg,
   PatientSizeSchema,
+  restoreTargetOf,
 } from '../../machines/index.js';
 import { assertPlanFitsDevice } from './planCheck.js';
 import { checkSampleShape } from './sampleSchema.js';
@@ -78,6 +79,18 @@ export function withoutFio2TitrationIfFixed(protocol: Protocol, device: DeviceIn
 }
 
 /**
+ * A device whose FiO2 cannot be set (MakAir) cannot pre-oxygenate either: the maneuver runs
+ * without it (the absolute SpO2 floor applies; the session alarms: raise FiO2 on the oxygen
+ * supply first). Null when nothing changes.
+ */
+export function withoutPreoxygenationIfFixed(protocol: Protocol, device: DeviceInfo): Protocol | null {
+  if (protocol.preoxygenation.when === 'never') return null;
+  const [lo, hi] = device.capabilities.ranges.fio2;
+  if (hi - lo >= 0.05 - 1e-9) return null;
+  return { ...protocol, preoxygenation: { ...protocol.preoxygenation, when: 'never' } };
+}
+
+/**
  * @example
  * const session = await Session.open({ maneuver: 'staircase', protocol, ventilator, vitals, clock });
  * session.telemetry$.subscribe((e) => console.log(e.kind));
@@ -112,6 +125,7 @@ export class Session {
     readonly device: DeviceInfo,
     readonly baseline: VentSettings,
     private readonly fio2Fixed = false,
+    private readonly preoxFixed = false,
   ) {
     this.done = new Promise((resolve) => (this.resolveDone = resolve));
     this.actor = createActor(machineFor(options.maneuver), {
@@ -145,6 +159,8 @@ export class Session {
     const device = await options.ventilator.identify();
     const baseline = await options.ventilator.readSettings();
     assertWithinCapabilities(baseline, device.capabilities);
+    const noPreox = withoutPreoxygenationIfFixed(options.protocol, device);
+    if (noPreox) options = { ...options, protocol: noPreox };
     assertPlanFitsDevice(options.protocol, baseline, device, options.ventilator);
     const fixedFio2 = withoutFio2TitrationIfFixed(options.protocol, device);
     if (fixedFio2) options = { ...options, protocol: fixedFio2 };
@@ -160,6 +176,7 @@ export class Session {
       device,
       baseline,
       fio2Fixed,
+      noPreox !== null,
     );
   }
 
@@ -219,6 +236,9 @@ export class Session {
       if (now - this.lastSentAt > this.options.tickMs || (restoring && now - this.lastTickAt >= this.options.tickMs)) this.send({ type: 'TICK', now });
     });
     this.waitingToStart = true;
+    if (this.preoxFixed) {
+      this.emit({ kind: 'alarm', t: clock.now(), priority: 'low', message: `${this.device.vendor} ${this.device.model} cannot set FiO2: no pre-oxygenation (raise FiO2 on the oxygen supply before a patient near the SpO2 floor has the RM; the absolute SpO2 floor applies)` });
+    }
     if (this.options.protocol.maneuver === 'staircase' && !this.options.protocol.fio2Titration.enabled && this.fio2Fixed) {
       this.emit({ kind: 'alarm', t: clock.now(), priority: 'low', message: `${this.device.vendor} ${this.device.model} cannot set FiO2: the FiO2 titration before the decremental phase is skipped (set FiO2 for SpO2 90-92% on the oxygen supply first)` });
     }
@@ -277,9 +297,11 @@ export class Session {
     const { ventilator } = this.options;
     for (let i = 1; i <= attempts && !this.closing; i++) {
       try {
-        await ventilator.apply(this.baseline);
+        // The machine's restore target: the baseline, FiO2 kept at the pre-oxygenation FiO2 once raised.
+        const target = restoreTargetOf(this.context);
+        await ventilator.apply(target);
         const readback = await ventilator.readSettings();
-        const ok = settingsMatch(this.baseline, readback, this.pressureToleranceCmH2O);
+        const ok = settingsMatch(target, readback, this.pressureToleranceCmH2O);
         this.alarm(ok ? 'medium' : 'high', `emergency restore (${reason}) attempt ${i}: ${ok ? 'baseline verified' : 'readback does not match'}`);
         if (ok) {
           this.directlyVerified = true;
@@ -337,6 +359,8 @@ export class Session {
       repeats: c.run.repeats,
       patient: c.run.patient ? { ...c.run.patient.size, pbwKg: c.run.patient.pbwKg } : null,
       titration: titrationSummary(c.titration),
+      restoreSettings: restoreTargetOf(c),
+      preoxygenation: c.run.preox ?? null,
     };
   }
 

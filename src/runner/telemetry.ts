@@ -48,6 +48,13 @@ export interface SessionSummary {
   patient: { heightCm: number; sex: 'male' | 'female'; pbwKg: number } | null;
   /** What the titration decided and on what (all maneuvers carry the final limits). */
   titration: TitrationSummary;
+  /**
+   * What an abort restores (and, when aborted, restored): the baseline, with FiO2 kept at the
+   * pre-oxygenation FiO2 once the run pre-oxygenated (machines/preoxygenation.ts). Absent in older journals.
+   */
+  restoreSettings?: VentSettings;
+  /** Pre-oxygenation of the run: its FiO2, why it ran, the settled SpO2 (null: not settled); null: none. */
+  preoxygenation?: { fio2: number; reason: string; spo2Pct: number | null; settledAt: number | null } | null;
 }
 
 /** The titration as summaries, the journal, the report and the console show it. */

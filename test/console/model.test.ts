@@ -11,20 +11,23 @@ import { startTestConsole, TestClient } from './support.js';
 describe('planIndexOf', () => {
   const plan = displayPlan(defaultProtocol('staircase'), DEFAULT_SIM_BASELINE);
   it('places each step of each phase on its plan row', () => {
-    expect(planIndexOf(plan, 'incremental', 0)).toBe(0);
-    expect(planIndexOf(plan, 'incremental', 2)).toBe(2);
-    // Rows 3-6: the FiO2 titration (0.6 -> 0.5, 0.4, 0.3, 0.21), run only while SpO2 is above the target.
-    expect(planIndexOf(plan, 'fio2', 0)).toBe(3);
-    expect(planIndexOf(plan, 'fio2', 3)).toBe(6);
-    expect(planIndexOf(plan, 'decremental', 0)).toBe(7);
-    expect(planIndexOf(plan, 'decremental', 4)).toBe(11);
-    expect(planIndexOf(plan, 're-recruit', 3)).toBe(12);
-    expect(planIndexOf(plan, 'final', 3)).toBe(13);
+    // Rows 0-4: the pre-oxygenation holds (issue 15, item 8), run only for a patient who needs them.
+    expect(planIndexOf(plan, 'preoxygenation', 0)).toBe(0);
+    expect(planIndexOf(plan, 'preoxygenation', 4)).toBe(4);
+    expect(planIndexOf(plan, 'incremental', 0)).toBe(5);
+    expect(planIndexOf(plan, 'incremental', 2)).toBe(7);
+    // Rows 8-11: the FiO2 titration (0.6 -> 0.5, 0.4, 0.3, 0.21), run only while SpO2 is above the target.
+    expect(planIndexOf(plan, 'fio2', 0)).toBe(8);
+    expect(planIndexOf(plan, 'fio2', 3)).toBe(11);
+    expect(planIndexOf(plan, 'decremental', 0)).toBe(12);
+    expect(planIndexOf(plan, 'decremental', 4)).toBe(16);
+    expect(planIndexOf(plan, 're-recruit', 3)).toBe(17);
+    expect(planIndexOf(plan, 'final', 3)).toBe(18);
     expect(planIndexOf(plan, 'restore', 0)).toBeNull();
     expect(planIndexOf(plan, null, 0)).toBeNull();
   });
   it('describes the titrated PEEP by its rule, not by a guess', () => {
-    expect(plan[13]?.label).toBe('Titrated PEEP: derecruitment PEEP + 2.5 cmH2O, assessed for 60 s');
+    expect(plan[18]?.label).toBe('Titrated PEEP: derecruitment PEEP + 2.5 cmH2O, assessed for 60 s');
   });
 });
 
@@ -51,7 +54,8 @@ describe('session model', () => {
       for (const m of page.messages) if (m.type === 'update') applyUpdate(model, m.now, m.rows, m.events);
       expect(model).toEqual(con.server.hub.snapshot());
       expect(model.summary?.outcome).toBe('completed');
-      expect(model.visited).toEqual([0, 1]);
+      // Rows 0-4 are the pre-oxygenation holds, not needed for this patient: the inflation and the assessment.
+      expect(model.visited).toEqual([5, 6]);
       expect(model.closed).toBe(true);
     } finally {
       await page.close();

@@ -156,9 +156,11 @@ describe('console server: protocols', () => {
     const ok = await page.request({ type: 'preview', maneuver: 'staircase', protocol: {} });
     expect(ok).toMatchObject({ type: 'preview', problems: [] });
     if (ok.type !== 'preview') throw new Error('no preview');
-    expect(ok.plan.map((s) => s.phase)).toEqual(['incremental', 'incremental', 'incremental', 'fio2', 'fio2', 'fio2', 'fio2', 'decremental', 'decremental', 'decremental', 'decremental', 'decremental', 're-recruit', 'final']);
-    // The FiO2 titration (4 steps of 60 s from the preview baseline's FiO2 0.6) counts in the longest the plan can take.
-    expect(ok.plannedMs).toBe((3 * 120 + 4 * 60 + 5 * 180 + 60 + 60) * 1000);
+    const PREOX = ['preoxygenation', 'preoxygenation', 'preoxygenation', 'preoxygenation', 'preoxygenation'];
+    expect(ok.plan.map((s) => s.phase)).toEqual([...PREOX, 'incremental', 'incremental', 'incremental', 'fio2', 'fio2', 'fio2', 'fio2', 'decremental', 'decremental', 'decremental', 'decremental', 'decremental', 're-recruit', 'final']);
+    // The pre-oxygenation (at most 300 s) and the FiO2 titration (4 steps of 60 s from the preview
+    // baseline's FiO2 0.6) count in the longest the plan can take.
+    expect(ok.plannedMs).toBe((300 + 3 * 120 + 4 * 60 + 5 * 180 + 60 + 60) * 1000);
     const bad = await page.request({ type: 'preview', maneuver: 'sustained-inflation', protocol: { holdS: 300 } });
     expect(bad).toMatchObject({ type: 'preview', plan: [], problems: [{ field: 'holdS', value: 300 }] });
     expect(con.server.hub.snapshot()).toBeNull();
@@ -169,7 +171,7 @@ describe('console server: running a maneuver', () => {
   it('runs a simulated sustained inflation to completion and ends it', async () => {
     expect(await page.request({ type: 'start', token: con.token, maneuver: 'sustained-inflation' })).toMatchObject({ type: 'accepted' });
     const opened = await page.next((m) => m.type === 'session', 10_000, 0);
-    expect(opened).toMatchObject({ type: 'session', session: { info: { maneuver: 'sustained-inflation', plan: [{ phase: 'inflation' }, { phase: 'assessment' }], thresholds: { mapFloorMmHg: 60, spo2FloorPct: 85, peakAbortCmH2O: 60 } } } });
+    expect(opened).toMatchObject({ type: 'session', session: { info: { maneuver: 'sustained-inflation', plan: [...Array(5).fill({ phase: 'preoxygenation', conditional: true }), { phase: 'inflation' }, { phase: 'assessment' }], thresholds: { mapFloorMmHg: 60, spo2FloorPct: 85, peakAbortCmH2O: 60 } } } });
     await page.state(/^active\.inflation\.dwelling$/);
     await page.state(/^completed$/, 15_000);
     const rows = page.messages.flatMap((m) => (m.type === 'update' ? m.rows : []));
@@ -224,7 +226,7 @@ describe('console server: running a maneuver', () => {
     const snap = await page.next((m) => m.type === 'snapshot');
     if (snap.type !== 'snapshot' || !snap.session) throw new Error('no session in the snapshot');
     expect(snap.session.rows.length).toBeGreaterThanOrEqual(rowsAfter);
-    expect(snap.session.info.plan.length).toBe(14);
+    expect(snap.session.info.plan.length).toBe(19); // 5 pre-oxygenation holds (if needed), 3 recruitment, 4 FiO2, 5 decremental, re-recruit, final;
     expect(snap.session.step.state).toMatch(/^active\./);
     expect(await page.request({ type: 'abort', token: con.token })).toMatchObject({ type: 'accepted' });
     await page.state(/^aborted$/);

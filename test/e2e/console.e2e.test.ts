@@ -73,7 +73,7 @@ describe.skipIf(!existsSync(CHROMIUM))('console in a browser (e2e)', () => {
     await expect.poll(() => text('#controls-pill')).toBe('Controls enabled');
     await expect.poll(() => text('#link-pill')).toContain('Connected');
     await page.waitForSelector('#setup-form');
-    await expect.poll(() => text('.plan-preview'), { timeout: 5000 }).toContain('14 steps');
+    await expect.poll(() => text('.plan-preview'), { timeout: 5000 }).toContain('19 steps');
 
     // The operator checklist is a step before Start: Start stays disabled until every box is ticked.
     const boxes = page.locator('#checklist input[type=checkbox]');
@@ -100,8 +100,8 @@ describe.skipIf(!existsSync(CHROMIUM))('console in a browser (e2e)', () => {
     await page.waitForSelector('#prompt-done:not([disabled])', { timeout: 15_000 });
     expect(await text('#prompt')).toMatch(/PEEP 20 · peak 35 cmH2O/);
     expect(await text('#now-badge')).toBe('ACTION NEEDED');
-    // 3 recruitment, 4 FiO2 titration (if needed), 5 titration steps, re-recruitment (if needed), final.
-    expect(await page.locator('.plan-step').count()).toBe(14);
+    // 5 pre-oxygenation holds (if needed), 3 recruitment, 4 FiO2 titration (if needed), 5 titration steps, re-recruitment (if needed), final.
+    expect(await page.locator('.plan-step').count()).toBe(19);
     await page.screenshot({ path: join(DOCS, 'console-guided.png') });
     await page.click('#prompt-done');
 

@@ -25,6 +25,8 @@ describe('plans', () => {
   it('the staircase plan lists every step with its settings and dwell', () => {
     const plan = planOf(defaultProtocol('staircase'), BASELINE, { fio2Steps: true });
     expect(plan.map((s) => [s.phase, s.label, s.dwellMs / 1000, s.peepCmH2O, s.peakCmH2O, s.conditional])).toEqual([
+      // Pre-oxygenation (issue 15, item 8): conditional (if-needed), at most 300 s in 60-s holds.
+      ...[1, 2, 3, 4, 5].map((i) => ['preoxygenation', `Pre-oxygenation ${i}: FiO2 1 until SpO2 settles (hold 60 s, at most 300 s; SpO2 >= 85% to go on)`, 60, 10, 30, true]),
       ['incremental', 'Recruitment 1/3: PEEP 20, peak 35 cmH2O', 120, 20, 35, false],
       ['incremental', 'Recruitment 2/3: PEEP 30, peak 45 cmH2O', 120, 30, 45, false],
       ['incremental', 'Recruitment 3/3: PEEP 40, peak 55 cmH2O', 120, 40, 55, false],
@@ -40,9 +42,16 @@ describe('plans', () => {
       ['re-recruit', 'Re-recruitment: PEEP 40, peak 55 cmH2O for 60 s', 60, 40, 55, true],
       ['final', 'Titrated PEEP 17.5 cmH2O (no derecruitment seen); assessing for 60 s', 60, 17.5, 37.5, false],
     ]);
-    expect(plannedDurationMs(defaultProtocol('staircase'), BASELINE, { fio2Steps: true })).toBe((3 * 120 + 4 * 60 + 5 * 180 + 60 + 60) * 1000);
+    expect(plannedDurationMs(defaultProtocol('staircase'), BASELINE, { fio2Steps: true })).toBe((5 * 60 + 3 * 120 + 4 * 60 + 5 * 180 + 60 + 60) * 1000);
+    expect(plan.filter((s) => s.phase === 'preoxygenation').every((s) => s.settings.fio2 === 1 && s.settings.mode === BASELINE.mode)).toBe(true);
     // Without fio2Steps (the console's rows before issue 15) the FiO2 steps are left out.
     expect(planOf(defaultProtocol('staircase'), BASELINE).map((s) => s.phase)).not.toContain('fio2');
+    expect(planOf(defaultProtocol('staircase'), BASELINE).map((s) => s.phase)).not.toContain('preoxygenation');
+    // `never`: no pre-oxygenation rows; `always`: the first hold is not conditional.
+    const never = ProtocolSchema.parse({ maneuver: 'staircase', preoxygenation: { when: 'never' } });
+    expect(planOf(never, BASELINE, { fio2Steps: true }).map((s) => s.phase)).not.toContain('preoxygenation');
+    const always = ProtocolSchema.parse({ maneuver: 'staircase', preoxygenation: { when: 'always', maxS: 120 } });
+    expect(planOf(always, BASELINE, { fio2Steps: true }).filter((s) => s.phase === 'preoxygenation').map((s) => s.conditional)).toEqual([false, true]);
   });
 
   it('sustained inflation and high-pressure PCV plans', () => {

@@ -1,6 +1,30 @@
 import { describe, expect, it } from 'vitest';
 import { highPressurePcvMachine, staircaseMachine, sustainedInflationMachine } from '../../machines/index.js';
+import type { Protocol, ProtocolInput } from '../../machines/index.js';
 import { exploreMachine, modelProtocol } from './harness.js';
+
+/**
+ * Pre-oxygenation (issue 15, item 8), two holds at most: settled and sufficient (the RM goes on),
+ * settled below the minimum (minSpo2Pct 95 against the model's SpO2 94: no RM), not settled in time.
+ *  */
+function preox(maneuver: Protocol['maneuver'], extra: Partial<ProtocolInput> = {}): Protocol[] {
+  return [
+    modelProtocol(maneuver, { ...extra, preoxygenation: { when: 'always', maxS: 120 } }),
+    modelProtocol(maneuver, { ...extra, confirmEachStep: true, preoxygenation: { when: 'always', maxS: 120, minSpo2Pct: 95 } }),
+  ];
+}
+
+/** A single-step RM handing over to the decremental titration (item 7), shortened as the staircase's variants are. */
+function handover(maneuver: 'sustained-inflation' | 'high-pressure-pcv'): Protocol[] {
+  const short = { decremental: { startPeepCmH2O: 25, stepCmH2O: 5, floorPeepCmH2O: 15 } };
+  return [
+    modelProtocol(maneuver, { postRmPeep: { mode: 'titration' }, decrementalTitration: { ...short, fio2Titration: { maxSteps: 2 } } }),
+    modelProtocol(maneuver, { confirmEachStep: true, postRmPeep: { mode: 'titration' }, decrementalTitration: { ...short, fio2Titration: { maxSteps: 1 } } }),
+    modelProtocol(maneuver, { postRmPeep: { mode: 'titration' }, decrementalTitration: { ...short, reRecruit: { when: 'always', peepCmH2O: 40 }, fio2Titration: { enabled: false } } }),
+    // A stiff lung under a plateau limit of 20: no final setting meets the limits.
+    modelProtocol(maneuver, { postRmPeep: { mode: 'titration' }, decrementalTitration: { ...short, fio2Titration: { enabled: false } }, lungProtection: { plateauMaxCmH2O: 20 } }),
+  ];
+}
 
 const cases = [
   {
@@ -10,6 +34,8 @@ const cases = [
       modelProtocol('sustained-inflation'),
       modelProtocol('sustained-inflation', { confirmEachStep: true }),
       modelProtocol('sustained-inflation', { postRmPeep: { mode: 'baseline-plus', plusCmH2O: 5 } }),
+      ...preox('sustained-inflation'),
+      ...handover('sustained-inflation'),
     ],
   },
   {
@@ -19,6 +45,8 @@ const cases = [
       modelProtocol('high-pressure-pcv'),
       modelProtocol('high-pressure-pcv', { confirmEachStep: true }),
       modelProtocol('high-pressure-pcv', { postRmPeep: { mode: 'baseline-plus', plusCmH2O: 5 } }),
+      ...preox('high-pressure-pcv'),
+      ...handover('high-pressure-pcv'),
     ],
   },
   {
@@ -48,6 +76,7 @@ const cases = [
         fio2Titration: { enabled: false },
         lungProtection: { plateauMaxCmH2O: 20 },
       }),
+      ...preox('staircase', { incrementalPeepsCmH2O: [20], decremental: { startPeepCmH2O: 25, stepCmH2O: 5, floorPeepCmH2O: 15 }, fio2Titration: { enabled: false } }),
     ],
   },
 ] as const;

@@ -80,7 +80,7 @@ export function nowView(m: SessionModel | null, abortPending: boolean): NowView 
       tone: 'running',
       badge: 'RUNNING',
       headline: label,
-      detail: m.step.phase === 'fio2' ? `${settings}. ${fio2Target(m)}` : settings,
+      detail: m.step.phase === 'fio2' ? `${settings}. ${fio2Target(m)}` : m.step.phase === 'preoxygenation' ? `${settings}. ${preoxTarget(m)}` : settings,
       todo: 'Watch the patient. Press ABORT if it is not tolerated.',
       countdownTo: m.step.dwellEndsAt,
       countdownLabel: 'left in this step',
@@ -136,7 +136,7 @@ function finalView(m: SessionModel): NowView {
         tone: 'alarm',
         badge: 'ABORTED',
         headline: `Aborted: ${s.abort ? ABORT_TITLES[s.abort.reason] : 'reason not recorded'}`,
-        detail: `${s.abort ? `${s.abort.message}${s.abort.heldMs !== undefined ? ` (${heldText(s.abort.heldMs)})` : ''}. ` : ''}${restored} ${settingsText(s.baseline)}`,
+        detail: `${s.abort ? `${s.abort.message}${s.abort.heldMs !== undefined ? ` (${heldText(s.abort.heldMs)})` : ''}. ` : ''}${restored} ${settingsText(s.restoreSettings ?? s.baseline)}${s.restoreSettings && s.restoreSettings.fio2 !== s.baseline.fio2 ? ` (FiO2 kept at ${s.restoreSettings.fio2} after pre-oxygenation: wean it by SpO2)` : ''}`,
         todo: s.baselineVerified ? 'Check the patient. The ventilator is back on the baseline settings.' : 'Check the ventilator now.',
       };
     case 'failsafe': {
@@ -169,7 +169,14 @@ function finalView(m: SessionModel): NowView {
 /** What the FiO2 titration step is for, with its SpO2 target. */
 function fio2Target(m: SessionModel): string {
   const p = m.info.protocol;
-  if (p.maneuver !== 'staircase') return '';
-  const f = p.fio2Titration;
+  const t = p.maneuver === 'staircase' ? p : p.postRmPeep.mode === 'titration' ? p.decrementalTitration : null;
+  if (!t) return '';
+  const f = t.fio2Titration;
   return `FiO2 titration: FiO2 is lowered in steps of ${f.stepFio2} (not below ${f.minFio2}) until SpO2 is within the target ${f.targetMinPct}-${f.targetMaxPct}%, so that derecruitment shows as a fall in SpO2.`;
+}
+
+/** What a pre-oxygenation hold is for, with its settle criterion and the minimum SpO2 to go on. */
+function preoxTarget(m: SessionModel): string {
+  const p = m.info.protocol.preoxygenation;
+  return `Pre-oxygenation: FiO2 is held until SpO2 settles (two ${p.holdS}-s holds within ${p.settleDeltaPts} points; at most ${p.maxS} s). The RM starts only if SpO2 then is ${p.minSpo2Pct}% or above; the SpO2 limits are then measured from it. An abort keeps this FiO2.`;
 }
