@@ -1,26 +1,27 @@
 /**
- * One full staircase on the simulator: virtual time / wall time. Two reference rows say where
- * the time goes: the simulated patient alone over the same virtual time, and the maneuver
- * machine alone fed the events one session recorded.
+ * One full staircase on the simulator: virtual time / wall time, on the batch engine (the
+ * machine's pure transition function, what cohorts run) and on the XState actor (interactive and
+ * device sessions). Reference rows say where the time goes: the simulated patient alone over the
+ * same virtual time, and the maneuver machine alone fed the events one session recorded, on
+ * each engine.
  */
-import { createActor } from 'xstate';
 import { VirtualClock } from '../common/clock.js';
 import { defaultProtocol, machineFor, type ManeuverEvent } from '../machines/index.js';
 import { BUILTIN_PROFILES, SimMonitor, SimPatient } from '../sim/index.js';
 import { DEFAULT_SIM_BASELINE } from '../src/cli/inputs.js';
 import { runSession } from '../src/runner/drive.js';
+import { createEngine, type EngineKind } from '../src/runner/engine.js';
 import { openSimulatedSession } from '../src/runner/simulated.js';
 import { fmt, summarize, type BenchRow } from './stats.js';
 
-export async function benchStaircase(runs = 40): Promise<BenchRow[]> {
+async function sessions(engine: EngineKind, runs: number, recorded: ManeuverEvent[] | null): Promise<{ p50: number; min: number; virtualMs: number }> {
   const protocol = defaultProtocol('staircase');
   const walls: number[] = [];
-  const recorded: ManeuverEvent[] = [];
   let virtualMs = 0;
   for (let i = 0; i < runs + 5; i++) {
     const clock = new VirtualClock(0);
-    const { session } = await openSimulatedSession({ maneuver: 'staircase', protocol, profile: BUILTIN_PROFILES['moderate-ards'], seed: 1 + (i % 5), clock, baseline: DEFAULT_SIM_BASELINE, session: { onCompleted: 'end', onFailsafe: 'end' } });
-    if (i === 0) session.telemetry$.subscribe((e) => e.kind === 'input' && recorded.push(e.event));
+    const { session } = await openSimulatedSession({ maneuver: 'staircase', protocol, profile: BUILTIN_PROFILES['moderate-ards'], seed: 1 + (i % 5), clock, baseline: DEFAULT_SIM_BASELINE, session: { onCompleted: 'end', onFailsafe: 'end', engine } });
+    if (i === 0 && recorded) session.telemetry$.subscribe((e) => e.kind === 'input' && recorded.push(e.event));
     const t = performance.now();
     await runSession(session);
     const wall = performance.now() - t;
@@ -31,7 +32,29 @@ export async function benchStaircase(runs = 40): Promise<BenchRow[]> {
     }
   }
   const s = summarize(walls);
-  const ratio = virtualMs / s.p50;
+  return { p50: s.p50, min: s.min, virtualMs };
+}
+
+/** The machine alone: the recorded events sent to a fresh engine (no HAL, no RxJS, no validation). */
+function machineAlone(engine: EngineKind, recorded: readonly ManeuverEvent[], runs: number): number {
+  const protocol = defaultProtocol('staircase');
+  const walls: number[] = [];
+  for (let i = 0; i < runs + 5; i++) {
+    const e = createEngine(engine, machineFor('staircase'), { protocol, baseline: DEFAULT_SIM_BASELINE, pressureToleranceCmH2O: 0.5 }, { emitted: () => {}, snapshot: () => {}, error: (err) => { throw err; } });
+    e.start();
+    const t = performance.now();
+    for (const ev of recorded) e.send(ev);
+    if (i >= 5) walls.push(performance.now() - t);
+    e.stop();
+  }
+  return summarize(walls).p50;
+}
+
+export async function benchStaircase(runs = 40): Promise<BenchRow[]> {
+  const recorded: ManeuverEvent[] = [];
+  const batch = await sessions('transition', runs, recorded);
+  const actor = await sessions('actor', runs, null);
+  const virtualMs = batch.virtualMs;
   // The simulated patient alone over the same virtual time (1 s steps, one monitor reading each).
   const simWalls: number[] = [];
   for (let i = 0; i < 20; i++) {
@@ -45,35 +68,27 @@ export async function benchStaircase(runs = 40): Promise<BenchRow[]> {
     simWalls.push(performance.now() - t);
   }
   const sim = summarize(simWalls);
-  // The machine alone: the same events, sent to a fresh actor (no HAL, no RxJS, no validation).
-  const machineWalls: number[] = [];
-  for (let i = 0; i < runs + 5; i++) {
-    const actor = createActor(machineFor('staircase'), { input: { protocol, baseline: DEFAULT_SIM_BASELINE, pressureToleranceCmH2O: 0.5 } });
-    actor.start();
-    const t = performance.now();
-    for (const e of recorded) actor.send(e);
-    if (i >= 5) machineWalls.push(performance.now() - t);
-    actor.stop();
-  }
-  const machine = summarize(machineWalls);
+  const machineActor = machineAlone('actor', recorded, runs);
+  const machineTransition = machineAlone('transition', recorded, runs);
+  const perEvent = (ms: number): string => fmt((ms * 1000) / Math.max(1, recorded.length), 2);
   return [
     {
-      name: 'staircase on the simulator (session + machine + sim), virtual/wall',
-      figure: `${fmt(ratio / 1000, 1)}k x (${fmt(virtualMs / 60000, 1)} min in ${fmt(s.p50, 1)} ms p50, ${fmt(s.min, 1)} min)`,
+      name: 'staircase on the simulator (session + machine + sim), virtual/wall, batch engine',
+      figure: `${fmt(virtualMs / batch.p50 / 1000, 1)}k x (${fmt(virtualMs / 60000, 1)} min in ${fmt(batch.p50, 1)} ms p50, ${fmt(batch.min, 1)} min; actor engine ${fmt(actor.p50, 1)} ms p50)`,
       target: '>= 100k x',
-      ratio: ratio / 100_000,
+      ratio: virtualMs / batch.p50 / 100_000,
     },
     {
-      name: `maneuver machine alone (XState actor), the ${recorded.length} events of one staircase session`,
-      figure: `${fmt(machine.p50, 2)} ms p50 (${fmt((machine.p50 * 1000) / Math.max(1, recorded.length), 2)} us/event, ${fmt((100 * machine.p50) / s.p50, 0)} % of the session)`,
+      name: `maneuver machine alone, the ${recorded.length} events of one staircase session`,
+      figure: `XState actor ${fmt(machineActor, 2)} ms p50 (${perEvent(machineActor)} us/event), pure transition ${fmt(machineTransition, 2)} ms p50 (${perEvent(machineTransition)} us/event); ${fmt((100 * machineTransition) / batch.p50, 0)} % of the batch session`,
       target: 'reference',
       ratio: Number.NaN,
     },
     {
       name: 'full session cost / simulated patient alone on the same virtual time (staircase, moderate ARDS)',
-      figure: `${fmt(s.p50 / sim.p50, 1)} x (${fmt(s.p50, 2)} ms / ${fmt(sim.p50, 2)} ms p50)`,
+      figure: `${fmt(batch.p50 / sim.p50, 1)} x batch engine (${fmt(batch.p50, 2)} ms / ${fmt(sim.p50, 2)} ms p50); actor engine ${fmt(actor.p50 / sim.p50, 1)} x`,
       target: '<= 3 x',
-      ratio: 3 / (s.p50 / sim.p50),
+      ratio: 3 / (batch.p50 / sim.p50),
     },
     {
       name: 'simulated patient alone, same virtual time',
