@@ -14,47 +14,55 @@ import { createEngine, type EngineKind } from '../src/runner/engine.js';
 import { openSimulatedSession } from '../src/runner/simulated.js';
 import { fmt, summarize, type BenchRow } from './stats.js';
 
-async function sessions(engine: EngineKind, runs: number, recorded: ManeuverEvent[] | null): Promise<{ p50: number; min: number; virtualMs: number }> {
+/**
+ * Staircase sessions on both engines, interleaved run by run so that the load of a shared
+ * machine drifts over both alike (the comparison is within one run, not across runs).
+ */
+async function sessions(runs: number, recorded: ManeuverEvent[]): Promise<Record<EngineKind, { p50: number; min: number }> & { virtualMs: number }> {
   const protocol = defaultProtocol('staircase');
-  const walls: number[] = [];
+  const walls: Record<EngineKind, number[]> = { actor: [], transition: [] };
   let virtualMs = 0;
-  for (let i = 0; i < runs + 5; i++) {
+  for (let i = 0; i < 2 * (runs + 5); i++) {
+    const engine: EngineKind = i % 2 === 0 ? 'transition' : 'actor';
     const clock = new VirtualClock(0);
-    const { session } = await openSimulatedSession({ maneuver: 'staircase', protocol, profile: BUILTIN_PROFILES['moderate-ards'], seed: 1 + (i % 5), clock, baseline: DEFAULT_SIM_BASELINE, session: { onCompleted: 'end', onFailsafe: 'end', engine } });
-    if (i === 0 && recorded) session.telemetry$.subscribe((e) => e.kind === 'input' && recorded.push(e.event));
+    const { session } = await openSimulatedSession({ maneuver: 'staircase', protocol, profile: BUILTIN_PROFILES['moderate-ards'], seed: 1 + (Math.floor(i / 2) % 5), clock, baseline: DEFAULT_SIM_BASELINE, session: { onCompleted: 'end', onFailsafe: 'end', engine } });
+    if (i === 0) session.telemetry$.subscribe((e) => e.kind === 'input' && recorded.push(e.event));
     const t = performance.now();
     await runSession(session);
     const wall = performance.now() - t;
     await session.close();
-    if (i >= 5) {
-      walls.push(wall);
+    if (i >= 10) {
+      walls[engine].push(wall);
       virtualMs = clock.now();
     }
   }
-  const s = summarize(walls);
-  return { p50: s.p50, min: s.min, virtualMs };
+  const a = summarize(walls.actor);
+  const b = summarize(walls.transition);
+  return { actor: { p50: a.p50, min: a.min }, transition: { p50: b.p50, min: b.min }, virtualMs };
 }
 
-/** The machine alone: the recorded events sent to a fresh engine (no HAL, no RxJS, no validation). */
-function machineAlone(engine: EngineKind, recorded: readonly ManeuverEvent[], runs: number): number {
+/** The machine alone: the recorded events sent to a fresh engine (no HAL, no RxJS, no validation), engines interleaved. */
+function machineAlone(recorded: readonly ManeuverEvent[], runs: number): Record<EngineKind, number> {
   const protocol = defaultProtocol('staircase');
-  const walls: number[] = [];
-  for (let i = 0; i < runs + 5; i++) {
+  const walls: Record<EngineKind, number[]> = { actor: [], transition: [] };
+  for (let i = 0; i < 2 * (runs + 5); i++) {
+    const engine: EngineKind = i % 2 === 0 ? 'transition' : 'actor';
     const e = createEngine(engine, machineFor('staircase'), { protocol, baseline: DEFAULT_SIM_BASELINE, pressureToleranceCmH2O: 0.5 }, { emitted: () => {}, snapshot: () => {}, error: (err) => { throw err; } });
     e.start();
     const t = performance.now();
     for (const ev of recorded) e.send(ev);
-    if (i >= 5) walls.push(performance.now() - t);
+    if (i >= 10) walls[engine].push(performance.now() - t);
     e.stop();
   }
-  return summarize(walls).p50;
+  return { actor: summarize(walls.actor).p50, transition: summarize(walls.transition).p50 };
 }
 
 export async function benchStaircase(runs = 40): Promise<BenchRow[]> {
   const recorded: ManeuverEvent[] = [];
-  const batch = await sessions('transition', runs, recorded);
-  const actor = await sessions('actor', runs, null);
-  const virtualMs = batch.virtualMs;
+  const both = await sessions(runs, recorded);
+  const batch = both.transition;
+  const actor = both.actor;
+  const virtualMs = both.virtualMs;
   // The simulated patient alone over the same virtual time (1 s steps, one monitor reading each).
   const simWalls: number[] = [];
   for (let i = 0; i < 20; i++) {
@@ -68,8 +76,9 @@ export async function benchStaircase(runs = 40): Promise<BenchRow[]> {
     simWalls.push(performance.now() - t);
   }
   const sim = summarize(simWalls);
-  const machineActor = machineAlone('actor', recorded, runs);
-  const machineTransition = machineAlone('transition', recorded, runs);
+  const alone = machineAlone(recorded, runs);
+  const machineActor = alone.actor;
+  const machineTransition = alone.transition;
   const perEvent = (ms: number): string => fmt((ms * 1000) / Math.max(1, recorded.length), 2);
   return [
     {
