@@ -125,8 +125,12 @@ class TransitionEngine implements MachineEngine {
         }
       },
       stopChild: () => undefined,
-      // As the running actor does: built-in effects (emit) defer themselves; custom ones run now.
-      actionExecutor: (action) => action.exec?.(action.info, action.params),
+      // As the actor does: built-in effects (emit) defer themselves; custom ones run at once while
+      // running and wait for the start before it (the initial state's entry actions).
+      actionExecutor: (action) => {
+        if (this.status === 'running') action.exec?.(action.info, action.params);
+        else this.deferred.push(() => action.exec?.(action.info, action.params));
+      },
     } as AnyActorScope;
     this.snapshot = machine.getInitialSnapshot(this.scope, input);
   }
@@ -135,14 +139,18 @@ class TransitionEngine implements MachineEngine {
     if (this.status !== 'not-started') return;
     this.status = 'running';
     this.update(this.snapshot);
-    // Events sent before the start wait for it, as in the actor's mailbox.
-    if (this.queue.length) this.send(this.queue.shift()!);
+    // Events sent before the start wait for it, in order, as in the actor's mailbox.
+    this.drain();
   }
 
   send(event: ManeuverEvent): void {
     if (this.status === 'stopped') return;
     this.queue.push(event);
-    if (this.processing || this.status === 'not-started') return;
+    if (this.status === 'running') this.drain();
+  }
+
+  private drain(): void {
+    if (this.processing) return;
     this.processing = true;
     try {
       let next: ManeuverEvent | undefined;

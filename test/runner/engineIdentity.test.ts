@@ -226,8 +226,13 @@ describe('engine identity: the batch (transition) engine decides exactly as the 
           error: (err) => out.push(['error', String(err)]),
         },
       );
+      // Sent before the start: both wait for it and take them in order.
+      engine.send({ type: 'SAMPLE', now, sample: trustedSample(now, 'test', { spo2Pct: 95 }) });
+      engine.send({ type: 'SAMPLE', now, sample: trustedSample(now, 'test', { spo2Pct: 91 }) });
+      out.push(['before-start', engine.getSnapshot().context.latest.spo2Pct]);
       engine.start();
-      for (; now <= 40_000; now += 1000) engine.send({ type: 'SAMPLE', now, sample: trustedSample(now, 'test', { ...NORMAL_VITALS, peakCmH2O: 30, peepCmH2O: 10 }) });
+      out.push(['started', engine.getSnapshot().context.latest.spo2Pct]);
+      for (now = 1000; now <= 40_000; now += 1000) engine.send({ type: 'SAMPLE', now, sample: trustedSample(now, 'test', { ...NORMAL_VITALS, peakCmH2O: 30, peepCmH2O: 10 }) });
       engine.send({ type: 'START', now });
       for (let i = 0; i < 400 && engine.getSnapshot().status === 'active'; i++, now += 1000) {
         engine.send({ type: 'SAMPLE', now, sample: trustedSample(now, 'test', { ...NORMAL_VITALS, ...(i === 20 ? { mapMmHg: 40 } : {}) }) });
@@ -241,6 +246,7 @@ describe('engine identity: the batch (transition) engine decides exactly as the 
     };
     const actor = trace('actor');
     expect(trace('transition')).toEqual(actor);
+    expect(actor).toContainEqual(['started', 91]);
     expect(actor.some((x) => Array.isArray(x) && x[0] === 'command')).toBe(true);
     expect(actor.filter((x) => Array.isArray(x) && x[0] === 'state').length).toBeGreaterThan(10);
   });
