@@ -2,6 +2,7 @@
  * npm run bench: every figure with its target and their ratio, measured in this run, written
  * to bench/results.md with a description of the machine. Options:
  *   --quick       smaller sizes (CI smoke: a few seconds)
+ *   --long        also a 100,000-patient cohort (cost growth)
  *   --only a,b    run only these sections (staircase, cohort, latency, decode, memory, serial)
  */
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
@@ -9,13 +10,13 @@ import { arch, cpus, platform, release, totalmem } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { benchAbortLatency } from './abortLatency.js';
-import { benchCohort } from './cohort.js';
+import { benchCohort, benchCohortBound, benchWorkerMemory, scalingRow } from './cohort.js';
 import { benchDecode } from './decode.js';
 import { benchMemory } from './memory.js';
 import { benchStaircase } from './staircase.js';
 import { fmt, type BenchRow } from './stats.js';
 
-const { values } = parseArgs({ options: { quick: { type: 'boolean', default: false }, only: { type: 'string' }, out: { type: 'string' } } });
+const { values } = parseArgs({ options: { quick: { type: 'boolean', default: false }, long: { type: 'boolean', default: false }, only: { type: 'string' }, out: { type: 'string' } } });
 const quick = values.quick ?? false;
 const only = values.only ? new Set(values.only.split(',')) : null;
 const want = (name: string): boolean => !only || only.has(name);
@@ -32,25 +33,39 @@ const add = (r: BenchRow | BenchRow[]): void => {
 if (want('staircase')) add(await benchStaircase(quick ? 5 : 40));
 if (want('cohort')) {
   const small = await benchCohort(quick ? 100 : 1000, quick ? 10 : 10);
-  add(small.row);
+  add(small.rows);
+  const sizes = [{ n: quick ? 100 : 1000, msPerPatient: small.msPerPatient }];
   if (!quick) {
     const big = await benchCohort(10_000, 60);
-    add(big.row);
+    add(big.rows);
+    sizes.push({ n: 10_000, msPerPatient: big.msPerPatient });
+    add(benchCohortBound(big.results, big.wallS));
     const s = big.stats;
     notes.push(
       `10,000-patient cohort outcomes: ${Object.entries(s.outcomes).map(([k, v]) => `${k} ${((100 * v) / s.n).toFixed(1)}%`).join(', ')}; abort reasons: ${Object.entries(s.abortReasons).map(([k, v]) => `${k} ${((100 * v) / s.n).toFixed(1)}%`).join(', ')}; invariant violations: ${s.violations.length}.`,
     );
+    if (values.long) {
+      const huge = await benchCohort(100_000, null);
+      add(huge.rows);
+      sizes.push({ n: 100_000, msPerPatient: huge.msPerPatient });
+    }
+  } else {
+    add(benchCohortBound(small.results, small.wallS, 2, 10));
   }
+  add(scalingRow(sizes));
+  add(await benchWorkerMemory(quick ? 150 : 1000, quick ? 50 : 100));
 }
 if (want('latency')) add(await benchAbortLatency(quick ? 500 : 10_000));
 if (want('decode')) add(benchDecode(quick ? 1_000_000 : 8_000_000));
 if (want('memory')) add(await benchMemory(quick ? 2 : 24));
 if (want('serial')) {
-  try {
-    const { benchSerialLatency } = await import('./serialLatency.js');
-    add(await benchSerialLatency(quick ? 20 : 200));
-  } catch (e) {
-    notes.push(`serial latency over a PTY not measured: ${(e as Error).message}`);
+  const { benchSerialLatency } = await import('./serialLatency.js');
+  for (const placement of ['in-process', 'separate process'] as const) {
+    try {
+      add(await benchSerialLatency(quick ? 20 : 200, placement));
+    } catch (e) {
+      notes.push(`serial latency over a PTY (emulator ${placement}) not measured: ${(e as Error).message}`);
+    }
   }
 }
 

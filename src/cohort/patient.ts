@@ -19,7 +19,8 @@ import {
 import type { CohortPatient } from '../../sim/index.js';
 import { runSession } from '../runner/drive.js';
 import { withTitratedFio2 } from './fio2.js';
-import { openSimulatedSession } from '../runner/simulated.js';
+import { openBatchSession } from '../runner/simulated.js';
+import type { EngineKind } from '../runner/engine.js';
 
 /** Cohort patients start on the lowest FiO2 step giving this SaO2 (clinicians titrate FiO2 before an RM). */
 export const DEFAULT_FIO2_TARGET_SAO2_PCT = 93;
@@ -67,6 +68,8 @@ export interface CohortPatientInput {
   baseline: VentSettings;
   /** Set each patient's baseline FiO2 for this SaO2 first (null: use the baseline's FiO2). */
   fio2TargetSao2Pct?: number | null;
+  /** The machine's engine (default: the batch engine; the engine identity test runs both). */
+  engine?: EngineKind;
 }
 
 export async function runCohortPatient(input: CohortPatientInput): Promise<CohortResult> {
@@ -74,14 +77,14 @@ export async function runCohortPatient(input: CohortPatientInput): Promise<Cohor
   const target = input.fio2TargetSao2Pct === undefined ? DEFAULT_FIO2_TARGET_SAO2_PCT : input.fio2TargetSao2Pct;
   const baseline = target === null ? input.baseline : withTitratedFio2(patient.profile, patient.seed, input.baseline, target);
   const clock = new VirtualClock(0);
-  const { session, world } = await openSimulatedSession({
+  const { session, world } = await openBatchSession({
     maneuver,
     protocol,
     profile: patient.profile,
     seed: patient.seed,
     clock,
     baseline,
-    session: { onCompleted: 'end', onFailsafe: 'end' },
+    ...(input.engine ? { session: { engine: input.engine } } : {}),
   });
   const violations: string[] = [];
   let expectAbort = false;

@@ -7,7 +7,6 @@
  * `APPLY_FAILED` / `DEVICE_FAULT` events. Everything it does goes out on `telemetry$`.
  */
 import { merge, Subject, type Subscription } from 'rxjs';
-import { createActor, type Actor } from 'xstate';
 import { every, type Clock, type TimerHandle } from '../../common/clock.js';
 import { applyErrorCode, VentilatorError } from '../../hal/errors.js';
 import type { DeviceInfo, Ventilator, VitalsSource } from '../../hal/port.js';
@@ -23,7 +22,6 @@ import {
   type DeviceFaultCode,
   type ManeuverEvent,
   type ManeuverKind,
-  type ManeuverMachine,
   type PatientSize,
   type Protocol,
   type VentSettings,
@@ -33,6 +31,7 @@ import {
 } from '../../machines/index.js';
 import { assertPlanFitsDevice } from './planCheck.js';
 import { checkSampleShape } from './sampleSchema.js';
+import { createEngine, type EngineKind, type MachineEngine } from './engine.js';
 
 export { assertPlanFitsDevice };
 import { titrationSummary, type SessionSummary, type TelemetryEvent } from './telemetry.js';
@@ -64,6 +63,11 @@ export interface SessionOptions {
    * devices and wall-clock runs (src/runner/source.ts).
    */
   checklist?: readonly string[];
+  /**
+   * How the machine runs (src/runner/engine.ts): an XState actor (default), or its pure
+   * transition function (batch runs: cohorts, benchmarks). Same machine, same decisions.
+   */
+  engine?: EngineKind;
 }
 
 /**
@@ -101,7 +105,7 @@ export class Session {
   readonly telemetry$ = new Subject<TelemetryEvent>();
   readonly done: Promise<SessionSummary>;
   private resolveDone!: (s: SessionSummary) => void;
-  private readonly actor: Actor<ManeuverMachine>;
+  private readonly actor: MachineEngine;
   private readonly subs: Subscription[] = [];
   private stopTicks: (() => void) | null = null;
   private warmup: TimerHandle | null = null;
@@ -121,27 +125,25 @@ export class Session {
   private readonly lastTitration: { methods: unknown; measured: unknown } = { methods: undefined, measured: undefined };
 
   private constructor(
-    readonly options: Required<Omit<SessionOptions, 'tickMs' | 'warmupTimeoutMs' | 'patient' | 'checklist'>> & { tickMs: number; warmupTimeoutMs: number; patient?: PatientSize; checklist?: readonly string[] },
+    readonly options: Required<Omit<SessionOptions, 'tickMs' | 'warmupTimeoutMs' | 'patient' | 'checklist' | 'engine'>> & { engine: EngineKind; tickMs: number; warmupTimeoutMs: number; patient?: PatientSize; checklist?: readonly string[] },
     readonly device: DeviceInfo,
     readonly baseline: VentSettings,
     private readonly fio2Fixed = false,
     private readonly preoxFixed = false,
   ) {
     this.done = new Promise((resolve) => (this.resolveDone = resolve));
-    this.actor = createActor(machineFor(options.maneuver), {
-      input: {
+    this.actor = createEngine(
+      options.engine,
+      machineFor(options.maneuver),
+      {
         protocol: options.protocol,
         baseline,
         pressureToleranceCmH2O: device.capabilities.pressureResolutionCmH2O,
         ...(options.patient ? { patient: options.patient } : {}),
         ...(options.checklist !== undefined ? { checklist: options.checklist } : {}),
       },
-    });
-    this.actor.on('command.apply', (cmd) => void this.execute(cmd));
-    this.actor.subscribe({
-      next: () => this.onSnapshot(),
-      error: (err) => this.fail(err),
-    });
+      { emitted: (cmd) => void this.execute(cmd), snapshot: () => this.onSnapshot(), error: (err) => this.fail(err) },
+    );
   }
 
   /**
@@ -171,6 +173,7 @@ export class Session {
         onFailsafe: 'wait',
         ...options,
         tickMs: options.tickMs ?? 1000,
+        engine: options.engine ?? 'actor',
         warmupTimeoutMs: options.warmupTimeoutMs ?? options.protocol.safety.baselineWindowS * 1000 + 10_000,
       },
       device,

@@ -6,6 +6,7 @@ import { profilePatientSize, type MonitorOptions, type PatientProfile } from '..
 import { GUIDED_DEADLINE_MARGIN_S, GUIDED_TIMEOUT_DEFAULT_MS, GuidedVentilator } from '../../hal/guided/index.js';
 import { APPLY_TIMEOUT_MAX_S, ProtocolSchema, RESTORE_TIMEOUT_MAX_S } from '../../machines/index.js';
 import { Session, type SessionOptions } from './session.js';
+import type { EngineKind } from './engine.js';
 
 /**
  * A person needs minutes, not seconds: in guided mode the machine's confirmation deadlines
@@ -36,7 +37,7 @@ export interface SimulatedSessionOptions {
    * confirmation stands for turning the knob on the simulated ventilator.
    */
   guided?: { timeoutMs?: number };
-  session?: Partial<Pick<SessionOptions, 'onCompleted' | 'onFailsafe' | 'tickMs' | 'warmupTimeoutMs' | 'checklist'>>;
+  session?: Partial<Pick<SessionOptions, 'onCompleted' | 'onFailsafe' | 'tickMs' | 'warmupTimeoutMs' | 'checklist' | 'engine'>>;
   /** Height and sex for the maneuver (default: the profile's). */
   patient?: SessionOptions['patient'];
 }
@@ -66,4 +67,22 @@ export async function openSimulatedSession(o: SimulatedSessionOptions): Promise<
   const patient = o.patient ?? profilePatientSize(o.profile);
   const session = await Session.open({ maneuver: o.maneuver, protocol, ventilator: guided ?? ventilator, vitals, clock: o.clock, patient, ...(o.session ?? {}) });
   return { session, world, ventilator, vitals, guided };
+}
+
+/**
+ * The engine of batch runs (cohorts, benchmarks): the machine's pure transition function
+ * (src/runner/engine.ts). Interactive and device sessions keep the actor.
+ */
+export const BATCH_ENGINE: EngineKind = 'transition';
+
+/**
+ * A simulated session for a batch run: the batch engine, and the session ends at completion
+ * and in failsafe (nobody is there to acknowledge). Cohort patients go through this one function.
+ *
+ * @example
+ * const { session } = await openBatchSession({ maneuver: 'staircase', protocol, profile, seed: 1, clock: new VirtualClock(), baseline });
+ * const summary = await runSession(session);
+ */
+export function openBatchSession(o: SimulatedSessionOptions): Promise<SimulatedSession> {
+  return openSimulatedSession({ ...o, session: { onCompleted: 'end', onFailsafe: 'end', engine: BATCH_ENGINE, ...(o.session ?? {}) } });
 }
