@@ -5,7 +5,7 @@
 import { Command, CommanderError } from 'commander';
 import { isValidationError } from '../../common/validation.js';
 import { CliError, EXIT } from './exitCodes.js';
-import { cohortCommand, type CohortFlags } from './cohort.js';
+import { cohortCommand, cohortMergeCommand, type CohortFlags } from './cohort.js';
 import { emulateCommand, type EmulateFlags } from './emulate.js';
 import { portsCommand } from './ports.js';
 import { recoverCommand, type RecoverFlags } from './recover.js';
@@ -128,7 +128,7 @@ export function buildProgram(setExit: (code: number) => void, io: RunIo = proces
   ventilatorOptions(recover, 'the ventilator (default: the one the journal names)')
     .action(async (path: string, flags: RecoverFlags) => setExit(await recoverCommand(path, flags, io)));
 
-  program
+  const cohort = program
     .command('cohort')
     .description('run a maneuver over a seeded virtual cohort (worker threads); print outcome and abort statistics')
     .option('--patients <n>', 'cohort size', '100')
@@ -138,7 +138,22 @@ export function buildProgram(setExit: (code: number) => void, io: RunIo = proces
     .option('--baseline <file>', 'baseline ventilator settings .json')
     .option('--workers <n>', 'worker threads (default: one per core; 0 = in process)')
     .option('--json', 'print statistics as JSON')
+    .option('--shard <K/N>', 'run only shard K of N (0-based; patients floor(K*n/N) to floor((K+1)*n/N)-1) and write a part with --out')
+    .option('--out <part.json>', 'write the per-patient results as a part file for `rmseq cohort merge`')
+    .addHelpText('after', '\nExamples:\n  rmseq cohort --patients 10000 --seed 7\n  rmseq cohort --patients 10000 --seed 7 --shard 0/4 --out part-0.json   (one per machine, K = 0..3)\n  rmseq cohort merge part-*.json --json\n')
     .action(async (flags: CohortFlags) => setExit(await cohortCommand(flags, io)));
+  cohort
+    .command('merge')
+    .description('merge the parts of a sharded cohort (cohort --shard K/N --out): exactly the statistics of the unsharded run')
+    .argument('<parts...>', 'the part files, one per shard, in any order')
+    .option('--json', 'print statistics as JSON')
+    .action((parts: string[], flags: { json?: boolean }) => {
+      // `--json` is also an option of `cohort`, which commander gives it wherever it stands.
+      const json = Boolean(flags.json ?? cohort.opts<CohortFlags>().json);
+      const given = Object.keys(cohort.opts()).filter((k) => k !== 'json' && cohort.getOptionValueSource(k) === 'cli');
+      if (given.length) throw new CliError(`cohort merge takes the configuration from the parts: --${given.join(', --')} given before merge`);
+      setExit(cohortMergeCommand(parts, { json }, io));
+    });
 
   const consoleCmd = program
     .command('console')
