@@ -9,6 +9,9 @@ import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { main } from '../../src/cli/main.js';
 import { parseShardFlag, PART_MAX_BYTES, shardRange } from '../../src/cohort/shard.js';
+import { runCohort } from '../../src/cohort/pool.js';
+import { DEFAULT_SIM_BASELINE } from '../../src/cli/inputs.js';
+import { defaultProtocol } from '../../machines/index.js';
 
 const N_PATIENTS = 9;
 const COMMON = ['--patients', String(N_PATIENTS), '--seed', '11', '--maneuver', 'sustained-inflation', '--workers', '0'];
@@ -75,6 +78,23 @@ describe('shard ranges', () => {
     const noOut = await cli(['cohort', ...COMMON, '--shard', '0/2']);
     expect(noOut.code).toBe(2);
     expect(noOut.err).toContain('--shard needs --out');
+  });
+});
+
+describe('a shard on worker threads', () => {
+  it('runs exactly the patients of its range, each as in the whole in-process run', async () => {
+    const o = { n: N_PATIENTS, seed: 11, maneuver: 'sustained-inflation' as const, protocol: defaultProtocol('sustained-inflation'), baseline: DEFAULT_SIM_BASELINE };
+    const range = shardRange({ index: 1, count: 3 }, N_PATIENTS);
+    const threaded = await runCohort({ ...o, workers: 1, range });
+    const inProcess = await runCohort({ ...o, workers: 0 });
+    expect(threaded.map((r) => r.index)).toEqual([3, 4, 5]);
+    expect(threaded).toEqual(inProcess.slice(range.start, range.end));
+  }, 60_000);
+
+  it('a range outside the cohort is refused', async () => {
+    const o = { n: 4, seed: 1, maneuver: 'sustained-inflation' as const, protocol: defaultProtocol('sustained-inflation'), baseline: DEFAULT_SIM_BASELINE, workers: 0 };
+    await expect(runCohort({ ...o, range: { start: 2, end: 5 } })).rejects.toThrow(/not within the cohort of 4/);
+    await expect(runCohort({ ...o, range: { start: 3, end: 2 } })).rejects.toThrow(/not within/);
   });
 });
 
