@@ -7,6 +7,7 @@ import { isValidationError } from '../../common/validation.js';
 import { CliError, EXIT } from './exitCodes.js';
 import { cohortCommand, cohortMergeCommand, type CohortFlags } from './cohort.js';
 import { emulateCommand, type EmulateFlags } from './emulate.js';
+import { MAX_TRIAL_ARMS, TRIAL_HORIZON_MIN, trialCommand, trialMergeCommand, type TrialFlags } from './trial.js';
 import { portsCommand } from './ports.js';
 import { recoverCommand, type RecoverFlags } from './recover.js';
 import { CONSOLE_DEFAULTS, consoleCommand, type ConsoleFlags } from './console.js';
@@ -153,6 +154,35 @@ export function buildProgram(setExit: (code: number) => void, io: RunIo = proces
       const given = Object.keys(cohort.opts()).filter((k) => k !== 'json' && cohort.getOptionValueSource(k) === 'cli');
       if (given.length) throw new CliError(`cohort merge takes the configuration from the parts: --${given.join(', --')} given before merge`);
       setExit(cohortMergeCommand(parts, { json }, io));
+    });
+
+  const trial = program
+    .command('trial')
+    .description('a virtual trial: every arm (maneuver, protocol file or none) on the same seeded cohort; per arm and patient group, with 95% CIs')
+    .option('--arms <list>', `comma-separated: ${'staircase, sustained-inflation, high-pressure-pcv'}, none, or protocol .json files (max ${MAX_TRIAL_ARMS})`, 'staircase,sustained-inflation,high-pressure-pcv,none')
+    .option('--patients <n>', 'cohort size', '100')
+    .option('--seed <n>', 'cohort seed', '1')
+    .option('--baseline <file>', 'baseline ventilator settings .json')
+    .option('--horizon-min <min>', `assessment time after each arm's start, ${TRIAL_HORIZON_MIN.min}-${TRIAL_HORIZON_MIN.max} min of virtual time (default ${TRIAL_HORIZON_MIN.default})`)
+    .option('--workers <n>', 'worker threads (default: one per core; 0 = in process)')
+    .option('--json', 'print the statistics and every patient as JSON')
+    .option('--html <file>', 'also write a self-contained HTML page with plots')
+    .option('--shard <K/N>', 'run only shard K of N and write a part with --out (as `rmseq cohort`)')
+    .option('--out <part.json>', 'write the per-patient results as a part file for `rmseq trial merge`')
+    .addHelpText('after', '\nExamples:\n  rmseq trial --arms staircase,sustained-inflation,high-pressure-pcv,none --patients 1000 --seed 7 --html trial.html\n  rmseq trial --arms strict.json,lenient.json,none --patients 500\n  rmseq trial --patients 100000 --shard 3/8 --out part-3.json; rmseq trial merge part-*.json --html trial.html\n')
+    .action(async (flags: TrialFlags) => setExit(await trialCommand(flags, io)));
+  trial
+    .command('merge')
+    .description('merge the parts of a sharded trial (trial --shard K/N --out): exactly the statistics of the unsharded run')
+    .argument('<parts...>', 'the part files, one per shard, in any order')
+    .option('--json', 'print the statistics and every patient as JSON')
+    .option('--html <file>', 'also write the HTML page')
+    .action((parts: string[], flags: { json?: boolean; html?: string }) => {
+      const parent = trial.opts<TrialFlags>();
+      const given = Object.keys(parent).filter((k) => k !== 'json' && k !== 'html' && trial.getOptionValueSource(k) === 'cli');
+      if (given.length) throw new CliError(`trial merge takes the configuration from the parts: --${given.join(', --')} given before merge`);
+      const html = flags.html ?? parent.html;
+      setExit(trialMergeCommand(parts, { json: Boolean(flags.json ?? parent.json), ...(html !== undefined ? { html } : {}) }, io));
     });
 
   const consoleCmd = program

@@ -17,6 +17,7 @@ import {
   type VentSettings,
 } from '../../machines/index.js';
 import type { CohortPatient } from '../../sim/index.js';
+import type { SimWorld } from '../../hal/simulated/index.js';
 import { runSession } from '../runner/drive.js';
 import { withTitratedFio2 } from './fio2.js';
 import { openSimulatedSession } from '../runner/simulated.js';
@@ -64,6 +65,12 @@ export interface CohortPatientInput {
   baseline: VentSettings;
   /** Set each patient's baseline FiO2 for this SaO2 first (null: use the baseline's FiO2). */
   fio2TargetSao2Pct?: number | null;
+  /**
+   * Called once the simulated world (patient, monitor) and its virtual clock exist, before the
+   * maneuver starts: the virtual trial (trial.ts) measures the patient there, watches it on the
+   * clock and keeps it after the run. Only reads: it must not advance the patient or the clock.
+   */
+  onWorld?: (world: SimWorld, clock: VirtualClock) => void;
 }
 
 export async function runCohortPatient(input: CohortPatientInput): Promise<CohortResult> {
@@ -80,6 +87,7 @@ export async function runCohortPatient(input: CohortPatientInput): Promise<Cohor
     baseline,
     session: { onCompleted: 'end', onFailsafe: 'end' },
   });
+  input.onWorld?.(world, clock);
   const violations: string[] = [];
   let expectAbort = false;
   let fallbackPossible = false;

@@ -8,6 +8,7 @@ import { Worker } from 'node:worker_threads';
 import type { ManeuverKind, Protocol, VentSettings } from '../../machines/index.js';
 import { generateCohort, type CohortPatient } from '../../sim/index.js';
 import { runCohortPatient, type CohortResult } from './patient.js';
+import type { TrialTask } from './trial.js';
 
 export interface CohortJob {
   n: number;
@@ -16,6 +17,8 @@ export interface CohortJob {
   protocol: Protocol;
   baseline: VentSettings;
   indices: number[];
+  /** Set: each patient goes through every arm of this virtual trial (trial.ts) instead of `maneuver`. */
+  trial?: TrialTask;
 }
 
 /** Patients `start` (inclusive) to `end` (exclusive) of the seeded cohort: one shard (src/cohort/shard.ts). */
