@@ -140,7 +140,7 @@ export function writePart<R>(path: string, part: Part<R>, result: z.ZodType<R>):
   renameSync(tmp, path);
 }
 
-function readPart<R>(path: string, result: z.ZodType<R>): Part<R> {
+function readPart<R>(path: string, result: z.ZodType<R>, command: 'cohort' | 'trial'): Part<R> {
   let json: unknown;
   const text = readRegularText(path, PART_MAX_BYTES, 'part', CliError);
   try {
@@ -148,6 +148,9 @@ function readPart<R>(path: string, result: z.ZodType<R>): Part<R> {
   } catch (e) {
     throw new CliError(`part ${path}: not JSON (${(e as Error).message})`);
   }
+  // The command first: a part of the other command fails on that, not on its first result.
+  const other = z.object({ format: z.literal(PART_FORMAT), command: z.enum(['cohort', 'trial']) }).safeParse(json);
+  if (other.success && other.data.command !== command) throw new CliError(`part ${path} is from \`rmseq ${other.data.command}\`, not \`rmseq ${command}\``);
   const r = partSchema(result).safeParse(json);
   if (!r.success) {
     const issue = r.error.issues[0];
@@ -187,8 +190,7 @@ export function mergeParts<R extends { index: number }>(paths: readonly string[]
   let first: { path: string; part: Part<R> } | null = null;
   const parts: Array<Part<R>> = [];
   for (const path of paths) {
-    const part = readPart(path, result);
-    if (part.command !== command) throw new CliError(`part ${path} is from \`rmseq ${part.command}\`, not \`rmseq ${command}\``);
+    const part = readPart(path, result, command);
     if (configHash(part.config) !== part.configHash) throw new CliError(`part ${path}: its configuration does not match its configHash (edited or damaged)`);
     if (part.rmseqVersion !== version) throw new CliError(`part ${path} was written by rmseq ${part.rmseqVersion}; this is rmseq ${version}: rerun every shard with one version`);
     if (!first) first = { path, part };
