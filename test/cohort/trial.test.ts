@@ -15,6 +15,7 @@ import { runCohortPatient } from '../../src/cohort/patient.js';
 import { runTrialPatient, type TrialArm, type TrialPatientResult, type TrialTask } from '../../src/cohort/trial.js';
 import { groupsOf, meanCi, tQuantile975, trialStats, wilson } from '../../src/cohort/trialStats.js';
 import { renderTrialReport } from '../../src/report/trial.js';
+import { main } from '../../src/cli/main.js';
 
 const arm = (m: ManeuverKind): TrialArm => ({ name: m, kind: 'maneuver', maneuver: m, protocol: defaultProtocol(m) });
 const NONE: TrialArm = { name: 'none', kind: 'none' };
@@ -162,4 +163,37 @@ describe('every arm on the same virtual patients', () => {
     expect(html).toContain('Wilson');
     expect(html).toContain('<h3>all (n=3)</h3>');
   });
+});
+
+describe('rmseq trial shards merge to exactly the unsharded trial (in process)', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'rmseq-trial-shard-'));
+  const COMMON = ['--arms', 'sustained-inflation,none', '--patients', '5', '--seed', '8', '--horizon-min', '5', '--workers', '0'];
+  const cli = async (args: string[]): Promise<{ code: number; out: string }> => {
+    let out = '';
+    const code = await main(args, { stdout: (s) => void (out += s), stderr: (s) => void (out += s), isTTY: false });
+    return { code, out };
+  };
+  const statsOf = (json: string): unknown => {
+    const { wallMs: _w, ...rest } = JSON.parse(json) as { wallMs: number };
+    return rest;
+  };
+
+  it('N = 1, 2, 3 and 6 (more shards than patients): the same JSON, the same table', async () => {
+    const whole = await cli(['trial', ...COMMON, '--json']);
+    const text = await cli(['trial', ...COMMON]);
+    expect(whole.code).toBe(0);
+    for (const n of [1, 2, 3, 6]) {
+      const parts = [];
+      for (let k = 0; k < n; k++) {
+        const out = join(dir, `p-${n}-${k}.json`);
+        expect((await cli(['trial', ...COMMON, '--shard', `${k}/${n}`, '--out', out])).code).toBe(0);
+        parts.push(out);
+      }
+      const merged = await cli(['trial', 'merge', ...parts.reverse(), '--json']);
+      expect(merged.code).toBe(0);
+      expect(statsOf(merged.out)).toEqual(statsOf(whole.out));
+      const mergedText = await cli(['trial', 'merge', ...parts]);
+      expect(mergedText.out.split('\n').slice(1)).toEqual(text.out.split('\n').slice(1));
+    }
+  }, 120_000);
 });
