@@ -178,7 +178,12 @@ export function trialStats(results: readonly TrialPatientResult[], arms: readonl
   return { n: results.length, arms: [...arms], horizonMin: horizonMs / 60_000, samePatients, groups, violations };
 }
 
-const num = (v: number | null, digits = 1, sign = false): string => (v === null ? '-' : `${sign && v > 0 ? '+' : ''}${v.toFixed(digits)}`);
+/** A value as shown: rounded to `digits` first, so a small negative value shows as 0.0, not -0.0. */
+const num = (v: number | null, digits = 1, sign = false): string => {
+  if (v === null) return '-';
+  const r = Number(v.toFixed(digits)) || 0;
+  return `${sign && r > 0 ? '+' : ''}${r.toFixed(digits)}`;
+};
 const est = (e: Estimate, digits = 1, sign = true): string => (e.mean === null ? '-' : `${num(e.mean, digits, sign)} [${num(e.lo, digits, sign)}, ${num(e.hi, digits, sign)}]`);
 const prop = (p: Proportion): string => (p.pct === null ? '-' : `${p.pct.toFixed(1)}% [${num(p.lo)}, ${num(p.hi)}]`);
 

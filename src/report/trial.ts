@@ -73,7 +73,7 @@ function forestPlot(s: TrialStats, m: Metric, groups: readonly TrialGroup[]): st
   return parts.join('');
 }
 
-const num = (v: number | null, digits = 1): string => (v === null ? '-' : v.toFixed(digits));
+const num = (v: number | null, digits = 1): string => (v === null ? '-' : (Number(v.toFixed(digits)) || 0).toFixed(digits));
 const ci = (e: Estimate | Proportion): string => {
   const p = point(e);
   return p ? `${num(p.v)} <span class="ci">[${num(e.lo)}, ${num(e.hi)}]</span>` : '-';

@@ -13,7 +13,7 @@ import { DEFAULT_SIM_BASELINE } from '../../src/cli/inputs.js';
 import { parseArms } from '../../src/cli/trial.js';
 import { runCohortPatient } from '../../src/cohort/patient.js';
 import { runTrialPatient, type TrialArm, type TrialPatientResult, type TrialTask } from '../../src/cohort/trial.js';
-import { groupsOf, meanCi, tQuantile975, trialStats, wilson } from '../../src/cohort/trialStats.js';
+import { formatTrialStats, groupsOf, meanCi, tQuantile975, trialStats, wilson } from '../../src/cohort/trialStats.js';
 import { renderTrialReport } from '../../src/report/trial.js';
 import { main } from '../../src/cli/main.js';
 
@@ -196,4 +196,18 @@ describe('rmseq trial shards merge to exactly the unsharded trial (in process)',
       expect(mergedText.out.split('\n').slice(1)).toEqual(text.out.split('\n').slice(1));
     }
   }, 120_000);
+});
+
+describe('the table', () => {
+  it('shows a value that rounds to zero as 0.0, never -0.0, and positive changes with a sign', () => {
+    const row = { index: 0, id: 'P00001', archetype: 'mild/high-recruiter/euvolemic', recruitableFraction: 0.2 };
+    const a = (arm: string, finalPf: number) => ({ arm, outcome: 'completed', abortReason: null, patientHash: '0123456789abcdef', maneuverMs: 0, assessedAtMs: 1, baselinePfRatio: 100, finalPfRatio: finalPf, baselineSao2Pct: 90, finalSao2Pct: 90, baselineComplianceMlPerCmH2O: 30, finalComplianceMlPerCmH2O: 30, finalPeepCmH2O: 10, finalFio2: 0.4, plateauAbove30S: 0, drivingPressureAbove15S: 0, pneumothorax: false, violations: [] });
+    const results = [
+      { ...row, arms: [a('x', 99.99), a('none', 100)] },
+      { ...row, index: 1, arms: [a('x', 100.02), a('none', 100)] },
+    ];
+    const text = formatTrialStats(trialStats(results, ['x', 'none'], 60_000), 'h');
+    expect(text).not.toContain('-0.0');
+    expect(text).toMatch(/\nx +2 0\.0 \[/);
+  });
 });
