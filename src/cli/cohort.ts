@@ -29,7 +29,7 @@ import { EXIT, CliError } from './exitCodes.js';
 import { intFlag, loadBaseline, loadProtocol, parseManeuver } from './inputs.js';
 import type { RunIo } from './run.js';
 import { ownVersion } from './versions.js';
-import { CohortResultSchema, configHash, mergeParts, parseShardFlag, PART_FORMAT, PART_FORMAT_VERSION, shardRange, writePart, type PartConfig } from '../cohort/shard.js';
+import { checkPartPath, CohortResultSchema, configHash, mergeParts, parseShardFlag, PART_FORMAT, PART_FORMAT_VERSION, shardRange, writePart, type PartConfig } from '../cohort/shard.js';
 import type { ManeuverKind } from '../../machines/index.js';
 
 export interface CohortFlags {
@@ -62,6 +62,7 @@ export async function cohortCommand(flags: CohortFlags, io: RunIo): Promise<numb
   const shard = flags.shard === undefined ? null : parseShardFlag(flags.shard);
   if (shard && flags.out === undefined) throw new CliError('--shard needs --out <part.json>: the part that `rmseq cohort merge` reads');
   if (flags.out !== undefined && flags.json) throw new CliError('--out writes a part file; --json prints the whole cohort: use one (merge prints --json)');
+  if (flags.out !== undefined) checkPartPath(flags.out);
   const range = shard ? shardRange(shard, n) : { start: 0, end: n };
   const started = performance.now();
   const results = await runCohort({ n, seed, maneuver, protocol, baseline, range, ...(workers !== undefined ? { workers } : {}) });

@@ -7,7 +7,7 @@ import { writeFileSync } from 'node:fs';
 import { basename } from 'node:path';
 import { MANEUVERS, type ManeuverKind } from '../../machines/index.js';
 import { runOnPool } from '../cohort/pool.js';
-import { configHash, mergeParts, parseShardFlag, PART_FORMAT, PART_FORMAT_VERSION, shardRange, writePart, type PartConfig } from '../cohort/shard.js';
+import { checkPartPath, configHash, mergeParts, parseShardFlag, PART_FORMAT, PART_FORMAT_VERSION, shardRange, writePart, type PartConfig } from '../cohort/shard.js';
 import { DEFAULT_TRIAL_HORIZON_MIN, runTrialPatient, type TrialArm, type TrialPatientResult, type TrialTask } from '../cohort/trial.js';
 import { formatTrialStats, trialStats, TrialPatientResultSchema, type TrialStats } from '../cohort/trialStats.js';
 import { renderTrialReport } from '../report/trial.js';
@@ -84,6 +84,7 @@ export async function trialCommand(flags: TrialFlags, io: RunIo): Promise<number
   if (shard && flags.out === undefined) throw new CliError('--shard needs --out <part.json>: the part that `rmseq trial merge` reads');
   if (flags.out !== undefined && (flags.json || flags.html !== undefined)) throw new CliError('--out writes a part file; --json and --html report the whole trial: use them with merge');
   const task: TrialTask = { arms, baseline, horizonMs: horizonMin * 60_000 };
+  if (flags.out !== undefined) checkPartPath(flags.out);
   const range = shard ? shardRange(shard, n) : { start: 0, end: n };
   const first = arms.find((a) => a.kind === 'maneuver');
   // The job's own maneuver fields are unused when `trial` is set; they carry the first maneuver arm for the worker's types.

@@ -13,7 +13,8 @@
  * holds the same mix of archetypes as a stride.
  */
 import { createHash } from 'node:crypto';
-import { renameSync, writeFileSync } from 'node:fs';
+import { accessSync, constants, renameSync, statSync, writeFileSync } from 'node:fs';
+import { dirname } from 'node:path';
 import { z } from 'zod';
 import { readRegularText } from '../../common/jsonInput.js';
 import { CliError } from '../cli/exitCodes.js';
@@ -127,6 +128,25 @@ function partSchema<R>(result: z.ZodType<R>) {
       results: z.array(result).max(1_000_000),
     })
     .strict();
+}
+
+/**
+ * `--out`: checked before the shard runs (exit 2), so hours of work do not end in an
+ * unwritable path: its folder must exist and be writable, and the path must not be a folder.
+ */
+export function checkPartPath(path: string): void {
+  let st;
+  try {
+    st = statSync(path);
+  } catch {
+    st = null;
+  }
+  if (st && !st.isFile()) throw new CliError(`--out ${path}: exists and is not a regular file`);
+  try {
+    accessSync(dirname(path), constants.W_OK);
+  } catch (e) {
+    throw new CliError(`--out ${path}: cannot write in ${dirname(path)} (${(e as NodeJS.ErrnoException).code ?? (e as Error).message})`);
+  }
 }
 
 /** Writes a part (validated first: a NaN or a missing field fails here, not at merge); atomically (temp file, rename). */

@@ -103,6 +103,7 @@ describe('rmseq trial (child process)', () => {
       [['trial', '--shard', '2/2', '--out', join(dir, 'x.json')], /--shard = "2\/2"/],
       [['trial', '--shard', '0/2'], /--shard needs --out/],
       [['trial', '--out', join(dir, 'y.json'), '--json'], /--out writes a part file/],
+      [['trial', '--patients', '500', '--out', join(dir, 'nope', 'y.json')], /--out .*y\.json: cannot write in .*nope/],
       [['trial', '--seed', '4', 'merge', join(dir, 'trial-3-0.json')], /--seed given before merge/],
     ];
     for (const [args, message] of cases) {

@@ -68,12 +68,20 @@ describe('shard ranges', () => {
     }
   });
 
-  it('--shard is K/N with 0 <= K < N <= 10000 (exit 2 naming the value)', async () => {
+  it('--shard is K/N with 0 <= K < N <= 10000, --out a writable file, checked before anything runs (exit 2 naming the value)', async () => {
     expect(parseShardFlag('3/7')).toEqual({ index: 3, count: 7 });
     for (const bad of ['7/7', '1', '-1/3', 'a/b', '0/0', '1/20000', '1/2/3']) {
       const r = await cli(['cohort', ...COMMON, '--shard', bad, '--out', join(dir, 'x.json')]);
       expect(r.code, bad).toBe(2);
       expect(r.err).toContain(`--shard = "${bad}"`);
+    }
+    for (const [out, message] of [
+      [join(dir, 'no-such-folder', 'p.json'), /--out .*p\.json: cannot write in .*no-such-folder \(ENOENT\)/],
+      [dir, /--out .*: exists and is not a regular file/],
+    ] as const) {
+      const r = await cli(['cohort', ...COMMON, '--patients', '500', '--shard', '0/2', '--out', out]);
+      expect(r.code).toBe(2);
+      expect(r.err).toMatch(message);
     }
     const noOut = await cli(['cohort', ...COMMON, '--shard', '0/2']);
     expect(noOut.code).toBe(2);
