@@ -104,7 +104,7 @@ describe('rmseq trial (child process)', () => {
       [['trial', '--shard', '0/2'], /--shard needs --out/],
       [['trial', '--out', join(dir, 'y.json'), '--json'], /--out writes a part file/],
       [['trial', '--patients', '500', '--out', join(dir, 'nope', 'y.json')], /--out .*y\.json: cannot write in .*nope/],
-      [['trial', '--seed', '4', 'merge', join(dir, 'trial-3-0.json')], /--seed given before merge/],
+      [['trial', '--seed', '4', 'merge', join(dir, 'any.json')], /--seed given before merge/],
     ];
     for (const [args, message] of cases) {
       const r = await run(args);
@@ -118,7 +118,9 @@ describe('rmseq trial (child process)', () => {
     expect(r.stderr).toMatch(/from `rmseq cohort`, not `rmseq trial`/);
     const other = join(dir, 'other.json');
     expect((await run(['trial', '--arms', 'sustained-inflation,none', '--patients', '4', '--seed', '5', '--horizon-min', '30', '--workers', '0', '--shard', '1/3', '--out', other])).code).toBe(0);
-    const mixed = await run(['trial', 'merge', join(dir, 'trial-3-0.json'), other]);
+    const mine = join(dir, 'mine-0.json');
+    expect((await run(['trial', ...COMMON, '--workers', '0', '--shard', '0/3', '--out', mine])).code).toBe(0);
+    const mixed = await run(['trial', 'merge', mine, other]);
     expect(mixed.code).toBe(2);
     expect(mixed.stderr).toMatch(/different run .*: arms/);
   }, 120_000);
