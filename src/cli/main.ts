@@ -5,8 +5,9 @@
 import { Command, CommanderError } from 'commander';
 import { isValidationError } from '../../common/validation.js';
 import { CliError, EXIT } from './exitCodes.js';
-import { cohortCommand, type CohortFlags } from './cohort.js';
+import { cohortCommand, cohortMergeCommand, type CohortFlags } from './cohort.js';
 import { emulateCommand, type EmulateFlags } from './emulate.js';
+import { MAX_TRIAL_ARMS, TRIAL_HORIZON_MIN, trialCommand, trialMergeCommand, type TrialFlags } from './trial.js';
 import { portsCommand } from './ports.js';
 import { recoverCommand, type RecoverFlags } from './recover.js';
 import { CONSOLE_DEFAULTS, consoleCommand, type ConsoleFlags } from './console.js';
@@ -128,7 +129,7 @@ export function buildProgram(setExit: (code: number) => void, io: RunIo = proces
   ventilatorOptions(recover, 'the ventilator (default: the one the journal names)')
     .action(async (path: string, flags: RecoverFlags) => setExit(await recoverCommand(path, flags, io)));
 
-  program
+  const cohort = program
     .command('cohort')
     .description('run a maneuver over a seeded virtual cohort (worker threads); print outcome and abort statistics')
     .option('--patients <n>', 'cohort size', '100')
@@ -138,7 +139,51 @@ export function buildProgram(setExit: (code: number) => void, io: RunIo = proces
     .option('--baseline <file>', 'baseline ventilator settings .json')
     .option('--workers <n>', 'worker threads (default: one per core; 0 = in process)')
     .option('--json', 'print statistics as JSON')
+    .option('--shard <K/N>', 'run only shard K of N (0-based; patients floor(K*n/N) to floor((K+1)*n/N)-1) and write a part with --out')
+    .option('--out <part.json>', 'write the per-patient results as a part file for `rmseq cohort merge`')
+    .addHelpText('after', '\nExamples:\n  rmseq cohort --patients 10000 --seed 7\n  rmseq cohort --patients 10000 --seed 7 --shard 0/4 --out part-0.json   (one per machine, K = 0..3)\n  rmseq cohort merge part-*.json --json\n')
     .action(async (flags: CohortFlags) => setExit(await cohortCommand(flags, io)));
+  cohort
+    .command('merge')
+    .description('merge the parts of a sharded cohort (cohort --shard K/N --out): exactly the statistics of the unsharded run')
+    .argument('<parts...>', 'the part files, one per shard, in any order')
+    .option('--json', 'print statistics as JSON')
+    .action((parts: string[], flags: { json?: boolean }) => {
+      // `--json` is also an option of `cohort`, which commander gives it wherever it stands.
+      const json = Boolean(flags.json ?? cohort.opts<CohortFlags>().json);
+      const given = Object.keys(cohort.opts()).filter((k) => k !== 'json' && cohort.getOptionValueSource(k) === 'cli');
+      if (given.length) throw new CliError(`cohort merge takes the configuration from the parts: --${given.join(', --')} given before merge`);
+      setExit(cohortMergeCommand(parts, { json }, io));
+    });
+
+  const trial = program
+    .command('trial')
+    .description('a virtual trial: every arm (maneuver, protocol file or none) on the same seeded cohort; per arm and patient group, with 95% CIs')
+    .option('--arms <list>', `comma-separated: ${'staircase, sustained-inflation, high-pressure-pcv'}, none, or protocol .json files (max ${MAX_TRIAL_ARMS})`, 'staircase,sustained-inflation,high-pressure-pcv,none')
+    .option('--patients <n>', 'cohort size', '100')
+    .option('--seed <n>', 'cohort seed', '1')
+    .option('--baseline <file>', 'baseline ventilator settings .json')
+    .option('--horizon-min <min>', `assessment time after each arm's start, ${TRIAL_HORIZON_MIN.min}-${TRIAL_HORIZON_MIN.max} min of virtual time (default ${TRIAL_HORIZON_MIN.default})`)
+    .option('--workers <n>', 'worker threads (default: one per core; 0 = in process)')
+    .option('--json', 'print the statistics and every patient as JSON')
+    .option('--html <file>', 'also write a self-contained HTML page with plots')
+    .option('--shard <K/N>', 'run only shard K of N and write a part with --out (as `rmseq cohort`)')
+    .option('--out <part.json>', 'write the per-patient results as a part file for `rmseq trial merge`')
+    .addHelpText('after', '\nExamples:\n  rmseq trial --arms staircase,sustained-inflation,high-pressure-pcv,none --patients 1000 --seed 7 --html trial.html\n  rmseq trial --arms strict.json,lenient.json,none --patients 500\n  rmseq trial --patients 100000 --shard 3/8 --out part-3.json; rmseq trial merge part-*.json --html trial.html\n')
+    .action(async (flags: TrialFlags) => setExit(await trialCommand(flags, io)));
+  trial
+    .command('merge')
+    .description('merge the parts of a sharded trial (trial --shard K/N --out): exactly the statistics of the unsharded run')
+    .argument('<parts...>', 'the part files, one per shard, in any order')
+    .option('--json', 'print the statistics and every patient as JSON')
+    .option('--html <file>', 'also write the HTML page')
+    .action((parts: string[], flags: { json?: boolean; html?: string }) => {
+      const parent = trial.opts<TrialFlags>();
+      const given = Object.keys(parent).filter((k) => k !== 'json' && k !== 'html' && trial.getOptionValueSource(k) === 'cli');
+      if (given.length) throw new CliError(`trial merge takes the configuration from the parts: --${given.join(', --')} given before merge`);
+      const html = flags.html ?? parent.html;
+      setExit(trialMergeCommand(parts, { json: Boolean(flags.json ?? parent.json), ...(html !== undefined ? { html } : {}) }, io));
+    });
 
   const consoleCmd = program
     .command('console')

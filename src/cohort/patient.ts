@@ -17,6 +17,7 @@ import {
   type VentSettings,
 } from '../../machines/index.js';
 import type { CohortPatient } from '../../sim/index.js';
+import type { SimWorld } from '../../hal/simulated/index.js';
 import { runSession } from '../runner/drive.js';
 import { withTitratedFio2 } from './fio2.js';
 import { openBatchSession } from '../runner/simulated.js';
@@ -70,6 +71,12 @@ export interface CohortPatientInput {
   fio2TargetSao2Pct?: number | null;
   /** The machine's engine (default: the batch engine; the engine identity test runs both). */
   engine?: EngineKind;
+  /**
+   * Called once the simulated world (patient, monitor) and its virtual clock exist, before the
+   * maneuver starts: the virtual trial (trial.ts) measures the patient there, watches it on the
+   * clock and keeps it after the run. Only reads: it must not advance the patient or the clock.
+   */
+  onWorld?: (world: SimWorld, clock: VirtualClock) => void;
 }
 
 export async function runCohortPatient(input: CohortPatientInput): Promise<CohortResult> {
@@ -86,6 +93,7 @@ export async function runCohortPatient(input: CohortPatientInput): Promise<Cohor
     baseline,
     ...(input.engine ? { session: { engine: input.engine } } : {}),
   });
+  input.onWorld?.(world, clock);
   const violations: string[] = [];
   let expectAbort = false;
   let fallbackPossible = false;

@@ -6,8 +6,9 @@
 import { availableParallelism } from 'node:os';
 import { Worker } from 'node:worker_threads';
 import type { ManeuverKind, Protocol, VentSettings } from '../../machines/index.js';
-import { generateCohort } from '../../sim/index.js';
+import { generateCohort, type CohortPatient } from '../../sim/index.js';
 import { runCohortPatient, type CohortResult } from './patient.js';
+import type { TrialTask } from './trial.js';
 
 export interface CohortJob {
   n: number;
@@ -16,6 +17,14 @@ export interface CohortJob {
   protocol: Protocol;
   baseline: VentSettings;
   indices: number[];
+  /** Set: each patient goes through every arm of this virtual trial (trial.ts) instead of `maneuver`. */
+  trial?: TrialTask;
+}
+
+/** Patients `start` (inclusive) to `end` (exclusive) of the seeded cohort: one shard (src/cohort/shard.ts). */
+export interface CohortRange {
+  start: number;
+  end: number;
 }
 
 export interface CohortOptions {
@@ -27,6 +36,8 @@ export interface CohortOptions {
   /** 0 runs in this thread (tests); default: one worker per core. */
   workers?: number;
   onResult?: (r: CohortResult) => void;
+  /** Only these patients of the cohort of `n` (default: all). */
+  range?: CohortRange;
 }
 
 /**
@@ -44,26 +55,44 @@ function workerUrl(): URL {
 }
 
 export async function runCohort(o: CohortOptions): Promise<CohortResult[]> {
-  const workers = Math.max(0, Math.min(o.workers ?? availableParallelism(), o.n));
-  const results: CohortResult[] = [];
-  const collect = (r: CohortResult): void => {
+  const job = { n: o.n, seed: o.seed, maneuver: o.maneuver, protocol: o.protocol, baseline: o.baseline };
+  return runOnPool<CohortResult>(job, o, (index, patient) => runCohortPatient({ index, patient, maneuver: o.maneuver, protocol: o.protocol, baseline: o.baseline }));
+}
+
+/**
+ * Runs the patients of `o.range` (default all of `job.n`) in this thread (`workers: 0`) with
+ * `runHere`, or on worker threads with the job; results sorted by index. Only the prefix of the
+ * cohort up to the range's end is generated (the first k patients of a cohort do not depend on n).
+ */
+export async function runOnPool<R extends { index: number }>(
+  job: Omit<CohortJob, 'indices'>,
+  o: { workers?: number; range?: CohortRange; onResult?: (r: R) => void },
+  runHere: (index: number, patient: CohortPatient) => Promise<R>,
+): Promise<R[]> {
+  const { start, end } = o.range ?? { start: 0, end: job.n };
+  if (!(Number.isInteger(start) && Number.isInteger(end) && start >= 0 && start <= end && end <= job.n)) {
+    throw new RangeError(`cohort range [${start}, ${end}) is not within the cohort of ${job.n}`);
+  }
+  const count = end - start;
+  const workers = Math.max(0, Math.min(o.workers ?? availableParallelism(), count));
+  const results: R[] = [];
+  const collect = (r: R): void => {
     results.push(r);
     o.onResult?.(r);
   };
+  if (count === 0) return results;
   if (workers === 0) {
-    const cohort = generateCohort({ n: o.n, seed: o.seed });
-    for (const [index, patient] of cohort.entries()) {
-      collect(await runCohortPatient({ index, patient, maneuver: o.maneuver, protocol: o.protocol, baseline: o.baseline }));
-    }
+    const cohort = generateCohort({ n: end, seed: job.seed });
+    for (let index = start; index < end; index++) collect(await runHere(index, cohort[index] as CohortPatient));
   } else {
     const url = workerUrl();
     await Promise.all(
       Array.from({ length: workers }, (_, w) => {
-        const indices = Array.from({ length: o.n }, (_, i) => i).filter((i) => i % workers === w);
-        const job: CohortJob = { n: o.n, seed: o.seed, maneuver: o.maneuver, protocol: o.protocol, baseline: o.baseline, indices };
+        const indices = Array.from({ length: count }, (_, i) => start + i).filter((i) => i % workers === w);
+        const workerJob: CohortJob = { ...job, n: end, indices };
         return new Promise<void>((resolve, reject) => {
-          const worker = new Worker(url, { workerData: job });
-          worker.on('message', (r: CohortResult) => collect(r));
+          const worker = new Worker(url, { workerData: workerJob });
+          worker.on('message', (r: R) => collect(r));
           worker.on('error', reject);
           worker.on('exit', (code) => (code === 0 ? resolve() : reject(new Error(`cohort worker ${w} exited with ${code}`))));
         });
