@@ -40,5 +40,6 @@ export * from './outcome.js';
 export * from './patient.js';
 export * from './checklist.js';
 export * from './titration.js';
+export * from './watch.js';
 export { maneuverSetup, sampleAbort, sampleVerdict, startBaseline } from './setup.js';
 export { defineManeuver, stepPhase, MONITOR_EVENTS, type ManeuverMachine, type ManeuverStateConfig } from './shell.js';
