@@ -32,7 +32,7 @@ export const WatchConfigSchema = z
     /** ... and for how long it must hold. */
     spo2SustainS: bounded(0, 1800, 's').default(120),
     /** Compliance fall from the best window median, in percent of it. */
-    complianceFallPct: bounded(2, 50, '%').default(5),
+    complianceFallPct: bounded(2, 50, '%').default(10),
     complianceSustainS: bounded(0, 1800, 's').default(120),
     /** PEEP is lost when the measured PEEP is this far below the set PEEP ... */
     peepLossCmH2O: bounded(1, 20, 'cmH2O').default(5),
@@ -110,6 +110,8 @@ export interface WatchState {
   findings: readonly WatchFinding[];
 }
 
+/** Above this SpO2 the dissociation curve is flat (clinical.md, Hodgson 2011). */
+export const SPO2_BLIND_ABOVE_PCT = 97;
 const ADVICE = 'derecruitment suspected: consider re-recruitment';
 const WATCHED: Watched = { spo2: true, map: true, sbp: false, hr: false, peak: true, peep: true };
 
@@ -272,6 +274,8 @@ export interface WatchSummary {
   best: { spo2Pct: number | null; complianceMlPerCmH2O: number | null };
   current: { spo2Pct: number | null; complianceMlPerCmH2O: number | null };
   peepLosses: PeepLoss[];
+  /** SpO2 stayed above 97%: on the flat top of the dissociation curve a fall from derecruitment hardly shows (Hodgson 2011). */
+  spo2Blind: boolean;
 }
 
 export function watchSummary(s: WatchState): WatchSummary {
@@ -290,5 +294,6 @@ export function watchSummary(s: WatchState): WatchSummary {
     best: { spo2Pct: s.spo2.best ? r1(s.spo2.best.value) : null, complianceMlPerCmH2O: s.compliance.best ? r1(s.compliance.best.value) : null },
     current: { spo2Pct: s.spo2.current === null ? null : r1(s.spo2.current), complianceMlPerCmH2O: s.compliance.current === null ? null : r1(s.compliance.current) },
     peepLosses: [...s.peepLosses, ...(s.peepLoss && s.peepLossRaised ? [s.peepLoss] : [])],
+    spo2Blind: s.spo2.current !== null && s.spo2.current > SPO2_BLIND_ABOVE_PCT,
   };
 }

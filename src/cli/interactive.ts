@@ -31,7 +31,7 @@ export interface SignalHandling {
  * acknowledges (the person has taken over): the run ends with exit 4 and the device state. An uncaught error restores
  * the baseline on the HAL, then exits 1.
  */
-export function handleSignals(session: Session, io: RunIo, options: { host?: SignalHost; onFailsafe?: (signal: NodeJS.Signals) => void } = {}): SignalHandling {
+export function handleSignals(session: Session, io: RunIo, options: { host?: SignalHost; onFailsafe?: (signal: NodeJS.Signals) => void; onFinished?: (signal: NodeJS.Signals) => boolean } = {}): SignalHandling {
   const host = options.host ?? (process as unknown as SignalHost);
   let count = 0;
   let settled: number | null = null;
@@ -73,6 +73,11 @@ export function handleSignals(session: Session, io: RunIo, options: { host?: Sig
       io.stderr(`\n${signal} in FAILSAFE: acknowledging for the operator and ending the run...\n`);
       if (options.onFailsafe) options.onFailsafe(signal);
       else session.operator('ack', signal);
+      return;
+    }
+    // After the maneuver, during the post-maneuver watch: a signal ends the watch; the run then reports.
+    if (session.isFinished && options.onFinished?.(signal)) {
+      io.stderr(`\n${signal}: ending the post-maneuver watch...\n`);
       return;
     }
     if (session.isFinished) {

@@ -11,6 +11,7 @@ import { portsCommand } from './ports.js';
 import { recoverCommand, type RecoverFlags } from './recover.js';
 import { CONSOLE_DEFAULTS, consoleCommand, type ConsoleFlags } from './console.js';
 import { DEFAULT_FAILSAFE_TIMEOUT_MS, runCommand, type RunFlags, type RunIo } from './run.js';
+import { WATCH_DEFAULT_MIN } from './watch.js';
 import { GUIDED_TIMEOUT_FLAG_S } from './inputs.js';
 import { VITALS_LINE_DEFAULTS } from '../../hal/vitals/index.js';
 import { CHECKLIST_IDS } from '../../machines/index.js';
@@ -89,6 +90,8 @@ export function buildProgram(setExit: (code: number) => void, io: RunIo = proces
     .option('--guided', 'guided mode: print each setting as an instruction and wait for Enter (wall clock)')
     .option('--guided-timeout <s>', `with --guided (or MEDIBUS): abort when an instruction is not carried out in time (${GUIDED_TIMEOUT_FLAG_S.min}-${GUIDED_TIMEOUT_FLAG_S.max} s, default ${GUIDED_TIMEOUT_FLAG_S.default})`)
     .option('--confirm-checklist <items>', `the operator checklist confirmed for a scripted run: all, or ids comma-separated (${CHECKLIST_IDS.join(', ')}); required on a device or the wall clock, where a terminal is asked otherwise`)
+    .option('--watch-min <n>', `after a completed maneuver, watch at the final settings for n minutes, 0-240 (0: none; default ${WATCH_DEFAULT_MIN} on the virtual clock, 0 on the wall clock); advisory only, nothing is set`)
+    .option('--watch-event <events>', 'simulator: scripted events during the watch, <disconnection|suction>@<minute>[:<seconds>], comma-separated, e.g. disconnection@5:30')
     .option('--failsafe-timeout <s>', `in FAILSAFE, end the run (exit 4, device state printed) after this many seconds of the session clock; default ${DEFAULT_FAILSAFE_TIMEOUT_MS / 1000} without a terminal, else wait for \`ack\` + Enter`);
   deviceOptions(run, 'a real ventilator: makair:/dev/ttyUSB0 or medibus:/dev/ttyUSB1 (MEDIBUS is always guided)')
     .addHelpText('after', `\nExamples:\n  rmseq run staircase --patient moderate-ards\n  rmseq run staircase --device makair:/dev/ttyUSB0 --fio2 0.4 --vitals intellivue:udp:10.0.0.5 --protocol makair-staircase.json\n  rmseq run staircase --device medibus:/dev/ttyUSB1 --family evita --vitals intellivue:serial:/dev/ttyUSB2\n  rmseq run staircase --device makair:/dev/ttyUSB0 --fio2 0.4 --vitals line:/dev/ttyUSB2   (a JSON-lines bridge)\n${EXIT_HELP}`)

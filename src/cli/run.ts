@@ -29,6 +29,9 @@ import { loadJournal, loadJournalKey, openJournalFile } from './journalFiles.js'
 import { assertRecoverable, refuseToHideUnfinished } from './recovery.js';
 import { rejectFlagsNotFor } from './targetFlags.js';
 import { statSync } from 'node:fs';
+import type { WatchSummary } from '../../machines/index.js';
+import { driveWatch, watchAfter, type WatchRun } from '../runner/watch.js';
+import { formatWatch, formatWatchFinding, watchConfigFlag, watchEventsFlag } from './watch.js';
 
 export interface RunFlags extends DeviceFlags {
   patient?: string;
@@ -51,6 +54,10 @@ export interface RunFlags extends DeviceFlags {
   sex?: string;
   /** The operator checklist items confirmed for a scripted run: ids (comma-separated) or `all`. */
   confirmChecklist?: string;
+  /** Post-maneuver watch length in minutes (0: none; default 30 on the virtual clock, 0 on the wall clock). */
+  watchMin?: string;
+  /** Simulator: scripted circuit events during the watch, `disconnection@5:30,suction@12:15`. */
+  watchEvent?: string;
 }
 
 /** A run nobody can acknowledge at the terminal ends this long after entering failsafe (session clock). */
@@ -69,7 +76,7 @@ export async function runCommand(maneuverName: string, flags: RunFlags, io: RunI
   const failsafeTimeoutS = flags.failsafeTimeout === undefined ? null : intFlag('failsafe-timeout', flags.failsafeTimeout, 1, 86_400, 0);
   const checklistItems = flags.confirmChecklist === undefined ? null : parseChecklistFlag(flags.confirmChecklist);
   const onDevice = flags.device !== undefined;
-  rejectFlagsNotFor(onDevice ? 'device' : 'simulator', flags);
+  rejectFlagsNotFor(onDevice ? 'device' : 'simulator', flags, { simulatorOnly: ['watchEvent'] });
   if (flags.guidedTimeout !== undefined && !flags.guided && !(onDevice && flags.device?.startsWith('medibus:'))) {
     throw new CliError('--guided-timeout applies to guided runs only (--guided, or a MEDIBUS device); this run sets the ventilator itself, where it would be ignored');
   }
@@ -80,6 +87,8 @@ export async function runCommand(maneuverName: string, flags: RunFlags, io: RunI
   }
   // A person answers guided instructions, and devices run in real time.
   const realtime = onDevice || Boolean(flags.realtime) || speed !== undefined || Boolean(flags.guided);
+  const watchConfig = watchConfigFlag(flags.watchMin, realtime);
+  const watchEvents = watchEventsFlag(flags.watchEvent, watchConfig.durationMin);
   if (failsafeTimeoutS !== null && !realtime) {
     throw new CliError('--failsafe-timeout applies to runs on the wall clock (--device, --realtime, --speed, --guided): a virtual-clock run ends at FAILSAFE at once (exit 4)');
   }
@@ -137,7 +146,15 @@ export async function runCommand(maneuverName: string, flags: RunFlags, io: RunI
   const watch = stdin
     ? new FailsafeWatch(session, { stdin, interactive, timeoutMs: failsafeTimeoutS !== null ? failsafeTimeoutS * 1000 : interactive ? null : DEFAULT_FAILSAFE_TIMEOUT_MS, write: io.stderr })
     : null;
-  const signals = handleSignals(session, io, watch ? { onFailsafe: (signal) => watch.ack(`${signal}: the operator ends the run`) } : {});
+  let postWatch: WatchRun | null = null;
+  const signals = handleSignals(session, io, {
+    ...(watch ? { onFailsafe: (signal: NodeJS.Signals) => watch.ack(`${signal}: the operator ends the run`) } : {}),
+    onFinished: (signal) => {
+      if (!postWatch || postWatch.state.status === 'ended') return false;
+      postWatch.end(`operator (${signal})`);
+      return true;
+    },
+  });
   let summary: SessionSummary;
   try {
     summary = await runSession(session);
@@ -150,9 +167,23 @@ export async function runCommand(maneuverName: string, flags: RunFlags, io: RunI
     stdin?.close();
     progress?.detach();
   }
+  let watched: WatchSummary | null = null;
+  postWatch = watchAfter(session, summary, watchConfig);
+  if (postWatch) {
+    if (!flags.json) io.stdout(`\n${formatSummary(summary)}\n\nwatching for ${watchConfig.durationMin} min at the final settings (Ctrl-C ends the watch; the controller changes nothing now)\n`);
+    for (const e of watchEvents) opened.world?.scheduleCircuitEvent({ kind: e.kind, atMs: session.clock.now() + e.atMin * 60_000, durationMs: e.durationS * 1000 });
+    const startedAt = session.clock.now();
+    const live = flags.json ? null : session.telemetry$.subscribe((e) => e.kind === 'watch' && e.stage === 'finding' && io.stdout(`${formatWatchFinding(e.finding, startedAt)}\n`));
+    try {
+      watched = await driveWatch(postWatch, session.clock);
+    } finally {
+      live?.unsubscribe();
+    }
+  }
   await opened.dispose();
   journal?.close();
-  if (flags.json) io.stdout(`${JSON.stringify(toJsonResult(summary, opened.record.result), null, 2)}\n`);
+  if (flags.json) io.stdout(`${JSON.stringify({ ...toJsonResult(summary, opened.record.result), watch: watched }, null, 2)}\n`);
+  else if (watched) io.stdout(`\n${formatWatch(watched)}\n`);
   else io.stdout(`\n${formatSummary(summary)}\n`);
   if (journal?.failure) io.stderr(`rmseq: ${describeJournalFailure(journal.path, journal.failure)}\n`);
   const code = exitCodeFor(summary.outcome);

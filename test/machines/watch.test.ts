@@ -63,6 +63,11 @@ describe('post-maneuver watch', () => {
     expect(r.summary.watchedMs).toBe(30 * 60_000);
     expect(r.summary.derecruitmentSuspected).toBe(false);
     expect(r.summary.best.spo2Pct).toBe(95);
+    expect(r.summary.spo2Blind).toBe(false);
+  });
+
+  it('SpO2 above 97% through the watch is reported blind (the flat top hides derecruitment)', () => {
+    expect(run((t) => ({ ...stable(t), spo2: 99 })).summary.spo2Blind).toBe(true);
   });
 
   it('a sustained SpO2 fall of 3 points raises one advisory with its evidence, after the sustain time', () => {
@@ -91,13 +96,13 @@ describe('post-maneuver watch', () => {
     expect(r.advisories.map((a) => a.kind === 'advisory' && a.cause)).toEqual(['spo2-fall']);
   });
 
-  it('a sustained compliance fall of 8% raises an advisory; 3% does not', () => {
-    const r = run((t) => ({ ...stable(t), compliance: t >= 300 ? 35 * 0.92 : 35 }));
+  it('a sustained compliance fall of 12% raises an advisory; 7% does not', () => {
+    const r = run((t) => ({ ...stable(t), compliance: t >= 300 ? 35 * 0.88 : 35 }));
     const a = r.advisories[0];
     expect(a?.kind === 'advisory' && a.cause).toBe('compliance-fall');
     if (a?.kind !== 'advisory') throw new Error('advisory expected');
-    expect(a.evidence['fallPct']).toBeCloseTo(8, 0);
-    expect(run((t) => ({ ...stable(t), compliance: t >= 300 ? 35 * 0.97 : 35 })).advisories).toEqual([]);
+    expect(a.evidence['fallPct']).toBeCloseTo(12, 0);
+    expect(run((t) => ({ ...stable(t), compliance: t >= 300 ? 35 * 0.93 : 35 })).advisories).toEqual([]);
   });
 
   it('the reference at the end of the maneuver counts from the start of the watch', () => {
