@@ -12,6 +12,7 @@ import { recoverCommand, type RecoverFlags } from './recover.js';
 import { CONSOLE_DEFAULTS, consoleCommand, type ConsoleFlags } from './console.js';
 import { DEFAULT_FAILSAFE_TIMEOUT_MS, runCommand, type RunFlags, type RunIo } from './run.js';
 import { WATCH_DEFAULT_MIN } from './watch.js';
+import { adviseCommand, type AdviseFlags } from './advise.js';
 import { GUIDED_TIMEOUT_FLAG_S } from './inputs.js';
 import { VITALS_LINE_DEFAULTS } from '../../hal/vitals/index.js';
 import { CHECKLIST_IDS } from '../../machines/index.js';
@@ -91,6 +92,8 @@ export function buildProgram(setExit: (code: number) => void, io: RunIo = proces
     .option('--guided-timeout <s>', `with --guided (or MEDIBUS): abort when an instruction is not carried out in time (${GUIDED_TIMEOUT_FLAG_S.min}-${GUIDED_TIMEOUT_FLAG_S.max} s, default ${GUIDED_TIMEOUT_FLAG_S.default})`)
     .option('--confirm-checklist <items>', `the operator checklist confirmed for a scripted run: all, or ids comma-separated (${CHECKLIST_IDS.join(', ')}); required on a device or the wall clock, where a terminal is asked otherwise`)
     .option('--watch-min <n>', `after a completed maneuver, watch at the final settings for n minutes, 0-240 (0: none; default ${WATCH_DEFAULT_MIN} on the virtual clock, 0 on the wall clock); advisory only, nothing is set`)
+    .option('--pao2 <mmHg>', 'arterial PaO2 (20-700 mmHg) for the rescue-therapy advisor shown after a failed run (P/F, OI)')
+    .option('--mawp <cmH2O>', 'mean airway pressure as displayed (1-60 cmH2O) for the advisor (OI, OSI); default: estimated in PCV')
     .option('--watch-event <events>', 'simulator: scripted events during the watch, <disconnection|suction>@<minute>[:<seconds>], comma-separated, e.g. disconnection@5:30')
     .option('--failsafe-timeout <s>', `in FAILSAFE, end the run (exit 4, device state printed) after this many seconds of the session clock; default ${DEFAULT_FAILSAFE_TIMEOUT_MS / 1000} without a terminal, else wait for \`ack\` + Enter`);
   deviceOptions(run, 'a real ventilator: makair:/dev/ttyUSB0 or medibus:/dev/ttyUSB1 (MEDIBUS is always guided)')
@@ -117,6 +120,21 @@ export function buildProgram(setExit: (code: number) => void, io: RunIo = proces
     .option('--stop-bits <n>', 'serial stop bits')
     .option('--vitals-baud <n>', 'vitals port baud rate', String(VITALS_LINE_DEFAULTS.baudRate))
     .action(async (device: string, flags: EmulateFlags) => setExit(await emulateCommand(device, flags, io)));
+
+  program
+    .command('advise')
+    .description('rescue-therapy advisor (advisory only; opens no device): oxygenation indices and escalation options with their criteria met / not met / unknown')
+    .option('--fio2 <f>', 'inspired O2 fraction, 0.21-1 (required)')
+    .option('--spo2 <pct>', 'SpO2 %, 50-100 (required)')
+    .option('--pao2 <mmHg>', 'arterial PaO2, 20-700 mmHg (P/F and OI need it)')
+    .option('--mawp <cmH2O>', 'mean airway pressure as displayed, 1-60 cmH2O (OI and OSI need it)')
+    .option('--peep <cmH2O>', 'PEEP, 0-50 cmH2O')
+    .option('--map <mmHg>', 'mean arterial pressure, 20-200 mmHg')
+    .option('--vasopressors <yes|no>', 'vasopressors running')
+    .option('--tried <list>', 'already tried or unsuitable: recruitment, prone, neuromuscular-blockade, pulmonary-vasodilators (comma-separated)')
+    .option('--json', 'print the advice as JSON')
+    .addHelpText('after', '\nExample:\n  rmseq advise --fio2 0.8 --spo2 88 --pao2 62 --mawp 24 --peep 14\nSources of every criterion: docs/advisor.md')
+    .action((flags: AdviseFlags) => setExit(adviseCommand(flags, io)));
 
   program
     .command('ports')

@@ -32,6 +32,8 @@ import { statSync } from 'node:fs';
 import type { WatchSummary } from '../../machines/index.js';
 import { driveWatch, watchAfter, type WatchRun } from '../runner/watch.js';
 import { formatWatch, formatWatchFinding, watchConfigFlag, watchEventsFlag } from './watch.js';
+import { adviceAfterRun } from '../runner/advice.js';
+import { formatAdvice } from './advise.js';
 
 export interface RunFlags extends DeviceFlags {
   patient?: string;
@@ -58,6 +60,9 @@ export interface RunFlags extends DeviceFlags {
   watchMin?: string;
   /** Simulator: scripted circuit events during the watch, `disconnection@5:30,suction@12:15`. */
   watchEvent?: string;
+  /** For the rescue-therapy advisor after a failed run: arterial PaO2 and the displayed mean airway pressure. */
+  pao2?: string;
+  mawp?: string;
 }
 
 /** A run nobody can acknowledge at the terminal ends this long after entering failsafe (session clock). */
@@ -89,6 +94,8 @@ export async function runCommand(maneuverName: string, flags: RunFlags, io: RunI
   const realtime = onDevice || Boolean(flags.realtime) || speed !== undefined || Boolean(flags.guided);
   const watchConfig = watchConfigFlag(flags.watchMin, realtime);
   const watchEvents = watchEventsFlag(flags.watchEvent, watchConfig.durationMin);
+  const pao2MmHg = numberFlag('pao2', flags.pao2, 20, 700);
+  const mawpCmH2O = numberFlag('mawp', flags.mawp, 1, 60);
   if (failsafeTimeoutS !== null && !realtime) {
     throw new CliError('--failsafe-timeout applies to runs on the wall clock (--device, --realtime, --speed, --guided): a virtual-clock run ends at FAILSAFE at once (exit 4)');
   }
@@ -180,11 +187,15 @@ export async function runCommand(maneuverName: string, flags: RunFlags, io: RunI
       live?.unsubscribe();
     }
   }
+  // Advisory only: computed from the summary, journaled; nothing reaches the ventilator.
+  const advice = adviceAfterRun(summary, { ...(pao2MmHg !== undefined ? { pao2MmHg } : {}), ...(mawpCmH2O !== undefined ? { mawpCmH2O } : {}) });
+  if (advice && !session.telemetry$.closed) session.telemetry$.next({ kind: 'advice', t: session.clock.now(), advice });
   await opened.dispose();
   journal?.close();
-  if (flags.json) io.stdout(`${JSON.stringify({ ...toJsonResult(summary, opened.record.result), watch: watched }, null, 2)}\n`);
+  if (flags.json) io.stdout(`${JSON.stringify({ ...toJsonResult(summary, opened.record.result), watch: watched, advice }, null, 2)}\n`);
   else if (watched) io.stdout(`\n${formatWatch(watched)}\n`);
   else io.stdout(`\n${formatSummary(summary)}\n`);
+  if (advice && !flags.json) io.stdout(`\n${formatAdvice(advice)}\n`);
   if (journal?.failure) io.stderr(`rmseq: ${describeJournalFailure(journal.path, journal.failure)}\n`);
   const code = exitCodeFor(summary.outcome);
   signals.settle(code);

@@ -21,6 +21,7 @@ import type {
 } from '../../machines/index.js';
 import type { OutcomeKind } from '../../machines/outcome.js';
 import type { DeviceInfo } from '../../hal/port.js';
+import type { RunAdvice } from './advice.js';
 
 export interface SessionSummary {
   outcome: OutcomeKind;
@@ -115,7 +116,9 @@ export type TelemetryEvent =
   /** The post-maneuver watch (after `outcome`): started, each advisory or alarm it raised, ended with its summary. */
   | { kind: 'watch'; t: number; stage: 'started'; plannedMs: number; settings: VentSettings; config: WatchConfig }
   | { kind: 'watch'; t: number; stage: 'finding'; finding: WatchFinding }
-  | { kind: 'watch'; t: number; stage: 'ended'; summary: WatchSummary };
+  | { kind: 'watch'; t: number; stage: 'ended'; summary: WatchSummary }
+  /** The rescue-therapy advisor after a failed run (advisory only). */
+  | { kind: 'advice'; t: number; advice: RunAdvice };
 
 /** The vitals baseline and where it comes from, for the CLI, the console log and the report. */
 export function describeBaselineVitals(v: BaselineVitals): string {
