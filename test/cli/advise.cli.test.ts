@@ -2,6 +2,9 @@
  * Issue 19 item 3: `rmseq advise` (in process, through the real command tree) and the advice
  * after a failed `rmseq run` (child process). Advisory only, and it says so.
  */
+import { mkdtempSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { buildProgram } from '../../src/cli/main.js';
 import { adviceAfterRun } from '../../src/runner/advice.js';
@@ -76,15 +79,23 @@ describe('advice after a run', () => {
 describe('rmseq run: advice after a failed maneuver (child process)', () => {
   beforeAll(() => assertBuilt());
   it('an aborted staircase prints the advisor with the P/F from --pao2; --json carries it; a bad --pao2 is refused', async () => {
-    const r = await runCli(['run', 'staircase', '--patient', 'non-recruiter', '--pao2', '70', '--json']);
+    const journal = join(mkdtempSync(join(tmpdir(), 'rmseq-advise-')), 'j.jsonl');
+    const r = await runCli(['run', 'staircase', '--patient', 'non-recruiter', '--pao2', '70', '--json', '--journal', journal]);
     expect(r.code).toBe(3);
     const j = JSON.parse(r.stdout);
     expect(j.outcome).toBe('aborted');
     expect(j.watch).toBeNull();
     expect(j.advice).toMatchObject({ advisoryOnly: true, indices: { pfRatio: 116.7 }, inputsFrom: { pao2MmHg: 'operator (--pao2)' } });
     expect(j.advice.trigger).toMatch(/aborted/);
+    // journaled, and in the report under its notice
+    const html = join(journal, '..', 'r.html');
+    expect((await runCli(['report', journal, '--out', html])).code).toBe(0);
+    const page = readFileSync(html, 'utf8');
+    expect(page).toMatch(/<h2 id="advisor">Rescue-therapy advisor \(advisory only\)<\/h2>/);
+    expect(page).toMatch(/never acts on the ventilator/);
+    expect(page).toMatch(/\[MET {4}\] Prone positioning.*P\/F 116.7/);
     const bad = await runCli(['run', 'staircase', '--patient', 'non-recruiter', '--pao2', '1000']);
     expect(bad.code).toBe(2);
     expect(bad.stderr).toMatch(/--pao2 = "1000": must be a number between 20 and 700/);
-  }, 60_000);
+  }, 90_000);
 });

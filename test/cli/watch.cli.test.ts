@@ -24,7 +24,14 @@ describe('rmseq run: post-maneuver watch', () => {
     const after = lines.slice(outcomeAt + 1);
     expect(after.filter((l) => l.event === 'watch').map((l) => l.stage)).toEqual(['started', ...watch.advisories.concat(watch.alarms).map(() => 'finding'), 'ended']);
     expect(after.some((l) => l.event === 'command' || l.event === 'readback')).toBe(false);
-  }, 60_000);
+    // the HTML report shows the watch with its verdict and findings
+    const html = join(journal, '..', 'r.html');
+    expect((await runCli(['report', journal, '--out', html])).code).toBe(0);
+    const page = readFileSync(html, 'utf8');
+    expect(page).toMatch(/<h2 id="watch">Post-maneuver watch<\/h2>/);
+    expect(page).toMatch(/id="watch-verdict">Derecruitment suspected: consider re-recruitment/);
+    expect(page).toMatch(/ADVISORY PEEP lost since \+5:0\d into the watch/);
+  }, 90_000);
 
   it('the readable output says the controller changes nothing, lists findings with times and ends with the verdict', async () => {
     const r = await runCli(['run', 'sustained-inflation', '--patient', 'moderate-ards', '--watch-min', '10', '--watch-event', 'suction@2:20']);
