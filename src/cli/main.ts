@@ -172,7 +172,8 @@ export function buildProgram(setExit: (code: number) => void, io: RunIo = proces
     .option('--guided', 'guided mode: the operator sets the ventilator when told and confirms (always on for MEDIBUS)')
     .option('--guided-timeout <s>', `seconds to carry out a guided instruction before the maneuver aborts (${GUIDED_TIMEOUT_FLAG_S.min}-${GUIDED_TIMEOUT_FLAG_S.max})`, String(GUIDED_TIMEOUT_FLAG_S.default))
     .option('--journal <file>', 'append every session to this audit journal (an unfinished one found there is restored first)')
-    .option('--journal-key <file>', 'HMAC key for the journal hash chain');
+    .option('--journal-key <file>', 'HMAC key for the journal hash chain')
+    .option('--watch-min <n>', 'post-maneuver watch (advisory, sets nothing) while a completed maneuver waits for End or Repeat, 0-240 min (default 30; 0: none)');
   deviceOptions(consoleCmd, 'a real ventilator: makair:/dev/ttyUSB0 or medibus:/dev/ttyUSB1 (MEDIBUS is always guided)')
     .addHelpText('after', '\nExamples:\n  rmseq console --patient hypovolemic-ards --speed 10\n  rmseq console --device makair:/dev/ttyUSB0 --fio2 0.4 --vitals intellivue:udp:10.0.0.5 --journal bed4.jsonl\n  rmseq console --device medibus:/dev/ttyUSB1 --family evita --vitals intellivue:serial:/dev/ttyUSB2 --journal bed4.jsonl\n')
     .action(async (flags: ConsoleFlags) => setExit(await consoleCommand(flags, io)));

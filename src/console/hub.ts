@@ -9,6 +9,10 @@ import type { Logger } from 'pino';
 import type { FieldProblem } from '../../common/validation.js';
 import { CHECKLIST_IDS, CHECKLIST_ITEMS, defaultProtocol, MANEUVERS, plannedDurationMs, predictedBodyWeightKg, unconfirmedItems, type ChecklistConfirmation, type ManeuverKind, type Protocol } from '../../machines/index.js';
 import { FailsafeWatch } from '../cli/failsafe.js';
+import { merge } from 'rxjs';
+import { DEFAULT_WATCH_CONFIG, type WatchConfig } from '../../machines/index.js';
+import { adviceAfterRun } from '../runner/advice.js';
+import { startWatchOn, type WatchRun } from '../runner/watch.js';
 import { runSession } from '../runner/drive.js';
 import type { SessionSummary } from '../runner/telemetry.js';
 import { applyUpdate, newSessionModel } from './model.js';
@@ -35,6 +39,8 @@ export interface HubOptions {
   batchMs?: number;
   /** A heartbeat goes out when nothing else did for this long (wall ms). */
   heartbeatMs?: number;
+  /** The post-maneuver watch while a completed maneuver waits for End or Repeat (default 30 min; 0: none). */
+  watch?: WatchConfig;
 }
 
 interface Run {
@@ -48,6 +54,8 @@ interface Run {
   promptId: number | null;
   /** The FAILSAFE flow the CLI has too: entering alarm, summaries, resolution, the acknowledgement. */
   failsafe: FailsafeWatch;
+  /** The post-maneuver watch while the completed maneuver waits (read-only: sample streams only). */
+  watch: WatchRun | null;
   done: Promise<SessionSummary>;
   disposed: Promise<void> | null;
 }
@@ -66,9 +74,11 @@ export class ConsoleHub {
   private readonly source: SessionSource;
   private readonly log: Logger;
   private readonly heartbeatMs: number;
+  private readonly watchConfig: WatchConfig;
 
   constructor(options: HubOptions) {
     this.source = options.source;
+    this.watchConfig = options.watch ?? DEFAULT_WATCH_CONFIG;
     this.log = options.logger;
     this.heartbeatMs = options.heartbeatMs ?? 1000;
     this.timer = setInterval(() => this.tick(), options.batchMs ?? 200);
@@ -265,6 +275,7 @@ export class ConsoleHub {
       rows: [],
       events: [],
       promptId: null,
+      watch: null,
       done: session.done,
       disposed: null,
       translator: null as unknown as Translator,
@@ -281,6 +292,7 @@ export class ConsoleHub {
     this.broadcast({ type: 'session', session: model });
     this.log.info({ session: info.id, maneuver, guided: info.guided, source: this.source.description }, 'console: session opened');
     run.subs.push(session.telemetry$.subscribe((e) => run.translator.on(e)));
+    run.subs.push(session.telemetry$.subscribe((e) => e.kind === 'state' && this.followWatch(run, e.state)));
     run.failsafe = new FailsafeWatch(session, {
       stdin: null,
       interactive: true,
@@ -302,6 +314,10 @@ export class ConsoleHub {
     run.done = runSession(session);
     run.done.then(
       (summary) => {
+        run.watch?.end('session ended');
+        // Advisory only: journaled and shown; nothing reaches the ventilator.
+        const advice = adviceAfterRun(summary);
+        if (advice && !session.telemetry$.closed) session.telemetry$.next({ kind: 'advice', t: session.clock.now(), advice });
         this.log.info({ session: info.id, outcome: summary.outcome, abort: summary.abort?.reason ?? null, baselineVerified: summary.baselineVerified }, 'console: session ended');
         void this.dispose(run);
       },
@@ -312,8 +328,23 @@ export class ConsoleHub {
     );
   }
 
+  /**
+   * The post-maneuver watch runs while a completed maneuver waits for End or Repeat, and ends
+   * when the session leaves `completed` (Repeat: the controller changes settings again; End).
+   */
+  private followWatch(run: Run, state: string): void {
+    const session = run.opened.session;
+    if (state === 'completed' && (!run.watch || run.watch.state.status === 'ended')) {
+      const { ventilator, vitals, protocol, clock } = session.options;
+      run.watch = startWatchOn({ clock, samples$: merge(ventilator.samples$, vitals.samples$), telemetry: session.telemetry$, protocol }, { ...session.summary(), outcome: 'completed' }, this.watchConfig);
+    } else if (state !== 'completed' && run.watch && run.watch.state.status !== 'ended') {
+      run.watch.end(state.startsWith('active') ? 'maneuver repeated' : `session ${state}`);
+    }
+  }
+
   private dispose(run: Run): Promise<void> {
     run.disposed ??= (async () => {
+      run.watch?.end('session closed');
       run.failsafe.stop();
       this.flush();
       for (const s of run.subs) s.unsubscribe();

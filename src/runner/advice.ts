@@ -13,6 +13,9 @@ export const POOR_PF = 150;
 /** S/F equivalent of P/F 150 by Rice 2007 (S/F = 64 + 0.84 P/F). */
 export const POOR_SF = 190;
 
+/** Aborts that mean the patient did not tolerate the maneuver. */
+export const PATIENT_ABORTS: readonly string[] = ['hypotension', 'desaturation', 'heart-rate', 'overdistention'];
+
 export interface RunAdvice extends Advice {
   /** Why the advisor was consulted. */
   trigger: string;
@@ -72,7 +75,8 @@ export function adviceAfterRun(s: SessionSummary, op: OperatorOxygenation = {}):
 
 function triggerOf(s: SessionSummary, i: AdvisorInput): string | null {
   if (s.outcome === 'failsafe') return null; // the device comes first
-  if (s.outcome === 'aborted') return `the maneuver was aborted${s.abort ? ` (${s.abort.reason}: ${s.abort.message})` : ''}`;
+  // The patient did not tolerate the RM; an abort by the operator, a device or a stale feed says nothing about the lung.
+  if (s.outcome === 'aborted' && s.abort && PATIENT_ABORTS.includes(s.abort.reason)) return `the maneuver was aborted (${s.abort.reason}: ${s.abort.message})`;
   if (s.outcome === 'completed' && s.response && !s.response.met) return `no response to the maneuver (${s.response.detail})`;
   if (i.pao2MmHg !== undefined && i.pao2MmHg / i.fio2 < POOR_PF) return `oxygenation stays poor: P/F ${Math.round(i.pao2MmHg / i.fio2)} < ${POOR_PF}`;
   if (i.spo2Pct < POOR_SPO2_PCT) return `oxygenation stays poor: SpO2 ${i.spo2Pct}% < ${POOR_SPO2_PCT}%`;

@@ -67,6 +67,10 @@ describe('advice after a run', () => {
     // oxygenation stays poor: a PaO2 of 50 on FiO2 0.4 is P/F 125
     expect(adviceAfterRun({ ...done, response: { met: true, detail: 'ok' } } as unknown as SessionSummary, { pao2MmHg: 50 })?.trigger).toMatch(/P\/F 125 < 150/);
     expect(adviceAfterRun({ ...base, outcome: 'failsafe' } as unknown as SessionSummary)).toBeNull();
+    // an abort by the operator or a device says nothing about the lung: only poor oxygenation calls for advice then
+    const wellOxygenated = { ...base, baseline: { ...base.baseline, fio2: 0.3 } }; // S/F 310
+    expect(adviceAfterRun({ ...wellOxygenated, outcome: 'aborted', abort: { reason: 'operator-abort', message: 'SIGINT' } } as unknown as SessionSummary)).toBeNull();
+    expect(adviceAfterRun({ ...base, outcome: 'aborted', abort: { reason: 'device-fault', message: 'link lost' } } as unknown as SessionSummary, { pao2MmHg: 60 })?.trigger).toMatch(/P\/F 100 < 150/);
   });
   it('estimates MAWP from PCV settings (I:E 1:2) unless given, and says where each input came from', () => {
     const a = adviceAfterRun({ ...base, outcome: 'aborted' } as unknown as SessionSummary)!;
