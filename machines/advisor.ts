@@ -104,6 +104,15 @@ export interface Advice {
   options: EscalationAssessment[];
 }
 
+/** The advice for a finished run: why it was consulted and where each input came from. */
+export interface RunAdvice extends Advice {
+  /** Why the advisor was consulted. */
+  trigger: string;
+  /** Where each input came from. */
+  inputsFrom: Record<string, string>;
+  input: AdvisorInput;
+}
+
 export const ADVISORY_NOTICE = 'Advisory only: rm-sequencer never acts on the ventilator for these options; the clinical team decides.';
 
 /**

@@ -14,7 +14,7 @@ import type { AbortRecord, BaselineVitals, StepPhase, VentSettings } from '../..
 import type { FieldProblem } from '../../common/validation.js';
 import type { SessionSummary, TitrationSummary } from '../runner/telemetry.js';
 import type { WatchFinding, WatchSummary } from '../../machines/watch.js';
-import type { RunAdvice } from '../runner/advice.js';
+import type { RunAdvice } from '../../machines/advisor.js';
 
 /** Bumped whenever a message shape changes incompatibly. */
 export const WIRE_VERSION = 1;

@@ -3,7 +3,7 @@
  * maneuver failed (aborted, or no response) or oxygenation stays poor at its end. The inputs
  * come from the run (FiO2, SpO2, PEEP, MAP) and from the operator (PaO2, mean airway pressure).
  */
-import { AdvisorInputSchema, rescueAdvice, type Advice, type AdvisorInput } from '../../machines/index.js';
+import { AdvisorInputSchema, rescueAdvice, type AdvisorInput, type RunAdvice } from '../../machines/index.js';
 import type { SessionSummary } from './telemetry.js';
 
 /** Below this SpO2 oxygenation is poor (ARDSnet target 88-95 %). */
@@ -16,13 +16,7 @@ export const POOR_SF = 190;
 /** Aborts that mean the patient did not tolerate the maneuver. */
 export const PATIENT_ABORTS: readonly string[] = ['hypotension', 'desaturation', 'heart-rate', 'overdistention'];
 
-export interface RunAdvice extends Advice {
-  /** Why the advisor was consulted. */
-  trigger: string;
-  /** Where each input came from. */
-  inputsFrom: Record<string, string>;
-  input: AdvisorInput;
-}
+export type { RunAdvice };
 
 /** What the operator adds: an arterial PaO2 and the mean airway pressure the ventilator displays. */
 export interface OperatorOxygenation {

@@ -15,13 +15,13 @@ import type {
   Titration,
   TitrationMethod,
   VentSettings,
+  RunAdvice,
   WatchConfig,
   WatchFinding,
   WatchSummary,
 } from '../../machines/index.js';
 import type { OutcomeKind } from '../../machines/outcome.js';
 import type { DeviceInfo } from '../../hal/port.js';
-import type { RunAdvice } from './advice.js';
 
 export interface SessionSummary {
   outcome: OutcomeKind;
