@@ -11,7 +11,7 @@ import { CHECKLIST_IDS, CHECKLIST_ITEMS, defaultProtocol, MANEUVERS, plannedDura
 import { FailsafeWatch } from '../cli/failsafe.js';
 import { merge } from 'rxjs';
 import { DEFAULT_WATCH_CONFIG, type WatchConfig } from '../../machines/index.js';
-import { adviceAfterRun } from '../runner/advice.js';
+import { adviceAfterRun, type OperatorOxygenation } from '../runner/advice.js';
 import { startWatchOn, type WatchRun } from '../runner/watch.js';
 import { runSession } from '../runner/drive.js';
 import type { SessionSummary } from '../runner/telemetry.js';
@@ -75,6 +75,8 @@ export class ConsoleHub {
   private readonly log: Logger;
   private readonly heartbeatMs: number;
   private readonly watchConfig: WatchConfig;
+  /** What the operator entered for the advisor (PaO2, displayed MAWP); reset at each start. */
+  private operatorOxygenation: OperatorOxygenation = {};
 
   constructor(options: HubOptions) {
     this.source = options.source;
@@ -144,6 +146,7 @@ export class ConsoleHub {
       ? { items: CHECKLIST_IDS.filter((id) => checklist.items.includes(id)), by: checklist.by ?? null, at: Date.now() }
       : null;
     this.starting = true;
+    this.operatorOxygenation = {};
     try {
       if (this.run) await this.dispose(this.run);
       let opened: OpenedSession;
@@ -204,6 +207,24 @@ export class ConsoleHub {
         if (session.state === 'completed') return refuse('not-now', `repeat not allowed now: ${repeatRefusal(run)}`);
         return OK;
     }
+  }
+
+  /**
+   * The operator's PaO2 and displayed mean airway pressure for the rescue-therapy advisor
+   * (advisory only: nothing reaches the ventilator). Kept for the session's end; once it has
+   * ended, its advice is recomputed with them at once.
+   */
+  oxygenation(values: OperatorOxygenation): HubResult {
+    const run = this.run;
+    if (!run) return refuse('no-session', 'no session: start a maneuver first');
+    this.operatorOxygenation = values;
+    this.log.info({ session: run.info.id, ...values }, 'console: oxygenation entered for the advisor');
+    const summary = run.model.summary;
+    if (summary) {
+      run.events.push({ kind: 'advice', t: run.model.now, advice: adviceAfterRun(summary, values) });
+      this.flushSoon();
+    }
+    return OK;
   }
 
   /**
@@ -316,7 +337,7 @@ export class ConsoleHub {
       (summary) => {
         run.watch?.end('session ended');
         // Advisory only: journaled and shown; nothing reaches the ventilator.
-        const advice = adviceAfterRun(summary);
+        const advice = adviceAfterRun(summary, this.operatorOxygenation);
         if (advice && !session.telemetry$.closed) session.telemetry$.next({ kind: 'advice', t: session.clock.now(), advice });
         this.log.info({ session: info.id, outcome: summary.outcome, abort: summary.abort?.reason ?? null, baselineVerified: summary.baselineVerified }, 'console: session ended');
         void this.dispose(run);

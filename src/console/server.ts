@@ -267,6 +267,8 @@ export async function startConsoleServer(o: ConsoleServerOptions): Promise<Conso
       case 'end':
         clientLog.info(`console: ${msg.type}`);
         return hub.control(msg.type);
+      case 'oxygenation':
+        return hub.oxygenation({ ...(msg.pao2MmHg !== undefined ? { pao2MmHg: msg.pao2MmHg } : {}), ...(msg.mawpCmH2O !== undefined ? { mawpCmH2O: msg.mawpCmH2O } : {}) });
     }
   }
 

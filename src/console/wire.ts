@@ -202,7 +202,7 @@ export type ConsoleEvent =
   /** The FAILSAFE acknowledgement: who (in the note) and when. */
   | { kind: 'ack'; t: number; note: string }
   | { kind: 'watch'; t: number; watch: WatchView }
-  | { kind: 'advice'; t: number; advice: RunAdvice };
+  | { kind: 'advice'; t: number; advice: RunAdvice | null };
 
 export type ErrorCode =
   | 'bad-json'

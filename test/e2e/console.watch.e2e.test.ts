@@ -2,7 +2,8 @@
  * Issue 19 on the console, in Debian's chromium: a sustained inflation on the simulated
  * non-recruiter at 60x completes without a response; while it waits for End the post-maneuver
  * watch runs (a scripted disconnection 20 s in shows as "PEEP lost" and the verdict); after End
- * the rescue-therapy advisor lists the options, saying it never acts on the ventilator.
+ * the rescue-therapy advisor lists the options, saying it never acts on the ventilator, and
+ * takes the operator's PaO2 and mean airway pressure for P/F and OI.
  */
 import { rm } from 'node:fs/promises';
 import { pino } from 'pino';
@@ -80,6 +81,14 @@ describe.skipIf(!HAVE_CHROMIUM)('console: post-maneuver watch and rescue-therapy
     expect(await text('#advice-panel')).toMatch(/Why now: no response to the maneuver/);
     expect(await page.locator('#advice-options tr[data-option]').count()).toBe(6);
     expect(await page.locator('#advice-options tr[data-option="ecmo"]').getAttribute('data-status')).toBe('not-met');
+    // The operator enters an arterial PaO2 and the displayed mean airway pressure: P/F and OI appear.
+    expect(await text('#advice-indices')).toMatch(/^P\/F – · S\/F/);
+    await page.fill('#advisor-pao2', '55');
+    await page.fill('#advisor-mawp', '20');
+    await page.click('#advisor-submit');
+    await expect.poll(() => text('#advice-indices'), { timeout: 10_000 }).toMatch(/^P\/F 91.7 · S\/F [\d.–]+ · OI 21.8/);
+    expect(await page.locator('#advice-options tr[data-option="prone-positioning"]').getAttribute('data-status')).toBe('met');
+    expect(writes.length).toBe(writesAtCompletion);
     expect(pageErrors).toEqual([]);
   }, 90_000);
 });

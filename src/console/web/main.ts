@@ -218,7 +218,7 @@ const plan = new PlanPanel();
 const alarms = new AlarmsPanel();
 const result = new ResultPanel();
 const titration = new TitrationPanel();
-const after = new AfterPanel();
+const after = new AfterPanel(control);
 const setup = new SetupPanel(store, (m) => conn.send(m), control);
 const now = new NowPanel(store, (act, promptId, by) => {
   if (act === 'new') {

@@ -14,15 +14,37 @@ const STATUS = { met: 'MET', 'not-met': 'not met', unknown: 'unknown' } as const
 export class AfterPanel {
   private readonly el = byId('after');
   private key = '';
+  /** Built once, so what the operator typed survives re-renders. */
+  private readonly form: HTMLFormElement;
+
+  constructor(send: (message: Record<string, unknown>) => boolean) {
+    const pao2 = h('input', { id: 'advisor-pao2', name: 'pao2MmHg', type: 'number', min: 20, max: 700, step: 'any', inputmode: 'decimal' });
+    const mawp = h('input', { id: 'advisor-mawp', name: 'mawpCmH2O', type: 'number', min: 1, max: 60, step: 'any', inputmode: 'decimal' });
+    this.form = h(
+      'form',
+      { id: 'advisor-form' },
+      h('label', {}, 'PaO2 (mmHg, 20-700) ', pao2),
+      h('label', {}, ' Mean airway pressure (cmH2O, 1-60, as displayed) ', mawp),
+      h('button', { type: 'submit', id: 'advisor-submit' }, 'Update advice'),
+    );
+    this.form.addEventListener('submit', (ev) => {
+      ev.preventDefault();
+      const message: Record<string, unknown> = { type: 'oxygenation' };
+      if (pao2.value !== '') message['pao2MmHg'] = Number(pao2.value);
+      if (mawp.value !== '') message['mawpCmH2O'] = Number(mawp.value);
+      send(message);
+    });
+  }
 
   render(m: SessionModel | null): void {
     const w = m?.watch ?? null;
     const a = m?.advice ?? null;
-    const key = JSON.stringify([w, a, w?.status === 'watching' ? Math.floor(((m?.now ?? 0) - w.startedAt) / 1000) : 0]);
+    const ended = (m?.summary ?? null) !== null;
+    const key = JSON.stringify([w, a, ended, w?.status === 'watching' ? Math.floor(((m?.now ?? 0) - w.startedAt) / 1000) : 0]);
     if (key === this.key) return;
     this.key = key;
-    this.el.hidden = !w && !a;
-    if (!w && !a) {
+    this.el.hidden = !w && !a && !ended;
+    if (!w && !a && !ended) {
       this.el.replaceChildren();
       return;
     }
@@ -63,6 +85,7 @@ export class AfterPanel {
             h('p', { class: 'after-sources' }, 'Sources of every criterion: docs/advisor.md'),
           )
         : null,
+      ended ? h('div', { id: 'advisor-input' }, h('h3', {}, 'Oxygenation for the rescue-therapy advisor (advisory only)'), this.form) : null,
     );
   }
 }
