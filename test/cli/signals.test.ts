@@ -8,6 +8,8 @@ import { describe, expect, it } from 'vitest';
 import { handleSignals, type SignalHost } from '../../src/cli/interactive.js';
 import { runSession } from '../../src/runner/drive.js';
 import { openModerateArds } from '../support/simSession.js';
+import { DEFAULT_WATCH_CONFIG } from '../../machines/index.js';
+import { driveWatch, watchAfter } from '../../src/runner/watch.js';
 
 class FakeHost implements SignalHost {
   readonly handlers = new Map<string, (...a: never[]) => void>();
@@ -98,5 +100,33 @@ describe('signal handling (fake process, virtual clock)', () => {
     expect(applies).toHaveLength(1);
     expect(await session.emergencyRestore('after close')).toBe(true);
     expect(applies).toHaveLength(1);
+  });
+});
+
+describe('a signal during the post-maneuver watch (issue 19)', () => {
+  it('ends the watch (operator) without exiting, restoring or writing anything; with no watch running it is left to the run', async () => {
+    const { clock, sim } = await openModerateArds('sustained-inflation', 'end');
+    const session = sim.session;
+    let err = '';
+    const io = { stdout: () => undefined, stderr: (s: string) => void (err += s), isTTY: false };
+    const host = new FakeHost();
+    let watch: ReturnType<typeof watchAfter> = null;
+    handleSignals(session, io, { host, onFinished: (sig) => (watch && watch.state.status !== 'ended' ? (watch.end(`operator (${sig})`), true) : false) });
+    const summary = await runSession(session);
+    expect(summary.outcome).toBe('completed');
+    const applies: number[] = [];
+    const apply = sim.ventilator.apply.bind(sim.ventilator);
+    sim.ventilator.apply = (c) => (applies.push(1), apply(c));
+    watch = watchAfter(session, summary, DEFAULT_WATCH_CONFIG)!;
+    clock.setTimeout(() => host.signal('SIGINT'), 90_000);
+    const w = await driveWatch(watch, clock);
+    expect(w).toMatchObject({ endedBy: 'operator (SIGINT)', watchedMs: 90_000 });
+    expect(err).toMatch(/SIGINT: ending the post-maneuver watch/);
+    expect(host.exits).toEqual([]);
+    expect(applies).toEqual([]);
+    // the watch is over: a further signal is the run's business again (it has ended; no restore)
+    host.signal('SIGINT');
+    expect(err).toMatch(/the session has ended/);
+    await session.close();
   });
 });
