@@ -74,9 +74,11 @@ export function startWatchOn(ports: WatchPorts, summary: SessionSummary, config:
   const done = new Promise<WatchSummary>((r) => (resolve = r));
   const subs: Subscription[] = [];
   let stopTicks: (() => void) | null = null;
+  let endTimer: ReturnType<Clock['setTimeout']> | null = null;
   const emit = (e: TelemetryEvent): void => telemetry.next(e);
   const finish = (): void => {
     stopTicks?.();
+    if (endTimer) clock.clearTimeout(endTimer); // ended early: no timer left on a wall clock
     for (const s of subs) s.unsubscribe();
     const result = watchSummary(state);
     emit({ kind: 'watch', t: clock.now(), stage: 'ended', summary: result });
@@ -104,7 +106,7 @@ export function startWatchOn(ports: WatchPorts, summary: SessionSummary, config:
     }),
   );
   stopTicks = every(clock, 1000, () => feed({ type: 'TICK', now: clock.now() }));
-  clock.setTimeout(() => feed({ type: 'TICK', now: clock.now() }), state.endsAt - clock.now());
+  endTimer = clock.setTimeout(() => feed({ type: 'TICK', now: clock.now() }), state.endsAt - clock.now());
   return {
     done,
     end: (by) => feed({ type: 'END', now: clock.now(), by }),
