@@ -31,7 +31,7 @@ export interface SignalHandling {
  * acknowledges (the person has taken over): the run ends with exit 4 and the device state. An uncaught error restores
  * the baseline on the HAL, then exits 1.
  */
-export function handleSignals(session: Session, io: RunIo, options: { host?: SignalHost; onFailsafe?: (signal: NodeJS.Signals) => void; onFinished?: (signal: NodeJS.Signals) => boolean } = {}): SignalHandling {
+export function handleSignals(session: Session, io: RunIo, options: { host?: SignalHost; onFailsafe?: (signal: NodeJS.Signals) => void; onWatch?: (signal: NodeJS.Signals) => boolean } = {}): SignalHandling {
   const host = options.host ?? (process as unknown as SignalHost);
   let count = 0;
   let settled: number | null = null;
@@ -75,8 +75,9 @@ export function handleSignals(session: Session, io: RunIo, options: { host?: Sig
       else session.operator('ack', signal);
       return;
     }
-    // After the maneuver, during the post-maneuver watch: a signal ends the watch; the run then reports.
-    if (session.isFinished && options.onFinished?.(signal)) {
+    // During the post-maneuver watch (the completed maneuver waits, its settings kept): a
+    // signal ends the watch, and with it the run; it does not revert the settings.
+    if (options.onWatch?.(signal)) {
       io.stderr(`\n${signal}: ending the post-maneuver watch...\n`);
       return;
     }

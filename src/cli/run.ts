@@ -30,7 +30,8 @@ import { assertRecoverable, refuseToHideUnfinished } from './recovery.js';
 import { rejectFlagsNotFor } from './targetFlags.js';
 import { statSync } from 'node:fs';
 import type { WatchSummary } from '../../machines/index.js';
-import { driveWatch, watchAfter, type WatchRun } from '../runner/watch.js';
+import { watchAfter, type WatchRun } from '../runner/watch.js';
+import type { Subscription } from 'rxjs';
 import { formatWatch, formatWatchFinding, watchConfigFlag, watchEventsFlag } from './watch.js';
 import { adviceAfterRun } from '../runner/advice.js';
 import { formatAdvice } from './advise.js';
@@ -107,7 +108,7 @@ export async function runCommand(maneuverName: string, flags: RunFlags, io: RunI
   let source: SessionSource;
   let opened: OpenedSession;
   try {
-    source = onDevice ? deviceRunSource(flags, speed ?? 1, guidedTimeoutS) : simulatorRunSource(flags, realtime, speed ?? 1, guidedTimeoutS);
+    source = onDevice ? deviceRunSource(flags, speed ?? 1, guidedTimeoutS, watchConfig.durationMin) : simulatorRunSource(flags, realtime, speed ?? 1, guidedTimeoutS, watchConfig.durationMin);
     const checklist = await checklistFor(source.checklistRequired, checklistItems, stdin, io);
     opened = await source.open(maneuver, protocol, checklist ? { checklist } : {});
   } catch (e) {
@@ -153,12 +154,31 @@ export async function runCommand(maneuverName: string, flags: RunFlags, io: RunI
   const watch = stdin
     ? new FailsafeWatch(session, { stdin, interactive, timeoutMs: failsafeTimeoutS !== null ? failsafeTimeoutS * 1000 : interactive ? null : DEFAULT_FAILSAFE_TIMEOUT_MS, write: io.stderr })
     : null;
+  // The post-maneuver watch runs while the completed maneuver waits (the machine holds its
+  // verified settings and acts on nothing but the operator there); the run then ends it, so the
+  // journal's outcome line still comes last.
   let postWatch: WatchRun | null = null;
+  let watchedP: Promise<WatchSummary> | null = null;
+  const live: Subscription[] = [];
+  live.push(
+    session.telemetry$.subscribe((e) => {
+      if (e.kind !== 'state' || e.state !== 'completed' || postWatch || watchConfig.durationMin <= 0) return;
+      postWatch = watchAfter(session, { ...session.summary(), outcome: 'completed' }, watchConfig);
+      if (!postWatch) return;
+      const startedAt = session.clock.now();
+      if (!flags.json) io.stdout(`\nwatching for ${watchConfig.durationMin} min at the final settings (Ctrl-C ends the watch; the controller changes nothing now)\n`);
+      for (const w of watchEvents) opened.world?.scheduleCircuitEvent({ kind: w.kind, atMs: startedAt + w.atMin * 60_000, durationMs: w.durationS * 1000 });
+      if (!flags.json) live.push(session.telemetry$.subscribe((f) => f.kind === 'watch' && f.stage === 'finding' && io.stdout(`${formatWatchFinding(f.finding, startedAt)}\n`)));
+      watchedP = postWatch.done;
+      void postWatch.done.then(() => session.operator('end', 'post-maneuver watch ended'));
+    }),
+  );
   const signals = handleSignals(session, io, {
     ...(watch ? { onFailsafe: (signal: NodeJS.Signals) => watch.ack(`${signal}: the operator ends the run`) } : {}),
-    onFinished: (signal) => {
-      if (!postWatch || postWatch.state.status === 'ended') return false;
-      postWatch.end(`operator (${signal})`);
+    onWatch: (signal) => {
+      const w = postWatch as WatchRun | null;
+      if (!w || w.state.status === 'ended') return false;
+      w.end(`operator (${signal})`);
       return true;
     },
   });
@@ -169,32 +189,19 @@ export async function runCommand(maneuverName: string, flags: RunFlags, io: RunI
     signals.dispose();
     throw e;
   } finally {
+    for (const l of live) l.unsubscribe();
     watch?.stop();
     stopPrompts();
     stdin?.close();
     progress?.detach();
   }
-  let watched: WatchSummary | null = null;
-  postWatch = watchAfter(session, summary, watchConfig);
-  if (postWatch) {
-    if (!flags.json) io.stdout(`\n${formatSummary(summary)}\n\nwatching for ${watchConfig.durationMin} min at the final settings (Ctrl-C ends the watch; the controller changes nothing now)\n`);
-    for (const e of watchEvents) opened.world?.scheduleCircuitEvent({ kind: e.kind, atMs: session.clock.now() + e.atMin * 60_000, durationMs: e.durationS * 1000 });
-    const startedAt = session.clock.now();
-    const live = flags.json ? null : session.telemetry$.subscribe((e) => e.kind === 'watch' && e.stage === 'finding' && io.stdout(`${formatWatchFinding(e.finding, startedAt)}\n`));
-    try {
-      watched = await driveWatch(postWatch, session.clock);
-    } finally {
-      live?.unsubscribe();
-    }
-  }
-  // Advisory only: computed from the summary, journaled; nothing reaches the ventilator.
+  const watched: WatchSummary | null = watchedP ? await watchedP : null;
+  // Advisory only: computed from the summary; nothing reaches the ventilator.
   const advice = adviceAfterRun(summary, { ...(pao2MmHg !== undefined ? { pao2MmHg } : {}), ...(mawpCmH2O !== undefined ? { mawpCmH2O } : {}) });
-  if (advice && !session.telemetry$.closed) session.telemetry$.next({ kind: 'advice', t: session.clock.now(), advice });
   await opened.dispose();
   journal?.close();
   if (flags.json) io.stdout(`${JSON.stringify({ ...toJsonResult(summary, opened.record.result), watch: watched, advice }, null, 2)}\n`);
-  else if (watched) io.stdout(`\n${formatWatch(watched)}\n`);
-  else io.stdout(`\n${formatSummary(summary)}\n`);
+  else io.stdout(`\n${formatSummary(summary)}\n${watched ? `\n${formatWatch(watched)}\n` : ''}`);
   if (advice && !flags.json) io.stdout(`\n${formatAdvice(advice)}\n`);
   if (journal?.failure) io.stderr(`rmseq: ${describeJournalFailure(journal.path, journal.failure)}\n`);
   const code = exitCodeFor(summary.outcome);
@@ -216,7 +223,7 @@ async function checklistFor(required: boolean, items: ChecklistConfirmation['ite
 }
 
 /** The built-in simulator: a virtual clock unless the run is on the wall clock; a batch run ends at failsafe. */
-function simulatorRunSource(flags: RunFlags, realtime: boolean, speed: number, guidedTimeoutS: number): SessionSource {
+function simulatorRunSource(flags: RunFlags, realtime: boolean, speed: number, guidedTimeoutS: number, watchMin: number): SessionSource {
   const { name: patientName, profile } = loadPatient(flags.patient ?? '');
   const baseline = loadBaseline(flags.baseline);
   const seed = intFlag('seed', flags.seed, 0, 2 ** 31 - 1, 1);
@@ -230,13 +237,13 @@ function simulatorRunSource(flags: RunFlags, realtime: boolean, speed: number, g
     guided: Boolean(flags.guided),
     guidedTimeoutMs: guidedTimeoutS * 1000,
     monitor: { artifacts: { enabled: Boolean(flags.artifacts) }, dropouts: { enabled: Boolean(flags.dropouts) } },
-    policy: { onCompleted: 'end', onFailsafe: realtime ? 'wait' : 'end' },
+    policy: { onCompleted: watchMin > 0 ? 'wait' : 'end', onFailsafe: realtime ? 'wait' : 'end' },
     ...(patientSizeFlags(flags) ? { patient: patientSizeFlags(flags)! } : {}),
   });
 }
 
 /** A ventilator (`--device`) and its monitor feed (`--vitals`), on the wall clock. */
-function deviceRunSource(flags: RunFlags, speed: number, guidedTimeoutS: number): SessionSource {
+function deviceRunSource(flags: RunFlags, speed: number, guidedTimeoutS: number, watchMin: number): SessionSource {
   const choice = parseDeviceFlags(flags);
   const vitals = parseVitalsTarget(flags.vitals ?? '', flags.vitalsBaud);
   return deviceSource({
@@ -246,7 +253,7 @@ function deviceRunSource(flags: RunFlags, speed: number, guidedTimeoutS: number)
     guided: Boolean(flags.guided) || choice.spec.protocol === 'medibus',
     guidedTimeoutMs: guidedTimeoutS * 1000,
     speed,
-    policy: { onCompleted: 'end', onFailsafe: 'wait' },
+    policy: { onCompleted: watchMin > 0 ? 'wait' : 'end', onFailsafe: 'wait' },
     ...(patientSizeFlags(flags) ? { patient: patientSizeFlags(flags)! } : {}),
   });
 }

@@ -336,9 +336,10 @@ export class ConsoleHub {
     run.done.then(
       (summary) => {
         run.watch?.end('session ended');
-        // Advisory only: journaled and shown; nothing reaches the ventilator.
+        // Advisory only: shown, not journaled (the outcome stays the session's last line; the
+        // report computes the same advice from it); nothing reaches the ventilator.
         const advice = adviceAfterRun(summary, this.operatorOxygenation);
-        if (advice && !session.telemetry$.closed) session.telemetry$.next({ kind: 'advice', t: session.clock.now(), advice });
+        if (advice) run.translator.on({ kind: 'advice', t: session.clock.now(), advice });
         this.log.info({ session: info.id, outcome: summary.outcome, abort: summary.abort?.reason ?? null, baselineVerified: summary.baselineVerified }, 'console: session ended');
         void this.dispose(run);
       },

@@ -8,7 +8,7 @@ import { assertBuilt, runCli } from '../support/cli.js';
 beforeAll(() => assertBuilt());
 
 describe('rmseq run: post-maneuver watch', () => {
-  it('a scripted disconnection: --json carries the advisories with their evidence, the journal the watch, no command after the outcome', async () => {
+  it('a scripted disconnection: --json carries the advisories with their evidence, the journal the watch, no command during the watch, the outcome last', async () => {
     const journal = join(mkdtempSync(join(tmpdir(), 'rmseq-watch-')), 'j.jsonl');
     const r = await runCli(['run', 'staircase', '--patient', 'moderate-ards', '--json', '--watch-event', 'disconnection@5:30', '--journal', journal]);
     expect(r.stderr).toBe('');
@@ -20,10 +20,12 @@ describe('rmseq run: post-maneuver watch', () => {
     expect(watch.advisories[0].message).toMatch(/derecruitment suspected: consider re-recruitment/);
     expect(watch.peepLosses[0].to - watch.peepLosses[0].from).toBeGreaterThanOrEqual(24_000);
     const lines = readFileSync(journal, 'utf8').trim().split('\n').map((l) => JSON.parse(l.slice(l.indexOf('{'))));
-    const outcomeAt = lines.findIndex((l) => l.event === 'outcome');
-    const after = lines.slice(outcomeAt + 1);
-    expect(after.filter((l) => l.event === 'watch').map((l) => l.stage)).toEqual(['started', ...watch.advisories.concat(watch.alarms).map(() => 'finding'), 'ended']);
-    expect(after.some((l) => l.event === 'command' || l.event === 'readback')).toBe(false);
+    // the watch runs while the completed maneuver waits: its lines come before the outcome, which stays last
+    expect(lines.at(-1)).toMatchObject({ event: 'outcome', summary: { outcome: 'completed', state: 'finished' } });
+    const watchAt = lines.findIndex((l) => l.event === 'watch');
+    const during = lines.slice(watchAt, -1);
+    expect(during.filter((l) => l.event === 'watch').map((l) => l.stage)).toEqual(['started', ...watch.advisories.concat(watch.alarms).map(() => 'finding'), 'ended']);
+    expect(during.some((l) => l.event === 'command' || l.event === 'readback' || l.event === 'apply-error')).toBe(false);
     // the HTML report shows the watch with its verdict and findings
     const html = join(journal, '..', 'r.html');
     expect((await runCli(['report', journal, '--out', html])).code).toBe(0);
