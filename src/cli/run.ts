@@ -159,12 +159,15 @@ export async function runCommand(maneuverName: string, flags: RunFlags, io: RunI
   // journal's outcome line still comes last.
   let postWatch: WatchRun | null = null;
   let watchedP: Promise<WatchSummary> | null = null;
+  let watchTried = false;
   const live: Subscription[] = [];
   live.push(
     session.telemetry$.subscribe((e) => {
-      if (e.kind !== 'state' || e.state !== 'completed' || postWatch || watchConfig.durationMin <= 0) return;
+      if (e.kind !== 'state' || e.state !== 'completed' || watchTried || watchConfig.durationMin <= 0) return;
+      watchTried = true;
       postWatch = watchAfter(session, { ...session.summary(), outcome: 'completed' }, watchConfig);
-      if (!postWatch) return;
+      // Nothing to watch (no verified settings): the session must not wait at `completed` for ever.
+      if (!postWatch) return void session.clock.setTimeout(() => session.operator('end', 'no post-maneuver watch: no verified settings'), 0);
       const startedAt = session.clock.now();
       if (!flags.json) io.stdout(`\nwatching for ${watchConfig.durationMin} min at the final settings (Ctrl-C ends the watch; the controller changes nothing now)\n`);
       for (const w of watchEvents) opened.world?.scheduleCircuitEvent({ kind: w.kind, atMs: startedAt + w.atMin * 60_000, durationMs: w.durationS * 1000 });
