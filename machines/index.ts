@@ -41,5 +41,7 @@ export * from './patient.js';
 export * from './checklist.js';
 export * from './titration.js';
 export * from './preoxygenation.js';
+export * from './watch.js';
+export * from './advisor.js';
 export { maneuverSetup, sampleAbort, sampleVerdict, startBaseline } from './setup.js';
 export { defineManeuver, stepPhase, MONITOR_EVENTS, type ManeuverMachine, type ManeuverStateConfig } from './shell.js';

@@ -113,9 +113,8 @@ export class SimulatedVentilator implements Ventilator {
             reject(new DisconnectedError('simulated ventilator: link lost before confirmation'));
             return;
           }
-          this.world.catchUp();
           this.settings = next;
-          this.world.patient.setSettings(next);
+          this.world.deliver(next);
           resolve({ ...next });
         }, this.latencyMs),
       );

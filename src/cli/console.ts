@@ -11,6 +11,7 @@ import { isIP } from 'node:net';
 import { pino, type Logger } from 'pino';
 import { WallClock } from '../../common/clock.js';
 import { startConsole, type ConsoleHandle } from '../console/index.js';
+import { watchConfigFlag } from './watch.js';
 import type { Journal } from '../journal/journal.js';
 import { identityOf, type DeviceIdentity } from '../journal/identity.js';
 import { findUnfinished, recoverBaseline } from '../journal/recover.js';
@@ -42,6 +43,8 @@ export interface ConsoleFlags extends DeviceFlags {
   journal?: string;
   /** HMAC key file of the journal's hash chain. */
   journalKey?: string;
+  /** Post-maneuver watch length in minutes while a completed maneuver waits (default 30; 0: none). */
+  watchMin?: string;
 }
 
 export const CONSOLE_DEFAULTS = { port: 8417, host: '127.0.0.1', patient: 'moderate-ards', seed: 1, speed: 1 } as const;
@@ -73,6 +76,8 @@ export async function consoleCommand(flags: ConsoleFlags, io: RunIo, options: Co
     if (!flags.vitals) throw new CliError('--vitals line:<port> is required with --device, or intellivue:udp:<host>[:<port>] / intellivue:serial:<port> for a Philips IntelliVue: the ventilator protocols carry no SpO2 or arterial pressure');
   }
   const speed = onDevice ? 1 : (numberFlag('speed', flags.speed, 0.1, 1000) ?? CONSOLE_DEFAULTS.speed);
+  // The console waits at a completed maneuver anyway: the watch runs there, on any clock.
+  const watch = watchConfigFlag(flags.watchMin, false);
   const logger = options.logger ?? pino({ level: 'info', base: { cmd: 'console' } }, { write: (s: string) => io.stderr(s) });
   const key = loadJournalKey(flags.journalKey);
   const journal = flags.journal === undefined ? null : openJournalFile('--journal', flags.journal, { durability: onDevice ? 'fsync' : 'write', ...(key ? { key } : {}) });
@@ -82,7 +87,7 @@ export async function consoleCommand(flags: ConsoleFlags, io: RunIo, options: Co
   try {
     if (!onDevice && journal && flags.journal) checkSimulatorJournal(flags.journal, loadJournalKey(flags.journalKey), journal);
     source = onDevice ? await probeDevice(flags, guidedTimeoutS, journal, io) : simulatorSource(flags, guidedTimeoutS, journal);
-    handle = await startConsole({ source, host, port, logger });
+    handle = await startConsole({ source, host, port, logger, watch });
   } catch (e) {
     journal?.close();
     const code = (e as NodeJS.ErrnoException).code;

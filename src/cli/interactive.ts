@@ -31,7 +31,7 @@ export interface SignalHandling {
  * acknowledges (the person has taken over): the run ends with exit 4 and the device state. An uncaught error restores
  * the baseline on the HAL, then exits 1.
  */
-export function handleSignals(session: Session, io: RunIo, options: { host?: SignalHost; onFailsafe?: (signal: NodeJS.Signals) => void } = {}): SignalHandling {
+export function handleSignals(session: Session, io: RunIo, options: { host?: SignalHost; onFailsafe?: (signal: NodeJS.Signals) => void; onWatch?: (signal: NodeJS.Signals) => boolean } = {}): SignalHandling {
   const host = options.host ?? (process as unknown as SignalHost);
   let count = 0;
   let settled: number | null = null;
@@ -73,6 +73,12 @@ export function handleSignals(session: Session, io: RunIo, options: { host?: Sig
       io.stderr(`\n${signal} in FAILSAFE: acknowledging for the operator and ending the run...\n`);
       if (options.onFailsafe) options.onFailsafe(signal);
       else session.operator('ack', signal);
+      return;
+    }
+    // During the post-maneuver watch (the completed maneuver waits, its settings kept): a
+    // signal ends the watch, and with it the run; it does not revert the settings.
+    if (options.onWatch?.(signal)) {
+      io.stderr(`\n${signal}: ending the post-maneuver watch...\n`);
       return;
     }
     if (session.isFinished) {

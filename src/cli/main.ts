@@ -12,6 +12,8 @@ import { portsCommand } from './ports.js';
 import { recoverCommand, type RecoverFlags } from './recover.js';
 import { CONSOLE_DEFAULTS, consoleCommand, type ConsoleFlags } from './console.js';
 import { DEFAULT_FAILSAFE_TIMEOUT_MS, runCommand, type RunFlags, type RunIo } from './run.js';
+import { WATCH_DEFAULT_MIN } from './watch.js';
+import { adviseCommand, type AdviseFlags } from './advise.js';
 import { GUIDED_TIMEOUT_FLAG_S } from './inputs.js';
 import { VITALS_LINE_DEFAULTS } from '../../hal/vitals/index.js';
 import { CHECKLIST_IDS } from '../../machines/index.js';
@@ -90,6 +92,10 @@ export function buildProgram(setExit: (code: number) => void, io: RunIo = proces
     .option('--guided', 'guided mode: print each setting as an instruction and wait for Enter (wall clock)')
     .option('--guided-timeout <s>', `with --guided (or MEDIBUS): abort when an instruction is not carried out in time (${GUIDED_TIMEOUT_FLAG_S.min}-${GUIDED_TIMEOUT_FLAG_S.max} s, default ${GUIDED_TIMEOUT_FLAG_S.default})`)
     .option('--confirm-checklist <items>', `the operator checklist confirmed for a scripted run: all, or ids comma-separated (${CHECKLIST_IDS.join(', ')}); required on a device or the wall clock, where a terminal is asked otherwise`)
+    .option('--watch-min <n>', `after a completed maneuver, watch at the final settings for n minutes, 0-240 (0: none; default ${WATCH_DEFAULT_MIN} on the virtual clock, 0 on the wall clock); advisory only, nothing is set`)
+    .option('--pao2 <mmHg>', 'arterial PaO2 (20-700 mmHg) for the rescue-therapy advisor shown after a failed run (P/F, OI)')
+    .option('--mawp <cmH2O>', 'mean airway pressure as displayed (1-60 cmH2O) for the advisor (OI, OSI); default: estimated in PCV')
+    .option('--watch-event <events>', 'simulator: scripted events during the watch, <disconnection|suction>@<minute>[:<seconds>], comma-separated, e.g. disconnection@5:30')
     .option('--failsafe-timeout <s>', `in FAILSAFE, end the run (exit 4, device state printed) after this many seconds of the session clock; default ${DEFAULT_FAILSAFE_TIMEOUT_MS / 1000} without a terminal, else wait for \`ack\` + Enter`);
   deviceOptions(run, 'a real ventilator: makair:/dev/ttyUSB0 or medibus:/dev/ttyUSB1 (MEDIBUS is always guided)')
     .addHelpText('after', `\nExamples:\n  rmseq run staircase --patient moderate-ards\n  rmseq run staircase --device makair:/dev/ttyUSB0 --fio2 0.4 --vitals intellivue:udp:10.0.0.5 --protocol makair-staircase.json\n  rmseq run staircase --device medibus:/dev/ttyUSB1 --family evita --vitals intellivue:serial:/dev/ttyUSB2\n  rmseq run staircase --device makair:/dev/ttyUSB0 --fio2 0.4 --vitals line:/dev/ttyUSB2   (a JSON-lines bridge)\n${EXIT_HELP}`)
@@ -115,6 +121,21 @@ export function buildProgram(setExit: (code: number) => void, io: RunIo = proces
     .option('--stop-bits <n>', 'serial stop bits')
     .option('--vitals-baud <n>', 'vitals port baud rate', String(VITALS_LINE_DEFAULTS.baudRate))
     .action(async (device: string, flags: EmulateFlags) => setExit(await emulateCommand(device, flags, io)));
+
+  program
+    .command('advise')
+    .description('rescue-therapy advisor (advisory only; opens no device): oxygenation indices and escalation options with their criteria met / not met / unknown')
+    .option('--fio2 <f>', 'inspired O2 fraction, 0.21-1 (required)')
+    .option('--spo2 <pct>', 'SpO2 %, 50-100 (required)')
+    .option('--pao2 <mmHg>', 'arterial PaO2, 20-700 mmHg (P/F and OI need it)')
+    .option('--mawp <cmH2O>', 'mean airway pressure as displayed, 1-60 cmH2O (OI and OSI need it)')
+    .option('--peep <cmH2O>', 'PEEP, 0-50 cmH2O')
+    .option('--map <mmHg>', 'mean arterial pressure, 20-200 mmHg')
+    .option('--vasopressors <yes|no>', 'vasopressors running')
+    .option('--tried <list>', 'already tried or unsuitable: recruitment, prone, neuromuscular-blockade, pulmonary-vasodilators (comma-separated)')
+    .option('--json', 'print the advice as JSON')
+    .addHelpText('after', '\nExample:\n  rmseq advise --fio2 0.8 --spo2 88 --pao2 62 --mawp 24 --peep 14\nSources of every criterion: docs/advisor.md')
+    .action((flags: AdviseFlags) => setExit(adviseCommand(flags, io)));
 
   program
     .command('ports')
@@ -196,7 +217,8 @@ export function buildProgram(setExit: (code: number) => void, io: RunIo = proces
     .option('--guided', 'guided mode: the operator sets the ventilator when told and confirms (always on for MEDIBUS)')
     .option('--guided-timeout <s>', `seconds to carry out a guided instruction before the maneuver aborts (${GUIDED_TIMEOUT_FLAG_S.min}-${GUIDED_TIMEOUT_FLAG_S.max})`, String(GUIDED_TIMEOUT_FLAG_S.default))
     .option('--journal <file>', 'append every session to this audit journal (an unfinished one found there is restored first)')
-    .option('--journal-key <file>', 'HMAC key for the journal hash chain');
+    .option('--journal-key <file>', 'HMAC key for the journal hash chain')
+    .option('--watch-min <n>', 'post-maneuver watch (advisory, sets nothing) while a completed maneuver waits for End or Repeat, 0-240 min (default 30; 0: none)');
   deviceOptions(consoleCmd, 'a real ventilator: makair:/dev/ttyUSB0 or medibus:/dev/ttyUSB1 (MEDIBUS is always guided)')
     .addHelpText('after', '\nExamples:\n  rmseq console --patient hypovolemic-ards --speed 10\n  rmseq console --device makair:/dev/ttyUSB0 --fio2 0.4 --vitals intellivue:udp:10.0.0.5 --journal bed4.jsonl\n  rmseq console --device medibus:/dev/ttyUSB1 --family evita --vitals intellivue:serial:/dev/ttyUSB2 --journal bed4.jsonl\n')
     .action(async (flags: ConsoleFlags) => setExit(await consoleCommand(flags, io)));

@@ -29,6 +29,12 @@ import { loadJournal, loadJournalKey, openJournalFile } from './journalFiles.js'
 import { assertRecoverable, refuseToHideUnfinished } from './recovery.js';
 import { rejectFlagsNotFor } from './targetFlags.js';
 import { statSync } from 'node:fs';
+import type { WatchSummary } from '../../machines/index.js';
+import { watchAfter, type WatchRun } from '../runner/watch.js';
+import type { Subscription } from 'rxjs';
+import { formatWatch, formatWatchFinding, watchConfigFlag, watchEventsFlag } from './watch.js';
+import { adviceAfterRun } from '../runner/advice.js';
+import { formatAdvice } from './advise.js';
 
 export interface RunFlags extends DeviceFlags {
   patient?: string;
@@ -51,6 +57,13 @@ export interface RunFlags extends DeviceFlags {
   sex?: string;
   /** The operator checklist items confirmed for a scripted run: ids (comma-separated) or `all`. */
   confirmChecklist?: string;
+  /** Post-maneuver watch length in minutes (0: none; default 30 on the virtual clock, 0 on the wall clock). */
+  watchMin?: string;
+  /** Simulator: scripted circuit events during the watch, `disconnection@5:30,suction@12:15`. */
+  watchEvent?: string;
+  /** For the rescue-therapy advisor after a failed run: arterial PaO2 and the displayed mean airway pressure. */
+  pao2?: string;
+  mawp?: string;
 }
 
 /** A run nobody can acknowledge at the terminal ends this long after entering failsafe (session clock). */
@@ -69,7 +82,7 @@ export async function runCommand(maneuverName: string, flags: RunFlags, io: RunI
   const failsafeTimeoutS = flags.failsafeTimeout === undefined ? null : intFlag('failsafe-timeout', flags.failsafeTimeout, 1, 86_400, 0);
   const checklistItems = flags.confirmChecklist === undefined ? null : parseChecklistFlag(flags.confirmChecklist);
   const onDevice = flags.device !== undefined;
-  rejectFlagsNotFor(onDevice ? 'device' : 'simulator', flags);
+  rejectFlagsNotFor(onDevice ? 'device' : 'simulator', flags, { simulatorOnly: ['watchEvent'] });
   if (flags.guidedTimeout !== undefined && !flags.guided && !(onDevice && flags.device?.startsWith('medibus:'))) {
     throw new CliError('--guided-timeout applies to guided runs only (--guided, or a MEDIBUS device); this run sets the ventilator itself, where it would be ignored');
   }
@@ -80,6 +93,10 @@ export async function runCommand(maneuverName: string, flags: RunFlags, io: RunI
   }
   // A person answers guided instructions, and devices run in real time.
   const realtime = onDevice || Boolean(flags.realtime) || speed !== undefined || Boolean(flags.guided);
+  const watchConfig = watchConfigFlag(flags.watchMin, realtime);
+  const watchEvents = watchEventsFlag(flags.watchEvent, watchConfig.durationMin);
+  const pao2MmHg = numberFlag('pao2', flags.pao2, 20, 700);
+  const mawpCmH2O = numberFlag('mawp', flags.mawp, 1, 60);
   if (failsafeTimeoutS !== null && !realtime) {
     throw new CliError('--failsafe-timeout applies to runs on the wall clock (--device, --realtime, --speed, --guided): a virtual-clock run ends at FAILSAFE at once (exit 4)');
   }
@@ -91,7 +108,7 @@ export async function runCommand(maneuverName: string, flags: RunFlags, io: RunI
   let source: SessionSource;
   let opened: OpenedSession;
   try {
-    source = onDevice ? deviceRunSource(flags, speed ?? 1, guidedTimeoutS) : simulatorRunSource(flags, realtime, speed ?? 1, guidedTimeoutS);
+    source = onDevice ? deviceRunSource(flags, speed ?? 1, guidedTimeoutS, watchConfig.durationMin) : simulatorRunSource(flags, realtime, speed ?? 1, guidedTimeoutS, watchConfig.durationMin);
     const checklist = await checklistFor(source.checklistRequired, checklistItems, stdin, io);
     opened = await source.open(maneuver, protocol, checklist ? { checklist } : {});
   } catch (e) {
@@ -137,7 +154,37 @@ export async function runCommand(maneuverName: string, flags: RunFlags, io: RunI
   const watch = stdin
     ? new FailsafeWatch(session, { stdin, interactive, timeoutMs: failsafeTimeoutS !== null ? failsafeTimeoutS * 1000 : interactive ? null : DEFAULT_FAILSAFE_TIMEOUT_MS, write: io.stderr })
     : null;
-  const signals = handleSignals(session, io, watch ? { onFailsafe: (signal) => watch.ack(`${signal}: the operator ends the run`) } : {});
+  // The post-maneuver watch runs while the completed maneuver waits (the machine holds its
+  // verified settings and acts on nothing but the operator there); the run then ends it, so the
+  // journal's outcome line still comes last.
+  let postWatch: WatchRun | null = null;
+  let watchedP: Promise<WatchSummary> | null = null;
+  let watchTried = false;
+  const live: Subscription[] = [];
+  live.push(
+    session.telemetry$.subscribe((e) => {
+      if (e.kind !== 'state' || e.state !== 'completed' || watchTried || watchConfig.durationMin <= 0) return;
+      watchTried = true;
+      postWatch = watchAfter(session, { ...session.summary(), outcome: 'completed' }, watchConfig);
+      // Nothing to watch (no verified settings): the session must not wait at `completed` for ever.
+      if (!postWatch) return void session.clock.setTimeout(() => session.operator('end', 'no post-maneuver watch: no verified settings'), 0);
+      const startedAt = session.clock.now();
+      if (!flags.json) io.stdout(`\nwatching for ${watchConfig.durationMin} min at the final settings (Ctrl-C ends the watch; the controller changes nothing now)\n`);
+      for (const w of watchEvents) opened.world?.scheduleCircuitEvent({ kind: w.kind, atMs: startedAt + w.atMin * 60_000, durationMs: w.durationS * 1000 });
+      if (!flags.json) live.push(session.telemetry$.subscribe((f) => f.kind === 'watch' && f.stage === 'finding' && io.stdout(`${formatWatchFinding(f.finding, startedAt)}\n`)));
+      watchedP = postWatch.done;
+      void postWatch.done.then(() => session.operator('end', 'post-maneuver watch ended'));
+    }),
+  );
+  const signals = handleSignals(session, io, {
+    ...(watch ? { onFailsafe: (signal: NodeJS.Signals) => watch.ack(`${signal}: the operator ends the run`) } : {}),
+    onWatch: (signal) => {
+      const w = postWatch as WatchRun | null;
+      if (!w || w.state.status === 'ended') return false;
+      w.end(`operator (${signal})`);
+      return true;
+    },
+  });
   let summary: SessionSummary;
   try {
     summary = await runSession(session);
@@ -145,15 +192,20 @@ export async function runCommand(maneuverName: string, flags: RunFlags, io: RunI
     signals.dispose();
     throw e;
   } finally {
+    for (const l of live) l.unsubscribe();
     watch?.stop();
     stopPrompts();
     stdin?.close();
     progress?.detach();
   }
+  const watched: WatchSummary | null = watchedP ? await watchedP : null;
+  // Advisory only: computed from the summary; nothing reaches the ventilator.
+  const advice = adviceAfterRun(summary, { ...(pao2MmHg !== undefined ? { pao2MmHg } : {}), ...(mawpCmH2O !== undefined ? { mawpCmH2O } : {}) });
   await opened.dispose();
   journal?.close();
-  if (flags.json) io.stdout(`${JSON.stringify(toJsonResult(summary, opened.record.result), null, 2)}\n`);
-  else io.stdout(`\n${formatSummary(summary)}\n`);
+  if (flags.json) io.stdout(`${JSON.stringify({ ...toJsonResult(summary, opened.record.result), watch: watched, advice }, null, 2)}\n`);
+  else io.stdout(`\n${formatSummary(summary)}\n${watched ? `\n${formatWatch(watched)}\n` : ''}`);
+  if (advice && !flags.json) io.stdout(`\n${formatAdvice(advice)}\n`);
   if (journal?.failure) io.stderr(`rmseq: ${describeJournalFailure(journal.path, journal.failure)}\n`);
   const code = exitCodeFor(summary.outcome);
   signals.settle(code);
@@ -174,7 +226,7 @@ async function checklistFor(required: boolean, items: ChecklistConfirmation['ite
 }
 
 /** The built-in simulator: a virtual clock unless the run is on the wall clock; a batch run ends at failsafe. */
-function simulatorRunSource(flags: RunFlags, realtime: boolean, speed: number, guidedTimeoutS: number): SessionSource {
+function simulatorRunSource(flags: RunFlags, realtime: boolean, speed: number, guidedTimeoutS: number, watchMin: number): SessionSource {
   const { name: patientName, profile } = loadPatient(flags.patient ?? '');
   const baseline = loadBaseline(flags.baseline);
   const seed = intFlag('seed', flags.seed, 0, 2 ** 31 - 1, 1);
@@ -188,13 +240,13 @@ function simulatorRunSource(flags: RunFlags, realtime: boolean, speed: number, g
     guided: Boolean(flags.guided),
     guidedTimeoutMs: guidedTimeoutS * 1000,
     monitor: { artifacts: { enabled: Boolean(flags.artifacts) }, dropouts: { enabled: Boolean(flags.dropouts) } },
-    policy: { onCompleted: 'end', onFailsafe: realtime ? 'wait' : 'end' },
+    policy: { onCompleted: watchMin > 0 ? 'wait' : 'end', onFailsafe: realtime ? 'wait' : 'end' },
     ...(patientSizeFlags(flags) ? { patient: patientSizeFlags(flags)! } : {}),
   });
 }
 
 /** A ventilator (`--device`) and its monitor feed (`--vitals`), on the wall clock. */
-function deviceRunSource(flags: RunFlags, speed: number, guidedTimeoutS: number): SessionSource {
+function deviceRunSource(flags: RunFlags, speed: number, guidedTimeoutS: number, watchMin: number): SessionSource {
   const choice = parseDeviceFlags(flags);
   const vitals = parseVitalsTarget(flags.vitals ?? '', flags.vitalsBaud);
   return deviceSource({
@@ -204,7 +256,7 @@ function deviceRunSource(flags: RunFlags, speed: number, guidedTimeoutS: number)
     guided: Boolean(flags.guided) || choice.spec.protocol === 'medibus',
     guidedTimeoutMs: guidedTimeoutS * 1000,
     speed,
-    policy: { onCompleted: 'end', onFailsafe: 'wait' },
+    policy: { onCompleted: watchMin > 0 ? 'wait' : 'end', onFailsafe: 'wait' },
     ...(patientSizeFlags(flags) ? { patient: patientSizeFlags(flags)! } : {}),
   });
 }

@@ -9,6 +9,10 @@ import type { Logger } from 'pino';
 import type { FieldProblem } from '../../common/validation.js';
 import { CHECKLIST_IDS, CHECKLIST_ITEMS, defaultProtocol, MANEUVERS, plannedDurationMs, predictedBodyWeightKg, unconfirmedItems, type ChecklistConfirmation, type ManeuverKind, type Protocol } from '../../machines/index.js';
 import { FailsafeWatch } from '../cli/failsafe.js';
+import { merge } from 'rxjs';
+import { DEFAULT_WATCH_CONFIG, type WatchConfig } from '../../machines/index.js';
+import { adviceAfterRun, type OperatorOxygenation } from '../runner/advice.js';
+import { startWatchOn, type WatchRun } from '../runner/watch.js';
 import { runSession } from '../runner/drive.js';
 import type { SessionSummary } from '../runner/telemetry.js';
 import { applyUpdate, newSessionModel } from './model.js';
@@ -35,6 +39,8 @@ export interface HubOptions {
   batchMs?: number;
   /** A heartbeat goes out when nothing else did for this long (wall ms). */
   heartbeatMs?: number;
+  /** The post-maneuver watch while a completed maneuver waits for End or Repeat (default 30 min; 0: none). */
+  watch?: WatchConfig;
 }
 
 interface Run {
@@ -48,6 +54,8 @@ interface Run {
   promptId: number | null;
   /** The FAILSAFE flow the CLI has too: entering alarm, summaries, resolution, the acknowledgement. */
   failsafe: FailsafeWatch;
+  /** The post-maneuver watch while the completed maneuver waits (read-only: sample streams only). */
+  watch: WatchRun | null;
   done: Promise<SessionSummary>;
   disposed: Promise<void> | null;
 }
@@ -66,9 +74,13 @@ export class ConsoleHub {
   private readonly source: SessionSource;
   private readonly log: Logger;
   private readonly heartbeatMs: number;
+  private readonly watchConfig: WatchConfig;
+  /** What the operator entered for the advisor (PaO2, displayed MAWP); reset at each start. */
+  private operatorOxygenation: OperatorOxygenation = {};
 
   constructor(options: HubOptions) {
     this.source = options.source;
+    this.watchConfig = options.watch ?? DEFAULT_WATCH_CONFIG;
     this.log = options.logger;
     this.heartbeatMs = options.heartbeatMs ?? 1000;
     this.timer = setInterval(() => this.tick(), options.batchMs ?? 200);
@@ -134,6 +146,7 @@ export class ConsoleHub {
       ? { items: CHECKLIST_IDS.filter((id) => checklist.items.includes(id)), by: checklist.by ?? null, at: Date.now() }
       : null;
     this.starting = true;
+    this.operatorOxygenation = {};
     try {
       if (this.run) await this.dispose(this.run);
       let opened: OpenedSession;
@@ -194,6 +207,24 @@ export class ConsoleHub {
         if (session.state === 'completed') return refuse('not-now', `repeat not allowed now: ${repeatRefusal(run)}`);
         return OK;
     }
+  }
+
+  /**
+   * The operator's PaO2 and displayed mean airway pressure for the rescue-therapy advisor
+   * (advisory only: nothing reaches the ventilator). Kept for the session's end; once it has
+   * ended, its advice is recomputed with them at once.
+   */
+  oxygenation(values: OperatorOxygenation): HubResult {
+    const run = this.run;
+    if (!run) return refuse('no-session', 'no session: start a maneuver first');
+    this.operatorOxygenation = values;
+    this.log.info({ session: run.info.id, ...values }, 'console: oxygenation entered for the advisor');
+    const summary = run.model.summary;
+    if (summary) {
+      run.events.push({ kind: 'advice', t: run.model.now, advice: adviceAfterRun(summary, values) });
+      this.flushSoon();
+    }
+    return OK;
   }
 
   /**
@@ -265,6 +296,7 @@ export class ConsoleHub {
       rows: [],
       events: [],
       promptId: null,
+      watch: null,
       done: session.done,
       disposed: null,
       translator: null as unknown as Translator,
@@ -281,6 +313,7 @@ export class ConsoleHub {
     this.broadcast({ type: 'session', session: model });
     this.log.info({ session: info.id, maneuver, guided: info.guided, source: this.source.description }, 'console: session opened');
     run.subs.push(session.telemetry$.subscribe((e) => run.translator.on(e)));
+    run.subs.push(session.telemetry$.subscribe((e) => e.kind === 'state' && this.followWatch(run, e.state)));
     run.failsafe = new FailsafeWatch(session, {
       stdin: null,
       interactive: true,
@@ -302,6 +335,11 @@ export class ConsoleHub {
     run.done = runSession(session);
     run.done.then(
       (summary) => {
+        run.watch?.end('session ended');
+        // Advisory only: shown, not journaled (the outcome stays the session's last line; the
+        // report computes the same advice from it); nothing reaches the ventilator.
+        const advice = adviceAfterRun(summary, this.operatorOxygenation);
+        if (advice) run.translator.on({ kind: 'advice', t: session.clock.now(), advice });
         this.log.info({ session: info.id, outcome: summary.outcome, abort: summary.abort?.reason ?? null, baselineVerified: summary.baselineVerified }, 'console: session ended');
         void this.dispose(run);
       },
@@ -312,8 +350,23 @@ export class ConsoleHub {
     );
   }
 
+  /**
+   * The post-maneuver watch runs while a completed maneuver waits for End or Repeat, and ends
+   * when the session leaves `completed` (Repeat: the controller changes settings again; End).
+   */
+  private followWatch(run: Run, state: string): void {
+    const session = run.opened.session;
+    if (state === 'completed' && (!run.watch || run.watch.state.status === 'ended')) {
+      const { ventilator, vitals, protocol, clock } = session.options;
+      run.watch = startWatchOn({ clock, samples$: merge(ventilator.samples$, vitals.samples$), telemetry: session.telemetry$, protocol }, { ...session.summary(), outcome: 'completed' }, this.watchConfig);
+    } else if (state !== 'completed' && run.watch && run.watch.state.status !== 'ended') {
+      run.watch.end(state.startsWith('active') ? 'maneuver repeated' : `session ${state}`);
+    }
+  }
+
   private dispose(run: Run): Promise<void> {
     run.disposed ??= (async () => {
+      run.watch?.end('session closed');
       run.failsafe.stop();
       this.flush();
       for (const s of run.subs) s.unsubscribe();

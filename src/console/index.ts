@@ -11,6 +11,7 @@ import { pino, type Logger } from 'pino';
 import type { SessionSummary } from '../runner/telemetry.js';
 import { startConsoleServer, type ConsoleServer } from './server.js';
 import type { SessionSource } from '../runner/source.js';
+import type { WatchConfig } from '../../machines/watch.js';
 
 export { DEFAULT_MAX_PAGES, startConsoleServer, tokenMatches, defaultStaticDir, type ConsoleServer, type ConsoleServerOptions } from './server.js';
 export { ConsoleHub, type ClientLink, type HubResult } from './hub.js';
@@ -30,6 +31,8 @@ export interface ConsoleOptions {
   batchMs?: number;
   /** Pages served at once (1-256, default DEFAULT_MAX_PAGES): one more is refused with a reason. */
   maxPages?: number;
+  /** The post-maneuver watch while a completed maneuver waits (default 30 min). */
+  watch?: WatchConfig;
 }
 
 export interface ConsoleHandle {
@@ -61,6 +64,7 @@ export async function startConsole(o: ConsoleOptions): Promise<ConsoleHandle> {
     ...(o.staticDir !== undefined ? { staticDir: o.staticDir } : {}),
     ...(o.batchMs !== undefined ? { batchMs: o.batchMs } : {}),
     ...(o.maxPages !== undefined ? { maxPages: o.maxPages } : {}),
+    ...(o.watch !== undefined ? { watch: o.watch } : {}),
   });
   let stopping: Promise<SessionSummary | null> | null = null;
   return {

@@ -46,6 +46,8 @@ export function newSessionModel(info: SessionInfo): SessionModel {
     titration: null,
     acknowledged: null,
     closed: false,
+    watch: null,
+    advice: null,
   };
 }
 
@@ -80,6 +82,14 @@ export function applyEvent(model: SessionModel, e: ConsoleEvent): void {
       model.summary = null;
       model.abort = null;
       model.titration = null;
+      model.watch = null;
+      model.advice = null;
+      return;
+    case 'watch':
+      model.watch = e.watch;
+      return;
+    case 'advice':
+      model.advice = e.advice;
       return;
     case 'alarm':
       model.alarms.push(e.alarm);

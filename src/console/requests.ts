@@ -6,6 +6,7 @@
 import { z } from 'zod';
 import { CHECKLIST_IDS } from '../../machines/checklist.js';
 import { MANEUVERS } from '../../machines/config/protocols.js';
+import { bounded } from '../../common/validation.js';
 
 /** A request may carry an id; replies to it echo the id. */
 const id = z.union([z.string().max(64), z.number().int()]).optional();
@@ -45,14 +46,16 @@ export const ClientMessageSchema = z.discriminatedUnion('type', [
   z.object({ type: z.literal('ack'), id, token, by: ACK_BY }).strict(),
   z.object({ type: z.literal('repeat'), id, token }).strict(),
   z.object({ type: z.literal('end'), id, token }).strict(),
+  // The operator's arterial PaO2 and the displayed mean airway pressure, for the rescue-therapy advisor (advisory only).
+  z.object({ type: z.literal('oxygenation'), id, token, pao2MmHg: bounded(20, 700, 'mmHg').optional(), mawpCmH2O: bounded(1, 60, 'cmH2O').optional() }).strict(),
 ]);
 
 export type ClientMessage = z.output<typeof ClientMessageSchema>;
 export type ClientMessageType = ClientMessage['type'];
 export type ControlMessage = Extract<ClientMessage, { token: string }>;
 
-export const CLIENT_MESSAGE_TYPES: readonly ClientMessageType[] = ['hello', 'preview', 'start', 'confirm', 'abort', 'ack', 'repeat', 'end'];
-export const CONTROL_TYPES: readonly ClientMessageType[] = ['start', 'confirm', 'abort', 'ack', 'repeat', 'end'];
+export const CLIENT_MESSAGE_TYPES: readonly ClientMessageType[] = ['hello', 'preview', 'start', 'confirm', 'abort', 'ack', 'repeat', 'end', 'oxygenation'];
+export const CONTROL_TYPES: readonly ClientMessageType[] = ['start', 'confirm', 'abort', 'ack', 'repeat', 'end', 'oxygenation'];
 
 /** Messages longer than this (UTF-8 bytes) are refused with an error; the socket stays open. */
 export const MAX_MESSAGE_BYTES = 8 * 1024;

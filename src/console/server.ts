@@ -5,6 +5,7 @@
  * the session token. Bound to 127.0.0.1 unless told otherwise; requests naming another host
  * (DNS rebinding) or coming from another origin are refused.
  */
+import type { WatchConfig } from '../../machines/watch.js';
 import { isJsonInputError, parseJsonStrict } from '../../common/jsonInput.js';
 import { createHash, timingSafeEqual } from 'node:crypto';
 import { existsSync } from 'node:fs';
@@ -33,6 +34,8 @@ export interface ConsoleServerOptions {
   /** Directory of the built page (default: dist/console of this package). */
   staticDir?: string;
   batchMs?: number;
+  /** The post-maneuver watch while a completed maneuver waits (default 30 min; durationMin 0: none). */
+  watch?: WatchConfig;
   /** Messages a page may send per second before it is told to slow down. */
   maxMessagesPerS?: number;
   /** Pages served at once (1-256); one more is told why and closed (1013). */
@@ -94,7 +97,7 @@ export async function startConsoleServer(o: ConsoleServerOptions): Promise<Conso
   const host = o.host ?? '127.0.0.1';
   const staticDir = o.staticDir ?? defaultStaticDir();
   const log = o.logger;
-  const hub = new ConsoleHub({ source: o.source, logger: log, ...(o.batchMs ? { batchMs: o.batchMs } : {}) });
+  const hub = new ConsoleHub({ source: o.source, logger: log, ...(o.batchMs ? { batchMs: o.batchMs } : {}), ...(o.watch ? { watch: o.watch } : {}) });
   const app = Fastify({ loggerInstance: log as FastifyBaseLogger, logController: new LogController({ disableRequestLogging: true }), bodyLimit: 1024, forceCloseConnections: true });
   let port = o.port ?? 0;
 
@@ -264,6 +267,8 @@ export async function startConsoleServer(o: ConsoleServerOptions): Promise<Conso
       case 'end':
         clientLog.info(`console: ${msg.type}`);
         return hub.control(msg.type);
+      case 'oxygenation':
+        return hub.oxygenation({ ...(msg.pao2MmHg !== undefined ? { pao2MmHg: msg.pao2MmHg } : {}), ...(msg.mawpCmH2O !== undefined ? { mawpCmH2O: msg.mawpCmH2O } : {}) });
     }
   }
 

@@ -9,7 +9,7 @@ import type { PlannedStep } from '../../machines/plans.js';
 import type { ApplyCommand, ManeuverContext, MonitorSample, PreconditionIssue } from '../../machines/index.js';
 import { describeBaselineVitals, type TelemetryEvent, type TitrationSummary } from '../runner/telemetry.js';
 import { ABORT_TITLES } from './model.js';
-import type { AlarmPriority, AlarmView, ChartRow, ConsoleEvent, PromptView, SessionInfo, StepView } from './wire.js';
+import type { AlarmPriority, AlarmView, ChartRow, ConsoleEvent, PromptView, SessionInfo, StepView, WatchView } from './wire.js';
 
 /** A value older than this (session clock) is not drawn: gaps show dropouts. */
 const FRESH_MS = 3000;
@@ -114,10 +114,34 @@ export class Translator {
         this.sink.event({ kind: 'titration', t: e.t, stage: e.stage, titration: e.titration }, true);
         this.log(e.t, e.stage === 'measured' && e.titration.limitsMeasured && !e.titration.limitsMeasured.within ? 'warn' : 'info', titrationLogLine(e.stage, e.titration));
         return;
+      case 'watch':
+        this.watch(e);
+        return;
+      case 'advice':
+        this.sink.event({ kind: 'advice', t: e.t, advice: e.advice }, true);
+        this.log(e.t, 'warn', `Rescue-therapy advisor (advisory only): ${e.advice.trigger}; ${e.advice.options.filter((o) => o.status === 'met').map((o) => o.label).join(', ') || 'no option with its criteria met'}`);
+        return;
       case 'session':
       case 'prompt':
         return;
     }
+  }
+
+  private watchView: WatchView | null = null;
+
+  /** The post-maneuver watch: started, each finding, ended; advisories go to the log as warnings. */
+  private watch(e: Extract<TelemetryEvent, { kind: 'watch' }>): void {
+    if (e.stage === 'started') {
+      this.watchView = { status: 'watching', startedAt: e.t, plannedMs: e.plannedMs, setPeepCmH2O: e.settings.peepCmH2O, findings: [], summary: null };
+      this.log(e.t, 'info', `Post-maneuver watch for ${Math.round(e.plannedMs / 60_000)} min at PEEP ${e.settings.peepCmH2O} cmH2O: advisory only, the controller changes nothing`);
+    } else if (this.watchView && e.stage === 'finding') {
+      this.watchView = { ...this.watchView, findings: [...this.watchView.findings, e.finding] };
+      if (e.finding.kind === 'advisory') this.log(e.t, 'warn', `Watch advisory: ${e.finding.message}`);
+    } else if (this.watchView && e.stage === 'ended') {
+      this.watchView = { ...this.watchView, status: 'ended', summary: e.summary };
+      this.log(e.t, 'info', `Post-maneuver watch ended (${e.summary.endedBy}): ${e.summary.derecruitmentSuspected ? 'derecruitment suspected' : 'no sign of derecruitment'}`);
+    }
+    if (this.watchView) this.sink.event({ kind: 'watch', t: e.t, watch: this.watchView }, true);
   }
 
   /** A guided instruction changed (null: none waiting). */

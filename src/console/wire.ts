@@ -13,6 +13,8 @@ import type { PlannedStep } from '../../machines/plans.js';
 import type { AbortRecord, BaselineVitals, StepPhase, VentSettings } from '../../machines/types.js';
 import type { FieldProblem } from '../../common/validation.js';
 import type { SessionSummary, TitrationSummary } from '../runner/telemetry.js';
+import type { WatchFinding, WatchSummary } from '../../machines/watch.js';
+import type { RunAdvice } from '../../machines/advisor.js';
 
 /** Bumped whenever a message shape changes incompatibly. */
 export const WIRE_VERSION = 1;
@@ -168,6 +170,20 @@ export interface SessionModel {
   acknowledged: { t: number; note: string } | null;
   /** When the session is finished and its devices are closed. */
   closed: boolean;
+  /** The post-maneuver watch while a completed maneuver waits (null: none). Absent in older snapshots. */
+  watch?: WatchView | null;
+  /** The rescue-therapy advisor after a failed run (advisory only; null: not called for). */
+  advice?: RunAdvice | null;
+}
+
+/** The post-maneuver watch as the page shows it. */
+export interface WatchView {
+  status: 'watching' | 'ended';
+  startedAt: number;
+  plannedMs: number;
+  setPeepCmH2O: number;
+  findings: WatchFinding[];
+  summary: WatchSummary | null;
 }
 
 /** A change to the session model (see model.ts for how each applies). */
@@ -184,7 +200,9 @@ export type ConsoleEvent =
   | { kind: 'titration'; t: number; stage: 'decided' | 'measured'; titration: TitrationSummary }
   | { kind: 'closed'; t: number }
   /** The FAILSAFE acknowledgement: who (in the note) and when. */
-  | { kind: 'ack'; t: number; note: string };
+  | { kind: 'ack'; t: number; note: string }
+  | { kind: 'watch'; t: number; watch: WatchView }
+  | { kind: 'advice'; t: number; advice: RunAdvice | null };
 
 export type ErrorCode =
   | 'bad-json'

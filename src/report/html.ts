@@ -10,6 +10,7 @@ import { clockTime, describeBaselineVitals, describeSettings, outcomeLine, stepT
 import { escapeXml, renderSvgChart, type ChartMarker, type ChartPoint, type ChartShade } from './svgChart.js';
 
 import { stepsThatRan } from './steps.js';
+import { afterManeuverSections } from './after.js';
 
 interface Series {
   spo2: ChartPoint[];
@@ -236,6 +237,7 @@ ${chart}
 <pre>${escapeXml(summary ? stepTable(ran, summary.startedAt, (summary.patient ?? null)?.pbwKg ?? null) : 'no steps recorded')}</pre>
 ${notStarted ? `<p class="warn">Not run: ${escapeXml(notStarted.label)} (aborted before its settings were in place)</p>` : ''}
 ${summary && titrationLines(summary).length ? `<h2>Titration and lung-protective limits</h2>\n<pre class="titration">${escapeXml(titrationLines(summary).join('\n'))}</pre>` : ''}
+${afterManeuverSections(j)}
 <h2>Events</h2>
 <pre>${escapeXml(events.join('\n'))}</pre>
 <h2>Protocol</h2>

@@ -7,6 +7,7 @@
 import { VirtualClock, WallClock, type Clock } from '../../common/clock.js';
 import { GUIDED_TIMEOUT_DEFAULT_MS, GUIDED_TIMEOUT_MAX_MS, type GuidedVentilator } from '../../hal/guided/index.js';
 import type { DeviceInfo, VentilatorCapabilities } from '../../hal/port.js';
+import type { SimWorld } from '../../hal/simulated/index.js';
 import type { SerialSettings } from '../../hal/serial/config.js';
 import type { SerialBinding } from '../../hal/serial/transport.js';
 import type { ChecklistConfirmation, ManeuverKind, PatientSize, Protocol, VentSettings } from '../../machines/index.js';
@@ -45,6 +46,8 @@ export interface OpenedSession {
   device: { identity: DeviceIdentity; capabilities: VentilatorCapabilities } | null;
   /** Closes the session and stops whatever feeds it (simulator timers, ports). */
   dispose(): Promise<void>;
+  /** The simulated patient's world (simulator only): scripted circuit events for the post-maneuver watch. */
+  world?: SimWorld;
 }
 
 /** What the operator gave at the start of one session. */
@@ -165,6 +168,7 @@ export function simulatedSource(o: SimulatedSourceOptions): SessionSource {
           result: { patient: o.patientName, seed: o.seed, device: 'simulator' },
         },
         device: null,
+        world: opened.world,
         async dispose() {
           await opened.session.close();
           clearClock(clock);

@@ -15,6 +15,10 @@ import type {
   Titration,
   TitrationMethod,
   VentSettings,
+  RunAdvice,
+  WatchConfig,
+  WatchFinding,
+  WatchSummary,
 } from '../../machines/index.js';
 import type { OutcomeKind } from '../../machines/outcome.js';
 import type { DeviceInfo } from '../../hal/port.js';
@@ -115,7 +119,13 @@ export type TelemetryEvent =
   | { kind: 'prompt'; t: number; message: string; settings: VentSettings }
   /** The titration decided (each method's PEEP, the deciding one, the planned limits), then the limits measured at the final step. */
   | { kind: 'titration'; t: number; stage: 'decided' | 'measured'; titration: TitrationSummary }
-  | { kind: 'outcome'; t: number; summary: SessionSummary };
+  | { kind: 'outcome'; t: number; summary: SessionSummary }
+  /** The post-maneuver watch (after `outcome`): started, each advisory or alarm it raised, ended with its summary. */
+  | { kind: 'watch'; t: number; stage: 'started'; plannedMs: number; settings: VentSettings; config: WatchConfig }
+  | { kind: 'watch'; t: number; stage: 'finding'; finding: WatchFinding }
+  | { kind: 'watch'; t: number; stage: 'ended'; summary: WatchSummary }
+  /** The rescue-therapy advisor after a failed run (advisory only). */
+  | { kind: 'advice'; t: number; advice: RunAdvice };
 
 /** The vitals baseline and where it comes from, for the CLI, the console log and the report. */
 export function describeBaselineVitals(v: BaselineVitals): string {

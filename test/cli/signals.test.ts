@@ -8,6 +8,12 @@ import { describe, expect, it } from 'vitest';
 import { handleSignals, type SignalHost } from '../../src/cli/interactive.js';
 import { runSession } from '../../src/runner/drive.js';
 import { openModerateArds } from '../support/simSession.js';
+import { DEFAULT_WATCH_CONFIG, defaultProtocol } from '../../machines/index.js';
+import { watchAfter } from '../../src/runner/watch.js';
+import { VirtualClock } from '../../common/clock.js';
+import { BUILTIN_PROFILES } from '../../sim/index.js';
+import { DEFAULT_SIM_BASELINE } from '../../src/cli/inputs.js';
+import { openSimulatedSession } from '../../src/runner/simulated.js';
 
 class FakeHost implements SignalHost {
   readonly handlers = new Map<string, (...a: never[]) => void>();
@@ -98,5 +104,35 @@ describe('signal handling (fake process, virtual clock)', () => {
     expect(applies).toHaveLength(1);
     expect(await session.emergencyRestore('after close')).toBe(true);
     expect(applies).toHaveLength(1);
+  });
+});
+
+describe('a signal during the post-maneuver watch (issue 19)', () => {
+  it('ends the watch (operator) and the completed session with its settings kept: no exit, no restore, nothing written', async () => {
+    const clock = new VirtualClock(0);
+    const sim = await openSimulatedSession({ maneuver: 'sustained-inflation', protocol: defaultProtocol('sustained-inflation'), profile: BUILTIN_PROFILES['moderate-ards'], seed: 1, clock, baseline: DEFAULT_SIM_BASELINE, session: { onCompleted: 'wait', onFailsafe: 'end' } });
+    const session = sim.session;
+    let err = '';
+    const io = { stdout: () => undefined, stderr: (s: string) => void (err += s), isTTY: false };
+    const host = new FakeHost();
+    let watch: ReturnType<typeof watchAfter> = null;
+    const applies: number[] = [];
+    session.telemetry$.subscribe((e) => {
+      if (e.kind !== 'state' || e.state !== 'completed' || watch) return;
+      const apply = sim.ventilator.apply.bind(sim.ventilator);
+      sim.ventilator.apply = (c) => (applies.push(1), apply(c));
+      watch = watchAfter(session, { ...session.summary(), outcome: 'completed' }, DEFAULT_WATCH_CONFIG)!;
+      void watch.done.then(() => session.operator('end', 'post-maneuver watch ended'));
+      clock.setTimeout(() => host.signal('SIGINT'), 90_000);
+    });
+    handleSignals(session, io, { host, onWatch: (sig) => (watch && watch.state.status !== 'ended' ? (watch.end(`operator (${sig})`), true) : false) });
+    const summary = await runSession(session);
+    expect(summary).toMatchObject({ outcome: 'completed', state: 'finished', baselineVerified: false });
+    const w = await watch!.done;
+    expect(w).toMatchObject({ endedBy: 'operator (SIGINT)', watchedMs: 90_000 });
+    expect(err).toMatch(/SIGINT: ending the post-maneuver watch/);
+    expect(host.exits).toEqual([]);
+    expect(applies).toEqual([]);
+    await session.close();
   });
 });

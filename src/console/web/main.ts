@@ -14,6 +14,7 @@ import { PlanPanel } from './panels/plan.js';
 import { ResultPanel } from './panels/result.js';
 import { SetupPanel } from './panels/setup.js';
 import { TitrationPanel } from './panels/titration.js';
+import { AfterPanel } from './panels/after.js';
 import { Store } from './store.js';
 
 const TOKEN_KEY = 'rmseq-console-token';
@@ -217,6 +218,7 @@ const plan = new PlanPanel();
 const alarms = new AlarmsPanel();
 const result = new ResultPanel();
 const titration = new TitrationPanel();
+const after = new AfterPanel(control);
 const setup = new SetupPanel(store, (m) => conn.send(m), control);
 const now = new NowPanel(store, (act, promptId, by) => {
   if (act === 'new') {
@@ -255,6 +257,7 @@ function render(): void {
   alarms.render(store.session);
   result.render(store.session);
   titration.render(store.session);
+  after.render(store.session);
   byId('charts').hidden = store.session === null;
   charts.update(store.session, store.rowsChanged);
   renderLog();
