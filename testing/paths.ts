@@ -10,7 +10,7 @@
  */
 import { createTestModel } from '@xstate/graph';
 import { createActor, type AnyTransitionDefinition, type InspectionEvent, type SnapshotFrom } from 'xstate';
-import { machineFor, ProtocolSchema, stateName, type ApplyCommand, type ManeuverEvent, type ManeuverMachine, type PatientSize, type Protocol, type VentSettings } from '../machines/index.js';
+import { machineFor, ProtocolSchema, stateName, titrates, type ApplyCommand, type ManeuverEvent, type ManeuverMachine, type PatientSize, type Protocol, type VentSettings } from '../machines/index.js';
 import { abortTriggers, checkInvariants, declared, eventsFor, serializeState } from './model.js';
 
 type Snap = SnapshotFrom<ManeuverMachine>;
@@ -133,10 +133,33 @@ class Probe {
 /** The patient the paths are generated for unless told otherwise: 174.4 cm, male (predicted body weight 70 kg). */
 export const MODEL_PATIENT: PatientSize = { heightCm: 174.4, sex: 'male' };
 
+/** The model patient's SpO2 (testing/model.ts): above the `if-needed` pre-oxygenation threshold by default. */
+const MODEL_SPO2_PCT = 94;
+
+/**
+ * The states and transitions a protocol can use: a single-step RM that does not hand over to the
+ * titration never enters its phases, and a protocol that does not pre-oxygenate the model patient
+ * (`never`, or `if-needed` with the model's SpO2 above the threshold) never enters pre-oxygenation.
+ * Coverage is counted against these (a vendor's report does not list phases their protocol never runs).
+ */
+function inUse(machine: ManeuverMachine, protocol: Protocol, d: ReturnType<typeof declared>): ReturnType<typeof declared> {
+  const unused: string[] = [];
+  if (!titrates(protocol)) unused.push('fio2', 'decremental', 'deciding', 'reRecruit', 'final');
+  const po = protocol.preoxygenation;
+  if (po.when === 'never' || (po.when === 'if-needed' && MODEL_SPO2_PCT >= po.ifBelowSpo2Pct)) unused.push('preoxygenation');
+  const prefixes = unused.map((p) => `${machine.id}.active.${p}`);
+  const off = (id: string) => prefixes.some((p) => id === p || id.startsWith(`${p}.`));
+  const states = new Set([...d.states].filter((s) => !off(s)));
+  const transitions = new Map(
+    [...d.transitions].filter(([t]) => !off(t.source.id) && !(t.target ?? []).some((n) => off(n.id))),
+  );
+  return { states, transitions };
+}
+
 export function generateModelPaths(protocol: Protocol, baseline: VentSettings, patient: PatientSize = MODEL_PATIENT): ModelPathSet {
   const machine = machineFor(protocol.maneuver);
   const protocols = [protocol, ProtocolSchema.parse({ ...protocol, confirmEachStep: !protocol.confirmEachStep, repeat: { maxRepeats: Math.max(1, protocol.repeat.maxRepeats), minIntervalS: 0 } })];
-  const { states, transitions } = declared(machine);
+  const { states, transitions } = inUse(machine, protocol, declared(machine));
   const taken = new Set<AnyTransitionDefinition>();
   const visited = new Set<string>();
   const abortPairs = new Set<string>();

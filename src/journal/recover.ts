@@ -13,6 +13,12 @@ import { DeviceIdentitySchema, type DeviceIdentity } from './identity.js';
 export interface Unfinished {
   maneuver: string;
   baseline: VentSettings;
+  /**
+   * What recovery restores: the baseline, with FiO2 kept at the highest FiO2 the session commanded
+   * when that was above the baseline's (only pre-oxygenation raises it; an aborting patient is not
+   * dropped from FiO2 1.0 at once, docs/hazards.md H37). Absent: the baseline.
+   */
+  restore?: VentSettings;
   /** The last state the journal recorded, and the last command it sent. */
   lastState: string | null;
   lastCommand: { label: string; settings: VentSettings } | null;
@@ -31,9 +37,11 @@ export function findUnfinished(j: ParsedJournal): Unfinished | null {
   const states = j.states;
   const commands = j.commands;
   const last = commands[commands.length - 1];
+  const topFio2 = Math.max(j.baseline.fio2, ...commands.map((c) => c.settings.fio2));
   return {
     maneuver: j.protocol.maneuver,
     baseline: j.baseline,
+    restore: topFio2 > j.baseline.fio2 + 1e-9 ? { ...j.baseline, fio2: topFio2 } : j.baseline,
     lastState: states[states.length - 1] ?? null,
     lastCommand: last ? { label: last.label, settings: last.settings } : null,
     startedAtIso: typeof j.header['time'] === 'string' ? j.header['time'] : null,
@@ -63,6 +71,7 @@ export interface RecoveryResult {
 export async function recoverBaseline(u: Unfinished, ventilator: Ventilator, options: { journal?: Journal; attempts?: number; device?: DeviceIdentity } = {}): Promise<RecoveryResult> {
   const journal = options.journal;
   const errors: string[] = [];
+  const target = u.restore ?? u.baseline;
   journal?.write('recover-start', { recovers: u.session, device: options.device ?? null, maneuver: u.maneuver, baseline: u.baseline, lastState: u.lastState, lastCommand: u.lastCommand });
   let readback: VentSettings | null = null;
   try {
@@ -70,17 +79,17 @@ export async function recoverBaseline(u: Unfinished, ventilator: Ventilator, opt
   } catch (e) {
     errors.push(`read settings: ${(e as Error).message}`);
   }
-  if (readback && settingsMatch(u.baseline, readback)) {
+  if (readback && settingsMatch(target, readback)) {
     journal?.write('recover-outcome', { restored: true, alreadyAtBaseline: true, readback });
     return { restored: true, alreadyAtBaseline: true, readback, attempts: 0, errors };
   }
   const max = options.attempts ?? 3;
   for (let attempt = 1; attempt <= max; attempt++) {
     try {
-      journal?.write('recover-command', { attempt, settings: u.baseline });
-      await ventilator.apply(u.baseline);
+      journal?.write('recover-command', { attempt, settings: target });
+      await ventilator.apply(target);
       readback = await ventilator.readSettings();
-      const ok = settingsMatch(u.baseline, readback);
+      const ok = settingsMatch(target, readback);
       journal?.write('recover-readback', { attempt, settings: readback, matches: ok });
       if (ok) {
         journal?.write('recover-outcome', { restored: true, alreadyAtBaseline: false, readback, attempts: attempt });

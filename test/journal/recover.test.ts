@@ -13,11 +13,11 @@ import { FakeVentilator } from '../support/fakeVentilator.js';
 import { ScriptedVitals } from '../support/scriptedVitals.js';
 
 /** Runs a staircase into its third step, then "crashes": the journal is left without an outcome. */
-async function crashedJournal(): Promise<{ path: string; ventilator: FakeVentilator; clock: VirtualClock }> {
+async function crashedJournal(spo2Pct: number = NORMAL_VITALS.spo2Pct): Promise<{ path: string; ventilator: FakeVentilator; clock: VirtualClock }> {
   const path = join(mkdtempSync(join(tmpdir(), 'rmseq-recover-')), 'j.jsonl');
   const clock = new VirtualClock(0);
   const ventilator = new FakeVentilator({ ...BASELINE }, clock);
-  const vitals = new ScriptedVitals(clock, () => ({ ...NORMAL_VITALS }));
+  const vitals = new ScriptedVitals(clock, () => ({ ...NORMAL_VITALS, spo2Pct }));
   const protocol = defaultProtocol('staircase');
   const session = await Session.open({ maneuver: 'staircase', protocol, ventilator, vitals, clock });
   const journal = Journal.open(path);
@@ -45,6 +45,16 @@ async function onClock<T>(clock: VirtualClock, p: Promise<T>): Promise<T> {
 }
 
 describe('crash recovery', () => {
+  it('after pre-oxygenation, recovery restores the baseline with FiO2 kept at the pre-oxygenation FiO2 (H37)', async () => {
+    // SpO2 87 < 90: the staircase pre-oxygenates (FiO2 1.0) before its steps; the process dies in them.
+    const { path, ventilator, clock } = await crashedJournal(87);
+    const u = findUnfinished(readJournal(path));
+    expect(u?.restore).toEqual({ ...BASELINE, fio2: 1 });
+    const r = await onClock(clock, recoverBaseline(u!, ventilator, { journal: Journal.open(path) }));
+    expect(r.restored).toBe(true);
+    expect(ventilator.settings).toEqual({ ...BASELINE, fio2: 1 });
+  });
+
   it('finds the unfinished maneuver and restores the recorded baseline, verified, journaled', async () => {
     const { path, ventilator, clock } = await crashedJournal();
     expect(ventilator.settings.peepCmH2O).toBe(40); // left at maneuver pressure

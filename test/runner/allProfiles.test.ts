@@ -98,3 +98,31 @@ describe('a device that cannot set FiO2', () => {
     expect(withoutPreoxygenationIfFixed(p, device([0.21, 1]))).toBeNull();
   });
 });
+
+describe('guided pre-oxygenation (a ventilator that cannot be set remotely)', () => {
+  it('raising FiO2 is an instruction to the operator, confirmed by the device reading before the holds count', async () => {
+    const clock = new VirtualClock(0);
+    const { session, guided } = await openSimulatedSession({
+      maneuver: 'sustained-inflation',
+      protocol: defaultProtocol('sustained-inflation'),
+      profile: BUILTIN_PROFILES['severe-ards'],
+      seed: 1,
+      clock,
+      baseline: DEFAULT_SIM_BASELINE,
+      guided: {},
+      session: { onCompleted: 'end', onFailsafe: 'end' },
+    });
+    const prompts: string[] = [];
+    // The operator carries out each instruction a little later (the actuator turns the simulated knob).
+    guided!.prompts$.subscribe((p) => {
+      if (p?.status !== 'waiting') return;
+      prompts.push(p.message);
+      clock.setTimeout(() => void guided!.confirm(p.id), 5000);
+    });
+    const s = await runSession(session);
+    await session.close();
+    expect(prompts[0]).toMatch(/FiO2 1$/);
+    expect(s.steps.filter((r) => r.phase === 'preoxygenation').length).toBeGreaterThanOrEqual(2);
+    expect(['completed', 'aborted']).toContain(s.outcome);
+  }, 30_000);
+});
