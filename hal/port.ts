@@ -42,6 +42,12 @@ export interface VentilatorCapabilities {
   pressureResolutionCmH2O: number;
   /** True when `apply` works by instructing a person (GuidedVentilator), so it takes minutes, not milliseconds. */
   guided?: boolean;
+  /**
+   * The device can drop PEEP for a single breath on command and reports each breath's expired
+   * volume (`expiredVolumeMl`) and plateau: the recruitability screen (R/I) can run on it.
+   * Absent or false (MakAir, MEDIBUS): the screen is a guided procedure with the numbers entered.
+   */
+  oneBreathPeepDrop?: boolean;
 }
 
 export interface DeviceInfo {

@@ -9,6 +9,7 @@ import type { LimitsCheck, MethodResult, TitrationMethod } from './titration.js'
 import type { Watched } from './safety/guards.js';
 import { NO_CONDITIONS, type Conditions } from './safety/rules.js';
 import { median } from './safety/sample.js';
+import type { RecruitabilityResult, ReleaseReadings } from './recruitability.js';
 import type {
   AbortRecord,
   BaselineVitals,
@@ -128,6 +129,15 @@ export interface RunState {
   guardVitals?: BaselineVitals | null;
   /** Height, sex and predicted body weight (null: not given). */
   patient?: { size: PatientSize; pbwKg: number } | null;
+  /** The recruitability screen (R/I): the release breath as measured, then the result (absent: not a screen). */
+  screen?: ScreenState | null;
+}
+
+/** What the recruitability screen measured and concluded. */
+export interface ScreenState {
+  /** The release breath's readings (null until the release step ended). */
+  readings: ReleaseReadings | null;
+  result: RecruitabilityResult | null;
 }
 
 /** Timestamped vitals kept before the start, for the median baseline. */
@@ -338,6 +348,7 @@ export function accumulate(acc: StepAccumulator, s: CheckedSample): StepAccumula
   if (s.complianceMlPerCmH2O !== undefined) next.compliance = [...acc.compliance, s.complianceMlPerCmH2O];
   if (s.plateauCmH2O !== undefined) next.plateau = [...(acc.plateau ?? []), s.plateauCmH2O];
   if (s.tidalVolumeMl !== undefined) next.vt = [...(acc.vt ?? []), s.tidalVolumeMl];
+  if (s.expiredVolumeMl !== undefined) next.vte = [...(acc.vte ?? []), s.expiredVolumeMl];
   if (s.peakCmH2O !== undefined) next.peakMax = next.peakMax === null ? s.peakCmH2O : Math.max(next.peakMax, s.peakCmH2O);
   return next;
 }

@@ -14,6 +14,7 @@ import { initialContext, stepMeasurement } from './context.js';
 import { detectDerecruitment, type DecrementalMeasurement } from './derecruitment.js';
 import { HARD_LIMITS } from './config/limits.js';
 import { complianceNear, protectiveSettings } from './titration.js';
+import { screenBackPlan, screenHighPlan, screenReleasePlan } from './screenPlans.js';
 import type { StepPlan, VentSettings } from './types.js';
 
 function expect<K extends Protocol['maneuver']>(protocol: Protocol, kind: K): Extract<Protocol, { maneuver: K }> {
@@ -67,7 +68,7 @@ export function highPressurePcvPlan(ctx: ManeuverContext): StepPlan {
 
 /** The post-RM PEEP policy of a single-step maneuver. */
 function postRmPolicy(p: Protocol): { mode: 'baseline' | 'baseline-plus'; plusCmH2O: number } {
-  return p.maneuver === 'staircase' ? { mode: 'baseline', plusCmH2O: 0 } : p.postRmPeep;
+  return p.maneuver === 'staircase' || p.maneuver === 'recruitability-screen' ? { mode: 'baseline', plusCmH2O: 0 } : p.postRmPeep;
 }
 
 /**
@@ -284,6 +285,8 @@ export function planOf(
       const dec = decrementalPeeps(protocol).map((_, i) => row(decrementalPlan({ ...base, stepIndex: i }), i > 0));
       return [...inc, ...fio2Steps, ...dec, row(reRecruitPlan(base), protocol.reRecruit.when !== 'always'), row(finalPeepPlan(base))];
     }
+    case 'recruitability-screen':
+      return [row(screenHighPlan(base)), row(screenReleasePlan(base)), row(screenBackPlan(base)), row(returnToBaselinePlan(base))];
   }
 }
 

@@ -39,6 +39,7 @@ export const SAMPLE_FIELDS = [
   'peepCmH2O',
   'tidalVolumeMl',
   'complianceMlPerCmH2O',
+  'expiredVolumeMl',
 ] as const;
 export type SampleField = (typeof SAMPLE_FIELDS)[number];
 
@@ -62,6 +63,8 @@ export interface MonitorSample {
   peepCmH2O?: number;
   tidalVolumeMl?: number;
   complianceMlPerCmH2O?: number;
+  /** Expired volume of the last breath (VTe); above Vt on a breath that released volume (the R/I test). */
+  expiredVolumeMl?: number;
   /**
    * Fields the source itself marks as not a valid measurement (invalid, questionable,
    * unavailable, calibrating, demo or test data, stale). Their values never count.
@@ -90,6 +93,7 @@ export interface CheckedSample {
   readonly peepCmH2O?: number;
   readonly tidalVolumeMl?: number;
   readonly complianceMlPerCmH2O?: number;
+  readonly expiredVolumeMl?: number;
   readonly rejected?: Readonly<Partial<Record<SampleField, RejectedValue>>>;
 }
 
@@ -221,7 +225,11 @@ export type StepPhase =
   | 'fio2'
   | 'final'
   | 'restore'
-  | 'assessment';
+  | 'assessment'
+  /** Recruitability screen (R/I): at the high PEEP, before the release and after the return. */
+  | 'screen'
+  /** Recruitability screen: the one breath at the low PEEP. */
+  | 'release';
 
 /** A step a maneuver asks for: settings to apply, and how long to dwell once verified. */
 export interface StepPlan {
@@ -262,6 +270,8 @@ export interface StepAccumulator {
   peakMax: number | null;
   plateau?: readonly number[];
   vt?: readonly number[];
+  /** Expired volumes (VTe) of the window, in order (the R/I release breath). */
+  vte?: readonly number[];
 }
 
 /** The step being applied or dwelt in. */

@@ -169,7 +169,9 @@ export function protocolCrossFieldProblems(p: Protocol, input: unknown): string[
           ['decremental.dwellS', p.decremental.dwellS],
           ['reRecruit.dwellS', p.reRecruit.dwellS],
         ]
-      : [['holdS', p.holdS]];
+      : p.maneuver === 'recruitability-screen'
+        ? [['highDwellS', p.highDwellS]]
+        : [['holdS', p.holdS]];
   if (explicitWindow) {
     for (const [field, dwellS] of dwells) {
       if (p.measureWindowS > dwellS) out.push(`measureWindowS = ${p.measureWindowS}: must not exceed ${field} (${dwellS} s): step measurements are means over the last part of each dwell`);

@@ -23,6 +23,7 @@ import {
   type DeviceFaultCode,
   type ManeuverEvent,
   type ManeuverKind,
+  type RunnableKind,
   type ManeuverMachine,
   type PatientSize,
   type Protocol,
@@ -39,7 +40,7 @@ import { titrationSummary, type SessionSummary, type TelemetryEvent } from './te
 export type OperatorAction = 'start' | 'confirm' | 'abort' | 'ack' | 'repeat' | 'end';
 
 export interface SessionOptions {
-  maneuver: ManeuverKind;
+  maneuver: RunnableKind;
   protocol: Protocol;
   ventilator: Ventilator;
   vitals: VitalsSource;

@@ -1,0 +1,113 @@
+/**
+ * Step plans and readings of the recruitability screen (machine: recruitabilityScreen.ts).
+ *
+ * The recruitability screen (R/I, Chen et al. 2020; the formula in recruitability.ts), run
+ * before a recruitment maneuver in the same shell as every maneuver (preconditions, the one
+ * safety monitor, abort to the verified baseline, failsafe):
+ * 1. high: volume control at the high PEEP (15), dwell; Vt and compliance measured;
+ * 2. release: PEEP dropped to the low PEEP (5) for one breath, until the release breath's
+ *    expired volume and the plateau at the low PEEP are measured (at most `releaseMaxBreaths`);
+ * 3. back: the high PEEP again, verified by readback (the shell aborts to the baseline when it
+ *    is not), short dwell; R/I computed from what the release measured;
+ * 4. assessment: the baseline settings, verified; completed with the recommendation.
+ */
+import { recruitabilityOf, type RecruitabilityResult, type ReleaseReadings } from './recruitability.js';
+import type { RecruitabilityScreenProtocol, Protocol } from './config/protocols.js';
+import type { ManeuverContext } from './context.js';
+import type { StepPlan, VentSettings } from './types.js';
+
+export function screenOf(p: Protocol): RecruitabilityScreenProtocol {
+  if (p.maneuver !== 'recruitability-screen') {
+    throw new Error(`a recruitability-screen step was planned with a ${p.maneuver} protocol: create the machine with its own protocol`);
+  }
+  return p;
+}
+
+/** Tidal volume of the test: the protocol's, else the baseline's VC Vt, else 6 mL/kg PBW, else the measured Vt (null: none known). */
+export function screenTidalVolumeMl(ctx: Pick<ManeuverContext, 'protocol' | 'baseline' | 'run' | 'latest'>): number | null {
+  const p = screenOf(ctx.protocol);
+  const b = ctx.baseline;
+  const pbw = ctx.run.patient?.pbwKg ?? null;
+  const measured = ctx.latest.tidalVolumeMl;
+  return p.tidalVolumeMl ?? (b.mode === 'VC' ? (b.tidalVolumeMl ?? null) : null) ?? (pbw !== null ? Math.round((6 * pbw) / 10) * 10 : null) ?? (measured !== null ? Math.round(measured / 10) * 10 : null);
+}
+
+/**
+ * Volume control at `peepCmH2O` with the test's Vt, the baseline's rate and FiO2, and one
+ * pressure limit for every step (the baseline's VC limit above its PEEP, applied to the high
+ * PEEP; else high PEEP + 25), never above the protocol's peak limit: only PEEP changes on the drop.
+ */
+export function screenSettings(ctx: ManeuverContext, peepCmH2O: number): VentSettings {
+  const p = screenOf(ctx.protocol);
+  const b = ctx.baseline;
+  const gap = b.mode === 'VC' ? Math.max(10, b.peakCmH2O - b.peepCmH2O) : 25;
+  const limit = Math.min(p.peakLimitCmH2O, p.highPeepCmH2O + gap);
+  const vt = screenTidalVolumeMl(ctx);
+  return { mode: 'VC', peepCmH2O, peakCmH2O: limit, rateBpm: b.rateBpm, fio2: b.fio2, ...(vt !== null ? { tidalVolumeMl: vt } : {}) };
+}
+
+const s = (seconds: number): number => Math.round(seconds * 1000);
+/** One breath at the baseline rate (CPAP baseline: 6 s). */
+export const breathMs = (ctx: ManeuverContext): number => (ctx.baseline.rateBpm > 0 ? Math.round(60_000 / ctx.baseline.rateBpm) : 6000);
+
+export function screenHighPlan(ctx: ManeuverContext): StepPlan {
+  const p = screenOf(ctx.protocol);
+  return { phase: 'screen', label: `R/I screen: VC at PEEP ${p.highPeepCmH2O} for ${p.highDwellS} s`, settings: screenSettings(ctx, p.highPeepCmH2O), dwellMs: s(p.highDwellS), purpose: 'step' };
+}
+
+export function screenReleasePlan(ctx: ManeuverContext): StepPlan {
+  const p = screenOf(ctx.protocol);
+  return {
+    phase: 'release',
+    label: `R/I screen: one breath at PEEP ${p.lowPeepCmH2O} (release from ${p.highPeepCmH2O})`,
+    settings: screenSettings(ctx, p.lowPeepCmH2O),
+    dwellMs: p.releaseMaxBreaths * breathMs(ctx),
+    purpose: 'step',
+  };
+}
+
+export function screenBackPlan(ctx: ManeuverContext): StepPlan {
+  const p = screenOf(ctx.protocol);
+  return { phase: 'screen', label: `R/I screen: back to PEEP ${p.highPeepCmH2O} (verified)`, settings: screenSettings(ctx, p.highPeepCmH2O), dwellMs: s(p.returnDwellS), purpose: 'step' };
+}
+
+/**
+ * The release step's readings: the largest expired volume of the window (the release breath),
+ * the first plateau measured after it (the first breath at the low PEEP), the test's Vt.
+ * Null when the release breath was not measured.
+ */
+export function releaseReadings(ctx: ManeuverContext): ReleaseReadings | null {
+  const c = ctx.current;
+  if (!c || c.phase !== 'release') return null;
+  const vte = c.acc.vte ?? [];
+  const plateaus = c.acc.plateau ?? [];
+  if (vte.length === 0 || plateaus.length === 0) return null;
+  const p = screenOf(ctx.protocol);
+  const vt = c.settings.tidalVolumeMl ?? null;
+  if (vt === null) return null;
+  return {
+    highPeepCmH2O: p.highPeepCmH2O,
+    lowPeepCmH2O: p.lowPeepCmH2O,
+    tidalVolumeMl: vt,
+    releaseExpiredVolumeMl: Math.max(...vte),
+    lowPlateauCmH2O: plateaus[0]!,
+    airwayOpeningPressureCmH2O: p.airwayOpeningPressureCmH2O,
+  };
+}
+
+/** The screen's result from the recorded readings (not assessable when the release breath was not measured). */
+export function screenResult(ctx: ManeuverContext): RecruitabilityResult {
+  const p = screenOf(ctx.protocol);
+  const r = ctx.run.screen?.readings ?? null;
+  if (r) return recruitabilityOf(r, p.thresholdRatio);
+  const missing: ReleaseReadings = {
+    highPeepCmH2O: p.highPeepCmH2O,
+    lowPeepCmH2O: p.lowPeepCmH2O,
+    tidalVolumeMl: Number.NaN,
+    releaseExpiredVolumeMl: Number.NaN,
+    lowPlateauCmH2O: Number.NaN,
+    airwayOpeningPressureCmH2O: p.airwayOpeningPressureCmH2O,
+  };
+  return { ...recruitabilityOf(missing, p.thresholdRatio), detail: `the release breath was not measured within ${p.releaseMaxBreaths} breath(s) at PEEP ${p.lowPeepCmH2O}` };
+}
+
