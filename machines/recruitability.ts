@@ -20,6 +20,7 @@
  */
 import { z } from 'zod';
 import { bounded } from '../common/validation.js';
+import { StaircaseProtocolSchema, type StaircaseProtocol } from './config/protocols.js';
 
 /** What the one-breath test measured (every pressure in cmH2O, volume in mL). */
 export interface ReleaseReadings {
@@ -145,4 +146,55 @@ export function screenRecommendation(result: RecruitabilityResult): string {
     default:
       return `recruitability not assessable (${result.detail}): decide clinically`;
   }
+}
+
+/** What the screen's policy does to a staircase that follows it. */
+export interface ScreenDecision {
+  /** `proceed`: high recruitability; `warn`: proceed, saying why; `block`: do not start; `cap`: start with capped pressures. */
+  action: 'proceed' | 'warn' | 'block' | 'cap';
+  /** The staircase protocol to run (null when blocked). */
+  protocol: StaircaseProtocol | null;
+  message: string;
+}
+
+/**
+ * Applies the screen's policy to the staircase that follows it. High recruitability: proceed.
+ * Not assessable: proceed with a warning (the screen gives no evidence either way). Low: `warn`
+ * proceeds with a warning, `block` does not start it, `cap` keeps only the recruitment steps
+ * whose peak (PEEP + driving pressure) is within `capPeakCmH2O`, lowers the peak limit, the
+ * decremental start and the re-recruitment PEEP to match, and re-validates the result (a cap
+ * that leaves no valid staircase blocks it, saying why).
+ *
+ * @example
+ * const d = applyScreenPolicy(staircase, result, 'cap', 35);
+ * if (d.protocol) run(d.protocol); else console.log(d.message);
+ */
+export function applyScreenPolicy(staircase: StaircaseProtocol, result: RecruitabilityResult, policy: ScreenPolicy, capPeakCmH2O: number): ScreenDecision {
+  const ri = result.ratio === null ? 'R/I not assessable' : `R/I ${result.ratio}`;
+  if (result.recruitability === 'high') return { action: 'proceed', protocol: staircase, message: `${ri}: ${screenRecommendation(result)}` };
+  if (result.recruitability === 'not-assessable') return { action: 'warn', protocol: staircase, message: `${screenRecommendation(result)}; the staircase proceeds` };
+  const low = `${ri} < ${result.thresholdRatio}: ${screenRecommendation(result)}`;
+  if (policy === 'warn') return { action: 'warn', protocol: staircase, message: `${low}; policy warn: the staircase proceeds` };
+  if (policy === 'block') return { action: 'block', protocol: null, message: `${low}; policy block: the staircase is not started` };
+  const dp = staircase.drivingPressureCmH2O;
+  const peeps = staircase.incrementalPeepsCmH2O.filter((p) => p + dp <= capPeakCmH2O + 1e-9);
+  if (peeps.length === 0) return { action: 'block', protocol: null, message: `${low}; policy cap ${capPeakCmH2O} cmH2O: no recruitment step fits under it (driving pressure ${dp}): the staircase is not started` };
+  const top = Math.max(...peeps);
+  const capped = {
+    ...staircase,
+    peakLimitCmH2O: Math.min(staircase.peakLimitCmH2O, Math.max(30, capPeakCmH2O)),
+    incrementalPeepsCmH2O: peeps,
+    decremental: { ...staircase.decremental, startPeepCmH2O: Math.min(staircase.decremental.startPeepCmH2O, top) },
+    reRecruit: { ...staircase.reRecruit, peepCmH2O: Math.max(Math.min(staircase.reRecruit.peepCmH2O, capPeakCmH2O - dp), Math.min(staircase.decremental.startPeepCmH2O, top)) },
+  };
+  const parsed = StaircaseProtocolSchema.safeParse(capped);
+  if (!parsed.success) {
+    const why = parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ');
+    return { action: 'block', protocol: null, message: `${low}; policy cap ${capPeakCmH2O} cmH2O leaves no valid staircase (${why}): the staircase is not started` };
+  }
+  return {
+    action: 'cap',
+    protocol: parsed.data,
+    message: `${low}; policy cap: the staircase runs with peak <= ${capPeakCmH2O} cmH2O (recruitment PEEPs ${peeps.join(', ')}, re-recruitment PEEP ${parsed.data.reRecruit.peepCmH2O})`,
+  };
 }

@@ -338,6 +338,7 @@ export class Session {
       repeats: c.run.repeats,
       patient: c.run.patient ? { ...c.run.patient.size, pbwKg: c.run.patient.pbwKg } : null,
       titration: titrationSummary(c.titration),
+      ...(this.options.maneuver === 'recruitability-screen' ? { screen: c.run.screen?.result ?? null } : {}),
     };
   }
 

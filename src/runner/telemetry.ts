@@ -8,6 +8,7 @@ import type {
   BaselineVitals,
   ManeuverEvent,
   PreconditionIssue,
+  RecruitabilityResult,
   ResponseAssessment,
   LimitsCheck,
   MethodResult,
@@ -48,6 +49,8 @@ export interface SessionSummary {
   patient: { heightCm: number; sex: 'male' | 'female'; pbwKg: number } | null;
   /** What the titration decided and on what (all maneuvers carry the final limits). */
   titration: TitrationSummary;
+  /** The recruitability screen's R/I and recommendation (recruitability-screen sessions only; null: not computed). */
+  screen?: RecruitabilityResult | null;
 }
 
 /** The titration as summaries, the journal, the report and the console show it. */

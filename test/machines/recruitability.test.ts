@@ -1,6 +1,10 @@
 import { describe, expect, it } from 'vitest';
 import {
+  applyScreenPolicy,
+  defaultProtocol,
   ProtocolSchema,
+  StaircaseProtocolSchema,
+  type StaircaseProtocol,
   recruitabilityOf,
   ReleaseReadingsSchema,
   screenRecommendation,
@@ -96,5 +100,48 @@ describe('entered readings and the screen protocol are validated with errors nam
     const aop = ProtocolSchema.safeParse({ maneuver: 'recruitability-screen', airwayOpeningPressureCmH2O: 16 });
     expect(aop.success).toBe(false);
     expect(ProtocolSchema.safeParse({ maneuver: 'recruitability-screen', policy: 'maybe' }).success).toBe(false);
+  });
+});
+
+describe('screen policy for the staircase that follows', () => {
+  const staircase = defaultProtocol('staircase') as StaircaseProtocol;
+  const high = recruitabilityOf(base);
+  const low = recruitabilityOf({ ...base, releaseExpiredVolumeMl: 650 });
+  const unknown = recruitabilityOf({ ...base, airwayOpeningPressureCmH2O: 16 });
+
+  it('proceeds on high recruitability whatever the policy', () => {
+    for (const policy of ['warn', 'block', 'cap'] as const) {
+      const d = applyScreenPolicy(staircase, high, policy, 35);
+      expect(d.action).toBe('proceed');
+      expect(d.protocol).toBe(staircase);
+    }
+  });
+
+  it('warn proceeds, block does not start, on low recruitability', () => {
+    expect(applyScreenPolicy(staircase, low, 'warn', 35)).toMatchObject({ action: 'warn', protocol: staircase });
+    const b = applyScreenPolicy(staircase, low, 'block', 35);
+    expect(b.action).toBe('block');
+    expect(b.protocol).toBeNull();
+    expect(b.message).toMatch(/R\/I 0.25 < 0.5.*not started/);
+  });
+
+  it('cap keeps only recruitment steps under the cap and a valid staircase', () => {
+    const d = applyScreenPolicy(staircase, low, 'cap', 35);
+    expect(d.action).toBe('cap');
+    const p = d.protocol!;
+    expect(p.incrementalPeepsCmH2O).toEqual([20]);
+    expect(p.peakLimitCmH2O).toBe(35);
+    expect(p.reRecruit.peepCmH2O).toBe(20);
+    expect(p.decremental.startPeepCmH2O).toBe(20);
+    for (const peep of [...p.incrementalPeepsCmH2O, p.reRecruit.peepCmH2O]) expect(peep + p.drivingPressureCmH2O).toBeLessThanOrEqual(35);
+    expect(StaircaseProtocolSchema.safeParse(p).success).toBe(true);
+    // A cap that leaves no recruitment step blocks, saying why.
+    const none = applyScreenPolicy(staircase, low, 'cap', 30);
+    expect(none.action).toBe('block');
+    expect(none.message).toMatch(/no recruitment step fits/);
+  });
+
+  it('proceeds with a warning when recruitability cannot be assessed', () => {
+    expect(applyScreenPolicy(staircase, unknown, 'block', 35)).toMatchObject({ action: 'warn', protocol: staircase });
   });
 });
