@@ -71,6 +71,14 @@ describe('rmseq screen (simulator)', () => {
     const outcome = lines.find((l) => l.event === 'outcome');
     expect(outcome.summary.screen.ratio).toBe(JSON.parse(r.out).screen.ratio);
     expect(outcome.summary.screen.readings.releaseExpiredVolumeMl).toBeGreaterThan(outcome.summary.screen.readings.tidalVolumeMl);
+    // The HTML report shows the values.
+    const html = join(dir, 'screen.html');
+    const rep = await rmseq('report', journal, '--out', html);
+    expect(rep.code).toBe(0);
+    const page = readFileSync(html, 'utf8');
+    expect(page).toContain('Recruitability (R/I, Chen 2020)');
+    expect(page).toContain(`recruitability (R/I, Chen 2020): ${outcome.summary.screen.ratio}`);
+    expect(page).toMatch(/Vrel \d+ mL, Crs,low/);
     expect(outcome.summary.maneuver).toBe('recruitability-screen');
   });
 
