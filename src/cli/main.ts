@@ -227,7 +227,7 @@ export function buildProgram(setExit: (code: number) => void, io: RunIo = proces
   program
     .command('schema')
     .description('print the JSON Schema of a configuration')
-    .argument('[name]', 'protocol | sustained-inflation | high-pressure-pcv | staircase | safety', 'protocol')
+    .argument('[name]', 'protocol | sustained-inflation | high-pressure-pcv | staircase | recruitability-screen | screen-readings | safety', 'protocol')
     .action((name: string) => setExit(schemaCommand(name, io)));
 
   return program;

@@ -79,6 +79,9 @@ describe('rmseq screen (simulator)', () => {
     expect(page).toContain('Recruitability (R/I, Chen 2020)');
     expect(page).toContain(`recruitability (R/I, Chen 2020): ${outcome.summary.screen.ratio}`);
     expect(page).toMatch(/Vrel \d+ mL, Crs,low/);
+    // The journal replays to the same decisions (the release breath's expired volume is journaled with its sample).
+    const replay = await rmseq('replay', journal, '--json');
+    expect(replay.code, replay.err).toBe(0);
     expect(outcome.summary.maneuver).toBe('recruitability-screen');
   });
 
