@@ -348,7 +348,11 @@ export function accumulate(acc: StepAccumulator, s: CheckedSample): StepAccumula
   if (s.complianceMlPerCmH2O !== undefined) next.compliance = [...acc.compliance, s.complianceMlPerCmH2O];
   if (s.plateauCmH2O !== undefined) next.plateau = [...(acc.plateau ?? []), s.plateauCmH2O];
   if (s.tidalVolumeMl !== undefined) next.vt = [...(acc.vt ?? []), s.tidalVolumeMl];
-  if (s.expiredVolumeMl !== undefined) next.vte = [...(acc.vte ?? []), s.expiredVolumeMl];
+  if (s.expiredVolumeMl !== undefined) {
+    next.vte = [...(acc.vte ?? []), s.expiredVolumeMl];
+    next.vtePlateau = [...(acc.vtePlateau ?? []), s.plateauCmH2O ?? Number.NaN];
+    next.vtePeep = [...(acc.vtePeep ?? []), s.peepCmH2O ?? Number.NaN];
+  }
   if (s.peakCmH2O !== undefined) next.peakMax = next.peakMax === null ? s.peakCmH2O : Math.max(next.peakMax, s.peakCmH2O);
   return next;
 }

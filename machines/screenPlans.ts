@@ -72,25 +72,38 @@ export function screenBackPlan(ctx: ManeuverContext): StepPlan {
 }
 
 /**
- * The release step's readings: the largest expired volume of the window (the release breath),
- * the first plateau measured after it (the first breath at the low PEEP), the test's Vt.
- * Null when the release breath was not measured.
+ * A breath counts as the release breath only when the end-expiratory pressure reported with it
+ * is within this of the low PEEP: a breath reported before the drop took effect (PEEP still
+ * high) is never taken for it.
+ */
+export const RELEASE_PEEP_TOLERANCE_CMH2O = 2;
+
+/**
+ * The release step's readings: among the breaths that expired to the low PEEP, the one with the
+ * largest expired volume (the release breath), with the plateau its sample carried (the first
+ * breath at the low PEEP: a device reports them together), and the test's Vt. Null until such a
+ * sample arrived.
  */
 export function releaseReadings(ctx: ManeuverContext): ReleaseReadings | null {
   const c = ctx.current;
   if (!c || c.phase !== 'release') return null;
-  const vte = c.acc.vte ?? [];
-  const plateaus = c.acc.plateau ?? [];
-  if (vte.length === 0 || plateaus.length === 0) return null;
   const p = screenOf(ctx.protocol);
+  const vte = c.acc.vte ?? [];
+  const plateaus = c.acc.vtePlateau ?? [];
+  const peeps = c.acc.vtePeep ?? [];
+  let best = -1;
+  for (let i = 0; i < vte.length; i++) {
+    const atLow = Math.abs((peeps[i] ?? Number.NaN) - p.lowPeepCmH2O) <= RELEASE_PEEP_TOLERANCE_CMH2O;
+    if (atLow && Number.isFinite(plateaus[i]) && (best < 0 || vte[i]! > vte[best]!)) best = i;
+  }
   const vt = c.settings.tidalVolumeMl ?? null;
-  if (vt === null) return null;
+  if (best < 0 || vt === null) return null;
   return {
     highPeepCmH2O: p.highPeepCmH2O,
     lowPeepCmH2O: p.lowPeepCmH2O,
     tidalVolumeMl: vt,
-    releaseExpiredVolumeMl: Math.max(...vte),
-    lowPlateauCmH2O: plateaus[0]!,
+    releaseExpiredVolumeMl: vte[best]!,
+    lowPlateauCmH2O: plateaus[best]!,
     airwayOpeningPressureCmH2O: p.airwayOpeningPressureCmH2O,
   };
 }

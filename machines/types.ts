@@ -63,7 +63,11 @@ export interface MonitorSample {
   peepCmH2O?: number;
   tidalVolumeMl?: number;
   complianceMlPerCmH2O?: number;
-  /** Expired volume of the last breath (VTe); above Vt on a breath that released volume (the R/I test). */
+  /**
+   * Expired volume of the last breath (VTe); above Vt on a breath that released volume (the R/I
+   * test). A device reporting the release breath after a PEEP drop sends, in the same sample,
+   * the plateau of the first breath at the new PEEP (`oneBreathPeepDrop` in hal/port.ts).
+   */
   expiredVolumeMl?: number;
   /**
    * Fields the source itself marks as not a valid measurement (invalid, questionable,
@@ -272,6 +276,9 @@ export interface StepAccumulator {
   vt?: readonly number[];
   /** Expired volumes (VTe) of the window, in order (the R/I release breath). */
   vte?: readonly number[];
+  /** The plateau and the end-expiratory pressure each of those samples carried (NaN: none), index for index with `vte`. */
+  vtePlateau?: readonly number[];
+  vtePeep?: readonly number[];
 }
 
 /** The step being applied or dwelt in. */

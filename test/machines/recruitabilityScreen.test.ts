@@ -56,6 +56,35 @@ describe('recruitability screen machine', () => {
     expect(steps[0]!.endedAt - steps[0]!.startedAt).toBeLessThanOrEqual(3000);
   });
 
+  it('never takes a breath reported before the drop took effect (PEEP still high) for the release breath', async () => {
+    const d = await atRelease();
+    // The last breath at PEEP 15, reported after the drop was confirmed: VTe a little above Vt, the high plateau.
+    d.now += 500;
+    d.sample({ peepCmH2O: 15, expiredVolumeMl: 430, plateauCmH2O: 23 });
+    await flush();
+    expect(d.state).toBe('active.release.dwelling');
+    // Then the release breath: expired to PEEP 5, with the plateau of the first breath at 5.
+    d.now += 500;
+    d.sample({ expiredVolumeMl: 920, plateauCmH2O: 25 });
+    await d.runUntilState('completed');
+    const r = d.context.run.screen!.result!;
+    expect(r.readings.releaseExpiredVolumeMl).toBe(920);
+    expect(r.readings.lowPlateauCmH2O).toBe(25);
+    expect(r.ratio).toBeCloseTo(1.38, 2);
+  });
+
+  it('takes the plateau reported with the release breath, not an earlier plateau of the window', async () => {
+    const d = await atRelease();
+    d.now += 500;
+    d.sample({ plateauCmH2O: 40 }); // a plateau sample without an expired volume
+    await flush();
+    expect(d.state).toBe('active.release.dwelling');
+    d.now += 500;
+    d.sample({ expiredVolumeMl: 630, plateauCmH2O: 25 });
+    await d.runUntilState('completed');
+    expect(d.context.run.screen!.result).toMatchObject({ ratio: 0, recruitability: 'low' });
+  });
+
   it('classifies a release no larger than Crs,low x dPEEP as low recruitability', async () => {
     const d = await atRelease();
     d.now += 1000;
