@@ -33,7 +33,7 @@ export function screenTidalVolumeMl(ctx: Pick<ManeuverContext, 'protocol' | 'bas
 }
 
 /**
- * Volume control at `peepCmH2O` with the test's Vt, the baseline's rate and FiO2, and one
+ * Volume control at `peepCmH2O` with the test's Vt and rate (default: the baseline's), the baseline's FiO2, and one
  * pressure limit for every step (the baseline's VC limit above its PEEP, applied to the high
  * PEEP; else high PEEP + 25), never above the protocol's peak limit: only PEEP changes on the drop.
  */
@@ -43,12 +43,15 @@ export function screenSettings(ctx: ManeuverContext, peepCmH2O: number): VentSet
   const gap = b.mode === 'VC' ? Math.max(10, b.peakCmH2O - b.peepCmH2O) : 25;
   const limit = Math.min(p.peakLimitCmH2O, p.highPeepCmH2O + gap);
   const vt = screenTidalVolumeMl(ctx);
-  return { mode: 'VC', peepCmH2O, peakCmH2O: limit, rateBpm: b.rateBpm, fio2: b.fio2, ...(vt !== null ? { tidalVolumeMl: vt } : {}) };
+  return { mode: 'VC', peepCmH2O, peakCmH2O: limit, rateBpm: p.rateBpm ?? b.rateBpm, fio2: b.fio2, ...(vt !== null ? { tidalVolumeMl: vt } : {}) };
 }
 
 const s = (seconds: number): number => Math.round(seconds * 1000);
-/** One breath at the baseline rate (CPAP baseline: 6 s). */
-export const breathMs = (ctx: ManeuverContext): number => (ctx.baseline.rateBpm > 0 ? Math.round(60_000 / ctx.baseline.rateBpm) : 6000);
+/** One breath at the test's rate (no rate: 6 s, and the release is never measured: not assessable). */
+export const breathMs = (ctx: ManeuverContext): number => {
+  const rate = screenOf(ctx.protocol).rateBpm ?? ctx.baseline.rateBpm;
+  return rate > 0 ? Math.round(60_000 / rate) : 6000;
+};
 
 export function screenHighPlan(ctx: ManeuverContext): StepPlan {
   const p = screenOf(ctx.protocol);

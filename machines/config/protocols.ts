@@ -244,6 +244,11 @@ export const RecruitabilityScreenProtocolSchema = z
     highDwellS: bounded(30, 1800, 's').default(120),
     /** Volume-control tidal volume of the test (default: the baseline's VC Vt, else 6 mL/kg PBW, else the measured Vt). */
     tidalVolumeMl: bounded(100, 1000, 'mL').optional(),
+    /**
+     * Respiratory rate of the test (default: the baseline's). A slow rate (6-8/min) lets the
+     * release breath expire completely; a CPAP baseline (no breaths) needs one here.
+     */
+    rateBpm: bounded(4, 35, '/min').optional(),
     /** The low PEEP lasts until the release breath is measured, at most this many breaths. */
     releaseMaxBreaths: boundedInt(1, 3).default(2),
     /** Time back at the high PEEP (verified) before the baseline. */

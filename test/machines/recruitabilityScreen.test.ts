@@ -30,6 +30,14 @@ describe('recruitability screen machine', () => {
     expect(release!.dwellMs).toBe(6000);
   });
 
+  it('runs the test at the protocol rate when given (slow rate: complete expiration), the low PEEP for at most 2 of its breaths', () => {
+    const d = new Driver('recruitability-screen', { protocol: { ...SHORT, rateBpm: 8 } });
+    const [high, release, back, baseline] = planOf(d.protocol, BASELINE);
+    for (const s of [high!, release!, back!]) expect(s.settings.rateBpm).toBe(8);
+    expect(release!.dwellMs).toBe(2 * 7500);
+    expect(baseline!.settings.rateBpm).toBe(20);
+  });
+
   it('measures the release breath, returns to the high PEEP verified, computes R/I and ends at the baseline', async () => {
     const d = await atRelease();
     // The release breath: VTe 420 + 500; first plateau at PEEP 5: 5 + 420/21 = 25 (Crs,low 21).
