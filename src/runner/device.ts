@@ -17,7 +17,7 @@ import { SerialSettingsSchema, type SerialSettings } from '../../hal/serial/conf
 import { ReopeningTransport } from '../../hal/serial/reopening.js';
 import { SerialTransport, type SerialBinding } from '../../hal/serial/transport.js';
 import { LineVitalsSource, VITALS_LINE_DEFAULTS } from '../../hal/vitals/index.js';
-import type { ManeuverKind, RunnableKind, Protocol } from '../../machines/index.js';
+import type { RunnableKind, Protocol } from '../../machines/index.js';
 import { Session, type SessionOptions } from './session.js';
 import { guidedProtocol } from './simulated.js';
 

@@ -22,7 +22,6 @@ import {
   type ApplyCommand,
   type DeviceFaultCode,
   type ManeuverEvent,
-  type ManeuverKind,
   type RunnableKind,
   type ManeuverMachine,
   type PatientSize,

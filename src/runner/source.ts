@@ -9,7 +9,7 @@ import { GUIDED_TIMEOUT_DEFAULT_MS, GUIDED_TIMEOUT_MAX_MS, type GuidedVentilator
 import type { DeviceInfo, VentilatorCapabilities } from '../../hal/port.js';
 import type { SerialSettings } from '../../hal/serial/config.js';
 import type { SerialBinding } from '../../hal/serial/transport.js';
-import type { ChecklistConfirmation, ManeuverKind, RunnableKind, PatientSize, Protocol, VentSettings } from '../../machines/index.js';
+import type { ChecklistConfirmation, RunnableKind, PatientSize, Protocol, VentSettings } from '../../machines/index.js';
 import type { MonitorOptions, PatientProfile } from '../../sim/index.js';
 import { failsafeDigest } from '../journal/failsafeDigest.js';
 import { identityOf, type DeviceIdentity } from '../journal/identity.js';

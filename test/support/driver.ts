@@ -11,7 +11,6 @@ import {
   ProtocolSchema,
   stateName,
   type ApplyCommand,
-  type ManeuverKind,
   type RunnableKind,
   type ManeuverMachine,
   type MonitorSample,
