@@ -42,6 +42,14 @@ export interface VentilatorCapabilities {
   pressureResolutionCmH2O: number;
   /** True when `apply` works by instructing a person (GuidedVentilator), so it takes minutes, not milliseconds. */
   guided?: boolean;
+  /**
+   * The device can drop PEEP for a single breath on command and reports each breath's expired
+   * volume (`expiredVolumeMl`) and plateau: the recruitability screen (R/I) can run on it. The
+   * sample of the release breath (the expiration to the lower PEEP) carries its VTe, the
+   * end-expiratory pressure it reached (`peepCmH2O`) and the plateau of the next inspiration.
+   * Absent or false (MakAir, MEDIBUS): the screen is a guided procedure with the numbers entered.
+   */
+  oneBreathPeepDrop?: boolean;
 }
 
 export interface DeviceInfo {

@@ -9,6 +9,7 @@ import type { LimitsCheck, MethodResult, TitrationMethod } from './titration.js'
 import type { Watched } from './safety/guards.js';
 import { NO_CONDITIONS, type Conditions } from './safety/rules.js';
 import { median } from './safety/sample.js';
+import type { RecruitabilityResult, ReleaseReadings } from './recruitability.js';
 import type {
   AbortRecord,
   BaselineVitals,
@@ -130,6 +131,8 @@ export interface RunState {
   patient?: { size: PatientSize; pbwKg: number } | null;
   /** Pre-oxygenation of this run (null or absent: none). */
   preox?: PreoxState | null;
+  /** The recruitability screen (R/I): the release breath as measured, then the result (absent: not a screen). */
+  screen?: ScreenState | null;
 }
 
 /** Pre-oxygenation of a run (machines/preoxygenation.ts). */
@@ -141,6 +144,13 @@ export interface PreoxState {
   /** The settled SpO2 on that FiO2: the desaturation guard's reference from then on (null: not settled yet). */
   spo2Pct: number | null;
   settledAt: number | null;
+}
+
+/** What the recruitability screen measured and concluded. */
+export interface ScreenState {
+  /** The release breath's readings (null until the release step ended). */
+  readings: ReleaseReadings | null;
+  result: RecruitabilityResult | null;
 }
 
 /** Timestamped vitals kept before the start, for the median baseline. */
@@ -351,6 +361,11 @@ export function accumulate(acc: StepAccumulator, s: CheckedSample): StepAccumula
   if (s.complianceMlPerCmH2O !== undefined) next.compliance = [...acc.compliance, s.complianceMlPerCmH2O];
   if (s.plateauCmH2O !== undefined) next.plateau = [...(acc.plateau ?? []), s.plateauCmH2O];
   if (s.tidalVolumeMl !== undefined) next.vt = [...(acc.vt ?? []), s.tidalVolumeMl];
+  if (s.expiredVolumeMl !== undefined) {
+    next.vte = [...(acc.vte ?? []), s.expiredVolumeMl];
+    next.vtePlateau = [...(acc.vtePlateau ?? []), s.plateauCmH2O ?? Number.NaN];
+    next.vtePeep = [...(acc.vtePeep ?? []), s.peepCmH2O ?? Number.NaN];
+  }
   if (s.peakCmH2O !== undefined) next.peakMax = next.peakMax === null ? s.peakCmH2O : Math.max(next.peakMax, s.peakCmH2O);
   return next;
 }

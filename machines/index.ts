@@ -8,7 +8,8 @@
  * actor.on('command.apply', (cmd) => ventilator.apply(cmd.settings));
  * actor.start();
  */
-import type { ManeuverKind } from './config/protocols.js';
+import type { ManeuverKind, ScreenKind } from './config/protocols.js';
+import { recruitabilityScreenMachine } from './recruitabilityScreen.js';
 import { highPressurePcvMachine } from './highPressurePcv.js';
 import type { ManeuverMachine } from './shell.js';
 import { staircaseMachine } from './staircase.js';
@@ -20,9 +21,9 @@ export const MACHINES: Record<ManeuverKind, ManeuverMachine> = {
   staircase: staircaseMachine,
 };
 
-/** The machine of a maneuver. */
-export function machineFor(kind: ManeuverKind): ManeuverMachine {
-  return MACHINES[kind];
+/** The machine of a maneuver (or of the recruitability screen, which runs in the same shell). */
+export function machineFor(kind: ManeuverKind | ScreenKind): ManeuverMachine {
+  return kind === 'recruitability-screen' ? recruitabilityScreenMachine : MACHINES[kind];
 }
 
 export { sustainedInflationMachine, highPressurePcvMachine, staircaseMachine };
@@ -43,5 +44,8 @@ export * from './titration.js';
 export * from './preoxygenation.js';
 export * from './watch.js';
 export * from './advisor.js';
+export * from './recruitability.js';
+export * from './screenPlans.js';
+export { recruitabilityScreenMachine };
 export { maneuverSetup, sampleAbort, sampleVerdict, startBaseline } from './setup.js';
 export { defineManeuver, stepPhase, MONITOR_EVENTS, type ManeuverMachine, type ManeuverStateConfig } from './shell.js';

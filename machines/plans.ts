@@ -15,6 +15,7 @@ import { initialContext, stepMeasurement } from './context.js';
 import { detectDerecruitment, type DecrementalMeasurement } from './derecruitment.js';
 import { HARD_LIMITS } from './config/limits.js';
 import { complianceNear, protectiveSettings } from './titration.js';
+import { screenBackPlan, screenHighPlan, screenReleasePlan } from './screenPlans.js';
 import type { StepPlan, VentSettings } from './types.js';
 import { stepFio2 } from './preoxygenation.js';
 
@@ -102,7 +103,7 @@ export function highPressurePcvPlan(ctx: ManeuverContext): StepPlan {
 
 /** The post-RM PEEP policy of a single-step maneuver. */
 function postRmPolicy(p: Protocol): { mode: 'baseline' | 'baseline-plus' | 'titration'; plusCmH2O: number } {
-  return p.maneuver === 'staircase' ? { mode: 'baseline', plusCmH2O: 0 } : p.postRmPeep;
+  return p.maneuver === 'staircase' || p.maneuver === 'recruitability-screen' ? { mode: 'baseline', plusCmH2O: 0 } : p.postRmPeep;
 }
 
 /**
@@ -332,6 +333,8 @@ export function planOf(
       const inc = protocol.incrementalPeepsCmH2O.map((_, i) => row(incrementalPlan({ ...base, stepIndex: i })));
       return [...pre, ...inc, ...titration()];
     }
+    case 'recruitability-screen':
+      return [row(screenHighPlan(base)), row(screenReleasePlan(base)), row(screenBackPlan(base)), row(returnToBaselinePlan(base))];
   }
 }
 

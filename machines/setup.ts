@@ -28,6 +28,7 @@ import { guardSafety, holdSpo2, morePreoxHolds, preoxSettled, preoxygenationFor,
 import { complianceNear, decideMethod, measuredLimits, methodsDisagree, protectiveSettings, titrationMethods, type TrialStep } from './titration.js';
 import { emptyAccumulator, emptyTitration, stepMeasurement } from './context.js';
 import { assessResponse } from './response.js';
+import { releaseReadings, screenResult } from './screenPlans.js';
 import type { Watched } from './safety/guards.js';
 import { evaluateClock, judgeSample, NO_CONDITIONS, type SampleVerdict } from './safety/rules.js';
 import type {
@@ -187,6 +188,8 @@ export const maneuverSetup = setup({
       if (!v.abort || !desaturation(v.abort.guard) || !v.abort.also.every(desaturation)) return false;
       return Object.keys(v.conditions).every(desaturation);
     },
+    // Recruitability screen: the release breath's expired volume and the plateau at the low PEEP are in.
+    releaseMeasured: ({ context }) => releaseReadings(context) !== null,
     noProtectiveFinal: ({ context }) => (context.titration.finalSettings ?? null) === null,
     reRecruitNeeded: ({ context }) => {
       const p = titrationOf(context.protocol);
@@ -428,6 +431,10 @@ export const maneuverSetup = setup({
       const plan = preoxygenationPlan(context);
       return { current: { phase: plan.phase, label: plan.label, settings: plan.settings, dwellMs: plan.dwellMs, startedAt: context.now, acc: emptyAccumulator() } };
     }),
+    /** Recruitability screen: the release step's readings (null when the release breath was not measured), before the step is recorded. */
+    recordRelease: assign(({ context }) => ({ run: { ...context.run, screen: { readings: releaseReadings(context), result: null } } })),
+    /** Recruitability screen: R/I with the published formula, once back at the verified high PEEP. */
+    computeRecruitability: assign(({ context }) => ({ run: { ...context.run, screen: { readings: context.run.screen?.readings ?? null, result: screenResult(context) } } })),
     advanceIndex: assign({ stepIndex: ({ context }) => context.stepIndex + 1 }),
     resetIndex: assign({ stepIndex: 0 }),
     abortWith: assign(({ context }, abort: AbortRecord) => ({

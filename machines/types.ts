@@ -39,6 +39,7 @@ export const SAMPLE_FIELDS = [
   'peepCmH2O',
   'tidalVolumeMl',
   'complianceMlPerCmH2O',
+  'expiredVolumeMl',
 ] as const;
 export type SampleField = (typeof SAMPLE_FIELDS)[number];
 
@@ -62,6 +63,12 @@ export interface MonitorSample {
   peepCmH2O?: number;
   tidalVolumeMl?: number;
   complianceMlPerCmH2O?: number;
+  /**
+   * Expired volume of the last breath (VTe); above Vt on a breath that released volume (the R/I
+   * test). A device reporting the release breath after a PEEP drop sends, in the same sample,
+   * the plateau of the first breath at the new PEEP (`oneBreathPeepDrop` in hal/port.ts).
+   */
+  expiredVolumeMl?: number;
   /**
    * Fields the source itself marks as not a valid measurement (invalid, questionable,
    * unavailable, calibrating, demo or test data, stale). Their values never count.
@@ -90,6 +97,7 @@ export interface CheckedSample {
   readonly peepCmH2O?: number;
   readonly tidalVolumeMl?: number;
   readonly complianceMlPerCmH2O?: number;
+  readonly expiredVolumeMl?: number;
   readonly rejected?: Readonly<Partial<Record<SampleField, RejectedValue>>>;
 }
 
@@ -223,7 +231,11 @@ export type StepPhase =
   | 'fio2'
   | 'final'
   | 'restore'
-  | 'assessment';
+  | 'assessment'
+  /** Recruitability screen (R/I): at the high PEEP, before the release and after the return. */
+  | 'screen'
+  /** Recruitability screen: the one breath at the low PEEP. */
+  | 'release';
 
 /** A step a maneuver asks for: settings to apply, and how long to dwell once verified. */
 export interface StepPlan {
@@ -264,6 +276,11 @@ export interface StepAccumulator {
   peakMax: number | null;
   plateau?: readonly number[];
   vt?: readonly number[];
+  /** Expired volumes (VTe) of the window, in order (the R/I release breath). */
+  vte?: readonly number[];
+  /** The plateau and the end-expiratory pressure each of those samples carried (NaN: none), index for index with `vte`. */
+  vtePlateau?: readonly number[];
+  vtePeep?: readonly number[];
 }
 
 /** The step being applied or dwelt in. */

@@ -39,3 +39,4 @@ export {
   type VolumeStatus,
 } from './cohort.js';
 export { alveolarPo2MmHg, arterialPo2MmHg, arterialPo2WithLowVqMmHg, lowVqCompartmentPo2MmHg, severinghausSaturation, o2ContentMlPerDl } from './oxygen.js';
+export { releaseBreath, type ReleaseBreath } from './recruitability.js';

@@ -13,6 +13,7 @@ import { computePerfusion, emptyPerfusion, type PerfusionState } from './perfusi
 import { compressLung, pneumothoraxOccurs, PNEUMOTHORAX_TENSION_TIME_CONSTANT_S } from './pneumothorax.js';
 import { parseProfile, type PatientProfile } from './profile.js';
 import { SeededRandom, STREAM } from './random.js';
+import { releaseBreath, type ReleaseBreath } from './recruitability.js';
 import { settleRecruitment, stepRecruitment } from './recruitment.js';
 import { parseSettings } from './settings.js';
 import type { BreathOutput, GasExchange, Hemodynamics, PatientEvent, PatientOptions, SimSettings } from './types.js';
@@ -166,6 +167,18 @@ export class SimPatient {
       strokeVolumeMl: c.strokeVolumeMl,
       cvpMmHg: c.cvpMmHg,
     };
+  }
+
+  /**
+   * What a one-breath drop of PEEP to `lowPeepCmH2O` would expire and measure now (the R/I test,
+   * sim/recruitability.ts). The lung is not changed; in volume control the set Vt is used, in
+   * PCV the present breath's.
+   */
+  releaseBreath(lowPeepCmH2O: number): ReleaseBreath {
+    this.refresh();
+    const s = this.current;
+    const vt = s.mode === 'VC' ? (s.tidalVolumeMl ?? this.b.tidalVolumeMl) : this.b.tidalVolumeMl;
+    return releaseBreath(this.units, this.curve, s.peepCmH2O, lowPeepCmH2O, vt, s.mode === 'VC' ? s.peakCmH2O : Math.max(s.peakCmH2O, s.peepCmH2O + 40));
   }
 
   events(): readonly PatientEvent[] {

@@ -141,6 +141,11 @@ export function eventsFor(s: Snap): ManeuverEvent[] {
     evs.push(sample(end - 1000), sample(end), sample(end, { spo2Pct: 91 }), sample(end, { spo2Pct: 97 }));
     // The final settings measured beyond the lung-protective limits.
     if (c.current.phase === 'final' || c.current.phase === 'assessment') evs.push(sample(end, { plateauCmH2O: 40 }));
+    // The recruitability screen's release breath: it expires Vt plus the released volume.
+    if (c.current.phase === 'release' && c.now + 1000 < end) {
+      const vt = c.current.settings.tidalVolumeMl ?? 400;
+      evs.push(sample(c.now + 1000, { expiredVolumeMl: vt + 15 * modelCompliance(c), plateauCmH2O: c.current.settings.peepCmH2O + vt / modelCompliance(c) }));
+    }
   }
   evs.push(...abortTriggers(s).map((t) => t.event).filter((e) => e.type !== 'DEVICE_FAULT'));
   // Just past the apply deadline and the operator's confirmation deadline of this protocol.

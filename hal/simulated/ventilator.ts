@@ -12,12 +12,19 @@ import { mergeSettings, type DeviceFault, type DeviceInfo, type Ventilator, type
 import type { MonitorSample } from '../../machines/types.js';
 import { assertWithinCapabilities } from '../ranges.js';
 import type { SimWorld } from './world.js';
+import type { ReleaseBreath } from '../../sim/index.js';
+
+/** A drop of PEEP by 1 cmH2O or more, volume control before and after: the next breath releases volume. */
+function isReleaseDrop(from: VentSettings, to: VentSettings): boolean {
+  return from.mode === 'VC' && to.mode === 'VC' && to.rateBpm > 0 && to.peepCmH2O <= from.peepCmH2O - 1;
+}
 
 export const SIMULATED_CAPABILITIES: VentilatorCapabilities = {
   modes: ['CPAP', 'PCV', 'VC'],
   ranges: { peepCmH2O: [0, 50], peakCmH2O: [5, 80], rateBpm: [0, 60], fio2: [0.21, 1], tidalVolumeMl: [50, 2000] },
   remoteSetting: true,
   pressureResolutionCmH2O: 0.1,
+  oneBreathPeepDrop: true,
 };
 
 /** Faults a test or the fault matrix can switch on. */
@@ -63,6 +70,8 @@ export class SimulatedVentilator implements Ventilator {
   private stopSampling: (() => void) | null = null;
   private connected = false;
   private settings: VentSettings;
+  /** The release breath after a PEEP drop in volume control, reported on the next sample (the R/I test). */
+  private release: ReleaseBreath | null = null;
 
   constructor(options: SimulatedVentilatorOptions) {
     this.world = options.world;
@@ -113,6 +122,9 @@ export class SimulatedVentilator implements Ventilator {
             reject(new DisconnectedError('simulated ventilator: link lost before confirmation'));
             return;
           }
+          this.world.catchUp();
+          // A PEEP drop in volume control expires the volume the lung releases (sim/recruitability.ts).
+          this.release = isReleaseDrop(this.settings, next) ? this.world.patient.releaseBreath(next.peepCmH2O) : null;
           this.settings = next;
           this.world.deliver(next);
           resolve({ ...next });
@@ -162,6 +174,17 @@ export class SimulatedVentilator implements Ventilator {
     this.world.catchUp();
     const now = this.clock.now();
     const m = this.world.monitor.ventilator(now);
-    this.samples$.next({ t: now, source: 'sim-ventilator', ...m });
+    const r = this.release;
+    this.release = null;
+    // The breath after a PEEP drop: its expired volume, and the plateau of the first breath at the low PEEP.
+    const release = r
+      ? {
+          expiredVolumeMl: Math.round(r.expiredVolumeMl),
+          plateauCmH2O: Math.round(r.lowPlateauCmH2O * 10) / 10,
+          tidalVolumeMl: Math.round(r.lowTidalVolumeMl),
+          complianceMlPerCmH2O: Math.round((r.lowTidalVolumeMl / Math.max(0.5, r.lowPlateauCmH2O - this.settings.peepCmH2O)) * 10) / 10,
+        }
+      : {};
+    this.samples$.next({ t: now, source: 'sim-ventilator', ...m, ...release });
   }
 }

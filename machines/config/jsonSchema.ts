@@ -1,6 +1,7 @@
 /** JSON Schemas of the configuration files, for vendors and editors (generated from the zod schemas). */
 import { z } from 'zod';
-import { HighPressurePcvProtocolSchema, ProtocolSchema, StaircaseProtocolSchema, SustainedInflationProtocolSchema } from './protocols.js';
+import { HighPressurePcvProtocolSchema, ProtocolSchema, RecruitabilityScreenProtocolSchema, StaircaseProtocolSchema, SustainedInflationProtocolSchema } from './protocols.js';
+import { ReleaseReadingsSchema } from '../recruitability.js';
 import { SafetyConfigSchema } from './safety.js';
 
 const SCHEMAS = {
@@ -8,6 +9,9 @@ const SCHEMAS = {
   'sustained-inflation': SustainedInflationProtocolSchema,
   'high-pressure-pcv': HighPressurePcvProtocolSchema,
   staircase: StaircaseProtocolSchema,
+  'recruitability-screen': RecruitabilityScreenProtocolSchema,
+  /** The one-breath test's numbers entered by hand (`rmseq screen --readings`). */
+  'screen-readings': ReleaseReadingsSchema,
   safety: SafetyConfigSchema,
 } as const;
 

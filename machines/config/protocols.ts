@@ -302,21 +302,79 @@ export const StaircaseProtocolSchema = z
     checkCommon(v, ctx);
   });
 
+/**
+ * The recruitability screen (R/I, Chen et al. 2020 AJRCCM 201:178): volume control at the high
+ * PEEP, one breath at the low PEEP, the verified return to the high PEEP, then the baseline.
+ * Not a recruitment maneuver: it is run before one (`rmseq screen`, `rmseq run staircase --screen`).
+ */
+export const RecruitabilityScreenProtocolSchema = z
+  .object({
+    maneuver: z.literal('recruitability-screen'),
+    /** The PEEP the test starts from and returns to (Chen 2020: 15). */
+    highPeepCmH2O: bounded(8, 25, 'cmH2O').default(15),
+    /** The PEEP of the one release breath (Chen 2020: 5). */
+    lowPeepCmH2O: bounded(0, 15, 'cmH2O').default(5),
+    /** Time at the high PEEP before the release (Hamilton's guide suggests up to 30 min). */
+    highDwellS: bounded(30, 1800, 's').default(120),
+    /** Volume-control tidal volume of the test (default: the baseline's VC Vt, else 6 mL/kg PBW, else the measured Vt). */
+    tidalVolumeMl: bounded(100, 1000, 'mL').optional(),
+    /**
+     * Respiratory rate of the test (default: the baseline's). A slow rate (6-8/min) lets the
+     * release breath expire completely; a CPAP baseline (no breaths) needs one here.
+     */
+    rateBpm: bounded(4, 35, '/min').optional(),
+    /** The low PEEP lasts until the release breath is measured, at most this many breaths. */
+    releaseMaxBreaths: boundedInt(1, 3).default(2),
+    /** Time back at the high PEEP (verified) before the baseline. */
+    returnDwellS: bounded(3, 120, 's').default(10),
+    /** R/I at or above this: high recruitability (Chen 2020: the cohort median 0.5). */
+    thresholdRatio: bounded(0.1, 2, '(ratio)').default(0.5),
+    /** Airway opening pressure from an airway-closure test (null: no complete airway closure). */
+    airwayOpeningPressureCmH2O: bounded(0, 30, 'cmH2O').nullable().default(null),
+    /**
+     * When a staircase follows a low-recruitability result: `warn` (proceed, saying so), `block`
+     * (do not start it), `cap` (start it with its pressures capped at `capPeakCmH2O`).
+     */
+    policy: z.enum(['warn', 'block', 'cap']).default('warn'),
+    /** With `cap`: the staircase's peak pressure limit (PEEP + driving pressure of every step). */
+    capPeakCmH2O: bounded(25, 50, 'cmH2O').default(35),
+    ...common,
+  })
+  .strict()
+  .superRefine((v, ctx) => {
+    if (v.lowPeepCmH2O >= v.highPeepCmH2O) {
+      ctx.addIssue({ code: 'custom', path: ['lowPeepCmH2O'], message: `must be below highPeepCmH2O (${v.highPeepCmH2O} cmH2O)` });
+    }
+    if (v.airwayOpeningPressureCmH2O !== null && v.airwayOpeningPressureCmH2O >= v.highPeepCmH2O) {
+      ctx.addIssue({ code: 'custom', path: ['airwayOpeningPressureCmH2O'], message: `must be below highPeepCmH2O (${v.highPeepCmH2O} cmH2O): recruitment cannot be assessed above it` });
+    }
+    if (v.highPeepCmH2O > v.peakLimitCmH2O) {
+      ctx.addIssue({ code: 'custom', path: ['highPeepCmH2O'], message: `must not exceed peakLimitCmH2O (${v.peakLimitCmH2O} cmH2O)` });
+    }
+  });
+
 /** Any maneuver's protocol, discriminated by `maneuver`. */
 export const ProtocolSchema = z.discriminatedUnion('maneuver', [
   SustainedInflationProtocolSchema,
   HighPressurePcvProtocolSchema,
   StaircaseProtocolSchema,
+  RecruitabilityScreenProtocolSchema,
 ]);
 
 export type SustainedInflationProtocol = z.output<typeof SustainedInflationProtocolSchema>;
 export type HighPressurePcvProtocol = z.output<typeof HighPressurePcvProtocolSchema>;
 export type StaircaseProtocol = z.output<typeof StaircaseProtocolSchema>;
+export type RecruitabilityScreenProtocol = z.output<typeof RecruitabilityScreenProtocolSchema>;
+/** The screens: run before a maneuver, not maneuvers themselves (not in MANEUVERS). */
+export const SCREENS = ['recruitability-screen'] as const;
+export type ScreenKind = (typeof SCREENS)[number];
+/** What a session can run: a maneuver or a screen. */
+export type RunnableKind = ManeuverKind | ScreenKind;
 export type Protocol = z.output<typeof ProtocolSchema>;
 export type ProtocolInput = z.input<typeof ProtocolSchema>;
 
 /** The default protocol of a maneuver. */
-export function defaultProtocol(maneuver: ManeuverKind): Protocol {
+export function defaultProtocol(maneuver: ManeuverKind | ScreenKind): Protocol {
   return ProtocolSchema.parse({ maneuver });
 }
 

@@ -20,6 +20,7 @@ export const PLAUSIBLE = {
   peepCmH2O: [-20, 100],
   tidalVolumeMl: [0, 3000],
   complianceMlPerCmH2O: [0, 500],
+  expiredVolumeMl: [0, 5000],
 } as const satisfies Record<SampleField, readonly [number, number]>;
 
 export type SampleCheck =

@@ -1,5 +1,5 @@
 /** Human-readable renderings of a session: the step table and the outcome summary. */
-import type { StepRecord, VentSettings } from '../../machines/index.js';
+import { screenRecommendation, type StepRecord, type VentSettings } from '../../machines/index.js';
 import { describeBaselineVitals, type SessionSummary } from '../runner/telemetry.js';
 
 export { describeBaselineVitals };
@@ -45,6 +45,10 @@ export function stepTable(steps: readonly StepRecord[], startedAt: number | null
 export function outcomeLine(s: SessionSummary): string {
   switch (s.outcome) {
     case 'completed':
+      if (s.maneuver === 'recruitability-screen') {
+        const r = s.screen ?? null;
+        return `COMPLETED: ${r ? `${r.ratio === null ? 'R/I not assessable' : `R/I ${r.ratio}`}: ${screenRecommendation(r)}` : 'R/I not computed'}; back on baseline settings (verified)`;
+      }
       if (s.maneuver === 'staircase' || (s.titration?.methods?.length ?? 0) > 0) {
         // Journals written before issue 15 carry no titration summary.
         const t = s.titration as SessionSummary['titration'] | undefined;
@@ -109,13 +113,29 @@ export function titrationLines(s: SessionSummary): string[] {
   return out;
 }
 
+/** The recruitability screen's values (R/I, Chen 2020), for the run table and the report. */
+export function screenLines(s: Pick<SessionSummary, 'screen'>): string[] {
+  const r = s.screen;
+  if (!r) return [];
+  const v = (x: number | null, unit = ''): string => (x === null ? '-' : `${x}${unit}`);
+  const rd = r.readings;
+  return [
+    `recruitability (R/I, Chen 2020): ${r.ratio === null ? 'not assessable' : r.ratio} (threshold ${r.thresholdRatio}): ${r.recruitability.toUpperCase()}`,
+    `  release PEEP ${rd.highPeepCmH2O} -> ${rd.lowPeepCmH2O}: VTe ${Number.isFinite(rd.releaseExpiredVolumeMl) ? rd.releaseExpiredVolumeMl : '-'} mL, Vt ${Number.isFinite(rd.tidalVolumeMl) ? rd.tidalVolumeMl : '-'} mL, plateau at low PEEP ${Number.isFinite(rd.lowPlateauCmH2O) ? rd.lowPlateauCmH2O : '-'} cmH2O${rd.airwayOpeningPressureCmH2O !== null ? `, AOP ${rd.airwayOpeningPressureCmH2O} cmH2O` : ''}`,
+    `  Vrel ${v(r.releasedVolumeMl, ' mL')}, Crs,low ${v(r.lowComplianceMlPerCmH2O, ' mL/cmH2O')}, Vrec ${v(r.recruitedVolumeMl, ' mL')}, Crec ${v(r.recruitedComplianceMlPerCmH2O, ' mL/cmH2O')}`,
+    `  ${r.detail}`,
+  ];
+}
+
 export function formatSummary(s: SessionSummary): string {
   const parts = [outcomeLine(s)];
   const warnings = s.preconditionIssues.filter((i) => i.severity === 'warn');
   for (const w of warnings) parts.push(`warning: ${w.message}`);
   if (s.steps.length > 1) parts.push('', stepTable(s.steps, s.startedAt, (s.patient ?? null)?.pbwKg ?? null));
-  const t = titrationLines(s);
+  const sc = screenLines(s);
+  if (sc.length) parts.push('', ...sc);
+  const t = s.maneuver === 'recruitability-screen' ? [] : titrationLines(s);
   if (t.length) parts.push('', ...t);
-  if (s.response && s.outcome === 'completed') parts.push('', `response: ${s.response.detail}`);
+  if (s.response && s.outcome === 'completed' && s.maneuver !== 'recruitability-screen') parts.push('', `response: ${s.response.detail}`);
   return parts.join('\n');
 }

@@ -7,7 +7,7 @@ import { z } from 'zod';
 import { isJsonInputError, readJsonFile } from '../../common/jsonInput.js';
 import { isValidationError, parseOrThrow, bounded } from '../../common/validation.js';
 import { GUIDED_TIMEOUT_DEFAULT_MS, GUIDED_TIMEOUT_MAX_MS, GUIDED_TIMEOUT_MIN_MS } from '../../hal/guided/index.js';
-import { MANEUVERS, ProtocolSchema, type ManeuverKind, type Protocol, type VentSettings } from '../../machines/index.js';
+import { MANEUVERS, ProtocolSchema, type ManeuverKind, type Protocol, type RunnableKind, type VentSettings } from '../../machines/index.js';
 import { BUILTIN_PROFILE_NAMES, parseProfile, profileByName, type PatientProfile } from '../../sim/index.js';
 import { CliError } from './exitCodes.js';
 
@@ -46,7 +46,7 @@ export function loadPatient(nameOrPath: string): { name: string; profile: Patien
 }
 
 /** The protocol for a maneuver: defaults, or a file (which must be for the same maneuver). */
-export function loadProtocol(maneuver: ManeuverKind, path?: string): Protocol {
+export function loadProtocol(maneuver: RunnableKind, path?: string): Protocol {
   const input = path ? readJson(path, 'protocol') : { maneuver };
   if (path && input && typeof input === 'object' && !('maneuver' in input)) (input as Record<string, unknown>)['maneuver'] = maneuver;
   let protocol: Protocol;
@@ -169,7 +169,9 @@ export function protocolCrossFieldProblems(p: Protocol, input: unknown): string[
           ['decremental.dwellS', p.decremental.dwellS],
           ['reRecruit.dwellS', p.reRecruit.dwellS],
         ]
-      : [['holdS', p.holdS]];
+      : p.maneuver === 'recruitability-screen'
+        ? [['highDwellS', p.highDwellS]]
+        : [['holdS', p.holdS]];
   if (explicitWindow) {
     for (const [field, dwellS] of dwells) {
       if (p.measureWindowS > dwellS) out.push(`measureWindowS = ${p.measureWindowS}: must not exceed ${field} (${dwellS} s): step measurements are means over the last part of each dwell`);

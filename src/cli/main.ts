@@ -18,6 +18,7 @@ import { GUIDED_TIMEOUT_FLAG_S } from './inputs.js';
 import { VITALS_LINE_DEFAULTS } from '../../hal/vitals/index.js';
 import { CHECKLIST_IDS } from '../../machines/index.js';
 import { replayCommand, reportCommand, schemaCommand, validateCommand } from './tools.js';
+import { screenCommand, type ScreenFlags } from './screen.js';
 import { verifyCommand } from './verify.js';
 import { testgenCommand, type TestgenFlags } from './testgen.js';
 import { isJsonInputError } from '../../common/jsonInput.js';
@@ -96,10 +97,36 @@ export function buildProgram(setExit: (code: number) => void, io: RunIo = proces
     .option('--pao2 <mmHg>', 'arterial PaO2 (20-700 mmHg) for the rescue-therapy advisor shown after a failed run (P/F, OI)')
     .option('--mawp <cmH2O>', 'mean airway pressure as displayed (1-60 cmH2O) for the advisor (OI, OSI); default: estimated in PCV')
     .option('--watch-event <events>', 'simulator: scripted events during the watch, <disconnection|suction>@<minute>[:<seconds>], comma-separated, e.g. disconnection@5:30')
-    .option('--failsafe-timeout <s>', `in FAILSAFE, end the run (exit 4, device state printed) after this many seconds of the session clock; default ${DEFAULT_FAILSAFE_TIMEOUT_MS / 1000} without a terminal, else wait for \`ack\` + Enter`);
+    .option('--failsafe-timeout <s>', `in FAILSAFE, end the run (exit 4, device state printed) after this many seconds of the session clock; default ${DEFAULT_FAILSAFE_TIMEOUT_MS / 1000} without a terminal, else wait for \`ack\` + Enter`)
+    .option('--screen', 'staircase: run the recruitability screen (R/I) first; its policy (warn | block | cap) decides whether and how the staircase runs')
+    .option('--screen-protocol <file>', 'with --screen: the screen protocol .json (recruitability-screen; implies --screen)');
   deviceOptions(run, 'a real ventilator: makair:/dev/ttyUSB0 or medibus:/dev/ttyUSB1 (MEDIBUS is always guided)')
     .addHelpText('after', `\nExamples:\n  rmseq run staircase --patient moderate-ards\n  rmseq run staircase --device makair:/dev/ttyUSB0 --fio2 0.4 --vitals intellivue:udp:10.0.0.5 --protocol makair-staircase.json\n  rmseq run staircase --device medibus:/dev/ttyUSB1 --family evita --vitals intellivue:serial:/dev/ttyUSB2\n  rmseq run staircase --device makair:/dev/ttyUSB0 --fio2 0.4 --vitals line:/dev/ttyUSB2   (a JSON-lines bridge)\n${EXIT_HELP}`)
     .action(async (maneuver: string, flags: RunFlags) => setExit(await runCommand(maneuver, flags, io)));
+
+  const screen = program
+    .command('screen')
+    .description('recruitability screen (R/I, Chen 2020): at PEEP 15 one breath at PEEP 5, verified return, R/I and the recommendation; the same target flags as run, or --readings for the test done by hand')
+    .option('--readings <file>', 'the one-breath test done by hand on a ventilator that cannot drop PEEP for one breath (MakAir, MEDIBUS): its numbers, .json')
+    .option('--patient <profile>', 'simulator: built-in profile name or profile .json file')
+    .option('--height-cm <cm>', 'patient height, 130-230 cm (with --sex)')
+    .option('--sex <male|female>', 'patient sex for predicted body weight (with --height-cm)')
+    .option('--protocol <file>', 'screen protocol .json (recruitability-screen; defaults otherwise)')
+    .option('--baseline <file>', 'simulator: baseline ventilator settings .json')
+    .option('--seed <n>', 'simulator: simulation seed (default 1)')
+    .option('--realtime', 'run on the wall clock (rehearsal at clock speed)')
+    .option('--speed <x>', 'run on the wall clock, x times faster')
+    .option('--json', 'print the result as JSON (no progress)')
+    .option('--journal <file>', 'append the audit journal (JSON lines) to this file')
+    .option('--journal-decimate <n>', 'journal every nth sample/tick (replay becomes approximate)')
+    .option('--journal-key <file>', 'HMAC key for the journal hash chain')
+    .option('--artifacts', 'simulate SpO2/MAP artifacts')
+    .option('--dropouts', 'simulate monitor dropouts')
+    .option('--confirm-checklist <items>', `the operator checklist confirmed for a scripted run: all, or ids comma-separated (${CHECKLIST_IDS.join(', ')})`)
+    .option('--failsafe-timeout <s>', 'in FAILSAFE, end the run after this many seconds of the session clock (wall-clock runs)');
+  deviceOptions(screen, 'a real ventilator that drops PEEP for one breath on command (MakAir and MEDIBUS cannot: use --readings)')
+    .addHelpText('after', `\nExamples:\n  rmseq screen --patient moderate-ards\n  rmseq screen --readings bed4-ri.json --journal bed4.jsonl\n  rmseq run staircase --patient moderate-ards --screen --screen-protocol block.json\n${EXIT_HELP}`)
+    .action(async (flags: ScreenFlags) => setExit(await screenCommand(flags, io)));
 
   program
     .command('emulate')
@@ -267,7 +294,7 @@ export function buildProgram(setExit: (code: number) => void, io: RunIo = proces
   program
     .command('schema')
     .description('print the JSON Schema of a configuration')
-    .argument('[name]', 'protocol | sustained-inflation | high-pressure-pcv | staircase | safety', 'protocol')
+    .argument('[name]', 'protocol | sustained-inflation | high-pressure-pcv | staircase | recruitability-screen | screen-readings | safety', 'protocol')
     .action((name: string) => setExit(schemaCommand(name, io)));
 
   return program;

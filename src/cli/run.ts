@@ -3,8 +3,10 @@
  * --realtime/--speed/--guided), or on a real ventilator with --device (wall clock).
  * Every input is validated first; bad input throws CliError (exit 2) before anything starts.
  */
-import { plannedDurationMs, type ManeuverKind } from '../../machines/index.js';
+import { plannedDurationMs, type ManeuverKind, type Protocol, type RunnableKind } from '../../machines/index.js';
+import { runScreenedStaircase } from './screen.js';
 import type { Journal } from '../journal/journal.js';
+import type { VentilatorCapabilities } from '../../hal/port.js';
 import { findUnfinished, recoverBaseline } from '../journal/recover.js';
 import { DeviceOpenError } from '../runner/device.js';
 import { runSession } from '../runner/drive.js';
@@ -64,6 +66,10 @@ export interface RunFlags extends DeviceFlags {
   /** For the rescue-therapy advisor after a failed run: arterial PaO2 and the displayed mean airway pressure. */
   pao2?: string;
   mawp?: string;
+  /** `run staircase --screen`: run the recruitability screen first and apply its policy. */
+  screen?: boolean;
+  /** The screen's protocol .json (implies --screen). */
+  screenProtocol?: string;
 }
 
 /** A run nobody can acknowledge at the terminal ends this long after entering failsafe (session clock). */
@@ -75,6 +81,22 @@ export type { RunIo } from './io.js';
 export async function runCommand(maneuverName: string, flags: RunFlags, io: RunIo): Promise<number> {
   const maneuver: ManeuverKind = parseManeuver(maneuverName);
   const protocol = loadProtocol(maneuver, flags.protocol);
+  if (flags.screen || flags.screenProtocol !== undefined) return runScreenedStaircase(protocol, flags, io);
+  return (await runOne(maneuver, protocol, flags, io)).code;
+}
+
+/** One session (a maneuver or the recruitability screen): its exit code and its `--json` result. */
+export interface RunResult {
+  code: number;
+  summary: SessionSummary | null;
+  json: Record<string, unknown> | null;
+}
+
+/**
+ * Runs one session of `kind` with `protocol`. `printJson: false` leaves the `--json` result to
+ * the caller (a screened staircase prints one result for both sessions).
+ */
+export async function runOne(maneuver: RunnableKind, protocol: Protocol, flags: RunFlags, io: RunIo, printJson = true): Promise<RunResult> {
   const speed = numberFlag('speed', flags.speed, 0.1, 1000);
   if (flags.realtime && speed !== undefined) throw new CliError('--realtime and --speed exclude each other');
   const decimate = intFlag('journal-decimate', flags.journalDecimate, 1, 1000, 1);
@@ -118,6 +140,7 @@ export async function runCommand(maneuverName: string, flags: RunFlags, io: RunI
     throw e;
   }
   const { session } = opened;
+  if (maneuver === 'recruitability-screen') await assertOneBreathDrop(opened, journal, stdin);
   const stopPrompts = opened.guided && stdin ? answerPromptsFromStdin(opened.guided, io, !source.simulated, stdin) : () => undefined;
 
   // A previous session in this journal that never ended: its device must be brought back first.
@@ -137,7 +160,7 @@ export async function runCommand(maneuverName: string, flags: RunFlags, io: RunI
       stdin?.close();
       await opened.dispose();
       journal.close();
-      return recovered;
+      return { code: recovered, summary: null, json: null };
     }
   }
   if (journal) journalSession(journal, opened, { versions: versions(), maneuver, protocol, argv: process.argv.slice(2) });
@@ -203,13 +226,41 @@ export async function runCommand(maneuverName: string, flags: RunFlags, io: RunI
   const advice = adviceAfterRun(summary, { ...(pao2MmHg !== undefined ? { pao2MmHg } : {}), ...(mawpCmH2O !== undefined ? { mawpCmH2O } : {}) });
   await opened.dispose();
   journal?.close();
-  if (flags.json) io.stdout(`${JSON.stringify({ ...toJsonResult(summary, opened.record.result), watch: watched, advice }, null, 2)}\n`);
-  else io.stdout(`\n${formatSummary(summary)}\n${watched ? `\n${formatWatch(watched)}\n` : ''}`);
-  if (advice && !flags.json) io.stdout(`\n${formatAdvice(advice)}\n`);
+  const json = { ...toJsonResult(summary, opened.record.result), watch: watched, advice };
+  if (flags.json) {
+    if (printJson) io.stdout(`${JSON.stringify(json, null, 2)}\n`);
+  } else {
+    io.stdout(`\n${formatSummary(summary)}\n${watched ? `\n${formatWatch(watched)}\n` : ''}`);
+    if (advice) io.stdout(`\n${formatAdvice(advice)}\n`);
+  }
   if (journal?.failure) io.stderr(`rmseq: ${describeJournalFailure(journal.path, journal.failure)}\n`);
   const code = exitCodeFor(summary.outcome);
   signals.settle(code);
-  return code;
+  return { code, summary, json };
+}
+
+/**
+ * Why the screen cannot run on this device (null: it can). It needs a device that drops PEEP
+ * for one breath on command and reports the breath's expired volume
+ * (`capabilities.oneBreathPeepDrop`); a guided run cannot (a person takes longer than a breath).
+ * Then it is a guided procedure by hand: `rmseq screen --readings`.
+ */
+export function oneBreathDropProblem(caps: VentilatorCapabilities, description: string): string | null {
+  if (caps.oneBreathPeepDrop === true && caps.guided !== true) return null;
+  return (
+    `${description} cannot drop PEEP for a single breath on command${caps.guided ? ' (guided: a person takes longer than one breath)' : ''}: ` +
+    'do the one-breath test by hand (volume control, PEEP 15 -> 5 for one breath, back to 15) and enter the numbers: rmseq screen --readings <file.json> ' +
+    '(tidalVolumeMl, releaseExpiredVolumeMl, lowPlateauCmH2O; optional highPeepCmH2O, lowPeepCmH2O, airwayOpeningPressureCmH2O)'
+  );
+}
+
+async function assertOneBreathDrop(opened: OpenedSession, journal: Journal | null, stdin: StdinLines | null): Promise<void> {
+  const problem = oneBreathDropProblem(opened.session.device.capabilities, opened.description);
+  if (problem === null) return;
+  stdin?.close();
+  await opened.dispose();
+  journal?.close();
+  throw new CliError(problem, EXIT.badInput);
 }
 
 /**
@@ -328,5 +379,6 @@ export function toJsonResult(s: SessionSummary, extra: Record<string, unknown>) 
     titration: s.titration,
     preoxygenation: s.preoxygenation ?? null,
     restoreSettings: s.restoreSettings ?? s.baseline,
+    ...(s.screen !== undefined ? { screen: s.screen } : {}),
   };
 }

@@ -6,7 +6,7 @@
 import type { StepRecord, VentSettings } from '../../machines/index.js';
 import type { ParsedJournal } from '../journal/read.js';
 import type { SessionSummary } from '../runner/telemetry.js';
-import { clockTime, describeBaselineVitals, describeSettings, outcomeLine, stepTable, titrationLines } from '../cli/format.js';
+import { clockTime, describeBaselineVitals, describeSettings, outcomeLine, screenLines, stepTable, titrationLines } from '../cli/format.js';
 import { escapeXml, renderSvgChart, type ChartMarker, type ChartPoint, type ChartShade } from './svgChart.js';
 
 import { stepsThatRan } from './steps.js';
@@ -236,7 +236,8 @@ ${chart}
 <h2>Steps</h2>
 <pre>${escapeXml(summary ? stepTable(ran, summary.startedAt, (summary.patient ?? null)?.pbwKg ?? null) : 'no steps recorded')}</pre>
 ${notStarted ? `<p class="warn">Not run: ${escapeXml(notStarted.label)} (aborted before its settings were in place)</p>` : ''}
-${summary && titrationLines(summary).length ? `<h2>Titration and lung-protective limits</h2>\n<pre class="titration">${escapeXml(titrationLines(summary).join('\n'))}</pre>` : ''}
+${summary && screenLines(summary).length ? `<h2>Recruitability (R/I, Chen 2020)</h2>\n<pre class="screen">${escapeXml(screenLines(summary).join('\n'))}</pre>` : ''}
+${summary && summary.maneuver !== 'recruitability-screen' && titrationLines(summary).length ? `<h2>Titration and lung-protective limits</h2>\n<pre class="titration">${escapeXml(titrationLines(summary).join('\n'))}</pre>` : ''}
 ${afterManeuverSections(j)}
 <h2>Events</h2>
 <pre>${escapeXml(events.join('\n'))}</pre>

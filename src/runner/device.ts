@@ -17,7 +17,7 @@ import { SerialSettingsSchema, type SerialSettings } from '../../hal/serial/conf
 import { ReopeningTransport } from '../../hal/serial/reopening.js';
 import { SerialTransport, type SerialBinding } from '../../hal/serial/transport.js';
 import { LineVitalsSource, VITALS_LINE_DEFAULTS } from '../../hal/vitals/index.js';
-import type { ManeuverKind, Protocol } from '../../machines/index.js';
+import type { RunnableKind, Protocol } from '../../machines/index.js';
 import { Session, type SessionOptions } from './session.js';
 import { guidedProtocol } from './simulated.js';
 
@@ -115,7 +115,7 @@ export interface DeviceSessionOptions {
   device: DeviceSpec;
   /** Line settings; each omitted field takes the protocol's default (`defaultLineSettings`). */
   serial?: Partial<LineSettings>;
-  maneuver: ManeuverKind;
+  maneuver: RunnableKind;
   protocol: Protocol;
   /** The patient monitor. The device session owns it from here: it is closed with the session, or on failure. */
   vitals: VitalsSource;

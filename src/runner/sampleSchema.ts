@@ -18,6 +18,7 @@ export const MonitorSampleSchema = z
     peepCmH2O: value.optional(),
     tidalVolumeMl: value.optional(),
     complianceMlPerCmH2O: value.optional(),
+    expiredVolumeMl: value.optional(),
     invalid: z.array(z.enum(SAMPLE_FIELDS)).max(SAMPLE_FIELDS.length).optional(),
   })
   .strict();

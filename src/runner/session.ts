@@ -22,6 +22,8 @@ import {
   type DeviceFaultCode,
   type ManeuverEvent,
   type ManeuverKind,
+  type RunnableKind,
+  type ManeuverMachine,
   type PatientSize,
   type Protocol,
   type VentSettings,
@@ -39,7 +41,7 @@ import { titrationSummary, type SessionSummary, type TelemetryEvent } from './te
 export type OperatorAction = 'start' | 'confirm' | 'abort' | 'ack' | 'repeat' | 'end';
 
 export interface SessionOptions {
-  maneuver: ManeuverKind;
+  maneuver: RunnableKind;
   protocol: Protocol;
   ventilator: Ventilator;
   vitals: VitalsSource;
@@ -364,6 +366,7 @@ export class Session {
       titration: titrationSummary(c.titration),
       restoreSettings: restoreTargetOf(c),
       preoxygenation: c.run.preox ?? null,
+      ...(this.options.maneuver === 'recruitability-screen' ? { screen: c.run.screen?.result ?? null } : {}),
     };
   }
 

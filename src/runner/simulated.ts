@@ -1,7 +1,7 @@
 /** Wiring a session onto the built-in simulator (one patient, its ventilator and its monitor). */
 import type { Clock } from '../../common/clock.js';
 import { SimulatedVentilator, SimulatedVitals, SimWorld } from '../../hal/simulated/index.js';
-import type { ManeuverKind, Protocol, VentSettings } from '../../machines/index.js';
+import type { RunnableKind, Protocol, VentSettings } from '../../machines/index.js';
 import { profilePatientSize, type MonitorOptions, type PatientProfile } from '../../sim/index.js';
 import { GUIDED_DEADLINE_MARGIN_S, GUIDED_TIMEOUT_DEFAULT_MS, GuidedVentilator } from '../../hal/guided/index.js';
 import { APPLY_TIMEOUT_MAX_S, ProtocolSchema, RESTORE_TIMEOUT_MAX_S } from '../../machines/index.js';
@@ -25,7 +25,7 @@ export function guidedProtocol(protocol: Protocol, guidedTimeoutMs: number): Pro
 }
 
 export interface SimulatedSessionOptions {
-  maneuver: ManeuverKind;
+  maneuver: RunnableKind;
   protocol: Protocol;
   profile: PatientProfile;
   seed: number;

@@ -10,7 +10,7 @@ import type { DeviceInfo, VentilatorCapabilities } from '../../hal/port.js';
 import type { SimWorld } from '../../hal/simulated/index.js';
 import type { SerialSettings } from '../../hal/serial/config.js';
 import type { SerialBinding } from '../../hal/serial/transport.js';
-import type { ChecklistConfirmation, ManeuverKind, PatientSize, Protocol, VentSettings } from '../../machines/index.js';
+import type { ChecklistConfirmation, RunnableKind, PatientSize, Protocol, VentSettings } from '../../machines/index.js';
 import type { MonitorOptions, PatientProfile } from '../../sim/index.js';
 import { failsafeDigest } from '../journal/failsafeDigest.js';
 import { identityOf, type DeviceIdentity } from '../journal/identity.js';
@@ -83,7 +83,7 @@ export interface SessionSource {
    */
   readonly checklistRequired: boolean;
   /** Opens a session for a validated protocol, with the source's clock and policy. */
-  open(maneuver: ManeuverKind, protocol: Protocol, start?: SessionStart): Promise<OpenedSession>;
+  open(maneuver: RunnableKind, protocol: Protocol, start?: SessionStart): Promise<OpenedSession>;
 }
 
 /**
@@ -273,7 +273,7 @@ export function deviceSource(o: DeviceSourceOptions): SessionSource {
 /** What the journal header says beyond the session's own record. */
 export interface JournalContext {
   versions: Record<string, string>;
-  maneuver: ManeuverKind;
+  maneuver: RunnableKind;
   protocol: Protocol;
   argv?: string[];
 }

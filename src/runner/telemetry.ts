@@ -8,6 +8,7 @@ import type {
   BaselineVitals,
   ManeuverEvent,
   PreconditionIssue,
+  RecruitabilityResult,
   ResponseAssessment,
   LimitsCheck,
   MethodResult,
@@ -59,6 +60,8 @@ export interface SessionSummary {
   restoreSettings?: VentSettings;
   /** Pre-oxygenation of the run: its FiO2, why it ran, the settled SpO2 (null: not settled); null: none. */
   preoxygenation?: { fio2: number; reason: string; spo2Pct: number | null; settledAt: number | null } | null;
+  /** The recruitability screen's R/I and recommendation (recruitability-screen sessions only; null: not computed). */
+  screen?: RecruitabilityResult | null;
 }
 
 /** The titration as summaries, the journal, the report and the console show it. */

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { MACHINES, MONITOR_EVENTS, type ManeuverMachine } from '../../machines/index.js';
+import { MACHINES, MONITOR_EVENTS, recruitabilityScreenMachine, type ManeuverMachine } from '../../machines/index.js';
 import { BASELINE, Driver, flush } from '../support/driver.js';
 
 interface NodeLike {
@@ -13,7 +13,7 @@ function descendants(node: NodeLike): NodeLike[] {
 }
 
 describe('the shared shell', () => {
-  it.each(Object.entries(MACHINES))('%s: no phase inside active handles a monitor event (the monitor cannot be shadowed)', (_, machine) => {
+  it.each(Object.entries({ ...MACHINES, 'recruitability-screen': recruitabilityScreenMachine }))('%s: no phase inside active handles a monitor event (the monitor cannot be shadowed)', (_, machine) => {
     const active = (machine as ManeuverMachine).root.states['active'] as unknown as NodeLike;
     for (const node of descendants(active)) {
       for (const type of MONITOR_EVENTS) expect(Object.keys(node.on), `${node.id} handles ${type}`).not.toContain(type);

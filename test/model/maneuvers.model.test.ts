@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { highPressurePcvMachine, staircaseMachine, sustainedInflationMachine } from '../../machines/index.js';
+import { highPressurePcvMachine, recruitabilityScreenMachine, staircaseMachine, sustainedInflationMachine } from '../../machines/index.js';
 import type { Protocol, ProtocolInput } from '../../machines/index.js';
 import { exploreMachine, modelProtocol } from './harness.js';
 
@@ -47,6 +47,14 @@ const cases = [
       modelProtocol('high-pressure-pcv', { postRmPeep: { mode: 'baseline-plus', plusCmH2O: 5 } }),
       ...preox('high-pressure-pcv'),
       ...handover('high-pressure-pcv'),
+    ],
+  },
+  {
+    name: 'recruitabilityScreen',
+    machine: recruitabilityScreenMachine,
+    variants: [
+      modelProtocol('recruitability-screen', { highDwellS: 30, returnDwellS: 5, measureWindowS: 10 }),
+      modelProtocol('recruitability-screen', { confirmEachStep: true, highDwellS: 30, returnDwellS: 5, measureWindowS: 10, airwayOpeningPressureCmH2O: 8 }),
     ],
   },
   {

@@ -11,7 +11,7 @@ import {
   ProtocolSchema,
   stateName,
   type ApplyCommand,
-  type ManeuverKind,
+  type RunnableKind,
   type ManeuverMachine,
   type MonitorSample,
   type Protocol,
@@ -26,7 +26,7 @@ export const NORMAL_VITALS = { spo2Pct: 94, mapMmHg: 78, sbpMmHg: 115, hrBpm: 90
 export type Vitals = Partial<Omit<MonitorSample, 't' | 'source'>>;
 
 export interface DriverOptions {
-  protocol?: Partial<ProtocolInput> & { maneuver?: ManeuverKind };
+  protocol?: Partial<ProtocolInput> & { maneuver?: RunnableKind };
   baseline?: VentSettings;
   /** Answer commands automatically with a matching readback (default true). */
   autoApply?: boolean;
@@ -48,7 +48,7 @@ export class Driver {
   /** Vitals the next samples carry (a test changes them to script the patient). */
   vitals: Vitals = { ...NORMAL_VITALS };
 
-  constructor(kind: ManeuverKind, options: DriverOptions = {}) {
+  constructor(kind: RunnableKind, options: DriverOptions = {}) {
     this.protocol = options.protocol ? ProtocolSchema.parse({ maneuver: kind, ...options.protocol }) : defaultProtocol(kind);
     this.autoApply = options.autoApply ?? true;
     this.actor = createActor(machineFor(kind), {
