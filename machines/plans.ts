@@ -39,6 +39,7 @@ export type TitrationParams = DecrementalTitration & { peakLimitCmH2O: number; a
  */
 export function titrationOf(p: Protocol): TitrationParams {
   if (p.maneuver === 'staircase') return p;
+  if (p.maneuver === 'recruitability-screen') throw new Error('a titration step was planned with a recruitability-screen protocol: the screen never titrates');
   if (p.postRmPeep.mode !== 'titration') {
     throw new Error(`a titration step was planned with a ${p.maneuver} protocol whose postRmPeep.mode is ${p.postRmPeep.mode}, not titration`);
   }
@@ -47,6 +48,7 @@ export function titrationOf(p: Protocol): TitrationParams {
 
 /** Whether a protocol hands over to the decremental titration after its RM (the staircase always titrates). */
 export function titrates(p: Protocol): boolean {
+  if (p.maneuver === 'recruitability-screen') return false;
   return p.maneuver === 'staircase' || p.postRmPeep.mode === 'titration';
 }
 

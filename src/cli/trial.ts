@@ -45,6 +45,9 @@ export function parseArms(value: string): TrialArm[] {
     if (item === 'none') return { name: 'none', kind: 'none' };
     if (item.endsWith('.json')) {
       const protocol = readProtocolFile(item);
+      if (protocol.maneuver === 'recruitability-screen') {
+        throw new CliError(`--arms: ${item} is a recruitability-screen protocol: a trial arm is a maneuver (${MANEUVERS.join(', ')}) or none`);
+      }
       return { name: basename(item, '.json'), kind: 'maneuver', maneuver: protocol.maneuver, protocol };
     }
     if (!(MANEUVERS as readonly string[]).includes(item)) {

@@ -169,7 +169,7 @@ function finalView(m: SessionModel): NowView {
 /** What the FiO2 titration step is for, with its SpO2 target. */
 function fio2Target(m: SessionModel): string {
   const p = m.info.protocol;
-  const t = p.maneuver === 'staircase' ? p : p.postRmPeep.mode === 'titration' ? p.decrementalTitration : null;
+  const t = p.maneuver === 'staircase' ? p : p.maneuver === 'recruitability-screen' ? null : p.postRmPeep.mode === 'titration' ? p.decrementalTitration : null;
   if (!t) return '';
   const f = t.fio2Titration;
   return `FiO2 titration: FiO2 is lowered in steps of ${f.stepFio2} (not below ${f.minFio2}) until SpO2 is within the target ${f.targetMinPct}-${f.targetMaxPct}%, so that derecruitment shows as a fall in SpO2.`;
