@@ -407,6 +407,16 @@ export function recordOf(step: CurrentStep, latest: LatestValues, now: number): 
   };
 }
 
+/**
+ * The record of the current step with its breath readings (plateau, Vt, peak) taken only from
+ * breaths of this step: null where the step had none. What the final settings are judged on
+ * (a reading of the step before was taken at other settings, e.g. a re-recruitment at peak 55).
+ */
+export function ownBreathRecord(step: CurrentStep, latest: LatestValues, now: number): StepRecord {
+  const a = step.acc;
+  return { ...recordOf(step, latest, now), plateauCmH2O: robust(a.plateau ?? []), tidalVolumeMl: robust(a.vt ?? []), peakCmH2O: a.peakMax ?? null };
+}
+
 /** A zero-length record of the vitals at the start (the baseline medians): the "baseline" row of the step table. */
 export function baselineRecord(settings: VentSettings, latest: LatestValues, now: number, vitals: BaselineVitals | null = null): StepRecord {
   return {

@@ -12,6 +12,7 @@ import {
   emptyRestore,
   initialContext,
   newStep,
+  ownBreathRecord,
   recordOf,
   settingsMatch,
   updateLatest,
@@ -199,7 +200,7 @@ export const maneuverSetup = setup({
     finalBeyondLimits: ({ context }) => {
       const c = context.current;
       if (!c || settingsMatch(c.settings, context.baseline, context.pressureToleranceCmH2O)) return false;
-      return !measuredLimits(recordOf(c, context.latest, context.now), context.run.patient?.pbwKg ?? null, context.protocol.lungProtection).within;
+      return !measuredLimits(ownBreathRecord(c, context.latest, context.now), context.run.patient?.pbwKg ?? null, context.protocol.lungProtection).within;
     },
   },
   actions: {
@@ -415,7 +416,7 @@ export const maneuverSetup = setup({
     recordMeasuredLimits: assign(({ context }) => {
       const c = context.current;
       if (!c) return {};
-      const check = measuredLimits(recordOf(c, context.latest, context.now), context.run.patient?.pbwKg ?? null, context.protocol.lungProtection);
+      const check = measuredLimits(ownBreathRecord(c, context.latest, context.now), context.run.patient?.pbwKg ?? null, context.protocol.lungProtection);
       return { titration: { ...context.titration, limitsMeasured: check } };
     }),
     /** Pre-oxygenation settled (its last hold just recorded): the desaturation guard measures from this SpO2 now. */
