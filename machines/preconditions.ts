@@ -29,10 +29,11 @@ export interface PreconditionInput {
   checklist?: readonly string[];
   /**
    * The maneuver will pre-oxygenate first (machines/preoxygenation.ts): SpO2 below the floor does
-   * not block the start (a warning says so); the critical floor still does, and the steps start
-   * only when SpO2 on the raised FiO2 settles at `minSpo2Pct` or above.
+   * not block the start (a warning says so), nor does SpO2 below the critical floor down to
+   * `hardFloorSpo2Pct` (raising FiO2 is the treatment for it); the steps start only when SpO2 on
+   * the raised FiO2 settles at `minSpo2Pct` or above.
    */
-  preoxygenation?: { fio2: number; minSpo2Pct: number };
+  preoxygenation?: { fio2: number; minSpo2Pct: number; hardFloorSpo2Pct: number };
 }
 
 /**
@@ -129,7 +130,8 @@ export function checkPreconditions(input: PreconditionInput): PreconditionIssue[
       for (const v of evaluateSample({ sample, baseline: self, safety, peakLimitCmH2O: input.peakLimitCmH2O })) {
         if (seen.has(v.guard)) continue;
         seen.add(v.guard);
-        if (v.guard === 'spo2BelowFloor' && input.preoxygenation) {
+        if (input.preoxygenation && (v.guard === 'spo2BelowFloor' || (v.guard === 'spo2Critical' && c.spo2Pct >= input.preoxygenation.hardFloorSpo2Pct))) {
+          if (v.guard === 'spo2Critical') continue; // the spo2BelowFloor warning below says what happens
           const po = input.preoxygenation;
           issues.push({
             code: 'spo2-low-preoxygenation-first',

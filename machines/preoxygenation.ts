@@ -57,8 +57,14 @@ export function relativeSpo2Floor(safety: SafetyConfig, referenceSpo2Pct: number
 const safetyCache = new WeakMap<BaselineVitals, { safety: SafetyConfig; effective: SafetyConfig }>();
 
 /** The thresholds the monitor applies in a run: with pre-oxygenation, the SpO2 floor relative to the reference. */
-export function guardSafety(ctx: Pick<ManeuverContext, 'safety' | 'run'>, reference: BaselineVitals): SafetyConfig {
+export function guardSafety(ctx: Pick<ManeuverContext, 'safety' | 'run' | 'protocol'>, reference: BaselineVitals): SafetyConfig {
   if (!ctx.run.preox) return ctx.safety;
+  if (ctx.run.preox.spo2Pct === null && reference.spo2Pct < ctx.safety.spo2CriticalPct) {
+    // Started below the critical floor and FiO2 being raised (not settled yet): the floor is the
+    // starting SpO2 minus the allowed fall, never below the hard floor; absolute again once settled.
+    const critical = Math.max(ctx.protocol.preoxygenation.hardFloorSpo2Pct, Math.min(ctx.safety.spo2CriticalPct, reference.spo2Pct - ctx.safety.spo2FallMaxPts));
+    return { ...ctx.safety, spo2CriticalPct: critical, spo2FloorPct: Math.max(critical, Math.min(ctx.safety.spo2FloorPct, reference.spo2Pct - ctx.safety.spo2FallMaxPts)) };
+  }
   const hit = safetyCache.get(reference);
   if (hit && hit.safety === ctx.safety) return hit.effective;
   const floor = relativeSpo2Floor(ctx.safety, reference.spo2Pct);

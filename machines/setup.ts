@@ -47,7 +47,7 @@ function preconditionsAt(context: ManeuverContext, now: number) {
   const po = context.protocol.preoxygenation;
   const preox = preoxygenationWouldRun(context.protocol, bv?.spo2Pct ?? context.latest.spo2Pct);
   return checkPreconditions({
-    ...(preox ? { preoxygenation: { fio2: Math.max(po.fio2, context.baseline.fio2), minSpo2Pct: po.minSpo2Pct } } : {}),
+    ...(preox ? { preoxygenation: { fio2: Math.max(po.fio2, context.baseline.fio2), minSpo2Pct: po.minSpo2Pct, hardFloorSpo2Pct: po.hardFloorSpo2Pct } } : {}),
     now,
     latest: context.latest,
     baseline: context.baseline,

@@ -91,6 +91,12 @@ export const PreoxygenationSchema = z
     settleDeltaPts: bounded(0.5, 3, 'points').default(1),
     maxS: bounded(60, 900, 's').default(300),
     minSpo2Pct: bounded(80, 95, '%').default(85),
+    /**
+     * A patient already below the critical floor on the baseline FiO2 is pre-oxygenated (raising
+     * FiO2 is the treatment) unless SpO2 is below this hard floor; until SpO2 settles, the critical
+     * floor is the baseline SpO2 minus the allowed fall, never below this (docs/hazards.md H35).
+     */
+    hardFloorSpo2Pct: bounded(60, 85, '%').default(70),
   })
   .strict()
   .superRefine((v, ctx) => {
@@ -225,6 +231,9 @@ function checkCommon(
   v: { preoxygenation: z.output<typeof PreoxygenationSchema>; safety: { spo2CriticalPct: number }; peakLimitCmH2O: number; postRmPeep?: { mode: string }; decrementalTitration?: DecrementalTitration },
   ctx: z.RefinementCtx,
 ): void {
+  if (v.preoxygenation.hardFloorSpo2Pct > v.safety.spo2CriticalPct) {
+    ctx.addIssue({ code: 'custom', path: ['preoxygenation', 'hardFloorSpo2Pct'], message: `must not be above safety.spo2CriticalPct (${v.safety.spo2CriticalPct}%; got ${v.preoxygenation.hardFloorSpo2Pct})` });
+  }
   if (v.preoxygenation.minSpo2Pct <= v.safety.spo2CriticalPct) {
     ctx.addIssue({ code: 'custom', path: ['preoxygenation', 'minSpo2Pct'], message: `must be above safety.spo2CriticalPct (${v.safety.spo2CriticalPct}%; got ${v.preoxygenation.minSpo2Pct})` });
   }

@@ -11,7 +11,8 @@ import { MAX_TRIAL_ARMS, TRIAL_HORIZON_MIN, trialCommand, trialMergeCommand, typ
 import { portsCommand } from './ports.js';
 import { recoverCommand, type RecoverFlags } from './recover.js';
 import { CONSOLE_DEFAULTS, consoleCommand, type ConsoleFlags } from './console.js';
-import { DEFAULT_FAILSAFE_TIMEOUT_MS, runCommand, type RunFlags, type RunIo } from './run.js';
+import { DEFAULT_FAILSAFE_TIMEOUT_MS, type RunFlags, type RunIo } from './run.js';
+import { runCommand } from './runCommand.js';
 import { WATCH_DEFAULT_MIN } from './watch.js';
 import { adviseCommand, type AdviseFlags } from './advise.js';
 import { GUIDED_TIMEOUT_FLAG_S } from './inputs.js';

@@ -4,7 +4,6 @@
  * Every input is validated first; bad input throws CliError (exit 2) before anything starts.
  */
 import { plannedDurationMs, type ManeuverKind, type Protocol, type RunnableKind } from '../../machines/index.js';
-import { runScreenedStaircase } from './screen.js';
 import type { Journal } from '../journal/journal.js';
 import type { VentilatorCapabilities } from '../../hal/port.js';
 import { findUnfinished, recoverBaseline } from '../journal/recover.js';
@@ -78,13 +77,6 @@ export const DEFAULT_FAILSAFE_TIMEOUT_MS = 120_000;
 export type { RunIo } from './io.js';
 
 /** Validates every input, then runs; returns the exit code. */
-export async function runCommand(maneuverName: string, flags: RunFlags, io: RunIo): Promise<number> {
-  const maneuver: ManeuverKind = parseManeuver(maneuverName);
-  const protocol = loadProtocol(maneuver, flags.protocol);
-  if (flags.screen || flags.screenProtocol !== undefined) return runScreenedStaircase(protocol, flags, io);
-  return (await runOne(maneuver, protocol, flags, io)).code;
-}
-
 /** One session (a maneuver or the recruitability screen): its exit code and its `--json` result. */
 export interface RunResult {
   code: number;

@@ -90,6 +90,8 @@ export const CohortResultSchema: z.ZodType<CohortResult> = z
     finalDrivingPressureCmH2O: nullableNumber,
     finalTidalVolumeMlPerKg: nullableNumber,
     finalWithinLimits: z.boolean().nullable(),
+    preoxygenated: z.boolean().optional(),
+    preoxSpo2Pct: nullableNumber.optional(),
     violations: z.array(z.string().max(1000)).max(1000),
   })
   .strict();

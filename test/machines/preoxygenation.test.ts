@@ -149,9 +149,9 @@ describe('pre-oxygenation', () => {
     expect(d.context.run.preconditionIssues.some((i) => i.severity === 'block' && /spo2BelowFloor/.test(i.message))).toBe(true);
   });
 
-  it('below the critical floor the start is refused even with pre-oxygenation', () => {
+  it('below the hard pre-oxygenation floor the start is refused even with pre-oxygenation', () => {
     const d = new Driver('staircase');
-    d.vitals = { ...SEVERE, spo2Pct: 78 };
+    d.vitals = { ...SEVERE, spo2Pct: 69 };
     d.start();
     expect(d.state).toBe('notStarted');
     expect(d.context.run.preconditionIssues.some((i) => i.severity === 'block' && /spo2Critical/.test(i.message))).toBe(true);
@@ -185,7 +185,7 @@ describe('pre-oxygenation', () => {
     const latest = { ...emptyLatest(), spo2Pct: 81, spo2At: 0, mapMmHg: 78, mapAt: 0, sbpMmHg: 115, sbpAt: 0, hrBpm: 90, hrAt: 0, peakCmH2O: 30, peakAt: 0, peepCmH2O: 10, peepAt: 0 };
     const base = { now: 0, latest, baseline: BASELINE, safety: DEFAULT_SAFETY, peakLimitCmH2O: 55, fault: null };
     expect(checkPreconditions(base).find((i) => /spo2BelowFloor/.test(i.message))?.severity).toBe('block');
-    const withPreox = checkPreconditions({ ...base, preoxygenation: { fio2: 1, minSpo2Pct: 85 } });
+    const withPreox = checkPreconditions({ ...base, preoxygenation: { fio2: 1, minSpo2Pct: 85, hardFloorSpo2Pct: 70 } });
     expect(withPreox.some((i) => i.severity === 'block')).toBe(false);
     expect(withPreox.find((i) => i.code === 'spo2-low-preoxygenation-first')?.message).toMatch(/FiO2 1 first.*85%/);
   });
@@ -201,3 +201,38 @@ describe('pre-oxygenation', () => {
     });
   });
 });
+
+describe('a patient already below the critical floor on the baseline FiO2', () => {
+  it('is pre-oxygenated (raising FiO2 is the treatment), not refused; the RM starts only once SpO2 settles at 85 % or above', async () => {
+    const d = new Driver('sustained-inflation');
+    d.vitals = { ...SEVERE, spo2Pct: 78 };
+    oxygenResponder(d, 78, 88);
+    d.start();
+    expect(d.state).toBe('active.preoxygenation.applying');
+    expect(d.context.run.preconditionIssues.filter((i) => i.severity === 'block')).toEqual([]);
+    expect(d.context.run.preconditionIssues.find((i) => i.code === 'spo2-low-preoxygenation-first')?.severity).toBe('warn');
+    await d.runUntilState('active.inflation', 10 * 60_000);
+    expect(d.context.run.preox).toMatchObject({ fio2: 1, spo2Pct: 88 });
+  });
+
+  it('while FiO2 is being raised, a further fall of more than the allowed points aborts at once (78 -> 72), FiO2 kept high', async () => {
+    const d = new Driver('sustained-inflation');
+    d.vitals = { ...SEVERE, spo2Pct: 78 };
+    d.start();
+    await d.run(20_000);
+    expect(d.state).toMatch(/^active\.preoxygenation/);
+    d.vitals.spo2Pct = 72;
+    await d.run(2000);
+    expect(d.context.abort).toMatchObject({ reason: 'desaturation' });
+    expect(restoreTargetOf(d.context).fio2).toBe(1);
+  });
+
+  it('below the hard pre-oxygenation floor (70 %) nothing starts', () => {
+    const d = new Driver('sustained-inflation');
+    d.vitals = { ...SEVERE, spo2Pct: 68 };
+    d.start();
+    expect(d.context.run.preconditionIssues.some((i) => i.severity === 'block')).toBe(true);
+    expect(d.state).not.toMatch(/^active/);
+  });
+});
+
