@@ -55,6 +55,8 @@ const cases = [
     variants: [
       modelProtocol('recruitability-screen', { highDwellS: 30, returnDwellS: 5, measureWindowS: 10 }),
       modelProtocol('recruitability-screen', { confirmEachStep: true, highDwellS: 30, returnDwellS: 5, measureWindowS: 10, airwayOpeningPressureCmH2O: 8 }),
+      // The screen drops PEEP too: a hypoxaemic patient is pre-oxygenated before it.
+      ...preox('recruitability-screen', { highDwellS: 30, returnDwellS: 5, measureWindowS: 10 }),
     ],
   },
   {
