@@ -26,7 +26,7 @@ describe.skipIf(!HAVE_CHROMIUM)('console: post-maneuver watch and rescue-therapy
   beforeAll(async () => {
     outdir = await buildPage();
     const { profile } = loadPatient('non-recruiter');
-    const base = simulatedSource({ patientName: 'non-recruiter', profile, seed: 1, baseline: DEFAULT_SIM_BASELINE, speed: 60, guided: false });
+    const base = simulatedSource({ patientName: 'non-recruiter', profile, seed: 1, baseline: DEFAULT_SIM_BASELINE, speed: 30, guided: false });
     // The same source, with a disconnection 20 s into the watch and every ventilator write recorded.
     const source: SessionSource = {
       ...base,
@@ -65,7 +65,7 @@ describe.skipIf(!HAVE_CHROMIUM)('console: post-maneuver watch and rescue-therapy
     await page.click('[data-maneuver="sustained-inflation"]');
     await confirmChecklist(page);
     await page.click('#start');
-    await expect.poll(() => page.locator('body').getAttribute('data-state'), { timeout: 30_000, interval: 100 }).toBe('completed');
+    await expect.poll(() => page.locator('body').getAttribute('data-state'), { timeout: 90_000, interval: 100 }).toBe('completed');
     // The watch: advisory only, and the disconnection shows as a loss of PEEP.
     await expect.poll(() => page.locator('#watch-panel').count(), { timeout: 10_000 }).toBe(1);
     expect(await text('#watch-panel .after-notice')).toMatch(/Advisory only: the controller changes no setting during the watch/);
@@ -90,5 +90,5 @@ describe.skipIf(!HAVE_CHROMIUM)('console: post-maneuver watch and rescue-therapy
     expect(await page.locator('#advice-options tr[data-option="prone-positioning"]').getAttribute('data-status')).toBe('met');
     expect(writes.length).toBe(writesAtCompletion);
     expect(pageErrors).toEqual([]);
-  }, 90_000);
+  }, 180_000);
 });
