@@ -25,8 +25,8 @@ describe.skipIf(!HAVE_CHROMIUM)('console: post-maneuver watch and rescue-therapy
 
   beforeAll(async () => {
     outdir = await buildPage();
-    const { profile } = loadPatient('non-recruiter');
-    const base = simulatedSource({ patientName: 'non-recruiter', profile, seed: 1, baseline: DEFAULT_SIM_BASELINE, speed: 30, guided: false });
+    const { profile } = loadPatient('moderate-ards');
+    const base = simulatedSource({ patientName: 'moderate-ards', profile, seed: 1, baseline: DEFAULT_SIM_BASELINE, speed: 30, guided: false });
     // The same source, with a disconnection 20 s into the watch and every ventilator write recorded.
     const source: SessionSource = {
       ...base,
