@@ -136,7 +136,11 @@ export function checkPreconditions(input: PreconditionInput): PreconditionIssue[
           issues.push({
             code: 'spo2-low-preoxygenation-first',
             severity: 'warn',
-            message: `SpO2 ${c.spo2Pct}% below the ${safety.spo2FloorPct}% floor: pre-oxygenation with FiO2 ${po.fio2} first; the RM starts only if SpO2 settles at ${po.minSpo2Pct}% or above (below ${safety.spo2CriticalPct}% at any time: abort)`,
+            message: `SpO2 ${c.spo2Pct}% below the ${safety.spo2FloorPct}% floor: pre-oxygenation with FiO2 ${po.fio2} first; the RM starts only if SpO2 settles at ${po.minSpo2Pct}% or above (${
+              c.spo2Pct < safety.spo2CriticalPct
+                ? `until it settles, below ${Math.max(po.hardFloorSpo2Pct, Math.min(safety.spo2CriticalPct, c.spo2Pct - safety.spo2FallMaxPts))}%: abort; then below ${safety.spo2CriticalPct}%`
+                : `below ${safety.spo2CriticalPct}% at any time: abort`
+            })`,
           });
           continue;
         }
