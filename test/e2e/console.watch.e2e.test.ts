@@ -1,6 +1,6 @@
 /**
  * Issue 19 on the console, in Debian's chromium: a sustained inflation on the simulated
- * non-recruiter at 60x completes without a response; while it waits for End the post-maneuver
+ * moderate-ards patient at 30x completes; while it waits for End the post-maneuver
  * watch runs (a scripted disconnection 20 s in shows as "PEEP lost" and the verdict); after End
  * the rescue-therapy advisor lists the options, saying it never acts on the ventilator, and
  * takes the operator's PaO2 and mean airway pressure for P/F and OI.
