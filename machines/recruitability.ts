@@ -54,6 +54,10 @@ export const ReleaseReadingsSchema = z
     if (v.lowPlateauCmH2O <= v.lowPeepCmH2O) {
       ctx.addIssue({ code: 'custom', path: ['lowPlateauCmH2O'], message: `must be above lowPeepCmH2O (${v.lowPeepCmH2O} cmH2O)` });
     }
+    // Dropping PEEP releases volume: a release breath that expired less than its tidal volume is a leak or a mistyped number.
+    if (v.releaseExpiredVolumeMl < v.tidalVolumeMl) {
+      ctx.addIssue({ code: 'custom', path: ['releaseExpiredVolumeMl'], message: `must be at least tidalVolumeMl (${v.tidalVolumeMl} mL): the release breath expires the tidal volume plus what the PEEP drop released` });
+    }
   });
 
 /** High recruitability: proceed. Low: the staircase is not recommended. Not assessable: AOP at or above the high PEEP, or readings that cannot be used. */
@@ -108,6 +112,7 @@ export function recruitabilityOf(readings: ReleaseReadings, thresholdRatio: numb
   if (!finite) return none('a reading is missing or not a number');
   if (floor >= high) return none(`airway opening pressure ${aop} cmH2O is at or above the high PEEP ${high}: recruitment cannot be assessed (Chen 2020)`);
   if (!(vt > 0)) return none(`tidal volume ${vt} mL: no breath measured`);
+  if (vte < vt) return none(`the release breath expired ${vte} mL, less than the tidal volume ${vt} mL: a leak or a mismeasured breath, not a release`);
   if (!(pplat > floor)) return none(`plateau ${pplat} cmH2O at the low PEEP is not above ${floor} cmH2O: compliance at low PEEP cannot be measured`);
   const dP = high - floor;
   const crsLow = vt / (pplat - floor);

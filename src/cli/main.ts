@@ -109,6 +109,7 @@ export function buildProgram(setExit: (code: number) => void, io: RunIo = proces
     .command('screen')
     .description('recruitability screen (R/I, Chen 2020): at PEEP 15 one breath at PEEP 5, verified return, R/I and the recommendation; the same target flags as run, or --readings for the test done by hand')
     .option('--readings <file>', 'the one-breath test done by hand on a ventilator that cannot drop PEEP for one breath (MakAir, MEDIBUS): its numbers, .json')
+    .option('--by-hand', 'the one-breath test done by hand, guided step by step at the terminal: type each reading as the ventilator shows it')
     .option('--patient <profile>', 'simulator: built-in profile name or profile .json file')
     .option('--height-cm <cm>', 'patient height, 130-230 cm (with --sex)')
     .option('--sex <male|female>', 'patient sex for predicted body weight (with --height-cm)')
@@ -125,8 +126,8 @@ export function buildProgram(setExit: (code: number) => void, io: RunIo = proces
     .option('--dropouts', 'simulate monitor dropouts')
     .option('--confirm-checklist <items>', `the operator checklist confirmed for a scripted run: all, or ids comma-separated (${CHECKLIST_IDS.join(', ')})`)
     .option('--failsafe-timeout <s>', 'in FAILSAFE, end the run after this many seconds of the session clock (wall-clock runs)');
-  deviceOptions(screen, 'a real ventilator that drops PEEP for one breath on command (MakAir and MEDIBUS cannot: use --readings)')
-    .addHelpText('after', `\nExamples:\n  rmseq screen --patient moderate-ards\n  rmseq screen --readings bed4-ri.json --journal bed4.jsonl\n  rmseq run staircase --patient moderate-ards --screen --screen-protocol block.json\n${EXIT_HELP}`)
+  deviceOptions(screen, 'a real ventilator that drops PEEP for one breath on command (MakAir and MEDIBUS cannot: use --by-hand or --readings)')
+    .addHelpText('after', `\nExamples:\n  rmseq screen --patient moderate-ards\n  rmseq screen --readings bed4-ri.json --journal bed4.jsonl\n  rmseq screen --by-hand --journal bed4.jsonl\n  rmseq run staircase --patient moderate-ards --screen --screen-protocol block.json\n${EXIT_HELP}`)
     .action(async (flags: ScreenFlags) => setExit(await screenCommand(flags, io)));
 
   program

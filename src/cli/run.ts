@@ -241,7 +241,7 @@ export function oneBreathDropProblem(caps: VentilatorCapabilities, description: 
   if (caps.oneBreathPeepDrop === true && caps.guided !== true) return null;
   return (
     `${description} cannot drop PEEP for a single breath on command${caps.guided ? ' (guided: a person takes longer than one breath)' : ''}: ` +
-    'do the one-breath test by hand (volume control, PEEP 15 -> 5 for one breath, back to 15) and enter the numbers: rmseq screen --readings <file.json> ' +
+    'do the one-breath test by hand (volume control, PEEP 15 -> 5 for one breath, back to 15), guided at the terminal: rmseq screen --by-hand; or enter the numbers from a file: rmseq screen --readings <file.json> ' +
     '(tidalVolumeMl, releaseExpiredVolumeMl, lowPlateauCmH2O; optional highPeepCmH2O, lowPeepCmH2O, airwayOpeningPressureCmH2O)'
   );
 }

@@ -13,6 +13,7 @@ import {
   screenRecommendation,
   type Protocol,
   type RecruitabilityResult,
+  type ReleaseReadings,
   type ScreenDecision,
   type StaircaseProtocol,
 } from '../../machines/index.js';
@@ -20,37 +21,84 @@ import { CliError, EXIT } from './exitCodes.js';
 import { screenLines } from './format.js';
 import { loadProtocol, readJson } from './inputs.js';
 import type { RunIo } from './io.js';
+import type { Journal } from '../journal/journal.js';
 import { loadJournalKey, openJournalFile } from './journalFiles.js';
 import { runOne, type RunFlags } from './run.js';
+import { askReleaseReadings } from './screenByHand.js';
+import { StdinLines } from './stdinLines.js';
 import { versions } from './versions.js';
 
 export interface ScreenFlags extends RunFlags {
   /** The one-breath test done by hand: its numbers, .json (ReleaseReadingsSchema). */
   readings?: string;
+  /** The one-breath test done by hand, guided step by step at the terminal, the numbers typed in. */
+  byHand?: boolean;
 }
 
 /** `rmseq screen`: validates every input, then screens; returns the exit code. */
 export async function screenCommand(flags: ScreenFlags, io: RunIo): Promise<number> {
   const protocol = loadProtocol('recruitability-screen', flags.protocol);
+  if (flags.byHand && flags.readings !== undefined) throw new CliError('--by-hand and --readings: give one (typed at the terminal, or from a file)');
+  if (flags.byHand) return byHandScreen(protocol, flags, io);
   if (flags.readings !== undefined) return enteredScreen(protocol, flags, io);
   return (await runOne('recruitability-screen', protocol, flags, io)).code;
 }
 
+/** Entered numbers compute R/I; nothing is run, so the run flags do not apply. */
+function refuseRunFlags(flags: ScreenFlags, mode: string): void {
+  const given = (['patient', 'device', 'baseline', 'seed', 'realtime', 'speed', 'guided', 'vitals'] as const).filter((k) => flags[k] !== undefined);
+  if (given.length) throw new CliError(`${mode} computes R/I from entered numbers: --${given[0]} does not apply (nothing is run)`);
+}
+
 /** The guided procedure: the operator did the one-breath test and enters what the ventilator showed. */
 function enteredScreen(protocol: Protocol, flags: ScreenFlags, io: RunIo): number {
-  const given = (['patient', 'device', 'baseline', 'seed', 'realtime', 'speed', 'guided', 'vitals'] as const).filter((k) => flags[k] !== undefined);
-  if (given.length) throw new CliError(`--readings computes R/I from entered numbers: --${given[0]} does not apply (nothing is run)`);
-  const p = screenOf(protocol);
+  refuseRunFlags(flags, '--readings');
   const readings = parseOrThrow(ReleaseReadingsSchema, readJson(flags.readings!, 'readings'), `readings ${flags.readings}`);
-  const result = recruitabilityOf(readings, p.thresholdRatio);
-  if (flags.journal !== undefined) {
-    const key = loadJournalKey(flags.journalKey);
-    const journal = openJournalFile('--journal', flags.journal, { durability: 'fsync', ...(key ? { key } : {}) });
-    journal.write('screen-entered', { versions: versions(), protocol, readings, result, recommendation: screenRecommendation(result), argv: process.argv.slice(2) });
-    journal.close();
+  return reportEntered(protocol, readings, { source: 'file' }, flags, io);
+}
+
+/**
+ * The one-breath test by hand, guided at the terminal (src/cli/screenByHand.ts): the steps are
+ * printed on stderr, the answers read from stdin, the result on stdout. Wrong answers three
+ * times: exit 2; no answer (stdin ended, or 10 min): exit 5; nothing computed either way.
+ */
+async function byHandScreen(protocol: Protocol, flags: ScreenFlags, io: RunIo): Promise<number> {
+  refuseRunFlags(flags, '--by-hand');
+  screenOf(protocol);
+  // The journal is opened before the first question: a journal that cannot be written is found before the procedure.
+  const journal = openEnteredJournal(flags);
+  const stdin = new StdinLines();
+  try {
+    const r = await askReleaseReadings({ lines$: stdin.lines$, write: io.stderr });
+    io.stderr('\n');
+    if (!r.ok) {
+      journal?.write('screen-by-hand-ended', { reason: r.reason });
+      io.stderr(`rmseq: ${r.reason}\n`);
+      return r.kind === 'bad-input' ? EXIT.badInput : EXIT.notStarted;
+    }
+    return reportEntered(protocol, r.readings, { source: 'by-hand', returnConfirmedAt: new Date(r.returnConfirmedAt).toISOString() }, flags, io, journal);
+  } finally {
+    stdin.close();
+    journal?.close();
   }
-  if (flags.json) io.stdout(`${JSON.stringify({ maneuver: 'recruitability-screen', source: 'entered', outcome: 'completed', screen: result, recommendation: screenRecommendation(result) }, null, 2)}\n`);
-  else io.stdout(`${['R/I from entered readings (one-breath test by hand)', ...screenLines({ screen: result }), `recommendation: ${screenRecommendation(result)}`].join('\n')}\n`);
+}
+
+function openEnteredJournal(flags: ScreenFlags): Journal | null {
+  if (flags.journal === undefined) return null;
+  const key = loadJournalKey(flags.journalKey);
+  return openJournalFile('--journal', flags.journal, { durability: 'fsync', ...(key ? { key } : {}) });
+}
+
+/** R/I from entered readings: journaled (with where they came from), printed, exit 0. */
+function reportEntered(protocol: Protocol, readings: ReleaseReadings, source: { source: 'file' | 'by-hand'; returnConfirmedAt?: string }, flags: ScreenFlags, io: RunIo, open: Journal | null = null): number {
+  const p = screenOf(protocol);
+  const result = recruitabilityOf(readings, p.thresholdRatio);
+  const journal = open ?? openEnteredJournal(flags);
+  journal?.write('screen-entered', { versions: versions(), protocol, ...source, readings, result, recommendation: screenRecommendation(result), argv: process.argv.slice(2) });
+  if (!open) journal?.close();
+  const title = source.source === 'by-hand' ? 'R/I from readings typed at the terminal (one-breath test by hand)' : 'R/I from entered readings (one-breath test by hand)';
+  if (flags.json) io.stdout(`${JSON.stringify({ maneuver: 'recruitability-screen', source: 'entered', entry: source.source, outcome: 'completed', screen: result, recommendation: screenRecommendation(result) }, null, 2)}\n`);
+  else io.stdout(`${[title, ...screenLines({ screen: result }), `recommendation: ${screenRecommendation(result)}`].join('\n')}\n`);
   return EXIT.completed;
 }
 

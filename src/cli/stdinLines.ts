@@ -12,11 +12,16 @@ export class StdinLines {
 
   constructor(private readonly input: NodeJS.ReadableStream = process.stdin) {}
 
-  /** Trimmed lines as they are entered; stdin is read from the first subscription on. */
+  /**
+   * Trimmed lines as they are entered; stdin is read from the first subscription on. Completes
+   * when the input ends (closed pipe, terminal hung up): a question waiting for an answer then
+   * ends instead of waiting for a line that can never come.
+   */
   get lines$(): Observable<string> {
     if (!this.rl) {
       this.rl = createInterface({ input: this.input, terminal: false });
       this.rl.on('line', (l) => this.subject.next(l.trim()));
+      this.rl.on('close', () => this.subject.complete());
     }
     return this.subject.asObservable();
   }
