@@ -15,6 +15,10 @@
  * reimplemented here, so a change to any machine changes both engines alike, and
  * test/runner/engineIdentity.test.ts checks that both give the same decisions event for event.
  *
+ * The transition engine takes the commonest events (a sample or tick that changes only the
+ * context) through the quiescent step (./quiescent.ts), read from the same machine, and every
+ * other event through XState's macrostep; `test/runner/quiescent.test.ts` compares the two.
+ *
  * Only machines that keep time as data can run on the transition engine: it has no scheduler,
  * so a machine with delayed transitions (`after`) or invoked/spawned actors is refused.
  */
