@@ -10,7 +10,7 @@ import { defaultProtocol, machineFor, type ManeuverEvent } from '../machines/ind
 import { BUILTIN_PROFILES, SimMonitor, SimPatient } from '../sim/index.js';
 import { DEFAULT_SIM_BASELINE } from '../src/cli/inputs.js';
 import { runSession } from '../src/runner/drive.js';
-import { createEngine, type EngineKind } from '../src/runner/engine.js';
+import { createEngine, TransitionEngine, type EngineKind, type MachineEngine } from '../src/runner/engine.js';
 import { openSimulatedSession } from '../src/runner/simulated.js';
 import { fmt, summarize, type BenchRow } from './stats.js';
 
@@ -42,19 +42,24 @@ async function sessions(runs: number, recorded: ManeuverEvent[]): Promise<Record
 }
 
 /** The machine alone: the recorded events sent to a fresh engine (no HAL, no RxJS, no validation), engines interleaved. */
-function machineAlone(recorded: readonly ManeuverEvent[], runs: number): Record<EngineKind, number> {
+type AloneKind = EngineKind | 'macrostep';
+function machineAlone(recorded: readonly ManeuverEvent[], runs: number): Record<AloneKind, number> {
   const protocol = defaultProtocol('staircase');
-  const walls: Record<EngineKind, number[]> = { actor: [], transition: [] };
-  for (let i = 0; i < 2 * (runs + 5); i++) {
-    const engine: EngineKind = i % 2 === 0 ? 'transition' : 'actor';
-    const e = createEngine(engine, machineFor('staircase'), { protocol, baseline: DEFAULT_SIM_BASELINE, pressureToleranceCmH2O: 0.5 }, { emitted: () => {}, snapshot: () => {}, error: (err) => { throw err; } });
+  const kinds: AloneKind[] = ['transition', 'actor', 'macrostep'];
+  const walls: Record<AloneKind, number[]> = { actor: [], transition: [], macrostep: [] };
+  for (let i = 0; i < kinds.length * (runs + 5); i++) {
+    const kind = kinds[i % kinds.length]!;
+    const input = { protocol, baseline: DEFAULT_SIM_BASELINE, pressureToleranceCmH2O: 0.5 };
+    const handlers = { emitted: () => {}, snapshot: () => {}, error: (err: unknown) => { throw err; } };
+    // 'macrostep': the transition engine with XState's macrostep for every event (no quiescent step).
+    const e: MachineEngine = kind === 'macrostep' ? new TransitionEngine(machineFor('staircase'), input, handlers, { quiescent: false }) : createEngine(kind, machineFor('staircase'), input, handlers);
     e.start();
     const t = performance.now();
     for (const ev of recorded) e.send(ev);
-    if (i >= 10) walls[engine].push(performance.now() - t);
+    if (i >= kinds.length * 5) walls[kind].push(performance.now() - t);
     e.stop();
   }
-  return { actor: summarize(walls.actor).p50, transition: summarize(walls.transition).p50 };
+  return { actor: summarize(walls.actor).p50, transition: summarize(walls.transition).p50, macrostep: summarize(walls.macrostep).p50 };
 }
 
 export async function benchStaircase(runs = 40): Promise<BenchRow[]> {
@@ -89,7 +94,7 @@ export async function benchStaircase(runs = 40): Promise<BenchRow[]> {
     },
     {
       name: `maneuver machine alone, the ${recorded.length} events of one staircase session`,
-      figure: `XState actor ${fmt(machineActor, 2)} ms p50 (${perEvent(machineActor)} us/event), pure transition ${fmt(machineTransition, 2)} ms p50 (${perEvent(machineTransition)} us/event); ${fmt((100 * machineTransition) / batch.p50, 0)} % of the batch session`,
+      figure: `batch engine ${fmt(machineTransition, 2)} ms p50 (${perEvent(machineTransition)} us/event; ${fmt((100 * machineTransition) / batch.p50, 0)} % of the batch session); XState actor ${fmt(machineActor, 2)} ms p50 (${perEvent(machineActor)} us/event); pure transition, XState macrostep for every event ${fmt(alone.macrostep, 2)} ms p50 (${perEvent(alone.macrostep)} us/event)`,
       target: 'reference',
       ratio: Number.NaN,
     },

@@ -73,22 +73,25 @@ function watchedAt(context: ManeuverContext, vitals: BaselineVitals | null): Wat
   return { spo2: true, map: true, sbp: vitals?.sbpMmHg != null, hr: vitals?.hrBpm != null, peak: l.peakAt !== null, peep: l.peepAt !== null };
 }
 
-// Guard, action and abort record each need the verdict on the same SAMPLE event: judge it once
-// (a cached verdict is reused only for the same conditions, baseline and time).
-const verdicts = new WeakMap<object, { conditions: object; baseline: object; now: number; verdict: SampleVerdict }>();
+// Guard, action and abort record each need the verdict on the same SAMPLE event, one after the
+// other: judge it once. One entry, the last sample's (reused only for the same sample,
+// conditions, baseline and time). Not a WeakMap keyed by sample: its table grew with the samples
+// judged between two full collections (131 kB after a cohort worker's 200 patients, more on a
+// bigger heap) and stayed that size (test/cohort/workerMemory.test.ts).
+let lastVerdict: { sample: object; conditions: object; baseline: object; now: number; verdict: SampleVerdict } | null = null;
 
 /** The monitor's verdict on a sample: conditions after it, and the abort it causes (none before the start). */
 export function sampleVerdict(context: ManeuverContext, now: number, sample: CheckedSample): SampleVerdict {
   const baseline = context.run.guardVitals ?? context.run.baselineVitals;
   if (!baseline || context.run.startedAt === null) return { conditions: context.run.conditions, abort: null };
-  const cached = verdicts.get(sample);
-  if (cached && cached.conditions === context.run.conditions && cached.baseline === baseline && cached.now === now) return cached.verdict;
+  const cached = lastVerdict;
+  if (cached && cached.sample === sample && cached.conditions === context.run.conditions && cached.baseline === baseline && cached.now === now) return cached.verdict;
   const verdict = judgeSample(
     { sample, baseline, safety: guardSafety(context, baseline), peakLimitCmH2O: context.protocol.peakLimitCmH2O, delivering: deliveringAt(context, now) },
     context.run.conditions,
     now,
   );
-  verdicts.set(sample, { conditions: context.run.conditions, baseline, now, verdict });
+  lastVerdict = { sample, conditions: context.run.conditions, baseline, now, verdict };
   return verdict;
 }
 

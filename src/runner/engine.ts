@@ -15,11 +15,16 @@
  * reimplemented here, so a change to any machine changes both engines alike, and
  * test/runner/engineIdentity.test.ts checks that both give the same decisions event for event.
  *
+ * The transition engine takes the commonest events (a sample or tick that changes only the
+ * context) through the quiescent step (./quiescent.ts), read from the same machine, and every
+ * other event through XState's macrostep; `test/runner/quiescent.test.ts` compares the two.
+ *
  * Only machines that keep time as data can run on the transition engine: it has no scheduler,
  * so a machine with delayed transitions (`after`) or invoked/spawned actors is refused.
  */
 import { createActor, type Actor, type AnyActorScope, type SnapshotFrom } from 'xstate';
 import type { ManeuverEmitted, ManeuverEvent, ManeuverInput, ManeuverMachine } from '../../machines/index.js';
+import { quiescentStep, supportsQuiescentStep } from './quiescent.js';
 
 export const ENGINES = ['actor', 'transition'] as const;
 export type EngineKind = (typeof ENGINES)[number];
@@ -91,7 +96,12 @@ export function assertTimeAsData(machine: { root: unknown }): void {
 
 type Status = 'not-started' | 'running' | 'stopped';
 
-class TransitionEngine implements MachineEngine {
+export interface TransitionEngineOptions {
+  /** Take context-only events through the quiescent step (default true; false: XState's macrostep for every event). */
+  quiescent?: boolean;
+}
+
+export class TransitionEngine implements MachineEngine {
   readonly kind = 'transition' as const;
   private snapshot: ManeuverSnapshot;
   private readonly scope: AnyActorScope;
@@ -99,13 +109,18 @@ class TransitionEngine implements MachineEngine {
   private readonly queue: ManeuverEvent[] = [];
   private processing = false;
   private status: Status = 'not-started';
+  private readonly quiescent: boolean;
+  /** Events taken by the quiescent step, and by XState's macrostep (for the bench and the tests). */
+  readonly counts = { quiescent: 0, macrostep: 0 };
 
   constructor(
     private readonly machine: ManeuverMachine,
     input: ManeuverInput,
     private readonly h: EngineHandlers,
+    options: TransitionEngineOptions = {},
   ) {
     assertTimeAsData(machine);
+    this.quiescent = (options.quiescent ?? true) && supportsQuiescentStep(machine);
     // An actor that is never started stands for `self` (actions may read its id); its system
     // schedules nothing, since the machine has no delays.
     const self = createActor(machine, { input });
@@ -157,7 +172,12 @@ class TransitionEngine implements MachineEngine {
       while (this.status === 'running' && (next = this.queue.shift()) !== undefined) {
         let snapshot: ManeuverSnapshot;
         try {
-          snapshot = this.machine.transition(this.snapshot, next, this.scope);
+          // Most events only fold a sample into the context: the quiescent step takes those
+          // (src/runner/quiescent.ts) and hands every other one to XState's macrostep.
+          const quick = this.quiescent ? quiescentStep(this.machine, this.snapshot, next, this.scope) : null;
+          if (quick) this.counts.quiescent++;
+          else this.counts.macrostep++;
+          snapshot = quick ?? this.machine.transition(this.snapshot, next, this.scope);
         } catch (err) {
           this.fail(err);
           break;

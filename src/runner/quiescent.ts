@@ -1,0 +1,171 @@
+/**
+ * The quiescent step: the batch engine's shortcut for the commonest event of a run, the one
+ * that changes nothing but the context (a vitals or breath sample folded in, a TICK that
+ * moves the clock). Most of a run's ~2,000 events are of that kind; XState processes each of
+ * them through its full macrostep (transition selection down the state tree, microstep with
+ * exit and entry sets, a new snapshot per assign, eventless transitions, state value
+ * recomputed), which cost about as much as the machine's own guards and assigns together.
+ *
+ * The shortcut reads the machine itself, never a copy of it: the candidate transitions of the
+ * active state nodes in XState's order (the atomic state first, then its ancestors), the
+ * machine's own guards (named, inline and XState's built-in `and`/`or`/`not`, evaluated
+ * as XState evaluates them) and its own assign actions. It takes the step only when XState's
+ * result is certain to be what it computes:
+ *
+ * - the selected transition has no target and only assign actions (named, no params), or no
+ *   transition is enabled at all;
+ * - after the assigns, no eventless (`always`) transition of the active states is enabled;
+ * - the machine is active, the event is not one of XState's own (`xstate.*`), no state is
+ *   parallel, no transition listens to a wildcard, no assign spawns.
+ *
+ * Anything else, and any guard or assign that throws, is handed to XState (`null`), which
+ * then processes the event from the same snapshot: guards and assigns are pure functions of
+ * context and event, so evaluating them once more changes nothing.
+ *
+ * The result is the snapshot XState would return: the same context (built by the same
+ * `Object.assign` per assign), the same state value, nodes, history, children and status;
+ * the unchanged snapshot itself when nothing was enabled.
+ * test/runner/quiescent.test.ts compares both, event for event, on recorded cohort runs
+ * (every maneuver, several profiles, aborts) and on small machines built to hit each refusal.
+ */
+import type { AnyActorScope, AnyMachineSnapshot, AnyStateMachine, EventObject } from 'xstate';
+
+/** A state node as the shortcut reads it (XState's StateNode, the parts used here). */
+interface NodeLike {
+  type: string;
+  parent?: NodeLike;
+  transitions: Map<string, readonly TransitionLike[]>;
+  always?: readonly TransitionLike[];
+  states?: Record<string, NodeLike>;
+}
+
+interface TransitionLike {
+  target?: readonly unknown[];
+  guard?: unknown;
+  actions: readonly unknown[];
+}
+
+type GuardFn = ((args: { context: unknown; event: EventObject }, params: unknown) => boolean) & {
+  check?: (snapshot: AnyMachineSnapshot, args: { context: unknown; event: EventObject }, guard: unknown) => boolean;
+};
+
+interface AssignAction {
+  type: 'xstate.assign';
+  assignment: ((args: unknown, params: unknown) => Record<string, unknown>) | Record<string, unknown>;
+}
+
+/** Why the shortcut hands an event to XState (thrown inside, caught in `quiescentStep`). */
+class Refused extends Error {}
+const REFUSED = new Refused('handed to XState');
+
+function refuse(): never {
+  throw REFUSED;
+}
+
+const isAssign = (a: unknown): a is AssignAction =>
+  typeof a === 'function' && (a as { type?: unknown }).type === 'xstate.assign' && 'assignment' in a && 'resolve' in a;
+
+/** What a machine allows: no parallel state, no wildcard or partial event descriptor anywhere. */
+export function supportsQuiescentStep(machine: AnyStateMachine): boolean {
+  const ok = (n: NodeLike): boolean => {
+    if (n.type === 'parallel' || n.type === 'history') return false;
+    for (const key of n.transitions.keys()) if (key.includes('*')) return false;
+    return Object.values(n.states ?? {}).every(ok);
+  };
+  return ok(machine.root as unknown as NodeLike);
+}
+
+/** XState's evaluateGuard, for the guard forms it accepts; anything else is refused. */
+function evaluateGuard(guard: unknown, context: unknown, event: EventObject, snapshot: AnyMachineSnapshot): boolean {
+  const guards = (snapshot.machine as AnyStateMachine).implementations.guards as Record<string, unknown>;
+  const inline = typeof guard === 'function';
+  const resolved = inline ? guard : typeof guard === 'string' ? guards[guard] : guard && typeof guard === 'object' && 'type' in guard ? guards[(guard as { type: string }).type] : undefined;
+  if (resolved === undefined || resolved === null) refuse();
+  if (typeof resolved !== 'function') return evaluateGuard(resolved, context, event, snapshot);
+  // Guard params (a `{ type, params }` reference) are left to XState.
+  if (!inline && typeof guard !== 'string' && 'params' in (guard as object)) refuse();
+  const fn = resolved as GuardFn;
+  const args = { context, event };
+  // XState's built-in combinators (and, or, not, stateIn) check themselves against the snapshot.
+  if (fn.check) return fn.check(snapshot, args, fn);
+  return fn(args, undefined);
+}
+
+/** The active atomic state and its ancestors, innermost first (XState's selection order). */
+function activePath(snapshot: AnyMachineSnapshot): NodeLike[] {
+  const nodes = snapshot._nodes as unknown as NodeLike[];
+  let leaf: NodeLike | undefined;
+  for (const n of nodes) {
+    if (n.type === 'atomic' || n.type === 'final') {
+      if (leaf) refuse();
+      leaf = n;
+    }
+  }
+  if (!leaf) refuse();
+  const path: NodeLike[] = [];
+  for (let n: NodeLike | undefined = leaf; n; n = n.parent) path.push(n);
+  return path;
+}
+
+/**
+ * The snapshot after `event`, or `null` when XState must process it.
+ *
+ * @example
+ * const next = quiescentStep(machine, snapshot, event, scope) ?? machine.transition(snapshot, event, scope);
+ */
+export function quiescentStep<S extends AnyMachineSnapshot>(machine: AnyStateMachine, snapshot: S, event: EventObject, scope: AnyActorScope): S | null {
+  if (snapshot.status !== 'active' || event.type.startsWith('xstate.')) return null;
+  try {
+    const path = activePath(snapshot);
+    // Transition selection: the first enabled candidate, innermost node first.
+    let selected: TransitionLike | undefined;
+    for (const node of path) {
+      const candidates = node.transitions.get(event.type);
+      if (!candidates) continue;
+      for (const t of candidates) {
+        if (t.guard === undefined || evaluateGuard(t.guard, snapshot.context, event, snapshot)) {
+          selected = t;
+          break;
+        }
+      }
+      if (selected) break;
+    }
+    if (!selected) return eventlessEnabled(path, snapshot, event) ? null : snapshot;
+    if (selected.target !== undefined && selected.target.length > 0) return null;
+    // The transition's actions: assigns only, each on the context the previous one left.
+    const actions = (machine.implementations.actions ?? {}) as Record<string, unknown>;
+    let context = snapshot.context as Record<string, unknown>;
+    for (const ref of selected.actions) {
+      if (typeof ref !== 'string') return null;
+      const action = actions[ref];
+      if (!isAssign(action)) return null;
+      const args = { context, event, spawn: refuse, self: scope.self, system: scope.system };
+      let partial: Record<string, unknown>;
+      if (typeof action.assignment === 'function') partial = action.assignment(args, undefined);
+      else {
+        partial = {};
+        for (const key of Object.keys(action.assignment)) {
+          const p = action.assignment[key];
+          partial[key] = typeof p === 'function' ? (p as (a: unknown, params: unknown) => unknown)(args, undefined) : p;
+        }
+      }
+      context = Object.assign({}, context, partial);
+    }
+    if (context === snapshot.context) return eventlessEnabled(path, snapshot, event) ? null : snapshot;
+    const next = { ...snapshot, context } as S;
+    return eventlessEnabled(path, next, event) ? null : next;
+  } catch (err) {
+    if (err === REFUSED) return null;
+    // A guard or an assign threw: XState evaluates it again and reports it its own way.
+    return null;
+  }
+}
+
+/** Whether an eventless transition of the active states is enabled (XState would take it). */
+function eventlessEnabled(path: readonly NodeLike[], snapshot: AnyMachineSnapshot, event: EventObject): boolean {
+  for (const node of path) {
+    if (!node.always) continue;
+    for (const t of node.always) if (t.guard === undefined || evaluateGuard(t.guard, snapshot.context, event, snapshot)) return true;
+  }
+  return false;
+}
