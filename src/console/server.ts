@@ -253,7 +253,7 @@ export async function startConsoleServer(o: ConsoleServerOptions): Promise<Conso
         return null;
       case 'start':
         clientLog.info({ maneuver: msg.maneuver }, 'console: start requested');
-        return hub.start(msg.maneuver, msg.protocol, msg.checklist);
+        return hub.start(msg.maneuver, msg.protocol, msg.checklist, msg.screenFirst ? { first: true, protocol: msg.screenProtocol } : undefined);
       case 'confirm':
         clientLog.info({ promptId: msg.promptId }, 'console: confirm');
         return hub.control('confirm', msg.promptId !== undefined ? { promptId: msg.promptId } : {});
@@ -267,6 +267,9 @@ export async function startConsoleServer(o: ConsoleServerOptions): Promise<Conso
       case 'end':
         clientLog.info(`console: ${msg.type}`);
         return hub.control(msg.type);
+      case 'screen-readings':
+        clientLog.info('console: recruitability screen readings entered');
+        return hub.screenReadings(msg.readings, msg.screenProtocol);
       case 'oxygenation':
         return hub.oxygenation({ ...(msg.pao2MmHg !== undefined ? { pao2MmHg: msg.pao2MmHg } : {}), ...(msg.mawpCmH2O !== undefined ? { mawpCmH2O: msg.mawpCmH2O } : {}) });
     }

@@ -12,12 +12,15 @@ export interface TestConsoleOptions {
   staticDir?: string;
   batchMs?: number;
   maxPages?: number;
+  /** The simulated patient (default moderate-ards). */
+  patient?: string;
 }
 
 export async function startTestConsole(o: TestConsoleOptions = {}): Promise<ConsoleHandle> {
-  const { profile } = loadPatient('moderate-ards');
+  const patientName = o.patient ?? 'moderate-ards';
+  const { profile } = loadPatient(patientName);
   return startConsole({
-    source: simulatedSource({ patientName: 'moderate-ards', profile, seed: 1, baseline: DEFAULT_SIM_BASELINE, speed: o.speed ?? 100, guided: o.guided ?? false }),
+    source: simulatedSource({ patientName, profile, seed: 1, baseline: DEFAULT_SIM_BASELINE, speed: o.speed ?? 100, guided: o.guided ?? false }),
     port: 0,
     logger: pino({ level: 'silent' }),
     ...(o.staticDir ? { staticDir: o.staticDir } : {}),

@@ -1,10 +1,12 @@
 /** What the browser tests share: Debian's chromium (never a downloaded one), the page built once per file. */
 import { existsSync } from 'node:fs';
-import { mkdtemp } from 'node:fs/promises';
+import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { chromium, type Browser, type Page } from 'playwright-core';
+import type { ConsoleHandle } from '../../src/console/index.js';
+import { startTestConsole, type TestConsoleOptions } from '../console/support.js';
 
 export const CHROMIUM = '/usr/bin/chromium';
 export const HAVE_CHROMIUM = existsSync(CHROMIUM);
@@ -131,4 +133,64 @@ export function chartLabels(page: Page): Promise<Record<string, string[]>> {
 export async function confirmChecklist(page: Page): Promise<void> {
   await page.waitForSelector('#checklist input[type=checkbox]');
   for (const box of await page.locator('#checklist input[type=checkbox]').all()) await box.check();
+}
+
+/** A console on the simulator, its page built afresh, and chromium on it. */
+export interface ConsolePage {
+  con: ConsoleHandle;
+  browser: Browser;
+  page: Page;
+  /** Uncaught errors of the page (a test ends by expecting none). */
+  pageErrors: string[];
+  /** The visible text of the first element matching `selector`. */
+  text(selector: string): Promise<string>;
+  /** The session state the page shows (body[data-state]). */
+  state(): Promise<string>;
+  /** Closes chromium, stops the console (aborting a running maneuver), removes the built page. */
+  close(): Promise<void>;
+}
+
+export interface ConsolePageOptions extends TestConsoleOptions {
+  viewport?: { width: number; height: number };
+  /** A console of the test's own (a scripted source); default: `startTestConsole` with these options. */
+  start?: (staticDir: string) => Promise<ConsoleHandle>;
+  /** Open the page at the console's URL (with the token) and wait for the controls (default true). */
+  open?: boolean;
+}
+
+/**
+ * What every console e2e file set up by hand: the page built into a fresh directory, a console
+ * on the simulated patient serving it, chromium with one page, its errors recorded.
+ *
+ * @example
+ * const cp = await openConsolePage({ speed: 30, viewport: { width: 1280, height: 800 } });
+ * await cp.page.click('#start');
+ * await cp.close();
+ */
+export async function openConsolePage(o: ConsolePageOptions = {}): Promise<ConsolePage> {
+  const outdir = await buildPage();
+  const { viewport, start, open, ...consoleOptions } = o;
+  const con = start ? await start(outdir) : await startTestConsole({ batchMs: 200, ...consoleOptions, staticDir: outdir });
+  const browser = await launch();
+  const page = await browser.newPage({ viewport: viewport ?? { width: 1440, height: 900 } });
+  const pageErrors: string[] = [];
+  page.on('pageerror', (e) => pageErrors.push(`pageerror: ${e.message}`));
+  const cp: ConsolePage = {
+    con,
+    browser,
+    page,
+    pageErrors,
+    text: (selector) => page.locator(selector).first().innerText(),
+    state: async () => (await page.locator('body').getAttribute('data-state')) ?? '',
+    async close() {
+      await browser.close();
+      await con.shutdown('e2e end', 5000);
+      await rm(outdir, { recursive: true, force: true });
+    },
+  };
+  if (open !== false) {
+    await page.goto(con.openUrl);
+    await page.waitForFunction("document.getElementById('controls-pill')?.textContent === 'Controls enabled'", undefined, { timeout: 10_000 });
+  }
+  return cp;
 }
