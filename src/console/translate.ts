@@ -260,6 +260,7 @@ export class Translator {
   }
 
   private updateScreen(t: number, change: Partial<ScreenView>): void {
+    const fresh = this.screenView === null;
     if (!this.screenView) {
       const p = screenOf(this.info.protocol);
       this.screenView = { source: 'measured', stage: 'waiting', abortedIn: null, highPeepCmH2O: p.highPeepCmH2O, lowPeepCmH2O: p.lowPeepCmH2O, returnVerified: null, result: null, recommendation: null, policy: p.policy, capPeakCmH2O: p.capPeakCmH2O, decision: null, t };
@@ -269,7 +270,7 @@ export class Translator {
     if (this.screenView.stage === 'done' || this.screenView.stage === 'aborted') next.stage = this.screenView.stage;
     const { t: _before, ...a } = this.screenView;
     const { t: _after, ...b } = next;
-    if (JSON.stringify(a) === JSON.stringify(b)) return;
+    if (!fresh && JSON.stringify(a) === JSON.stringify(b)) return;
     this.screenView = { ...next, t };
     this.sink.event({ kind: 'screen', t, screen: this.screenView }, true);
     if (change.result && !this.screenLogged) {
