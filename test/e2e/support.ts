@@ -6,6 +6,7 @@ import { join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { chromium, type Browser, type Page } from 'playwright-core';
 import type { ConsoleHandle } from '../../src/console/index.js';
+import type { ChartRow } from '../../src/console/wire.js';
 import { startTestConsole, type TestConsoleOptions } from '../console/support.js';
 
 export const CHROMIUM = '/usr/bin/chromium';
@@ -122,6 +123,49 @@ export function overlappingChartLabels(page: Page): Promise<string[]> {
     }
     return out;
   })()`);
+}
+
+/**
+ * Limit labels of a chart that lie on its trace: the trace is placed from the session's chart
+ * rows with the plot's scales (data-plot: the plot area and the x/y ranges, canvas pixels), each
+ * segment sampled every pixel; a label box (data-labels) any sample falls in (1 px margin for
+ * the line's width) is listed, with where.
+ */
+export async function labelsOnTrace(page: Page, chartId: string, rows: readonly ChartRow[], keys: readonly Exclude<keyof ChartRow, 't'>[]): Promise<string[]> {
+  const data = await page.evaluate(`(() => {
+    const card = document.getElementById(${JSON.stringify(chartId)});
+    return { labels: JSON.parse(card.dataset.labels || '[]'), plot: card.dataset.plot ? JSON.parse(card.dataset.plot) : null };
+  })()`) as { labels: { x: number; y: number; w: number; h: number; text: string }[]; plot: { left: number; top: number; width: number; height: number; x: [number, number]; y: [number, number] } | null };
+  if (!data.plot) return [`${chartId}: no data-plot (the chart does not say where it draws)`];
+  const { left, top, width, height, x, y } = data.plot;
+  const px = (t: number) => left + ((t - x[0]) / (x[1] - x[0])) * width;
+  const py = (v: number) => top + (1 - (v - y[0]) / (y[1] - y[0])) * height;
+  const out: string[] = [];
+  for (const key of keys) {
+    for (let i = 1; i < rows.length; i++) {
+      const a = rows[i - 1]!;
+      const b = rows[i]!;
+      const va = a[key];
+      const vb = b[key];
+      if (va === null || vb === null || va === undefined || vb === undefined) continue;
+      if (b.t > x[1] || a.t < x[0]) continue;
+      const x0 = px(a.t);
+      const x1 = px(b.t);
+      const y0 = py(va);
+      const y1 = py(vb);
+      const n = Math.max(1, Math.ceil(Math.hypot(x1 - x0, y1 - y0)));
+      for (let k = 0; k <= n; k++) {
+        const sx = x0 + ((x1 - x0) * k) / n;
+        const sy = y0 + ((y1 - y0) * k) / n;
+        const hit = data.labels.find((l) => sx >= l.x - 1 && sx <= l.x + l.w + 1 && sy >= l.y - 1 && sy <= l.y + l.h + 1);
+        if (hit) {
+          out.push(`${chartId}: "${hit.text}" on the ${key} trace at t=${b.t}`);
+          break;
+        }
+      }
+    }
+  }
+  return [...new Set(out)];
 }
 
 /** Limit labels each chart drew, by chart id. */
