@@ -63,6 +63,16 @@ export interface HubOptions {
   heartbeatMs?: number;
   /** The post-maneuver watch while a completed maneuver waits for End or Repeat (default 30 min; 0: none). */
   watch?: WatchConfig;
+  /** Readings of the one-breath test entered by hand, valid, with their R/I: for the audit journal (`screen-entered`). */
+  onScreenEntered?: (entry: ScreenEntered) => void;
+}
+
+/** What the journal records of a recruitability screen entered by hand (as `rmseq screen --readings` does). */
+export interface ScreenEntered {
+  protocol: RecruitabilityScreenProtocol;
+  readings: RecruitabilityResult['readings'];
+  result: RecruitabilityResult;
+  recommendation: string;
 }
 
 interface Run {
@@ -137,6 +147,7 @@ export class ConsoleHub {
   private readonly log: Logger;
   private readonly heartbeatMs: number;
   private readonly watchConfig: WatchConfig;
+  private readonly onScreenEntered: ((entry: ScreenEntered) => void) | undefined;
   /** What the operator entered for the advisor (PaO2, displayed MAWP); reset at each start. */
   private operatorOxygenation: OperatorOxygenation = {};
   /** A screen's staircase is being decided and opened: no other start meanwhile. */
@@ -150,6 +161,7 @@ export class ConsoleHub {
   constructor(options: HubOptions) {
     this.source = options.source;
     this.watchConfig = options.watch ?? DEFAULT_WATCH_CONFIG;
+    this.onScreenEntered = options.onScreenEntered;
     this.log = options.logger;
     this.heartbeatMs = options.heartbeatMs ?? 1000;
     // A guided source never can (a person takes longer than one breath); the simulator can; a
@@ -303,6 +315,12 @@ export class ConsoleHub {
       return refuse('invalid-readings', `the readings have errors: ${e.problems.map((p) => `${p.field} = ${JSON.stringify(p.value)}: ${p.message}`).join('; ')}; nothing was applied`, [...e.problems]);
     }
     const result = recruitabilityOf(parsedReadings, screen.thresholdRatio);
+    try {
+      this.onScreenEntered?.({ protocol: screen, readings: parsedReadings, result, recommendation: screenRecommendation(result) });
+    } catch (e) {
+      this.log.error({ err: e }, 'console: the entered recruitability screen could not be journaled');
+      return refuse('internal', `the readings could not be written to the journal (${(e as Error).message}): nothing was applied`);
+    }
     this.log.info({ readings: parsedReadings, ratio: result.ratio, recruitability: result.recruitability }, 'console: recruitability screen entered by hand');
     this.setEnteredScreen(enteredScreenView(result, screen, Date.now()));
     return OK;

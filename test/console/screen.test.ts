@@ -8,7 +8,7 @@
  */
 import { afterEach, describe, expect, it } from 'vitest';
 import { applyScreenPolicy, defaultProtocol, recruitabilityOf, type StaircaseProtocol } from '../../machines/index.js';
-import type { ConsoleHandle } from '../../src/console/index.js';
+import type { ConsoleHandle, ScreenEntered } from '../../src/console/index.js';
 import type { ConsoleEvent, ScreenView, ServerMessage } from '../../src/console/wire.js';
 import { isError, startTestConsole, TestClient } from './support.js';
 
@@ -22,8 +22,9 @@ afterEach(async () => {
   page = null;
 });
 
-async function open(o: { guided?: boolean } = {}): Promise<{ con: ConsoleHandle; page: TestClient }> {
-  con = await startTestConsole({ speed: 50, ...o });
+async function open(o: { guided?: boolean; onScreenEntered?: (e: ScreenEntered) => void } = {}): Promise<{ con: ConsoleHandle; page: TestClient }> {
+  // 25x: a screen (about 130 s of session) in about 5 s, with room for a loaded machine.
+  con = await startTestConsole({ speed: 25, ...o });
   page = await TestClient.connect(con.server.port);
   return { con, page };
 }
@@ -129,8 +130,9 @@ describe('console: the recruitability screen by hand (a ventilator that cannot d
     expect(con.server.hub.snapshot()).toBeNull();
   });
 
-  it('bad readings are refused naming each field, value and range; nothing is applied', async () => {
-    const { con, page } = await open({ guided: true });
+  it('bad readings are refused naming each field, value and range; nothing is applied or journaled', async () => {
+    const journaled: ScreenEntered[] = [];
+    const { con, page } = await open({ guided: true, onScreenEntered: (e) => journaled.push(e) });
     const cases: [Record<string, unknown>, { field: string; value: unknown; message: RegExp }][] = [
       [{ tidalVolumeMl: 40, releaseExpiredVolumeMl: 1000, lowPlateauCmH2O: 25 }, { field: 'tidalVolumeMl', value: 40, message: /^must be between 100 and 1000 mL$/ }],
       [{ tidalVolumeMl: 400, releaseExpiredVolumeMl: 5000, lowPlateauCmH2O: 25 }, { field: 'releaseExpiredVolumeMl', value: 5000, message: /^must be between 100 and 3000 mL$/ }],
@@ -154,6 +156,19 @@ describe('console: the recruitability screen by hand (a ventilator that cannot d
     // Without the token: refused, as every control message.
     expect(errorOf(await page.request({ type: 'screen-readings', token: 'nope', readings: { tidalVolumeMl: 400, releaseExpiredVolumeMl: 1000, lowPlateauCmH2O: 25 } })).code).toBe('unauthorized');
     expect(con.server.hub.enteredScreen).toBeNull();
+    expect(journaled).toEqual([]);
+  });
+
+  it('good readings are journaled with their R/I, the recommendation and the screen protocol', async () => {
+    const journaled: ScreenEntered[] = [];
+    const { con, page } = await open({ guided: true, onScreenEntered: (e) => journaled.push(e) });
+    const readings = { tidalVolumeMl: 400, releaseExpiredVolumeMl: 1000, lowPlateauCmH2O: 25 };
+    expect(await page.request({ type: 'screen-readings', token: con.token, readings, screenProtocol: { thresholdRatio: 1 } })).toMatchObject({ type: 'accepted' });
+    expect(journaled).toHaveLength(1);
+    expect(journaled[0]!.readings).toEqual({ ...readings, highPeepCmH2O: 15, lowPeepCmH2O: 5, airwayOpeningPressureCmH2O: null });
+    expect(journaled[0]!.result).toEqual(recruitabilityOf(journaled[0]!.readings, 1));
+    expect(journaled[0]!.protocol.thresholdRatio).toBe(1);
+    expect(journaled[0]!.recommendation).toMatch(/^high recruitability/);
   });
 
   it('good readings give R/I by the published formula, sent to every page; a staircase then follows its policy (block: refused, cap: capped)', async () => {

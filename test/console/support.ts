@@ -3,7 +3,7 @@ import { pino } from 'pino';
 import { WebSocket } from 'ws';
 import { CHECKLIST_IDS } from '../../machines/index.js';
 import { DEFAULT_SIM_BASELINE, loadPatient } from '../../src/cli/inputs.js';
-import { simulatedSource, startConsole, type ConsoleHandle } from '../../src/console/index.js';
+import { simulatedSource, startConsole, type ConsoleHandle, type ConsoleOptions } from '../../src/console/index.js';
 import type { ServerMessage } from '../../src/console/wire.js';
 
 export interface TestConsoleOptions {
@@ -14,6 +14,8 @@ export interface TestConsoleOptions {
   maxPages?: number;
   /** The simulated patient (default moderate-ards). */
   patient?: string;
+  /** Where the readings of a screen entered by hand go (the journal, in `rmseq console`). */
+  onScreenEntered?: ConsoleOptions['onScreenEntered'];
 }
 
 export async function startTestConsole(o: TestConsoleOptions = {}): Promise<ConsoleHandle> {
@@ -26,6 +28,7 @@ export async function startTestConsole(o: TestConsoleOptions = {}): Promise<Cons
     ...(o.staticDir ? { staticDir: o.staticDir } : {}),
     batchMs: o.batchMs ?? 50,
     ...(o.maxPages !== undefined ? { maxPages: o.maxPages } : {}),
+    ...(o.onScreenEntered ? { onScreenEntered: o.onScreenEntered } : {}),
   });
 }
 
