@@ -339,6 +339,16 @@ export class ConsoleHub {
   private async afterScreen(run: Run, summary: SessionSummary): Promise<void> {
     const then = run.then!;
     try {
+      await this.afterScreenDecide(run, summary, then);
+    } finally {
+      // The screen's session is closed whatever follows (its ports freed before the staircase opens them).
+      await this.dispose(run);
+      this.chaining = false;
+    }
+  }
+
+  private async afterScreenDecide(run: Run, summary: SessionSummary, then: NonNullable<Run['then']>): Promise<void> {
+    {
       const t = run.opened.session.clock.now();
       const result = summary.screen ?? null;
       if (summary.outcome !== 'completed' || !result) {
@@ -349,13 +359,15 @@ export class ConsoleHub {
       const d = applyScreenPolicy(then.staircase, result, then.screen.policy, then.screen.capPeakCmH2O);
       const view = this.screenEvent(run, t, decisionView(d, then.screen));
       this.log.info({ action: d.action, ratio: result.ratio }, `console: recruitability screen -> staircase: ${d.message}`);
-      if (!d.protocol || this.stopping) return;
+      // The screen's session closes (its 'closed' goes to the pages, its ports are freed) before the staircase opens.
       await this.dispose(run);
+      if (!d.protocol || this.stopping) return;
       const opened = await this.openSession('staircase', d.protocol, then.checklist);
       if ('code' in opened) {
         this.log.error({ why: opened.message }, 'console: the staircase after the screen could not be opened');
-        run.translator.note(t, 'alarm', `The staircase after the screen could not be opened: ${opened.message}`);
-        this.flush();
+        // Said on every page: the screen's model is still the one they show.
+        run.model.log.push({ t, level: 'alarm', text: `The staircase after the screen could not be opened: ${opened.message}` });
+        this.broadcast({ type: 'update', sessionId: run.info.id, now: run.model.now, rows: [], events: [{ kind: 'log', entry: { t, level: 'alarm', text: `The staircase after the screen could not be opened: ${opened.message}` } }] });
         return;
       }
       if (this.stopping) {
@@ -363,8 +375,6 @@ export class ConsoleHub {
         return;
       }
       this.begin('staircase', opened, view, null);
-    } finally {
-      this.chaining = false;
     }
   }
 

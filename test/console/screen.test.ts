@@ -86,6 +86,9 @@ describe('console: the recruitability screen on a ventilator that drops PEEP for
     const decided = screensOf(page.messages).find((v) => v.decision)!;
     expect(decided.decision!.action).toBe('block');
     expect(decided.decision!.message).toMatch(/policy block: the staircase is not started/);
+    // The screen's session is closed (its ventilator and monitor released), nothing else opens.
+    await page.next((m) => m.type === 'update' && m.events.some((e) => e.kind === 'closed'), 10_000);
+    expect(con.server.hub.snapshot()!.closed).toBe(true);
     await new Promise((resolve) => setTimeout(resolve, 300));
     expect(page.messages.filter((m) => m.type === 'session')).toHaveLength(1);
     expect(con.server.hub.snapshot()!.info.maneuver).toBe('recruitability-screen');
@@ -102,6 +105,7 @@ describe('console: the recruitability screen on a ventilator that drops PEEP for
     expect(last.stage).toBe('aborted');
     expect(['release', 'back']).toContain(last.abortedIn);
     expect(last.decision).toMatchObject({ action: 'block', message: 'the recruitability screen did not complete (aborted): the staircase is not started' });
+    await page.next((m) => m.type === 'update' && m.events.some((e) => e.kind === 'closed'), 10_000);
     await new Promise((resolve) => setTimeout(resolve, 300));
     expect(page.messages.filter((m) => m.type === 'session')).toHaveLength(1);
     expect(con.server.hub.live).toBe(false);
