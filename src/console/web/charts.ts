@@ -264,12 +264,15 @@ class Chart {
       ctx.moveTo(left, y);
       ctx.lineTo(left + width, y);
       ctx.stroke();
-      // The full label where it fits; on a small plot the short one ("MAP < 64", no "abort", no derivation).
-      const short = line.label.replace(/ ?abort ?/, ' ').replace(/ \(.*\)$/, '').trim();
+      // The full label where it fits; on a small plot a shorter one: without its derivation
+      // ("abort < 90"), then without "abort" after a signal's name ("MAP < 64"), never a bare "< 90".
+      const noWhy = line.label.replace(/ \(.*\)$/, '');
+      const named = noWhy.replace(/^(\S+) abort /, '$1 ');
+      const candidates = [...new Set([line.label, noWhy, named])];
       let spot: { x: number; y: number } | undefined;
       let text = line.label;
       let w = 0;
-      for (const candidate of short !== line.label ? [line.label, short] : [line.label]) {
+      for (const candidate of candidates) {
         const tw = ctx.measureText(candidate).width;
         if (tw > width - 12 * dpr) continue;
         w = tw;
