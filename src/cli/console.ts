@@ -87,7 +87,9 @@ export async function consoleCommand(flags: ConsoleFlags, io: RunIo, options: Co
   try {
     if (!onDevice && journal && flags.journal) checkSimulatorJournal(flags.journal, loadJournalKey(flags.journalKey), journal);
     source = onDevice ? await probeDevice(flags, guidedTimeoutS, journal, io) : simulatorSource(flags, guidedTimeoutS, journal);
-    handle = await startConsole({ source, host, port, logger, watch });
+    // A recruitability screen entered by hand on the page is journaled as `rmseq screen --readings` journals it.
+    const onScreenEntered = journal ? (entry: object) => journal.write('screen-entered', { versions: versions(), ...entry, source: 'console', argv: process.argv.slice(2) }) : undefined;
+    handle = await startConsole({ source, host, port, logger, watch, ...(onScreenEntered ? { onScreenEntered } : {}) });
   } catch (e) {
     journal?.close();
     const code = (e as NodeJS.ErrnoException).code;

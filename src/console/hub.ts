@@ -6,8 +6,30 @@
  */
 import type { Subscription } from 'rxjs';
 import type { Logger } from 'pino';
-import type { FieldProblem } from '../../common/validation.js';
-import { CHECKLIST_IDS, CHECKLIST_ITEMS, defaultProtocol, MANEUVERS, plannedDurationMs, predictedBodyWeightKg, unconfirmedItems, type ChecklistConfirmation, type ManeuverKind, type Protocol } from '../../machines/index.js';
+import { isValidationError, parseOrThrow, type FieldProblem } from '../../common/validation.js';
+import {
+  applyScreenPolicy,
+  CHECKLIST_IDS,
+  CHECKLIST_ITEMS,
+  defaultProtocol,
+  MANEUVERS,
+  plannedDurationMs,
+  predictedBodyWeightKg,
+  recruitabilityOf,
+  ReleaseReadingsSchema,
+  screenOf,
+  screenRecommendation,
+  SCREENS,
+  unconfirmedItems,
+  type ChecklistConfirmation,
+  type RecruitabilityResult,
+  type RecruitabilityScreenProtocol,
+  type RunnableKind,
+  type Protocol,
+  type ScreenDecision,
+  type StaircaseProtocol,
+} from '../../machines/index.js';
+import { oneBreathDropProblem } from '../cli/run.js';
 import { FailsafeWatch } from '../cli/failsafe.js';
 import { merge } from 'rxjs';
 import { DEFAULT_WATCH_CONFIG, type WatchConfig } from '../../machines/index.js';
@@ -19,7 +41,7 @@ import { applyUpdate, newSessionModel } from './model.js';
 import type { OpenedSession, SessionSource } from '../runner/source.js';
 import { displayPlan, parseProtocol, previewOf, thresholdsOf } from './plans.js';
 import { Translator } from './translate.js';
-import type { ChartRow, ConsoleEvent, ErrorCode, ServerInfo, ServerMessage, SessionInfo, SessionModel } from './wire.js';
+import type { ChartRow, ConsoleEvent, ErrorCode, ScreenDecisionView, ScreenView, ServerInfo, ServerMessage, SessionInfo, SessionModel } from './wire.js';
 import { WIRE_VERSION } from './wire.js';
 import { MAX_MESSAGE_BYTES } from './requests.js';
 
@@ -41,6 +63,16 @@ export interface HubOptions {
   heartbeatMs?: number;
   /** The post-maneuver watch while a completed maneuver waits for End or Repeat (default 30 min; 0: none). */
   watch?: WatchConfig;
+  /** Readings of the one-breath test entered by hand, valid, with their R/I: for the audit journal (`screen-entered`). */
+  onScreenEntered?: (entry: ScreenEntered) => void;
+}
+
+/** What the journal records of a recruitability screen entered by hand (as `rmseq screen --readings` does). */
+export interface ScreenEntered {
+  protocol: RecruitabilityScreenProtocol;
+  readings: RecruitabilityResult['readings'];
+  result: RecruitabilityResult;
+  recommendation: string;
 }
 
 interface Run {
@@ -58,6 +90,46 @@ interface Run {
   watch: WatchRun | null;
   done: Promise<SessionSummary>;
   disposed: Promise<void> | null;
+  /** A recruitability screen run before a staircase: the staircase to start as the screen's policy allows. */
+  then: { staircase: StaircaseProtocol; screen: RecruitabilityScreenProtocol; checklist: ChecklistConfirmation | null } | null;
+}
+
+/** A start's screen options: the recruitability screen first (staircase only), with its protocol overrides. */
+export interface StartScreen {
+  first: boolean;
+  protocol?: Record<string, unknown> | undefined;
+}
+
+/** What the policy did, as the page shows it (with the capped pressures when it capped). */
+export function decisionView(d: ScreenDecision, screen: RecruitabilityScreenProtocol): ScreenDecisionView {
+  const p = d.protocol;
+  return {
+    action: d.action,
+    policy: screen.policy,
+    message: d.message,
+    capped:
+      d.action === 'cap' && p
+        ? { capPeakCmH2O: screen.capPeakCmH2O, peakLimitCmH2O: p.peakLimitCmH2O, incrementalPeepsCmH2O: [...p.incrementalPeepsCmH2O], decrementalStartPeepCmH2O: p.decremental.startPeepCmH2O, reRecruitPeepCmH2O: p.reRecruit.peepCmH2O }
+        : null,
+  };
+}
+
+/** A screen view of R/I entered by hand (the one-breath test done at the ventilator). */
+export function enteredScreenView(result: RecruitabilityResult, screen: RecruitabilityScreenProtocol, t: number): ScreenView {
+  return {
+    source: 'entered',
+    stage: 'done',
+    abortedIn: null,
+    highPeepCmH2O: result.readings.highPeepCmH2O,
+    lowPeepCmH2O: result.readings.lowPeepCmH2O,
+    returnVerified: null,
+    result,
+    recommendation: screenRecommendation(result),
+    policy: screen.policy,
+    capPeakCmH2O: screen.capPeakCmH2O,
+    decision: null,
+    t,
+  };
 }
 
 const refuse = (code: ErrorCode, message: string, problems?: FieldProblem[]): HubResult => ({ ok: false, code, message, ...(problems ? { problems } : {}) });
@@ -75,20 +147,32 @@ export class ConsoleHub {
   private readonly log: Logger;
   private readonly heartbeatMs: number;
   private readonly watchConfig: WatchConfig;
+  private readonly onScreenEntered: ((entry: ScreenEntered) => void) | undefined;
   /** What the operator entered for the advisor (PaO2, displayed MAWP); reset at each start. */
   private operatorOxygenation: OperatorOxygenation = {};
+  /** A screen's staircase is being decided and opened: no other start meanwhile. */
+  private chaining = false;
+  private stopping = false;
+  /** What the last session on the device said about one-breath PEEP drops (null: not known yet). */
+  private oneBreathDrop: boolean | null;
+  /** The recruitability screen entered by hand (the procedure at the ventilator), for a staircase that follows. */
+  enteredScreen: ScreenView | null = null;
 
   constructor(options: HubOptions) {
     this.source = options.source;
     this.watchConfig = options.watch ?? DEFAULT_WATCH_CONFIG;
+    this.onScreenEntered = options.onScreenEntered;
     this.log = options.logger;
     this.heartbeatMs = options.heartbeatMs ?? 1000;
+    // A guided source never can (a person takes longer than one breath); the simulator can; a
+    // device says so when its session opens.
+    this.oneBreathDrop = this.source.guided ? false : this.source.simulated ? true : null;
     this.timer = setInterval(() => this.tick(), options.batchMs ?? 200);
     this.timer.unref();
   }
 
   get serverInfo(): ServerInfo {
-    const defaults = Object.fromEntries(MANEUVERS.map((m) => [m, defaultProtocol(m)])) as Record<ManeuverKind, Protocol>;
+    const defaults = Object.fromEntries([...MANEUVERS, ...SCREENS].map((m) => [m, defaultProtocol(m)])) as Record<RunnableKind, Protocol>;
     return {
       wire: WIRE_VERSION,
       speed: this.source.speed,
@@ -96,7 +180,9 @@ export class ConsoleHub {
       source: this.source.description,
       simulated: this.source.simulated,
       maneuvers: MANEUVERS,
+      screens: SCREENS,
       defaults,
+      oneBreathDrop: this.oneBreathDrop,
       maxMessageBytes: MAX_MESSAGE_BYTES,
       checklist: { required: this.source.checklistRequired, items: CHECKLIST_ITEMS },
     };
@@ -121,21 +207,30 @@ export class ConsoleHub {
     this.clients.add(client);
     client.send({ type: 'welcome', server: this.serverInfo });
     client.send({ type: 'snapshot', session: this.snapshot() });
+    client.send({ type: 'entered-screen', screen: this.enteredScreen });
   }
 
   detach(client: ClientLink): void {
     this.clients.delete(client);
   }
 
-  preview(maneuver: ManeuverKind, overrides: Record<string, unknown> | undefined): Extract<ServerMessage, { type: 'preview' }> {
+  preview(maneuver: RunnableKind, overrides: Record<string, unknown> | undefined): Extract<ServerMessage, { type: 'preview' }> {
     return previewOf(maneuver, overrides, this.run?.info.baseline ?? this.source.baseline ?? null);
   }
 
   /** Opens and begins a session, unless one is running. */
-  async start(maneuver: ManeuverKind, overrides: Record<string, unknown> | undefined, checklist?: { items: readonly string[]; by?: string | undefined }): Promise<HubResult> {
-    if (this.starting || this.live) return refuse('busy', 'a maneuver is already running: abort or end it first');
+  async start(maneuver: RunnableKind, overrides: Record<string, unknown> | undefined, checklist?: { items: readonly string[]; by?: string | undefined }, screen?: StartScreen): Promise<HubResult> {
+    if (this.starting || this.chaining || this.live) return refuse('busy', 'a maneuver is already running: abort or end it first');
     const parsed = parseProtocol(maneuver, overrides);
     if ('problems' in parsed) return refuse('invalid-protocol', 'the protocol has errors: see the fields marked', parsed.problems);
+    let screenFirst: RecruitabilityScreenProtocol | null = null;
+    if (screen?.first) {
+      if (maneuver !== 'staircase') return refuse('invalid-protocol', `the recruitability screen goes before the staircase only (not ${maneuver})`, [{ field: 'screenFirst', value: true, message: 'staircase only' }]);
+      const sp = parseProtocol('recruitability-screen', screen.protocol);
+      if ('problems' in sp) return refuse('invalid-protocol', 'the screen protocol has errors: see the fields marked', sp.problems.map((p) => ({ ...p, field: `screen.${p.field}` })));
+      screenFirst = screenOf(sp.protocol);
+    }
+    if (maneuver === 'recruitability-screen' && this.oneBreathDrop === false) return refuse('screen-needs-readings', this.byHand());
     // The session's precondition ('checklist-not-confirmed') blocks such a start too; refusing
     // here opens nothing and tells the page at once.
     const open = unconfirmedItems(checklist?.items ?? []);
@@ -145,23 +240,148 @@ export class ConsoleHub {
     const confirmation: ChecklistConfirmation | null = checklist
       ? { items: CHECKLIST_IDS.filter((id) => checklist.items.includes(id)), by: checklist.by ?? null, at: Date.now() }
       : null;
+    // A staircase after a screen entered by hand: the entered R/I and the policy decide, no screen runs.
+    let staircase = parsed.protocol;
+    let screenView: ScreenView | null = null;
+    if (screenFirst && this.oneBreathDrop === false) {
+      const entered = this.enteredScreen;
+      if (!entered?.result) return refuse('screen-needs-readings', `${this.byHand()}; then start the staircase`);
+      const d = applyScreenPolicy(parsed.protocol as StaircaseProtocol, entered.result, screenFirst.policy, screenFirst.capPeakCmH2O);
+      screenView = { ...entered, policy: screenFirst.policy, capPeakCmH2O: screenFirst.capPeakCmH2O, decision: decisionView(d, screenFirst), t: Date.now() };
+      this.setEnteredScreen(screenView);
+      this.log.info({ action: d.action, ratio: entered.result.ratio }, `console: entered recruitability screen -> staircase: ${d.message}`);
+      if (!d.protocol) return refuse('screen-blocked', d.message);
+      staircase = d.protocol;
+      screenFirst = null;
+    }
     this.starting = true;
     this.operatorOxygenation = {};
     try {
       if (this.run) await this.dispose(this.run);
-      let opened: OpenedSession;
-      try {
-        opened = await this.source.open(maneuver, parsed.protocol, confirmation ? { checklist: confirmation } : {});
-        if (confirmation) this.log.info({ checklist: confirmation }, 'console: operator checklist confirmed');
-      } catch (e) {
-        this.log.error({ err: e }, 'console: session could not be opened');
-        return refuse('start-failed', `could not open the session: ${(e as Error).message}`);
-      }
-      this.begin(maneuver, opened);
+      const kind: RunnableKind = screenFirst ? 'recruitability-screen' : maneuver;
+      const opened = await this.openSession(kind, screenFirst ?? staircase, confirmation);
+      if ('code' in opened) return opened;
+      this.begin(kind, opened, screenView, screenFirst ? { staircase: parsed.protocol as StaircaseProtocol, screen: screenFirst, checklist: confirmation } : null);
+      if (screenFirst) this.chaining = true;
       return OK;
     } finally {
       this.starting = false;
     }
+  }
+
+  /** What to do where the ventilator cannot drop PEEP for one breath. */
+  private byHand(): string {
+    return `${this.source.description} cannot drop PEEP for a single breath on command: do the one-breath test by hand (the guided procedure) and enter its readings`;
+  }
+
+  /** Opens a session; a screen on a device that cannot drop PEEP for one breath is closed again, saying why. */
+  private async openSession(kind: RunnableKind, protocol: Protocol, confirmation: ChecklistConfirmation | null): Promise<OpenedSession | Extract<HubResult, { ok: false }>> {
+    let opened: OpenedSession;
+    try {
+      opened = await this.source.open(kind, protocol, confirmation ? { checklist: confirmation } : {});
+      if (confirmation) this.log.info({ checklist: confirmation }, 'console: operator checklist confirmed');
+    } catch (e) {
+      this.log.error({ err: e }, 'console: session could not be opened');
+      return { ok: false, code: 'start-failed', message: `could not open the session: ${(e as Error).message}` };
+    }
+    if (kind === 'recruitability-screen') {
+      const problem = oneBreathDropProblem(opened.session.device.capabilities, opened.description);
+      if (problem !== null) {
+        await opened.dispose().catch((e: unknown) => this.log.error({ err: e }, 'console: closing the session failed'));
+        this.oneBreathDrop = false;
+        // The pages learn that the screen is done by hand here.
+        for (const c of this.clients) c.send({ type: 'welcome', server: this.serverInfo });
+        return { ok: false, code: 'screen-needs-readings', message: problem };
+      }
+      this.oneBreathDrop = true;
+    }
+    return opened;
+  }
+
+  /**
+   * The one-breath test done by hand: its readings (ReleaseReadingsSchema, as `rmseq screen
+   * --readings`) give R/I, shown to every page and kept for a staircase that follows. Invalid
+   * readings change nothing: every field at fault is named with its value and allowed range.
+   */
+  screenReadings(readings: Record<string, unknown>, screenOverrides: Record<string, unknown> | undefined): HubResult {
+    const sp = parseProtocol('recruitability-screen', screenOverrides);
+    if ('problems' in sp) return refuse('invalid-protocol', 'the screen protocol has errors: see the fields marked', sp.problems.map((p) => ({ ...p, field: `screen.${p.field}` })));
+    const screen = screenOf(sp.protocol);
+    let parsedReadings;
+    try {
+      parsedReadings = parseOrThrow(ReleaseReadingsSchema, readings, 'readings');
+    } catch (e) {
+      if (!isValidationError(e)) throw e;
+      return refuse('invalid-readings', `the readings have errors: ${e.problems.map((p) => `${p.field} = ${JSON.stringify(p.value)}: ${p.message}`).join('; ')}; nothing was applied`, [...e.problems]);
+    }
+    const result = recruitabilityOf(parsedReadings, screen.thresholdRatio);
+    try {
+      this.onScreenEntered?.({ protocol: screen, readings: parsedReadings, result, recommendation: screenRecommendation(result) });
+    } catch (e) {
+      this.log.error({ err: e }, 'console: the entered recruitability screen could not be journaled');
+      return refuse('internal', `the readings could not be written to the journal (${(e as Error).message}): nothing was applied`);
+    }
+    this.log.info({ readings: parsedReadings, ratio: result.ratio, recruitability: result.recruitability }, 'console: recruitability screen entered by hand');
+    this.setEnteredScreen(enteredScreenView(result, screen, Date.now()));
+    return OK;
+  }
+
+  private setEnteredScreen(view: ScreenView | null): void {
+    this.enteredScreen = view;
+    this.broadcast({ type: 'entered-screen', screen: view });
+  }
+
+  /**
+   * After a screen that ran before a staircase: its policy decides (proceed, warn, cap: the
+   * staircase opens, capped for cap; block: it does not). A screen that did not complete
+   * starts nothing.
+   */
+  private async afterScreen(run: Run, summary: SessionSummary): Promise<void> {
+    const then = run.then!;
+    try {
+      await this.afterScreenDecide(run, summary, then);
+    } finally {
+      // The screen's session is closed whatever follows (its ports freed before the staircase opens them).
+      await this.dispose(run);
+      this.chaining = false;
+    }
+  }
+
+  private async afterScreenDecide(run: Run, summary: SessionSummary, then: NonNullable<Run['then']>): Promise<void> {
+    {
+      const t = run.opened.session.clock.now();
+      const result = summary.screen ?? null;
+      if (summary.outcome !== 'completed' || !result) {
+        const message = `the recruitability screen did not complete (${summary.outcome}): the staircase is not started`;
+        this.screenEvent(run, t, { action: 'block', policy: then.screen.policy, message, capped: null });
+        return;
+      }
+      const d = applyScreenPolicy(then.staircase, result, then.screen.policy, then.screen.capPeakCmH2O);
+      const view = this.screenEvent(run, t, decisionView(d, then.screen));
+      this.log.info({ action: d.action, ratio: result.ratio }, `console: recruitability screen -> staircase: ${d.message}`);
+      // The screen's session closes (its 'closed' goes to the pages, its ports are freed) before the staircase opens.
+      await this.dispose(run);
+      if (!d.protocol || this.stopping) return;
+      const opened = await this.openSession('staircase', d.protocol, then.checklist);
+      if ('code' in opened) {
+        this.log.error({ why: opened.message }, 'console: the staircase after the screen could not be opened');
+        // Said on every page: the screen's model is still the one they show.
+        run.model.log.push({ t, level: 'alarm', text: `The staircase after the screen could not be opened: ${opened.message}` });
+        this.broadcast({ type: 'update', sessionId: run.info.id, now: run.model.now, rows: [], events: [{ kind: 'log', entry: { t, level: 'alarm', text: `The staircase after the screen could not be opened: ${opened.message}` } }] });
+        return;
+      }
+      if (this.stopping) {
+        await opened.dispose();
+        return;
+      }
+      this.begin('staircase', opened, view, null);
+    }
+  }
+
+  private screenEvent(run: Run, t: number, decision: ScreenDecisionView): ScreenView | null {
+    const view = run.translator.screenDecision(t, decision);
+    this.flush();
+    return view;
   }
 
   /** An operator action on the running session. */
@@ -233,6 +453,7 @@ export class ConsoleHub {
    * completed maneuver waiting for End or Repeat is ended: its verified settings stay.
    */
   async stop(reason: string, limitMs?: number): Promise<SessionSummary | null> {
+    this.stopping = true;
     const run = this.run;
     let summary: SessionSummary | null = null;
     if (run && !run.opened.session.isFinished) {
@@ -271,7 +492,7 @@ export class ConsoleHub {
     return run.opened.session.emergencyRestore(reason);
   }
 
-  private begin(maneuver: ManeuverKind, opened: OpenedSession): void {
+  private begin(maneuver: RunnableKind, opened: OpenedSession, screen: ScreenView | null = null, then: Run['then'] = null): void {
     const { session } = opened;
     const protocol = session.options.protocol;
     const info: SessionInfo = {
@@ -286,6 +507,7 @@ export class ConsoleHub {
       t0: session.clock.now(),
       thresholds: thresholdsOf(protocol),
       patient: session.options.patient ? { ...session.options.patient, pbwKg: predictedBodyWeightKg(session.options.patient) } : null,
+      ...(screen ? { screen } : {}),
     };
     const model = newSessionModel(info);
     const run: Run = {
@@ -299,6 +521,7 @@ export class ConsoleHub {
       watch: null,
       done: session.done,
       disposed: null,
+      then,
       translator: null as unknown as Translator,
       failsafe: null as unknown as FailsafeWatch,
     };
@@ -313,7 +536,12 @@ export class ConsoleHub {
     this.broadcast({ type: 'session', session: model });
     this.log.info({ session: info.id, maneuver, guided: info.guided, source: this.source.description }, 'console: session opened');
     run.subs.push(session.telemetry$.subscribe((e) => run.translator.on(e)));
-    run.subs.push(session.telemetry$.subscribe((e) => e.kind === 'state' && this.followWatch(run, e.state)));
+    if (maneuver === 'recruitability-screen') {
+      // A screen has nothing to repeat or watch: once completed (at the verified baseline) it ends.
+      run.subs.push(session.telemetry$.subscribe((e) => e.kind === 'state' && e.state === 'completed' && setImmediate(() => session.state === 'completed' && session.operator('end', 'recruitability screen complete'))));
+    } else {
+      run.subs.push(session.telemetry$.subscribe((e) => e.kind === 'state' && this.followWatch(run, e.state)));
+    }
     run.failsafe = new FailsafeWatch(session, {
       stdin: null,
       interactive: true,
@@ -338,12 +566,15 @@ export class ConsoleHub {
         run.watch?.end('session ended');
         // Advisory only: shown, not journaled (the outcome stays the session's last line; the
         // report computes the same advice from it); nothing reaches the ventilator.
-        const advice = adviceAfterRun(summary, this.operatorOxygenation);
+        // A screen is not a maneuver: no rescue-therapy advice follows it (the staircase it precedes may).
+        const advice = maneuver === 'recruitability-screen' ? null : adviceAfterRun(summary, this.operatorOxygenation);
         if (advice) run.translator.on({ kind: 'advice', t: session.clock.now(), advice });
         this.log.info({ session: info.id, outcome: summary.outcome, abort: summary.abort?.reason ?? null, baselineVerified: summary.baselineVerified }, 'console: session ended');
-        void this.dispose(run);
+        if (run.then) void this.afterScreen(run, summary);
+        else void this.dispose(run);
       },
       (err: unknown) => {
+        if (run.then) this.chaining = false;
         this.log.error({ err, session: info.id }, 'console: session failed; restoring the baseline directly');
         void session.emergencyRestore('session error').finally(() => void this.dispose(run));
       },

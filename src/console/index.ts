@@ -10,11 +10,12 @@ import { randomBytes } from 'node:crypto';
 import { pino, type Logger } from 'pino';
 import type { SessionSummary } from '../runner/telemetry.js';
 import { startConsoleServer, type ConsoleServer } from './server.js';
+import type { ScreenEntered } from './hub.js';
 import type { SessionSource } from '../runner/source.js';
 import type { WatchConfig } from '../../machines/watch.js';
 
 export { DEFAULT_MAX_PAGES, startConsoleServer, tokenMatches, defaultStaticDir, type ConsoleServer, type ConsoleServerOptions } from './server.js';
-export { ConsoleHub, type ClientLink, type HubResult } from './hub.js';
+export { ConsoleHub, type ClientLink, type HubResult, type ScreenEntered } from './hub.js';
 export { displayPlan, parseProtocol, previewOf, thresholdsOf } from './plans.js';
 export { simulatedSource, type SessionSource, type OpenedSession, type SimulatedSourceOptions } from '../runner/source.js';
 export { ClientMessageSchema, MAX_MESSAGE_BYTES, MAX_FRAME_BYTES, type ClientMessage } from './requests.js';
@@ -33,6 +34,8 @@ export interface ConsoleOptions {
   maxPages?: number;
   /** The post-maneuver watch while a completed maneuver waits (default 30 min). */
   watch?: WatchConfig;
+  /** Readings of the recruitability screen entered by hand, valid, with R/I: for the audit journal. */
+  onScreenEntered?: (entry: ScreenEntered) => void;
 }
 
 export interface ConsoleHandle {
@@ -65,6 +68,7 @@ export async function startConsole(o: ConsoleOptions): Promise<ConsoleHandle> {
     ...(o.batchMs !== undefined ? { batchMs: o.batchMs } : {}),
     ...(o.maxPages !== undefined ? { maxPages: o.maxPages } : {}),
     ...(o.watch !== undefined ? { watch: o.watch } : {}),
+    ...(o.onScreenEntered !== undefined ? { onScreenEntered: o.onScreenEntered } : {}),
   });
   let stopping: Promise<SessionSummary | null> | null = null;
   return {

@@ -48,6 +48,7 @@ export function newSessionModel(info: SessionInfo): SessionModel {
     closed: false,
     watch: null,
     advice: null,
+    screen: info.screen ?? null,
   };
 }
 
@@ -90,6 +91,9 @@ export function applyEvent(model: SessionModel, e: ConsoleEvent): void {
       return;
     case 'advice':
       model.advice = e.advice;
+      return;
+    case 'screen':
+      model.screen = e.screen;
       return;
     case 'alarm':
       model.alarms.push(e.alarm);

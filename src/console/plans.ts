@@ -3,7 +3,7 @@
  * page lists it, the preview answered before a start, and the limits the charts draw.
  */
 import { isValidationError, parseOrThrow, type FieldProblem } from '../../common/validation.js';
-import { plannedDurationMs, planOf, ProtocolSchema, titrates, titrationOf, type ManeuverKind, type PlannedStep, type Protocol, type VentSettings } from '../../machines/index.js';
+import { plannedDurationMs, planOf, ProtocolSchema, titrates, titrationOf, type RunnableKind, type PlannedStep, type Protocol, type VentSettings } from '../../machines/index.js';
 import type { ServerMessage, Thresholds } from './wire.js';
 
 /** The safety monitor's limits of a protocol, as the charts draw them. */
@@ -26,7 +26,7 @@ export function thresholdsOf(p: Protocol): Thresholds {
 }
 
 /** Parses protocol overrides for a maneuver: the protocol, or every field at fault. */
-export function parseProtocol(maneuver: ManeuverKind, overrides: Record<string, unknown> | undefined): { protocol: Protocol } | { problems: FieldProblem[] } {
+export function parseProtocol(maneuver: RunnableKind, overrides: Record<string, unknown> | undefined): { protocol: Protocol } | { problems: FieldProblem[] } {
   try {
     return { protocol: parseOrThrow(ProtocolSchema, { ...(overrides ?? {}), maneuver }, 'protocol') };
   } catch (e) {
@@ -54,7 +54,7 @@ export function displayPlan(protocol: Protocol, baseline: VentSettings): Planned
 const DEFAULT_PREVIEW_BASELINE = { mode: 'VC', peepCmH2O: 10, peakCmH2O: 35, rateBpm: 20, fio2: 0.6, tidalVolumeMl: 420 } as const;
 
 /** The plan (or the problems) of a protocol the operator is still editing. */
-export function previewOf(maneuver: ManeuverKind, overrides: Record<string, unknown> | undefined, baseline: VentSettings | null): Extract<ServerMessage, { type: 'preview' }> {
+export function previewOf(maneuver: RunnableKind, overrides: Record<string, unknown> | undefined, baseline: VentSettings | null): Extract<ServerMessage, { type: 'preview' }> {
   const parsed = parseProtocol(maneuver, overrides);
   if ('problems' in parsed) return { type: 'preview', maneuver, plan: [], plannedMs: 0, problems: parsed.problems };
   // The plan depends on the baseline only for the last step's mode.

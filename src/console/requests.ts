@@ -5,7 +5,7 @@
  */
 import { z } from 'zod';
 import { CHECKLIST_IDS } from '../../machines/checklist.js';
-import { MANEUVERS } from '../../machines/config/protocols.js';
+import { MANEUVERS, SCREENS } from '../../machines/config/protocols.js';
 import { bounded } from '../../common/validation.js';
 
 /** A request may carry an id; replies to it echo the id. */
@@ -36,10 +36,20 @@ export const StartChecklistSchema = z
   })
   .strict();
 
+/** What a session can run from the console: the maneuvers and the recruitability screen. */
+const runnable = z.enum([...MANEUVERS, ...SCREENS]);
+
 export const ClientMessageSchema = z.discriminatedUnion('type', [
   z.object({ type: z.literal('hello'), id, token: token.optional() }).strict(),
-  z.object({ type: z.literal('preview'), id, maneuver: z.enum(MANEUVERS), protocol: protocolOverrides }).strict(),
-  z.object({ type: z.literal('start'), id, token, maneuver: z.enum(MANEUVERS), protocol: protocolOverrides, checklist: StartChecklistSchema.optional() }).strict(),
+  z.object({ type: z.literal('preview'), id, maneuver: runnable, protocol: protocolOverrides }).strict(),
+  // screenFirst (staircase only): the recruitability screen first, its policy applied to the
+  // staircase (`rmseq run staircase --screen`); screenProtocol: overrides of the screen's protocol.
+  z
+    .object({ type: z.literal('start'), id, token, maneuver: runnable, protocol: protocolOverrides, checklist: StartChecklistSchema.optional(), screenFirst: z.boolean().optional(), screenProtocol: protocolOverrides })
+    .strict(),
+  // The one-breath test done by hand: its readings (checked against ReleaseReadingsSchema, as
+  // `rmseq screen --readings`), with the screen protocol's threshold and policy (overrides).
+  z.object({ type: z.literal('screen-readings'), id, token, readings: z.record(z.string(), z.unknown()), screenProtocol: protocolOverrides }).strict(),
   z.object({ type: z.literal('confirm'), id, token, promptId: z.number().int().nonnegative().optional() }).strict(),
   z.object({ type: z.literal('abort'), id, token, note: z.string().max(200).optional() }).strict(),
   // Who acknowledges the FAILSAFE alarm: journaled with the acknowledgement, as on the CLI.
@@ -54,8 +64,8 @@ export type ClientMessage = z.output<typeof ClientMessageSchema>;
 export type ClientMessageType = ClientMessage['type'];
 export type ControlMessage = Extract<ClientMessage, { token: string }>;
 
-export const CLIENT_MESSAGE_TYPES: readonly ClientMessageType[] = ['hello', 'preview', 'start', 'confirm', 'abort', 'ack', 'repeat', 'end', 'oxygenation'];
-export const CONTROL_TYPES: readonly ClientMessageType[] = ['start', 'confirm', 'abort', 'ack', 'repeat', 'end', 'oxygenation'];
+export const CLIENT_MESSAGE_TYPES: readonly ClientMessageType[] = ['hello', 'preview', 'start', 'confirm', 'abort', 'ack', 'repeat', 'end', 'oxygenation', 'screen-readings'];
+export const CONTROL_TYPES: readonly ClientMessageType[] = ['start', 'confirm', 'abort', 'ack', 'repeat', 'end', 'oxygenation', 'screen-readings'];
 
 /** Messages longer than this (UTF-8 bytes) are refused with an error; the socket stays open. */
 export const MAX_MESSAGE_BYTES = 8 * 1024;

@@ -16,7 +16,7 @@ import fastifyWebsocket from '@fastify/websocket';
 import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance, type FastifyRequest } from 'fastify';
 import type { Logger } from 'pino';
 import type { WebSocket } from 'ws';
-import { ConsoleHub, type ClientLink, type HubResult } from './hub.js';
+import { ConsoleHub, type ClientLink, type HubResult, type ScreenEntered } from './hub.js';
 import { CLIENT_MESSAGE_TYPES, ClientMessageSchema, CONTROL_TYPES, MAX_FRAME_BYTES, MAX_MESSAGE_BYTES, type ClientMessage } from './requests.js';
 import type { SessionSource } from '../runner/source.js';
 import { toProblems } from '../../common/validation.js';
@@ -36,6 +36,8 @@ export interface ConsoleServerOptions {
   batchMs?: number;
   /** The post-maneuver watch while a completed maneuver waits (default 30 min; durationMin 0: none). */
   watch?: WatchConfig;
+  /** Readings of the recruitability screen entered by hand, valid: for the audit journal. */
+  onScreenEntered?: (entry: ScreenEntered) => void;
   /** Messages a page may send per second before it is told to slow down. */
   maxMessagesPerS?: number;
   /** Pages served at once (1-256); one more is told why and closed (1013). */
@@ -97,7 +99,7 @@ export async function startConsoleServer(o: ConsoleServerOptions): Promise<Conso
   const host = o.host ?? '127.0.0.1';
   const staticDir = o.staticDir ?? defaultStaticDir();
   const log = o.logger;
-  const hub = new ConsoleHub({ source: o.source, logger: log, ...(o.batchMs ? { batchMs: o.batchMs } : {}), ...(o.watch ? { watch: o.watch } : {}) });
+  const hub = new ConsoleHub({ source: o.source, logger: log, ...(o.batchMs ? { batchMs: o.batchMs } : {}), ...(o.watch ? { watch: o.watch } : {}), ...(o.onScreenEntered ? { onScreenEntered: o.onScreenEntered } : {}) });
   const app = Fastify({ loggerInstance: log as FastifyBaseLogger, logController: new LogController({ disableRequestLogging: true }), bodyLimit: 1024, forceCloseConnections: true });
   let port = o.port ?? 0;
 
@@ -253,7 +255,7 @@ export async function startConsoleServer(o: ConsoleServerOptions): Promise<Conso
         return null;
       case 'start':
         clientLog.info({ maneuver: msg.maneuver }, 'console: start requested');
-        return hub.start(msg.maneuver, msg.protocol, msg.checklist);
+        return hub.start(msg.maneuver, msg.protocol, msg.checklist, msg.screenFirst ? { first: true, protocol: msg.screenProtocol } : undefined);
       case 'confirm':
         clientLog.info({ promptId: msg.promptId }, 'console: confirm');
         return hub.control('confirm', msg.promptId !== undefined ? { promptId: msg.promptId } : {});
@@ -267,6 +269,9 @@ export async function startConsoleServer(o: ConsoleServerOptions): Promise<Conso
       case 'end':
         clientLog.info(`console: ${msg.type}`);
         return hub.control(msg.type);
+      case 'screen-readings':
+        clientLog.info('console: recruitability screen readings entered');
+        return hub.screenReadings(msg.readings, msg.screenProtocol);
       case 'oxygenation':
         return hub.oxygenation({ ...(msg.pao2MmHg !== undefined ? { pao2MmHg: msg.pao2MmHg } : {}), ...(msg.mawpCmH2O !== undefined ? { mawpCmH2O: msg.mawpCmH2O } : {}) });
     }

@@ -5,11 +5,13 @@
  */
 import type { GuidedPrompt } from '../../hal/guided/ventilator.js';
 import { outcomeOf } from '../../machines/outcome.js';
+import { screenRecommendation } from '../../machines/recruitability.js';
+import { screenOf } from '../../machines/screenPlans.js';
 import type { PlannedStep } from '../../machines/plans.js';
 import type { ApplyCommand, ManeuverContext, MonitorSample, PreconditionIssue } from '../../machines/index.js';
 import { describeBaselineVitals, type TelemetryEvent, type TitrationSummary } from '../runner/telemetry.js';
 import { ABORT_TITLES } from './model.js';
-import type { AlarmPriority, AlarmView, ChartRow, ConsoleEvent, PromptView, SessionInfo, StepView, WatchView } from './wire.js';
+import type { AlarmPriority, AlarmView, ChartRow, ConsoleEvent, PromptView, ScreenView, SessionInfo, StepView, WatchView } from './wire.js';
 
 /** A value older than this (session clock) is not drawn: gaps show dropouts. */
 const FRESH_MS = 3000;
@@ -41,6 +43,9 @@ export class Translator {
   private lastRejectedAlarmAt = -Infinity;
   private started = false;
   private lastRowAt: number | null = null;
+  private lastState = 'idle';
+  /** The recruitability screen of a screen session (null for a maneuver). */
+  private screenView: ScreenView | null = null;
 
   constructor(
     private readonly info: SessionInfo,
@@ -62,6 +67,8 @@ export class Translator {
         this.log(e.t, 'info', `Command #${e.command.seq} (${e.command.purpose}): ${e.command.label}`);
         return;
       case 'readback':
+        // The return to the high PEEP after the one release breath, verified (or not) by readback.
+        if (this.screenView && this.lastState.startsWith('active.back')) this.updateScreen(e.t, { returnVerified: e.matches });
         if (e.matches) {
           this.sink.event({ kind: 'verified', t: e.t, settings: e.settings });
           this.log(e.t, 'info', `Verified on the ventilator (#${e.seq}): ${describeSettings(e.settings)}`);
@@ -227,6 +234,8 @@ export class Translator {
       dwellEndsAt: state.endsWith('dwelling') ? dwellEndsAt : null,
       settings: c.current?.settings ?? null,
     };
+    this.lastState = state;
+    if (this.info.maneuver === 'recruitability-screen') this.screenState(t, state);
     const entersActive = state.startsWith('active') && !this.started;
     if (entersActive) {
       this.started = true;
@@ -238,6 +247,46 @@ export class Translator {
     if (state === 'notStarted') for (const issue of c.run.preconditionIssues) this.precondition(t, issue);
     this.sink.event({ kind: 'state', t, step }, true);
     this.log(t, 'info', `State ${state}${step.label && state.startsWith('active') ? `: ${step.label}` : ''}`);
+  }
+
+  /** A recruitability screen session: its stage from the machine state, its result once computed. */
+  private screenState(t: number, state: string): void {
+    const stage: ScreenView['stage'] = /^active\.(high|release|back|assessment)\b/.exec(state)?.[1] as ScreenView['stage'] | undefined
+      ?? (state === 'completed' || state === 'ended' ? 'done' : /^(aborting|aborted|failsafe|notStarted|cancelled)/.test(state) ? 'aborted' : 'waiting');
+    const result = this.context().run.screen?.result ?? null;
+    const before = this.screenView?.stage ?? 'waiting';
+    const abortedIn = stage === 'aborted' && before !== 'aborted' && before !== 'done' ? before : (this.screenView?.abortedIn ?? null);
+    this.updateScreen(t, { stage, abortedIn, result, recommendation: result ? screenRecommendation(result) : null });
+  }
+
+  private updateScreen(t: number, change: Partial<ScreenView>): void {
+    const fresh = this.screenView === null;
+    if (!this.screenView) {
+      const p = screenOf(this.info.protocol);
+      this.screenView = { source: 'measured', stage: 'waiting', abortedIn: null, highPeepCmH2O: p.highPeepCmH2O, lowPeepCmH2O: p.lowPeepCmH2O, returnVerified: null, result: null, recommendation: null, policy: p.policy, capPeakCmH2O: p.capPeakCmH2O, decision: null, t };
+    }
+    const next: ScreenView = { ...this.screenView, ...change };
+    // A finished screen stays finished (a later state, e.g. `ended`, is not a new stage).
+    if (this.screenView.stage === 'done' || this.screenView.stage === 'aborted') next.stage = this.screenView.stage;
+    const { t: _before, ...a } = this.screenView;
+    const { t: _after, ...b } = next;
+    if (!fresh && JSON.stringify(a) === JSON.stringify(b)) return;
+    this.screenView = { ...next, t };
+    this.sink.event({ kind: 'screen', t, screen: this.screenView }, true);
+    if (change.result && !this.screenLogged) {
+      this.screenLogged = true;
+      this.log(t, change.result.recruitability === 'high' ? 'info' : 'warn', `Recruitability screen: ${change.result.detail}; ${screenRecommendation(change.result)}`);
+    }
+  }
+
+  private screenLogged = false;
+
+  /** The screen's policy decided what the staircase that follows does (the hub applies it). */
+  screenDecision(t: number, decision: ScreenView['decision']): ScreenView | null {
+    if (this.info.maneuver !== 'recruitability-screen') return null;
+    this.updateScreen(t, { decision });
+    if (decision) this.log(t, decision.action === 'block' ? 'warn' : 'info', `Recruitability screen -> staircase: ${decision.action.toUpperCase()}: ${decision.message}`);
+    return this.screenView;
   }
 
   private precondition(t: number, issue: PreconditionIssue): void {

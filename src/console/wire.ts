@@ -7,7 +7,8 @@
  * may run faster than real time, see `ServerInfo.speed`); chart rows carry seconds since the
  * session opened.
  */
-import type { ManeuverKind, Protocol } from '../../machines/config/protocols.js';
+import type { ManeuverKind, Protocol, RunnableKind, ScreenKind } from '../../machines/config/protocols.js';
+import type { RecruitabilityResult, ScreenDecision, ScreenPolicy } from '../../machines/recruitability.js';
 import type { OutcomeKind } from '../../machines/outcome.js';
 import type { PlannedStep } from '../../machines/plans.js';
 import type { AbortRecord, BaselineVitals, StepPhase, VentSettings } from '../../machines/types.js';
@@ -118,7 +119,15 @@ export interface ServerInfo {
   source: string;
   simulated: boolean;
   maneuvers: readonly ManeuverKind[];
-  defaults: Record<ManeuverKind, Protocol>;
+  /** The screens the console runs before a maneuver (the recruitability screen). */
+  screens: readonly ScreenKind[];
+  defaults: Record<RunnableKind, Protocol>;
+  /**
+   * Whether this ventilator drops PEEP for one breath on command (the recruitability screen
+   * runs itself); false: the screen is the procedure by hand with the readings entered; null:
+   * known once a session opens on the device.
+   */
+  oneBreathDrop: boolean | null;
   /** Messages longer than this are refused. */
   maxMessageBytes: number;
   /** The operator checklist the page shows before Start (machines/checklist.ts), and whether a start needs it. */
@@ -128,7 +137,7 @@ export interface ServerInfo {
 /** A session as opened: what the page needs to draw its frame. */
 export interface SessionInfo {
   id: number;
-  maneuver: ManeuverKind;
+  maneuver: RunnableKind;
   protocol: Protocol;
   plan: PlannedStep[];
   plannedMs: number;
@@ -140,6 +149,40 @@ export interface SessionInfo {
   thresholds: Thresholds;
   /** Height, sex and predicted body weight, when given (the Vt/kg limit is per kg PBW). */
   patient: { heightCm: number; sex: 'male' | 'female'; pbwKg: number } | null;
+  /** A staircase the recruitability screen ran (or was entered) before: its result and what its policy did. Absent: none. */
+  screen?: ScreenView | null;
+}
+
+/** What the screen's policy did to the staircase that follows it (machines/recruitability.ts `applyScreenPolicy`). */
+export interface ScreenDecisionView {
+  action: ScreenDecision['action'];
+  policy: ScreenPolicy;
+  message: string;
+  /** With `cap`: the staircase as it runs (null otherwise). */
+  capped: { capPeakCmH2O: number; peakLimitCmH2O: number; incrementalPeepsCmH2O: number[]; decrementalStartPeepCmH2O: number; reRecruitPeepCmH2O: number } | null;
+}
+
+/** The recruitability screen (R/I, Chen 2020) as the page shows it. */
+export interface ScreenView {
+  /** Measured by the controller's one-breath test, or entered by hand after the procedure. */
+  source: 'measured' | 'entered';
+  /** Where a measured screen is: at the high PEEP, the release breath, back at the high PEEP, at the baseline; then done, or aborted. */
+  stage: 'waiting' | 'high' | 'release' | 'back' | 'assessment' | 'done' | 'aborted';
+  /** Where an aborted screen was when it aborted (null otherwise). */
+  abortedIn: 'waiting' | 'high' | 'release' | 'back' | 'assessment' | null;
+  highPeepCmH2O: number;
+  lowPeepCmH2O: number;
+  /** The high PEEP verified by readback after the one breath (null: not yet). */
+  returnVerified: boolean | null;
+  result: RecruitabilityResult | null;
+  recommendation: string | null;
+  /** The policy for a staircase that follows (the screen protocol's). */
+  policy: ScreenPolicy;
+  capPeakCmH2O: number;
+  /** What the policy did to a staircase that follows (null: none follows, or not decided yet). */
+  decision: ScreenDecisionView | null;
+  /** Session clock (or wall clock, for entered readings) of the last change. */
+  t: number;
 }
 
 /** Everything the page shows about a session; rebuilt from the snapshot after a reload. */
@@ -174,6 +217,8 @@ export interface SessionModel {
   watch?: WatchView | null;
   /** The rescue-therapy advisor after a failed run (advisory only; null: not called for). */
   advice?: RunAdvice | null;
+  /** The recruitability screen of this session (a screen session), or the one before this staircase. */
+  screen?: ScreenView | null;
 }
 
 /** The post-maneuver watch as the page shows it. */
@@ -202,7 +247,9 @@ export type ConsoleEvent =
   /** The FAILSAFE acknowledgement: who (in the note) and when. */
   | { kind: 'ack'; t: number; note: string }
   | { kind: 'watch'; t: number; watch: WatchView }
-  | { kind: 'advice'; t: number; advice: RunAdvice | null };
+  | { kind: 'advice'; t: number; advice: RunAdvice | null }
+  /** The recruitability screen moved on (step, verified return, result, the policy's decision). */
+  | { kind: 'screen'; t: number; screen: ScreenView };
 
 export type ErrorCode =
   | 'bad-json'
@@ -217,6 +264,9 @@ export type ErrorCode =
   | 'invalid-protocol'
   | 'start-failed'
   | 'checklist-not-confirmed'
+  | 'invalid-readings'
+  | 'screen-needs-readings'
+  | 'screen-blocked'
   | 'too-many-pages'
   | 'internal';
 
@@ -232,5 +282,7 @@ export type ServerMessage =
   /** Answer to `hello`: whether this client's token allows control. */
   | { type: 'hello'; id?: string | number; controls: boolean }
   | { type: 'accepted'; request: string; id?: string | number }
-  | { type: 'preview'; id?: string | number; maneuver: ManeuverKind; plan: PlannedStep[]; plannedMs: number; problems: FieldProblem[] }
+  /** The recruitability screen entered by hand (null: none yet); sent on connect and when it changes. */
+  | { type: 'entered-screen'; screen: ScreenView | null }
+  | { type: 'preview'; id?: string | number; maneuver: RunnableKind; plan: PlannedStep[]; plannedMs: number; problems: FieldProblem[] }
   | { type: 'error'; code: ErrorCode; message: string; request?: string; id?: string | number; problems?: FieldProblem[] };

@@ -1,4 +1,7 @@
 /** `rmseq console`: flags are validated before anything listens; a stop ends it cleanly. */
+import { mkdtempSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { pino } from 'pino';
 import { describe, expect, it } from 'vitest';
 import { consoleCommand, type ConsoleFlags } from '../../src/cli/console.js';
@@ -92,5 +95,27 @@ describe('rmseq console: running', () => {
     expect(err.join('')).toContain('SIGTERM: aborting the running maneuver');
     expect(out.join('')).toContain('maneuver aborted, baseline restored and verified');
     await page.close();
+  });
+
+  it('journals a recruitability screen entered by hand (screen-entered, as rmseq screen --readings), and nothing for bad readings', async () => {
+    const journal = join(mkdtempSync(join(tmpdir(), 'rmseq-console-journal-')), 'console.jsonl');
+    const { io: streams } = io();
+    let stop!: (reason: string) => void;
+    let handle!: ConsoleHandle;
+    const exited = deferred<number>();
+    await new Promise<void>((resolve) => {
+      void consoleCommand({ port: '0', speed: '50', guided: true, journal }, streams, { ...quiet, stop: new Promise((r) => (stop = r)), onReady: (h) => ((handle = h), resolve()) }).then(exited.resolve);
+    });
+    const page = await TestClient.connect(handle.server.port);
+    const lines = () => readFileSync(journal, 'utf8').trim().split('\n').filter(Boolean).map((l) => JSON.parse(l) as { event: string } & Record<string, unknown>);
+    expect(await page.request({ type: 'screen-readings', token: handle.token, readings: { tidalVolumeMl: 40, releaseExpiredVolumeMl: 1000, lowPlateauCmH2O: 25 } })).toMatchObject({ type: 'error', code: 'invalid-readings' });
+    expect(lines().filter((l) => l.event === 'screen-entered')).toEqual([]);
+    expect(await page.request({ type: 'screen-readings', token: handle.token, readings: { tidalVolumeMl: 400, releaseExpiredVolumeMl: 650, lowPlateauCmH2O: 25, airwayOpeningPressureCmH2O: 3 } })).toMatchObject({ type: 'accepted' });
+    const entered = lines().filter((l) => l.event === 'screen-entered');
+    expect(entered).toHaveLength(1);
+    expect(entered[0]).toMatchObject({ source: 'console', readings: { airwayOpeningPressureCmH2O: 3, releaseExpiredVolumeMl: 650 }, result: { ratio: 0.25, recruitability: 'low' }, recommendation: expect.stringMatching(/^low recruitability/) });
+    await page.close();
+    stop('test');
+    expect(await exited.promise).toBe(EXIT.completed);
   });
 });

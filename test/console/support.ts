@@ -3,7 +3,7 @@ import { pino } from 'pino';
 import { WebSocket } from 'ws';
 import { CHECKLIST_IDS } from '../../machines/index.js';
 import { DEFAULT_SIM_BASELINE, loadPatient } from '../../src/cli/inputs.js';
-import { simulatedSource, startConsole, type ConsoleHandle } from '../../src/console/index.js';
+import { simulatedSource, startConsole, type ConsoleHandle, type ConsoleOptions } from '../../src/console/index.js';
 import type { ServerMessage } from '../../src/console/wire.js';
 
 export interface TestConsoleOptions {
@@ -12,17 +12,23 @@ export interface TestConsoleOptions {
   staticDir?: string;
   batchMs?: number;
   maxPages?: number;
+  /** The simulated patient (default moderate-ards). */
+  patient?: string;
+  /** Where the readings of a screen entered by hand go (the journal, in `rmseq console`). */
+  onScreenEntered?: ConsoleOptions['onScreenEntered'];
 }
 
 export async function startTestConsole(o: TestConsoleOptions = {}): Promise<ConsoleHandle> {
-  const { profile } = loadPatient('moderate-ards');
+  const patientName = o.patient ?? 'moderate-ards';
+  const { profile } = loadPatient(patientName);
   return startConsole({
-    source: simulatedSource({ patientName: 'moderate-ards', profile, seed: 1, baseline: DEFAULT_SIM_BASELINE, speed: o.speed ?? 100, guided: o.guided ?? false }),
+    source: simulatedSource({ patientName, profile, seed: 1, baseline: DEFAULT_SIM_BASELINE, speed: o.speed ?? 100, guided: o.guided ?? false }),
     port: 0,
     logger: pino({ level: 'silent' }),
     ...(o.staticDir ? { staticDir: o.staticDir } : {}),
     batchMs: o.batchMs ?? 50,
     ...(o.maxPages !== undefined ? { maxPages: o.maxPages } : {}),
+    ...(o.onScreenEntered ? { onScreenEntered: o.onScreenEntered } : {}),
   });
 }
 

@@ -8,60 +8,35 @@
  * With UPDATE_SCREENSHOTS=1 it saves docs/console-staircase.png (mid-maneuver) and
  * docs/console-guided.png / docs/console-aborted.png for docs/console.md.
  */
-import { existsSync, mkdtempSync } from 'node:fs';
-import { mkdtemp, rm } from 'node:fs/promises';
+import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath, pathToFileURL } from 'node:url';
-import { chromium, type Browser, type Page } from 'playwright-core';
+import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ConsoleHandle } from '../../src/console/index.js';
-import { startTestConsole } from '../console/support.js';
+import { HAVE_CHROMIUM, openConsolePage, ROOT, type ConsolePage } from './support.js';
 
-const CHROMIUM = '/usr/bin/chromium';
-const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 // Screenshots go to docs/ only when asked (UPDATE_SCREENSHOTS=1); a test run leaves the tree clean.
 const DOCS = process.env['UPDATE_SCREENSHOTS'] === '1' ? join(ROOT, 'docs') : mkdtempSync(join(tmpdir(), 'rmseq-console-shots-'));
 const SPEED = 12;
 
-if (!existsSync(CHROMIUM)) {
-  console.warn(`console e2e skipped: ${CHROMIUM} not found (install Debian's chromium; CI does)`);
-}
-
-interface BuildModule {
-  buildConsole(options: { outdir: string; dev?: boolean }): Promise<{ outdir: string }>;
-}
-
-describe.skipIf(!existsSync(CHROMIUM))('console in a browser (e2e)', () => {
-  let outdir: string;
+describe.skipIf(!HAVE_CHROMIUM)('console in a browser (e2e)', () => {
+  let cp: ConsolePage;
   let con: ConsoleHandle;
   let browser: Browser;
   let page: Page;
-  const pageErrors: string[] = [];
+  let pageErrors: string[];
 
   beforeAll(async () => {
-    outdir = await mkdtemp(join(tmpdir(), 'rmseq-console-'));
-    // The page is built here, so the test never depends on an earlier build.
-    const script = pathToFileURL(join(ROOT, 'scripts', 'build-console.mjs')).href;
-    const { buildConsole } = (await import(script)) as BuildModule;
-    await buildConsole({ outdir });
-    con = await startTestConsole({ speed: SPEED, guided: true, staticDir: outdir, batchMs: 200 });
-    browser = await chromium.launch({
-      executablePath: CHROMIUM,
-      args: ['--headless', '--no-sandbox', '--disable-gpu', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
-    });
-    page = await browser.newPage({ viewport: { width: 1920, height: 1080 } });
-    page.on('pageerror', (e) => pageErrors.push(`pageerror: ${e.message}`));
+    // This test opens the page itself: it checks what happens to the token in the address bar.
+    cp = await openConsolePage({ speed: SPEED, guided: true, viewport: { width: 1920, height: 1080 }, open: false });
+    ({ con, browser, page, pageErrors } = cp);
     page.on('console', (m) => {
       if (m.type() === 'error') pageErrors.push(`console: ${m.text()}`);
     });
   }, 60_000);
 
-  afterAll(async () => {
-    await browser?.close();
-    await con?.shutdown('e2e end', 5000);
-    if (outdir) await rm(outdir, { recursive: true, force: true });
-  });
+  afterAll(async () => cp?.close());
 
   const text = (selector: string) => page.locator(selector).innerText();
   const state = async () => (await page.locator('body').getAttribute('data-state')) ?? '';
@@ -100,8 +75,10 @@ describe.skipIf(!existsSync(CHROMIUM))('console in a browser (e2e)', () => {
     await page.waitForSelector('#prompt-done:not([disabled])', { timeout: 15_000 });
     expect(await text('#prompt')).toMatch(/PEEP 20 · peak 35 cmH2O/);
     expect(await text('#now-badge')).toBe('ACTION NEEDED');
-    // 5 pre-oxygenation holds (if needed), 3 recruitment, 4 FiO2 titration (if needed), 5 titration steps, re-recruitment (if needed), final.
-    expect(await page.locator('.plan-step').count()).toBe(19);
+    // The 5 pre-oxygenation holds (if needed) this patient did not need are one row, then 3
+    // recruitment, 4 FiO2 titration (if needed), 5 titration steps, re-recruitment (if needed), final.
+    expect(await page.locator('.plan-step').count()).toBe(15);
+    expect(await page.locator('.plan-step', { hasText: 'Pre-oxygenation' }).allInnerTexts()).toEqual([expect.stringMatching(/Pre-oxygenation: not needed/)]);
     await page.screenshot({ path: join(DOCS, 'console-guided.png') });
     await page.click('#prompt-done');
 

@@ -1,10 +1,13 @@
 /** What the browser tests share: Debian's chromium (never a downloaded one), the page built once per file. */
 import { existsSync } from 'node:fs';
-import { mkdtemp } from 'node:fs/promises';
+import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { chromium, type Browser, type Page } from 'playwright-core';
+import type { ConsoleHandle } from '../../src/console/index.js';
+import type { ChartRow } from '../../src/console/wire.js';
+import { startTestConsole, type TestConsoleOptions } from '../console/support.js';
 
 export const CHROMIUM = '/usr/bin/chromium';
 export const HAVE_CHROMIUM = existsSync(CHROMIUM);
@@ -122,6 +125,49 @@ export function overlappingChartLabels(page: Page): Promise<string[]> {
   })()`);
 }
 
+/**
+ * Limit labels of a chart that lie on its trace: the trace is placed from the session's chart
+ * rows with the plot's scales (data-plot: the plot area and the x/y ranges, canvas pixels), each
+ * segment sampled every pixel; a label box (data-labels) any sample falls in (1 px margin for
+ * the line's width) is listed, with where.
+ */
+export async function labelsOnTrace(page: Page, chartId: string, rows: readonly ChartRow[], keys: readonly Exclude<keyof ChartRow, 't'>[]): Promise<string[]> {
+  const data = await page.evaluate(`(() => {
+    const card = document.getElementById(${JSON.stringify(chartId)});
+    return { labels: JSON.parse(card.dataset.labels || '[]'), plot: card.dataset.plot ? JSON.parse(card.dataset.plot) : null };
+  })()`) as { labels: { x: number; y: number; w: number; h: number; text: string }[]; plot: { left: number; top: number; width: number; height: number; x: [number, number]; y: [number, number] } | null };
+  if (!data.plot) return [`${chartId}: no data-plot (the chart does not say where it draws)`];
+  const { left, top, width, height, x, y } = data.plot;
+  const px = (t: number) => left + ((t - x[0]) / (x[1] - x[0])) * width;
+  const py = (v: number) => top + (1 - (v - y[0]) / (y[1] - y[0])) * height;
+  const out: string[] = [];
+  for (const key of keys) {
+    for (let i = 1; i < rows.length; i++) {
+      const a = rows[i - 1]!;
+      const b = rows[i]!;
+      const va = a[key];
+      const vb = b[key];
+      if (va === null || vb === null || va === undefined || vb === undefined) continue;
+      if (b.t > x[1] || a.t < x[0]) continue;
+      const x0 = px(a.t);
+      const x1 = px(b.t);
+      const y0 = py(va);
+      const y1 = py(vb);
+      const n = Math.max(1, Math.ceil(Math.hypot(x1 - x0, y1 - y0)));
+      for (let k = 0; k <= n; k++) {
+        const sx = x0 + ((x1 - x0) * k) / n;
+        const sy = y0 + ((y1 - y0) * k) / n;
+        const hit = data.labels.find((l) => sx >= l.x - 1 && sx <= l.x + l.w + 1 && sy >= l.y - 1 && sy <= l.y + l.h + 1);
+        if (hit) {
+          out.push(`${chartId}: "${hit.text}" on the ${key} trace at t=${b.t}`);
+          break;
+        }
+      }
+    }
+  }
+  return [...new Set(out)];
+}
+
 /** Limit labels each chart drew, by chart id. */
 export function chartLabels(page: Page): Promise<Record<string, string[]>> {
   return page.evaluate(`Object.fromEntries([...document.querySelectorAll('.chart-card')].map((c) => [c.id, JSON.parse(c.dataset.labels || '[]').map((b) => b.text)]))`);
@@ -131,4 +177,64 @@ export function chartLabels(page: Page): Promise<Record<string, string[]>> {
 export async function confirmChecklist(page: Page): Promise<void> {
   await page.waitForSelector('#checklist input[type=checkbox]');
   for (const box of await page.locator('#checklist input[type=checkbox]').all()) await box.check();
+}
+
+/** A console on the simulator, its page built afresh, and chromium on it. */
+export interface ConsolePage {
+  con: ConsoleHandle;
+  browser: Browser;
+  page: Page;
+  /** Uncaught errors of the page (a test ends by expecting none). */
+  pageErrors: string[];
+  /** The visible text of the first element matching `selector`. */
+  text(selector: string): Promise<string>;
+  /** The session state the page shows (body[data-state]). */
+  state(): Promise<string>;
+  /** Closes chromium, stops the console (aborting a running maneuver), removes the built page. */
+  close(): Promise<void>;
+}
+
+export interface ConsolePageOptions extends TestConsoleOptions {
+  viewport?: { width: number; height: number };
+  /** A console of the test's own (a scripted source); default: `startTestConsole` with these options. */
+  start?: (staticDir: string) => Promise<ConsoleHandle>;
+  /** Open the page at the console's URL (with the token) and wait for the controls (default true). */
+  open?: boolean;
+}
+
+/**
+ * What every console e2e file set up by hand: the page built into a fresh directory, a console
+ * on the simulated patient serving it, chromium with one page, its errors recorded.
+ *
+ * @example
+ * const cp = await openConsolePage({ speed: 30, viewport: { width: 1280, height: 800 } });
+ * await cp.page.click('#start');
+ * await cp.close();
+ */
+export async function openConsolePage(o: ConsolePageOptions = {}): Promise<ConsolePage> {
+  const outdir = await buildPage();
+  const { viewport, start, open, ...consoleOptions } = o;
+  const con = start ? await start(outdir) : await startTestConsole({ batchMs: 200, ...consoleOptions, staticDir: outdir });
+  const browser = await launch();
+  const page = await browser.newPage({ viewport: viewport ?? { width: 1440, height: 900 } });
+  const pageErrors: string[] = [];
+  page.on('pageerror', (e) => pageErrors.push(`pageerror: ${e.message}`));
+  const cp: ConsolePage = {
+    con,
+    browser,
+    page,
+    pageErrors,
+    text: (selector) => page.locator(selector).first().innerText(),
+    state: async () => (await page.locator('body').getAttribute('data-state')) ?? '',
+    async close() {
+      await browser.close();
+      await con.shutdown('e2e end', 5000);
+      await rm(outdir, { recursive: true, force: true });
+    },
+  };
+  if (open !== false) {
+    await page.goto(con.openUrl);
+    await page.waitForFunction("document.getElementById('controls-pill')?.textContent === 'Controls enabled'", undefined, { timeout: 10_000 });
+  }
+  return cp;
 }

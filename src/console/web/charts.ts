@@ -111,7 +111,8 @@ const SPECS: ChartSpec[] = [
       const map = Math.max(th.mapFloorMmHg, bv ? bv.mapMmHg * (1 - th.mapFallMaxPct / 100) : -Infinity);
       return `abort if MAP < ${num(map, 0)} or SBP < ${th.sbpFloorMmHg} for ${th.persistenceS.hypotension} s; MAP < ${th.critical.mapMmHg} at once`;
     },
-    range: (lo, hi) => pad(lo, hi, 8),
+    // Room under the lowest limit for its label (MAP runs close to the SBP floor: the labels go clear of the trace).
+    range: (lo, hi) => [lo - 32, hi + 8],
   },
   {
     id: 'hr',
@@ -241,7 +242,17 @@ class Chart {
     // then below it; the boxes are kept on the card (data-labels) for the layout tests.
     const boxes: { x: number; y: number; w: number; h: number; text: string }[] = [];
     const lineH = 15 * dpr;
-    const hits = (b: { x: number; y: number; w: number; h: number }) => boxes.some((o) => b.x < o.x + o.w && o.x < b.x + b.w && b.y < o.y + o.h && o.y < b.y + b.h);
+    const trace = traceEnvelope(u, 2 * dpr);
+    // A label may cover neither another label nor the trace (the line's half width as margin).
+    const onTrace = (b: { x: number; y: number; w: number; h: number }) => {
+      const m = 2 * dpr;
+      for (let col = Math.floor((b.x - m) / trace.colW); col <= Math.floor((b.x + b.w + m) / trace.colW); col++) {
+        const e = trace.cols.get(col);
+        if (e && e[0] <= b.y + b.h + m && e[1] >= b.y - m) return true;
+      }
+      return false;
+    };
+    const hits = (b: { x: number; y: number; w: number; h: number }) => onTrace(b) || boxes.some((o) => b.x < o.x + o.w && o.x < b.x + b.w && b.y < o.y + o.h && o.y < b.y + b.h);
     for (const line of this.lines) {
       const y = Math.round(u.valToPos(line.value, 'y', true));
       if (y < top || y > top + height) continue;
@@ -253,28 +264,82 @@ class Chart {
       ctx.moveTo(left, y);
       ctx.lineTo(left + width, y);
       ctx.stroke();
-      const w = Math.min(width - 12 * dpr, ctx.measureText(line.label).width);
-      const above = y - 3 * dpr - lineH;
-      const below = y + 3 * dpr;
-      const spots = [
-        { x: left + 6 * dpr, y: above },
-        { x: left + width - 6 * dpr - w, y: above },
-        { x: left + 6 * dpr, y: below },
-        { x: left + width - 6 * dpr - w, y: below },
-        { x: left + 6 * dpr, y: above - lineH },
-        { x: left + width - 6 * dpr - w, y: below + lineH },
-      ].filter((b) => b.y >= top - 2 * dpr && b.y + lineH <= top + height + 2 * dpr);
-      const spot = spots.find((b) => !hits({ ...b, w, h: lineH }));
+      // The full label where it fits; on a small plot a shorter one: without its derivation
+      // ("abort < 90"), then without "abort" after a signal's name ("MAP < 64"), never a bare "< 90".
+      const noWhy = line.label.replace(/ \(.*\)$/, '');
+      const named = noWhy.replace(/^(\S+) abort /, '$1 ');
+      const candidates = [...new Set([line.label, noWhy, named])];
+      let spot: { x: number; y: number } | undefined;
+      let text = line.label;
+      let w = 0;
+      for (const candidate of candidates) {
+        const tw = ctx.measureText(candidate).width;
+        if (tw > width - 12 * dpr) continue;
+        w = tw;
+        const above = y - 3 * dpr - lineH;
+        const below = y + 3 * dpr;
+        // Along its line: left, right, then between, above or below it; then a line further off.
+        const xs = [left + 6 * dpr, left + width - 6 * dpr - w, left + (width - w) / 2, left + 6 * dpr + (width - w) / 4, left + width - 6 * dpr - w - (width - w) / 4];
+        spot = [above, below, above - lineH, below + lineH, above - 2 * lineH, below + 2 * lineH]
+          .flatMap((sy) => xs.map((sx) => ({ x: sx, y: sy })))
+          .filter((b) => b.y >= top - 2 * dpr && b.y + lineH <= top + height + 2 * dpr)
+          .find((b) => !hits({ ...b, w, h: lineH }));
+        text = candidate;
+        if (spot) break;
+      }
       if (!spot) continue; // no room: the header says the limit in words
-      boxes.push({ x: spot.x, y: spot.y, w, h: lineH, text: line.label });
+      boxes.push({ x: spot.x, y: spot.y, w, h: lineH, text });
       ctx.fillStyle = color;
       ctx.textAlign = 'left';
       ctx.textBaseline = 'top';
-      ctx.fillText(line.label, spot.x, spot.y + 1 * dpr, w);
+      ctx.fillText(text, spot.x, spot.y + 1 * dpr, w);
     }
+    // Where the plot draws (canvas pixels) and its scales: the layout tests place the trace with them.
+    this.card.dataset['plot'] = JSON.stringify({ left, top, width, height, x: [u.scales['x']!.min, u.scales['x']!.max], y: [u.scales['y']!.min, u.scales['y']!.max] });
     this.card.dataset['labels'] = JSON.stringify(boxes.map((b) => ({ x: Math.round(b.x), y: Math.round(b.y), w: Math.round(b.w), h: Math.round(b.h), text: b.text })));
     ctx.restore();
   }
+}
+
+/**
+ * Where the trace is, per column of `colW` canvas pixels: the lowest and highest y any series
+ * reaches there (each segment between two fresh values spans its columns; gaps are empty).
+ */
+function traceEnvelope(u: uPlot, colW: number): { colW: number; cols: Map<number, [number, number]> } {
+  const cols = new Map<number, [number, number]>();
+  const put = (col: number, y0: number, y1: number) => {
+    const e = cols.get(col);
+    const lo = Math.min(y0, y1);
+    const hi = Math.max(y0, y1);
+    cols.set(col, e ? [Math.min(e[0], lo), Math.max(e[1], hi)] : [lo, hi]);
+  };
+  const xs = u.data[0] as ArrayLike<number>;
+  for (let s = 1; s < u.data.length; s++) {
+    const ys = u.data[s] as ArrayLike<number | null | undefined>;
+    let prev: { x: number; y: number } | null = null;
+    for (let i = 0; i < xs.length; i++) {
+      const v = ys[i];
+      if (v === null || v === undefined) {
+        prev = null;
+        continue;
+      }
+      const p = { x: u.valToPos(xs[i]!, 'x', true), y: u.valToPos(v, 'y', true) };
+      if (!prev) put(Math.floor(p.x / colW), p.y, p.y);
+      else {
+        const c0 = Math.floor(Math.min(prev.x, p.x) / colW);
+        const c1 = Math.floor(Math.max(prev.x, p.x) / colW);
+        for (let c = c0; c <= c1; c++) {
+          // The segment's y over this column (linear), so a steep step is covered where it is.
+          const xa = Math.max(c * colW, Math.min(prev.x, p.x));
+          const xb = Math.min((c + 1) * colW, Math.max(prev.x, p.x));
+          const at = (x: number) => (p.x === prev!.x ? p.y : prev!.y + ((p.y - prev!.y) * (x - prev!.x)) / (p.x - prev!.x));
+          put(c, at(xa), at(xb));
+        }
+      }
+      prev = p;
+    }
+  }
+  return { colW, cols };
 }
 
 export class Charts {

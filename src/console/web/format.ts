@@ -41,4 +41,5 @@ export const MANEUVER_NAMES: Record<string, string> = {
   staircase: 'Staircase recruitment + PEEP titration',
   'sustained-inflation': 'Sustained inflation',
   'high-pressure-pcv': 'High-pressure PCV',
+  'recruitability-screen': 'Recruitability screen (R/I)',
 };

@@ -14,6 +14,7 @@ import { PlanPanel } from './panels/plan.js';
 import { ResultPanel } from './panels/result.js';
 import { SetupPanel } from './panels/setup.js';
 import { TitrationPanel } from './panels/titration.js';
+import { ScreenPanel } from './panels/screen.js';
 import { AfterPanel } from './panels/after.js';
 import { Store } from './store.js';
 
@@ -218,6 +219,21 @@ const plan = new PlanPanel();
 const alarms = new AlarmsPanel();
 const result = new ResultPanel();
 const titration = new TitrationPanel();
+const screen = new ScreenPanel();
+
+/**
+ * The recruitability screen to show, and where: readings entered by hand under the setup form
+ * (while it has the screen chosen); a screen session's own right under the now panel; the screen
+ * before a staircase under the charts (SpO2 and MAP stay above the fold).
+ */
+function renderScreen(): void {
+  const m = store.session;
+  if (store.setupOpen && store.setupManeuver === 'recruitability-screen' && store.enteredScreen) {
+    screen.render(store.enteredScreen, byId('setup'));
+  } else if (m?.screen) {
+    screen.render(m.screen, byId(m.info.maneuver === 'recruitability-screen' ? 'now' : 'charts'));
+  } else screen.render(null, byId('charts'));
+}
 const after = new AfterPanel(control);
 const setup = new SetupPanel(store, (m) => conn.send(m), control);
 const now = new NowPanel(store, (act, promptId, by) => {
@@ -257,6 +273,7 @@ function render(): void {
   alarms.render(store.session);
   result.render(store.session);
   titration.render(store.session);
+  renderScreen();
   after.render(store.session);
   byId('charts').hidden = store.session === null;
   charts.update(store.session, store.rowsChanged);

@@ -5,7 +5,7 @@
 import type { FieldProblem } from '../../../common/validation.js';
 import type { PlannedStep } from '../../../machines/plans.js';
 import { applyUpdate } from '../model.js';
-import type { ErrorCode, ServerInfo, ServerMessage, SessionModel } from '../wire.js';
+import type { ErrorCode, ScreenView, ServerInfo, ServerMessage, SessionModel } from '../wire.js';
 import type { LinkStatus } from './connection.js';
 
 export interface Notice {
@@ -38,6 +38,12 @@ export class Store {
   problems: FieldProblem[] = [];
   preview: { plan: PlannedStep[]; plannedMs: number; problems: FieldProblem[] } | null = null;
   notice: Notice | null = null;
+  /** The recruitability screen entered by hand on this console (null: none). */
+  enteredScreen: ScreenView | null = null;
+  /** What the server found wrong with the last readings entered (empty: none). */
+  readingsProblems: FieldProblem[] = [];
+  /** What the setup form has chosen (the screen panel shows entered readings with the screen). */
+  setupManeuver: string | null = null;
   /** Confirmations refused or not sent so far (the prompt redraws its Done button on each). */
   confirmFailures = 0;
   rowsChanged = true;
@@ -98,6 +104,10 @@ export class Store {
         break;
       case 'accepted':
         if (m.request === 'start') this.problems = [];
+        if (m.request === 'screen-readings') this.readingsProblems = [];
+        break;
+      case 'entered-screen':
+        this.enteredScreen = m.screen;
         break;
       case 'preview':
         this.preview = { plan: m.plan, plannedMs: m.plannedMs, problems: m.problems };
@@ -117,6 +127,7 @@ export class Store {
 
   private onError(code: ErrorCode, message: string, request: string | undefined, problems: FieldProblem[] | undefined): void {
     if (code === 'invalid-protocol' && problems) this.problems = problems;
+    if (code === 'invalid-readings') this.readingsProblems = problems ?? [];
     if (code === 'unauthorized') {
       this.controls = false;
       this.tokenRejected = true;

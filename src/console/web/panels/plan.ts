@@ -2,6 +2,7 @@
 import type { SessionModel } from '../../wire.js';
 import { byId, fill, h, setText } from '../dom.js';
 import { clock, duration } from '../format.js';
+import { planRows } from '../planRows.js';
 
 export class PlanPanel {
   private readonly list = byId<HTMLOListElement>('plan');
@@ -21,20 +22,16 @@ export class PlanPanel {
     const key = JSON.stringify([m.info.id, cur, m.visited, finished, m.step.state, m.abort !== null]);
     if (key !== this.key) {
       this.key = key;
-      const lastVisited = m.visited[m.visited.length - 1];
-      const stopped = m.abort !== null && cur === null;
-      const items = plan.map((p, i) => {
-        const visited = m.visited.includes(i);
-        const status =
-          i === cur ? 'current' : stopped && i === lastVisited ? 'aborted' : visited ? 'done' : cur !== null && i < cur ? 'skipped' : finished && m.startedAt !== null ? 'not-run' : 'coming';
-        const mark = { current: '▶', done: '✓', aborted: '✗', skipped: '–', 'not-run': '–', coming: String(i + 1) }[status];
-        const note = { skipped: 'skipped', 'not-run': 'not run', aborted: 'aborted', current: '', done: '', coming: p.conditional ? 'if needed' : '' }[status];
+      const marks = { current: '▶', done: '✓', aborted: '✗', skipped: '–', 'not-run': '–' };
+      const items = planRows(m).map((r) => {
+        const mark = r.status === 'coming' ? String(r.indices[0]! + 1) : marks[r.status];
+        const cls = `plan-step plan-${r.status}${r.collapsed ? ' plan-collapsed' : ''}`;
         return h(
           'li',
-          { class: `plan-step plan-${status}`, 'data-index': i, 'aria-current': status === 'current' ? 'step' : null },
+          { class: cls, 'data-index': r.indices.join(','), 'aria-current': r.status === 'current' ? 'step' : null },
           h('span', { class: 'plan-mark' }, mark),
-          h('span', { class: 'plan-label' }, p.label),
-          h('span', { class: 'plan-dwell' }, note ? `${duration(p.dwellMs)} · ${note}` : duration(p.dwellMs)),
+          h('span', { class: 'plan-label' }, r.label),
+          h('span', { class: 'plan-dwell' }, r.collapsed ? (r.status === 'done' ? duration(r.dwellMs) : '') : r.note ? `${duration(r.dwellMs)} · ${r.note}` : duration(r.dwellMs)),
         );
       });
       fill(this.list, ...items);
