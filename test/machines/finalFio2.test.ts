@@ -107,6 +107,20 @@ describe('finalFio2 wean (default after pre-oxygenation)', () => {
   });
 });
 
+describe('the recruitability screen after pre-oxygenation', () => {
+  it('runs its steps on the pre-oxygenation FiO2 (it dropped to the baseline FiO2 on its first step before) and weans FiO2 at the end', async () => {
+    const d = new Driver('recruitability-screen', { protocol: { ...ALWAYS, highDwellS: 30, returnDwellS: 5, measureWindowS: 10 } });
+    byFio2(d, { '1.0': 97, '0.9': 95, '0.8': 89 });
+    d.start();
+    await d.runUntilState('completed', 20 * 60_000);
+    const screen = d.context.steps.filter((s) => s.phase === 'screen' || s.phase === 'release');
+    expect(screen.length).toBeGreaterThan(0);
+    expect(screen.every((s) => s.settings.fio2 === 1)).toBe(true);
+    expect(d.context.steps.filter((s) => s.phase === 'wean').map((s) => s.settings.fio2)).toEqual([0.9, 0.8, 0.9]);
+    expect(d.context.verified?.fio2).toBe(0.9);
+  });
+});
+
 describe('finalFio2 keep / baseline, and patients not pre-oxygenated', () => {
   it('keep: ends on the FiO2 in use, no wean steps', async () => {
     const d = new Driver('sustained-inflation', { protocol: { ...ALWAYS, finalFio2: { afterPreoxygenation: 'keep' } } });
