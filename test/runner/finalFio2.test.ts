@@ -120,3 +120,13 @@ describe('patients that were not pre-oxygenated: unchanged', () => {
     }
   }, 30_000);
 });
+
+describe('the rescue-therapy advisor after a wean step back', () => {
+  it('takes the SpO2 measured on the final FiO2, not the zero-length step back', async () => {
+    const { adviceAfterRun } = await import('../../src/runner/advice.js');
+    const { s } = await severe('staircase', 3);
+    expect(s.finalFio2?.steps.at(-1)?.stepBack).toBe(true);
+    const advice = adviceAfterRun(s);
+    expect(advice?.inputsFrom?.['spo2Pct'] ?? '').toBe(`median of the last step on the final FiO2 ${s.finalFio2!.fio2}`);
+  }, 30_000);
+});
