@@ -130,3 +130,41 @@ describe('the rescue-therapy advisor after a wean step back', () => {
     expect(advice?.inputsFrom?.['spo2Pct'] ?? '').toBe(`median of the last step on the final FiO2 ${s.finalFio2!.fio2}`);
   }, 30_000);
 });
+
+describe('guided wean (a ventilator the controller does not set: MEDIBUS-style guided mode)', () => {
+  it('each FiO2 change is an instruction to the operator, confirmed by the device reading before the hold counts', async () => {
+    const clock = new VirtualClock(0);
+    const { session, guided, world } = await openSimulatedSession({
+      maneuver: 'staircase',
+      protocol: defaultProtocol('staircase'),
+      profile: BUILTIN_PROFILES['severe-ards'],
+      seed: 3,
+      clock,
+      baseline: DEFAULT_SIM_BASELINE,
+      guided: {},
+      session: { onCompleted: 'end', onFailsafe: 'end' },
+    });
+    const prompts: Array<{ message: string; since: number }> = [];
+    guided!.prompts$.subscribe((p) => {
+      if (p?.status !== 'waiting') return;
+      prompts.push({ message: p.message, since: p.since });
+      clock.setTimeout(() => void guided!.confirm(p.id), 5000);
+    });
+    const s = await runSession(session);
+    await session.close();
+    expect(s.outcome, s.abort?.message).toBe('completed');
+    const wean = s.steps.filter((r) => r.phase === 'wean');
+    expect(wean.length).toBeGreaterThan(0);
+    // The last instructions: the final step (PEEP 17.5 on FiO2 1), then one per wean step (FiO2 only
+    // changes: 0.9, then back to 1), each carried out (read back) before its hold or the end counts.
+    const last = prompts.slice(-(wean.length + 1));
+    expect(last.map((p) => p.message)).toEqual([
+      'Set VC: PEEP 17.5 cmH2O, Vt 340 mL, rate 20/min, FiO2 1',
+      'Set VC: PEEP 17.5 cmH2O, Vt 340 mL, rate 20/min, FiO2 0.9',
+      'Set VC: PEEP 17.5 cmH2O, Vt 340 mL, rate 20/min, FiO2 1',
+    ]);
+    for (const [i, w] of wean.entries()) expect(w.startedAt).toBeGreaterThanOrEqual(last[i + 1]!.since + 5000);
+    expect(world.patient.settings().fio2).toBe(s.finalFio2!.fio2);
+    expect(s.finalFio2!.fio2).toBeGreaterThan(0.6);
+  }, 30_000);
+});
