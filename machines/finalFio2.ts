@@ -128,10 +128,12 @@ export function endFinalFio2State(ctx: ManeuverContext): FinalFio2State | null {
           ? `kept at the FiO2 in use (finalFio2.afterPreoxygenation keep)`
           : last?.phase === 'wean' && last.endedAt === last.startedAt
             ? last.label
-            : fio2 <= ff.baselineFio2 + EPS
-              ? `weaned to the baseline FiO2 with SpO2 ${spo2 ?? '?'}% >= ${f.weanMinSpo2Pct}%`
-              : weaned
-                ? `weaned to FiO2 ${fio2}`
+            : weaned
+              ? fio2 <= ff.baselineFio2 + EPS
+                ? `weaned to the baseline FiO2 with SpO2 ${spo2 ?? '?'}% >= ${f.weanMinSpo2Pct}%`
+                : `weaned to FiO2 ${fio2}`
+              : fio2 <= ff.baselineFio2 + EPS
+                ? 'the final step ran on the baseline FiO2: nothing to wean'
                 : `not weaned: SpO2 ${spo2 ?? '?'}% below ${f.weanMinSpo2Pct}% on FiO2 ${fio2}`;
   return { ...ff, fio2, spo2Pct: spo2, message: finalFio2Message(fio2, ff.baselineFio2), detail };
 }

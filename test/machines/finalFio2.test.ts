@@ -68,6 +68,14 @@ describe('finalFio2 wean (default after pre-oxygenation)', () => {
     expect(d.context.titration.finalFio2?.message).toBe('FiO2 ended at 1 (baseline 0.6): wean by SpO2');
   });
 
+  it('pre-oxygenated on a baseline FiO2 already at 1.0: nothing to wean, it ends on the baseline FiO2 and says so', async () => {
+    const d = new Driver('sustained-inflation', { protocol: ALWAYS, baseline: { ...BASELINE, fio2: 1 } });
+    d.start();
+    await d.runUntilState('completed', 20 * 60_000);
+    expect(d.context.steps.some((s) => s.phase === 'wean')).toBe(false);
+    expect(d.context.titration.finalFio2).toMatchObject({ policy: 'wean', fio2: 1, baselineFio2: 1, message: null, detail: 'the final step ran on the baseline FiO2: nothing to wean' });
+  });
+
   it('the last step stops at the baseline FiO2, not below it (0.75 -> 0.65 -> 0.6)', () => {
     expect([0, 1, 2].map((i) => weanFio2Value(0.75, 0.6, 0.1, i))).toEqual([0.65, 0.6, 0.6]);
     expect(weanFio2Value(1, 0.6, 0.05, 3)).toBe(0.8);
