@@ -112,7 +112,7 @@ export const PreoxygenationSchema = z
  * previous FiO2 is set again (verified) and the maneuver ends there; otherwise it ends on the
  * baseline FiO2. `keep`: ends on the FiO2 in use. `baseline`: the baseline FiO2 at the end (the
  * behaviour before this section). Patients not pre-oxygenated always end on the baseline FiO2.
- * Defaults and sources: docs/protocols.md (ARDSnet SpO2 target 88-95 %).
+ * Defaults and sources: docs/hazards.md (H87-H89; ARDSnet SpO2 target 88-95 %).
  */
 export const FinalFio2Schema = z
   .object({
