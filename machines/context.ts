@@ -80,6 +80,27 @@ export interface Titration {
   /** The limits predicted for the final settings, and those measured at the end of the final step. */
   limitsPredicted?: LimitsCheck | null;
   limitsMeasured?: LimitsCheck | null;
+  /** The FiO2 at the end (protocol `finalFio2`; null: the final step has not ended yet). */
+  finalFio2?: FinalFio2State | null;
+}
+
+/** The FiO2 a completed maneuver ends on (machines/finalFio2.ts). */
+export interface FinalFio2State {
+  /** `wean`, `keep` or `baseline` from the protocol; `not-preoxygenated`: the baseline FiO2, whatever the protocol. */
+  policy: 'wean' | 'keep' | 'baseline' | 'not-preoxygenated';
+  /** The FiO2 of the final (post-RM) step: the FiO2 in use after pre-oxygenation, else the baseline's. */
+  fromFio2: number;
+  baselineFio2: number;
+  /** The final settings the wean steps lower FiO2 in (the final step's). */
+  settings: VentSettings;
+  /** The FiO2 the maneuver ended on, verified (null until it completes). */
+  fio2: number | null;
+  /** SpO2 measured on that FiO2 (median of its hold or of the final step). */
+  spo2Pct: number | null;
+  /** `FiO2 ended at X (baseline Y): wean by SpO2` when X > Y, else null. */
+  message: string | null;
+  /** Why it ended there, in words. */
+  detail: string | null;
 }
 
 export function emptyTitration(): Titration {
@@ -99,6 +120,7 @@ export function emptyTitration(): Titration {
     limitsNote: null,
     limitsPredicted: null,
     limitsMeasured: null,
+    finalFio2: null,
   };
 }
 

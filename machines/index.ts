@@ -42,6 +42,7 @@ export * from './patient.js';
 export * from './checklist.js';
 export * from './titration.js';
 export * from './preoxygenation.js';
+export * from './finalFio2.js';
 export * from './watch.js';
 export * from './advisor.js';
 export * from './recruitability.js';

@@ -18,6 +18,7 @@ import { complianceNear, protectiveSettings } from './titration.js';
 import { screenBackPlan, screenHighPlan, screenReleasePlan } from './screenPlans.js';
 import type { StepPlan, VentSettings } from './types.js';
 import { stepFio2 } from './preoxygenation.js';
+import { finalFio2InUse } from './finalFio2.js';
 
 function expect<K extends Protocol['maneuver']>(protocol: Protocol, kind: K): Extract<Protocol, { maneuver: K }> {
   if (protocol.maneuver !== kind) {
@@ -133,10 +134,13 @@ export function postRmSettings(ctx: ManeuverContext): { settings: VentSettings; 
 /** The post-RM settings (baseline, or baseline PEEP + X), dwelling for the response assessment. */
 export function returnToBaselinePlan(ctx: ManeuverContext): StepPlan {
   const post = postRmSettings(ctx);
+  // After pre-oxygenation the FiO2 in use is kept (protocol finalFio2), weaned by SpO2 afterwards.
+  const fio2 = finalFio2InUse(ctx);
+  const kept = fio2 > ctx.baseline.fio2 + 1e-9 ? `, FiO2 ${fio2} kept (pre-oxygenation; weaned by SpO2 after)` : '';
   return {
     phase: 'assessment',
-    label: `${post.note[0]!.toUpperCase()}${post.note.slice(1)}; assessing response for ${ctx.protocol.assessS} s`,
-    settings: post.settings,
+    label: `${post.note[0]!.toUpperCase()}${post.note.slice(1)}${kept}; assessing response for ${ctx.protocol.assessS} s`,
+    settings: kept ? { ...post.settings, fio2 } : post.settings,
     dwellMs: s(ctx.protocol.assessS),
     purpose: 'final',
   };
@@ -236,10 +240,14 @@ export function finalPeepPlan(ctx: ManeuverContext): StepPlan {
   const seen = t.derecruitmentSeen ?? t.derecruitmentPeepCmH2O !== null;
   const why = t.decidedBy ? `${t.decidedBy} method, ${seen ? 'derecruitment seen' : 'no derecruitment seen'}` : t.derecruitmentPeepCmH2O !== null ? `derecruitment at ${t.derecruitmentPeepCmH2O}` : 'no derecruitment seen';
   const limited = t.limitsNote ? `; ${t.limitsNote}` : '';
+  const settings = t.finalSettings ?? withPeep(ctx.baseline, peep, p.peakLimitCmH2O);
+  // After pre-oxygenation the FiO2 in use is kept (protocol finalFio2), weaned by SpO2 afterwards.
+  const fio2 = finalFio2InUse(ctx);
+  const kept = fio2 > settings.fio2 + 1e-9 ? `; FiO2 ${fio2} kept (pre-oxygenation; weaned by SpO2 after)` : '';
   return {
     phase: 'final',
-    label: `Titrated PEEP ${peep} cmH2O (${why}${limited}); assessing for ${p.assessS} s`,
-    settings: t.finalSettings ?? withPeep(ctx.baseline, peep, p.peakLimitCmH2O),
+    label: `Titrated PEEP ${peep} cmH2O (${why}${limited})${kept}; assessing for ${p.assessS} s`,
+    settings: kept ? { ...settings, fio2 } : settings,
     dwellMs: s(p.assessS),
     purpose: 'final',
   };

@@ -5,7 +5,7 @@
  */
 import { returnToBaselinePlan } from './plans.js';
 import { screenBackPlan, screenHighPlan, screenReleasePlan } from './screenPlans.js';
-import { defineManeuver, stepPhase } from './shell.js';
+import { defineManeuver, finalStepEnd, stepPhase } from './shell.js';
 
 export const recruitabilityScreenMachine = defineManeuver(
   'recruitabilityScreen',
@@ -18,7 +18,8 @@ export const recruitabilityScreenMachine = defineManeuver(
     ]),
     back: stepPhase(screenBackPlan, { guard: 'dwellElapsed', target: '#active.assessment', actions: ['recordStep', 'computeRecruitability'] }),
     // The screen ends at the baseline itself (never beyond the limits the patient was already on).
-    assessment: stepPhase(returnToBaselinePlan, { guard: 'dwellElapsed', target: '#completed', actions: ['recordMeasuredLimits', 'recordStep', 'completeManeuver'] }),
+    // After pre-oxygenation FiO2 is weaned by SpO2 there (protocol finalFio2).
+    assessment: stepPhase(returnToBaselinePlan, finalStepEnd()),
   },
   'high',
 );

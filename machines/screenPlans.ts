@@ -14,6 +14,7 @@
 import { recruitabilityOf, type RecruitabilityResult, type ReleaseReadings } from './recruitability.js';
 import type { RecruitabilityScreenProtocol, Protocol } from './config/protocols.js';
 import type { ManeuverContext } from './context.js';
+import { stepFio2 } from './preoxygenation.js';
 import type { StepPlan, VentSettings } from './types.js';
 
 export function screenOf(p: Protocol): RecruitabilityScreenProtocol {
@@ -43,7 +44,7 @@ export function screenSettings(ctx: ManeuverContext, peepCmH2O: number): VentSet
   const gap = b.mode === 'VC' ? Math.max(10, b.peakCmH2O - b.peepCmH2O) : 25;
   const limit = Math.min(p.peakLimitCmH2O, p.highPeepCmH2O + gap);
   const vt = screenTidalVolumeMl(ctx);
-  return { mode: 'VC', peepCmH2O, peakCmH2O: limit, rateBpm: p.rateBpm ?? b.rateBpm, fio2: b.fio2, ...(vt !== null ? { tidalVolumeMl: vt } : {}) };
+  return { mode: 'VC', peepCmH2O, peakCmH2O: limit, rateBpm: p.rateBpm ?? b.rateBpm, fio2: stepFio2(ctx), ...(vt !== null ? { tidalVolumeMl: vt } : {}) };
 }
 
 const s = (seconds: number): number => Math.round(seconds * 1000);

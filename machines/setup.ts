@@ -25,6 +25,7 @@ import { decrementalPeeps } from './config/protocols.js';
 import { HARD_LIMITS } from './config/limits.js';
 import { blocks, checkPreconditions } from './preconditions.js';
 import { derecruitedAtCurrentStep, fio2StepValue, preoxygenationPlan, staircaseOf, titrationOf, titrates } from './plans.js';
+import { beginFinalFio2State, endFinalFio2State, weanSpo2Low, weanStepDue } from './finalFio2.js';
 import { guardSafety, holdSpo2, morePreoxHolds, preoxSettled, preoxygenationFor, preoxygenationWouldRun, restoreTargetOf, stepFio2 } from './preoxygenation.js';
 import { complianceNear, decideMethod, measuredLimits, methodsDisagree, protectiveSettings, titrationMethods, type TrialStep } from './titration.js';
 import { emptyAccumulator, emptyTitration, stepMeasurement } from './context.js';
@@ -150,6 +151,11 @@ export const maneuverSetup = setup({
     confirmOverdue: ({ context, event }) =>
       context.run.awaitingSince !== null && clockOf(context, event) - context.run.awaitingSince > context.protocol.confirmTimeoutS * 1000,
     // Staircase titration.
+    // The FiO2 at the end (protocol finalFio2).
+    /** Another wean step is due (policy wean, FiO2 above the baseline's, SpO2 of the step now ending >= weanMinSpo2Pct). */
+    weanStepDue: ({ context }) => weanStepDue(context),
+    /** The wean hold now ending measured SpO2 below weanMinSpo2Pct: the previous FiO2 again. */
+    weanSpo2Low: ({ context }) => weanSpo2Low(context),
     // Pre-oxygenation.
     /** The start (or repeat) at this event pre-oxygenates: decided from the baseline vitals the start takes. */
     preoxWouldRun: ({ context, event }) =>
@@ -202,7 +208,8 @@ export const maneuverSetup = setup({
     /** The final settings (when they are not the baseline itself) measured beyond the lung-protective limits. */
     finalBeyondLimits: ({ context }) => {
       const c = context.current;
-      if (!c || settingsMatch(c.settings, context.baseline, context.pressureToleranceCmH2O)) return false;
+      // The baseline itself (FiO2 aside: a kept pre-oxygenation FiO2 changes no pressure or volume) is not judged.
+      if (!c || settingsMatch({ ...c.settings, fio2: context.baseline.fio2 }, context.baseline, context.pressureToleranceCmH2O)) return false;
       return !measuredLimits(ownBreathRecord(c, context.latest, context.now), context.run.patient?.pbwKg ?? null, context.protocol.lungProtection).within;
     },
   },
@@ -473,10 +480,15 @@ export const maneuverSetup = setup({
       run: {
         ...context.run,
         completedAt: context.now,
-        response: assessResponse(context.protocol, context.run.baselineVitals, context.steps[context.steps.length - 1]),
+        // Judged on the final (post-RM) step, not on a wean hold.
+        response: assessResponse(context.protocol, context.run.baselineVitals, [...context.steps].reverse().find((r) => r.phase !== 'wean')),
       },
       current: null,
     })),
+    /** The final step ends (just recorded): the FiO2 it ran on and the settings any wean step lowers FiO2 in. */
+    beginFinalFio2: assign(({ context }) => ({ titration: { ...context.titration, finalFio2: beginFinalFio2State(context) } })),
+    /** Completion (the last step recorded, its settings verified): the FiO2 ended on, the SpO2 on it and why. */
+    endFinalFio2: assign(({ context }) => ({ titration: { ...context.titration, finalFio2: endFinalFio2State(context) } })),
   },
 });
 

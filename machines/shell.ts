@@ -9,6 +9,7 @@ import { and } from 'xstate';
 import { abortRecords as records } from './aborts.js';
 import type { StepPlan } from './types.js';
 import { preoxygenationPlan } from './plans.js';
+import { weanBackPlan, weanPlan } from './finalFio2.js';
 import { abortRecords, initialContext, maneuverSetup, sampleAbort } from './setup.js';
 import type { ManeuverContext } from './context.js';
 import type { ManeuverEvent } from './types.js';
@@ -16,6 +17,7 @@ import type { ManeuverEvent } from './types.js';
 /** A state node config typed against the shared setup. */
 export type ManeuverStateConfig = Parameters<typeof maneuverSetup.createStateConfig>[0];
 type Always = ManeuverStateConfig['always'];
+type AlwaysItem = Extract<NonNullable<Always>, readonly unknown[]>[number];
 
 /** Events only the shell may handle inside `active`. */
 export const MONITOR_EVENTS = ['SAMPLE', 'TICK', 'DEVICE_FAULT', 'OPERATOR_ABORT', 'APPLY_FAILED'] as const;
@@ -56,8 +58,19 @@ export const postRmExit: Always = [
     target: '#aborting',
     actions: ['recordMeasuredLimits', { type: 'abortWith', params: ({ context, event }) => records.finalBeyondLimits(context, event) }],
   },
-  { guard: 'dwellElapsed', target: '#completed', actions: ['recordMeasuredLimits', 'recordStep', 'completeManeuver'] },
+  ...finalStepEnd(),
 ];
+
+/**
+ * The end of a maneuver's final step (post-RM, titrated PEEP, screen's return): the wean of FiO2
+ * by SpO2 when it is due (protocol finalFio2 after pre-oxygenation), else completed.
+ */
+export function finalStepEnd(): AlwaysItem[] {
+  return [
+    { guard: and(['dwellElapsed', 'weanStepDue']), target: '#active.wean', actions: ['recordMeasuredLimits', 'recordStep', 'beginFinalFio2', 'resetIndex'] },
+    { guard: 'dwellElapsed', target: '#completed', actions: ['recordMeasuredLimits', 'recordStep', 'beginFinalFio2', 'endFinalFio2', 'completeManeuver'] },
+  ];
+}
 
 /** Restore-baseline attempts: shared by `aborting` (bounded) and `failsafe` (unbounded). */
 function restoreStates(onVerified: string, onExhausted: string | null): ManeuverStateConfig {
@@ -124,6 +137,26 @@ export function defineManeuver(
     { guard: and(['dwellElapsed', 'morePreoxHolds']), actions: ['recordStep', 'advanceIndex', 'nextPreoxHold'] },
     { guard: 'dwellElapsed', target: '#aborting', actions: { type: 'abortWith', params: ({ context, event }) => records.preoxNotSettled(context, event) } },
   ]);
+  /**
+   * The wean of FiO2 at the final settings (protocol finalFio2 wean, after pre-oxygenation): one
+   * weanStepFio2 lower per hold of weanHoldS; a hold with SpO2 below weanMinSpo2Pct: the previous
+   * FiO2 again (weanBack, verified, no confirmation awaited), and the maneuver ends there; the
+   * baseline FiO2 reached: it ends there. The safety monitor on `active` watches every hold.
+   */
+  const wean = stepPhase(weanPlan, [
+    { guard: and(['dwellElapsed', 'weanSpo2Low']), target: '#active.weanBack', actions: 'recordStep' },
+    { guard: and(['dwellElapsed', 'weanStepDue']), target: 'confirming', actions: ['recordStep', 'advanceIndex'] },
+    { guard: 'dwellElapsed', target: '#completed', actions: ['recordStep', 'endFinalFio2', 'completeManeuver'] },
+  ]);
+  const weanBack: ManeuverStateConfig = {
+    initial: 'applying',
+    states: {
+      applying: {
+        entry: [{ type: 'requestStep', params: ({ context }) => weanBackPlan(context) }, 'emitCommand'],
+        on: { APPLIED: { guard: 'readbackVerified', target: '#completed', actions: ['beginDwell', 'recordStep', 'endFinalFio2', 'completeManeuver'] } },
+      },
+    },
+  };
   return maneuverSetup.createMachine({
     id,
     description,
@@ -184,7 +217,12 @@ export function defineManeuver(
           ],
           OPERATOR_ABORT: { target: 'aborting', actions: ['observe', { type: 'abortWith', params: ({ context, event }) => abortRecords.operator(context, event) }] },
         },
-        states: { preoxygenation: { description: 'Pre-oxygenation: FiO2 raised and held until SpO2 settles.', ...preoxygenation }, ...phases },
+        states: {
+          preoxygenation: { description: 'Pre-oxygenation: FiO2 raised and held until SpO2 settles.', ...preoxygenation },
+          ...phases,
+          wean: { description: 'After pre-oxygenation: FiO2 lowered towards the baseline FiO2 by SpO2 at the final settings.', ...wean },
+          weanBack: { description: 'SpO2 fell below the wean threshold: the previous FiO2 again, verified, then completed.', ...weanBack },
+        },
       },
       aborting: {
         id: 'aborting',

@@ -13,7 +13,7 @@
 import { and } from 'xstate';
 import { abortRecords } from './aborts.js';
 import { decrementalPlan, finalPeepPlan, fio2Plan, reRecruitPlan } from './plans.js';
-import { stepPhase, type ManeuverStateConfig } from './shell.js';
+import { finalStepEnd, stepPhase, type ManeuverStateConfig } from './shell.js';
 
 export function titrationPhases(): NonNullable<ManeuverStateConfig['states']> {
   return {
@@ -42,7 +42,7 @@ export function titrationPhases(): NonNullable<ManeuverStateConfig['states']> {
         target: '#aborting',
         actions: ['recordMeasuredLimits', { type: 'abortWith', params: ({ context, event }) => abortRecords.finalBeyondLimits(context, event) }],
       },
-      { guard: 'dwellElapsed', target: '#completed', actions: ['recordMeasuredLimits', 'recordStep', 'completeManeuver'] },
+      ...finalStepEnd(),
     ]),
   };
 }

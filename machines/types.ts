@@ -230,6 +230,8 @@ export type StepPhase =
   | 're-recruit'
   | 'fio2'
   | 'final'
+  /** FiO2 weaned by SpO2 at the final settings after pre-oxygenation (and the step back). */
+  | 'wean'
   | 'restore'
   | 'assessment'
   /** Recruitability screen (R/I): at the high PEEP, before the release and after the return. */

@@ -139,14 +139,18 @@ const MODEL_SPO2_PCT = 94;
 /**
  * The states and transitions a protocol can use: a single-step RM that does not hand over to the
  * titration never enters its phases, and a protocol that does not pre-oxygenate the model patient
- * (`never`, or `if-needed` with the model's SpO2 above the threshold) never enters pre-oxygenation.
+ * (`never`, or `if-needed` with the model's SpO2 above the threshold) never enters pre-oxygenation,
+ * nor the wean of FiO2 at the end (which also needs finalFio2 `wean`).
  * Coverage is counted against these (a vendor's report does not list phases their protocol never runs).
  */
 function inUse(machine: ManeuverMachine, protocol: Protocol, d: ReturnType<typeof declared>): ReturnType<typeof declared> {
   const unused: string[] = [];
   if (!titrates(protocol)) unused.push('fio2', 'decremental', 'deciding', 'reRecruit', 'final');
   const po = protocol.preoxygenation;
-  if (po.when === 'never' || (po.when === 'if-needed' && MODEL_SPO2_PCT >= po.ifBelowSpo2Pct)) unused.push('preoxygenation');
+  const preox = !(po.when === 'never' || (po.when === 'if-needed' && MODEL_SPO2_PCT >= po.ifBelowSpo2Pct));
+  if (!preox) unused.push('preoxygenation');
+  // The wean of FiO2 at the end runs only after pre-oxygenation, with finalFio2 `wean`.
+  if (!preox || protocol.finalFio2.afterPreoxygenation !== 'wean') unused.push('wean', 'weanBack');
   const prefixes = unused.map((p) => `${machine.id}.active.${p}`);
   const off = (id: string) => prefixes.some((p) => id === p || id.startsWith(`${p}.`));
   const states = new Set([...d.states].filter((s) => !off(s)));

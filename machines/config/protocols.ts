@@ -104,6 +104,29 @@ export const PreoxygenationSchema = z
   });
 
 /**
+ * FiO2 at the end of a completed maneuver after pre-oxygenation (issue 15, items 2 and 8). A
+ * severe patient dropped straight back to the baseline FiO2 gets its baseline SpO2 back (often
+ * below the critical floor): the guard aborts and the recruitment is thrown away.
+ * `wean` (default): from the FiO2 in use, FiO2 is lowered towards the baseline's in `weanStepFio2`
+ * steps, each held `weanHoldS`; after a hold whose median SpO2 is below `weanMinSpo2Pct` the
+ * previous FiO2 is set again (verified) and the maneuver ends there; otherwise it ends on the
+ * baseline FiO2. `keep`: ends on the FiO2 in use. `baseline`: the baseline FiO2 at the end (the
+ * behaviour before this section). Patients not pre-oxygenated always end on the baseline FiO2.
+ * Defaults and sources: docs/hazards.md (H87-H89; ARDSnet SpO2 target 88-95 %).
+ */
+export const FinalFio2Schema = z
+  .object({
+    afterPreoxygenation: z
+      .enum(['wean', 'keep', 'baseline'], { error: (i) => `must be wean, keep or baseline (got ${JSON.stringify(i.input)})` })
+      .default('wean'),
+    weanStepFio2: bounded(0.05, 0.2, '(fraction)').default(0.1),
+    weanHoldS: bounded(30, 300, 's').default(60),
+    weanMinSpo2Pct: bounded(88, 95, '%').default(90),
+  })
+  .strict();
+export type FinalFio2Policy = z.output<typeof FinalFio2Schema>;
+
+/**
  * The decremental PEEP titration's settings (the staircase's, and a single-step RM's when
  * `postRmPeep.mode` is `titration`).
  */
@@ -224,11 +247,19 @@ const common = {
   repeat: RepeatPolicySchema.prefault({}),
   safety: SafetyConfigSchema.prefault({}),
   preoxygenation: PreoxygenationSchema.prefault({}),
+  finalFio2: FinalFio2Schema.prefault({}),
 };
+
+/** The wean steps back before the desaturation guard's floor (never above spo2FloorPct) is reached. */
+function checkFinalFio2(v: { finalFio2: FinalFio2Policy; safety: { spo2FloorPct: number } }, ctx: z.RefinementCtx): void {
+  if (v.finalFio2.weanMinSpo2Pct <= v.safety.spo2FloorPct) {
+    ctx.addIssue({ code: 'custom', path: ['finalFio2', 'weanMinSpo2Pct'], message: `must be above safety.spo2FloorPct (${v.safety.spo2FloorPct}%; got ${v.finalFio2.weanMinSpo2Pct})` });
+  }
+}
 
 /** Checks every protocol shares: pre-oxygenation against the safety floors; a single-step RM's titration. */
 function checkCommon(
-  v: { preoxygenation: z.output<typeof PreoxygenationSchema>; safety: { spo2CriticalPct: number }; peakLimitCmH2O: number; postRmPeep?: { mode: string }; decrementalTitration?: DecrementalTitration },
+  v: { preoxygenation: z.output<typeof PreoxygenationSchema>; finalFio2: FinalFio2Policy; safety: { spo2CriticalPct: number; spo2FloorPct: number }; peakLimitCmH2O: number; postRmPeep?: { mode: string }; decrementalTitration?: DecrementalTitration },
   ctx: z.RefinementCtx,
 ): void {
   if (v.preoxygenation.hardFloorSpo2Pct > v.safety.spo2CriticalPct) {
@@ -237,6 +268,7 @@ function checkCommon(
   if (v.preoxygenation.minSpo2Pct <= v.safety.spo2CriticalPct) {
     ctx.addIssue({ code: 'custom', path: ['preoxygenation', 'minSpo2Pct'], message: `must be above safety.spo2CriticalPct (${v.safety.spo2CriticalPct}%; got ${v.preoxygenation.minSpo2Pct})` });
   }
+  checkFinalFio2(v, ctx);
   if (v.postRmPeep?.mode === 'titration' && v.decrementalTitration) checkTitration(v.decrementalTitration, v.peakLimitCmH2O, ctx, ['decrementalTitration']);
 }
 
@@ -360,6 +392,7 @@ export const RecruitabilityScreenProtocolSchema = z
     if (v.highPeepCmH2O > v.peakLimitCmH2O) {
       ctx.addIssue({ code: 'custom', path: ['highPeepCmH2O'], message: `must not exceed peakLimitCmH2O (${v.peakLimitCmH2O} cmH2O)` });
     }
+    checkFinalFio2(v, ctx);
   });
 
 /** Any maneuver's protocol, discriminated by `maneuver`. */

@@ -41,13 +41,31 @@ export function stepTable(steps: readonly StepRecord[], startedAt: number | null
   return [line(header), line(widths.map((w) => '-'.repeat(w))), ...rows.map(line)].join('\n');
 }
 
+/**
+ * The FiO2 a completed maneuver ended on (protocol finalFio2), when it is not simply the
+ * baseline's without pre-oxygenation: the message, why, and the wean steps with their SpO2.
+ */
+export function finalFio2Lines(s: SessionSummary): string[] {
+  const f = s.finalFio2;
+  if (!f || f.policy === 'not-preoxygenated') return [];
+  const head = f.message ?? `FiO2 ended at ${f.fio2} (baseline ${f.baselineFio2})`;
+  const out = [`final FiO2: ${head}; ${f.detail ?? ''}${f.spo2Pct !== null ? ` (SpO2 ${f.spo2Pct}% on FiO2 ${f.fio2})` : ''}`];
+  if (f.steps.length) {
+    const steps = f.steps.map((w) => (w.stepBack ? `back to ${w.fio2}` : `${w.fio2} (SpO2 ${w.spo2Pct ?? '?'}%, ${Math.round(w.holdMs / 1000)} s)`));
+    out.push(`  wean from FiO2 ${f.fromFio2}: ${steps.join(' -> ')}`);
+  }
+  return out;
+}
+
+const fio2Note = (s: SessionSummary): string => (s.finalFio2?.message ? `; ${s.finalFio2.message}` : '');
+
 /** One line that says how the session ended. */
 export function outcomeLine(s: SessionSummary): string {
   switch (s.outcome) {
     case 'completed':
       if (s.maneuver === 'recruitability-screen') {
         const r = s.screen ?? null;
-        return `COMPLETED: ${r ? `${r.ratio === null ? 'R/I not assessable' : `R/I ${r.ratio}`}: ${screenRecommendation(r)}` : 'R/I not computed'}; back on baseline settings (verified)`;
+        return `COMPLETED: ${r ? `${r.ratio === null ? 'R/I not assessable' : `R/I ${r.ratio}`}: ${screenRecommendation(r)}` : 'R/I not computed'}; back on baseline settings (verified)${fio2Note(s)}`;
       }
       if (s.maneuver === 'staircase' || (s.titration?.methods?.length ?? 0) > 0) {
         // Journals written before issue 15 carry no titration summary.
@@ -55,11 +73,12 @@ export function outcomeLine(s: SessionSummary): string {
         const seen = t?.derecruitmentSeen === true || s.derecruitmentPeepCmH2O !== null;
         const by = t?.decidedBy ? `${t.decidedBy} method, ` : '';
         const why = seen ? `${by}derecruitment at PEEP ${s.derecruitmentPeepCmH2O ?? '?'}` : `${by}no derecruitment seen down to the floor`;
-        return `COMPLETED: titrated PEEP ${s.finalPeepCmH2O} cmH2O (${why}); settings verified`;
+        return `COMPLETED: titrated PEEP ${s.finalPeepCmH2O} cmH2O (${why}); settings verified${fio2Note(s)}`;
       }
       if (s.verifiedSettings && s.verifiedSettings.peepCmH2O !== s.baseline.peepCmH2O) {
-        return `COMPLETED: post-RM PEEP ${s.verifiedSettings.peepCmH2O} cmH2O (verified); ${s.response?.detail ?? ''}`;
+        return `COMPLETED: post-RM PEEP ${s.verifiedSettings.peepCmH2O} cmH2O (verified)${fio2Note(s)}; ${s.response?.detail ?? ''}`;
       }
+      if (s.finalFio2?.message) return `COMPLETED: back on baseline PEEP ${s.verifiedSettings?.peepCmH2O ?? s.baseline.peepCmH2O} (verified)${fio2Note(s)}; ${s.response?.detail ?? ''}`;
       return `COMPLETED: back on baseline settings (verified); ${s.response?.detail ?? ''}`;
     case 'aborted':
       return `ABORTED (${s.abort?.reason}): ${s.abort?.message}; baseline ${describeSettings(s.baseline)} restored and verified${s.restoreSettings && s.restoreSettings.fio2 !== s.baseline.fio2 ? `, FiO2 kept at ${s.restoreSettings.fio2} after pre-oxygenation (baseline ${s.baseline.fio2}: wean by SpO2)` : ''}`;
@@ -87,12 +106,13 @@ export function titrationLines(s: SessionSummary): string[] {
   const po = s.preoxygenation;
   if (po) {
     out.push(
-      `pre-oxygenation: FiO2 ${s.baseline.fio2} -> ${po.fio2} (${po.reason}); ${po.spo2Pct !== null ? `SpO2 settled at ${po.spo2Pct}%: the SpO2 limits measure from it` : 'SpO2 did not reach a settled value fit for the RM'}; FiO2 ${s.baseline.fio2} again in the final settings, ${po.fio2} kept on abort`,
+      `pre-oxygenation: FiO2 ${s.baseline.fio2} -> ${po.fio2} (${po.reason}); ${po.spo2Pct !== null ? `SpO2 settled at ${po.spo2Pct}%: the SpO2 limits measure from it` : 'SpO2 did not reach a settled value fit for the RM'}; at the end FiO2 per protocol (finalFio2), ${po.fio2} kept on abort`,
     );
   }
   if (t.fio2TitratedTo !== null) {
-    out.push(`FiO2 step: ${s.baseline.fio2} -> ${t.fio2TitratedTo} before the decremental phase${t.spo2Blind ? ' (SpO2 still above the target at the lowest FiO2: SpO2 cannot see derecruitment)' : ''}; restored to ${s.baseline.fio2} in the final settings`);
+    out.push(`FiO2 step: ${s.baseline.fio2} -> ${t.fio2TitratedTo} before the decremental phase${t.spo2Blind ? ' (SpO2 still above the target at the lowest FiO2: SpO2 cannot see derecruitment)' : ''}; ${s.preoxygenation ? 'at the end FiO2 per protocol (finalFio2)' : `restored to ${s.baseline.fio2} in the final settings`}`);
   }
+  out.push(...finalFio2Lines(s));
   if (t.methods.length) {
     out.push('PEEP methods (same decremental trial):');
     for (const m of t.methods) {
@@ -134,7 +154,7 @@ export function formatSummary(s: SessionSummary): string {
   if (s.steps.length > 1) parts.push('', stepTable(s.steps, s.startedAt, (s.patient ?? null)?.pbwKg ?? null));
   const sc = screenLines(s);
   if (sc.length) parts.push('', ...sc);
-  const t = s.maneuver === 'recruitability-screen' ? [] : titrationLines(s);
+  const t = s.maneuver === 'recruitability-screen' ? finalFio2Lines(s) : titrationLines(s);
   if (t.length) parts.push('', ...t);
   if (s.response && s.outcome === 'completed' && s.maneuver !== 'recruitability-screen') parts.push('', `response: ${s.response.detail}`);
   return parts.join('\n');

@@ -370,6 +370,7 @@ export function toJsonResult(s: SessionSummary, extra: Record<string, unknown>) 
     finalTidalVolumeMlPerKg: s.titration.limitsMeasured?.tidalVolumeMlPerKg ?? null,
     titration: s.titration,
     preoxygenation: s.preoxygenation ?? null,
+    finalFio2: s.finalFio2 ?? null,
     restoreSettings: s.restoreSettings ?? s.baseline,
     ...(s.screen !== undefined ? { screen: s.screen } : {}),
   };

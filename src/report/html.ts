@@ -37,6 +37,7 @@ const PHASE_COLOURS: Record<string, string> = {
   assessment: '#d9f2d9',
   preoxygenation: '#e8e0f7',
   fio2: '#e8e0f7',
+  wean: '#e8e0f7',
 };
 
 function extract(j: ParsedJournal, t0: number): Series {

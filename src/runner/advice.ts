@@ -36,11 +36,13 @@ export function adviceAfterRun(s: SessionSummary, op: OperatorOxygenation = {}):
   if (s.outcome === 'not-started' && !s.baselineVitals) return null;
   const settings = s.outcome === 'completed' && s.verifiedSettings ? s.verifiedSettings : s.baseline;
   const last = [...s.steps].reverse().find((x) => !x.aborted && x.spo2Pct !== null);
-  const spo2 = s.outcome === 'completed' ? (last?.spo2Pct ?? s.baselineVitals?.spo2Pct ?? null) : (s.baselineVitals?.spo2Pct ?? last?.spo2Pct ?? null);
+  // After a wean step back (a zero-length step), the SpO2 measured on the final FiO2 (finalFio2).
+  const onFinal = s.outcome === 'completed' ? (s.finalFio2?.spo2Pct ?? null) : null;
+  const spo2 = s.outcome === 'completed' ? (onFinal ?? last?.spo2Pct ?? s.baselineVitals?.spo2Pct ?? null) : (s.baselineVitals?.spo2Pct ?? last?.spo2Pct ?? null);
   if (spo2 === null) return null;
   const inputsFrom: Record<string, string> = {
     fio2: s.outcome === 'completed' ? 'final settings' : 'baseline settings (restored)',
-    spo2Pct: s.outcome === 'completed' && last ? `median of the last step (${last.label})` : 'baseline vitals',
+    spo2Pct: onFinal !== null ? `median of the last step on the final FiO2 ${s.finalFio2?.fio2}` : s.outcome === 'completed' && last ? `median of the last step (${last.label})` : 'baseline vitals',
     peepCmH2O: s.outcome === 'completed' ? 'final settings' : 'baseline settings (restored)',
   };
   const map = s.baselineVitals?.mapMmHg;

@@ -36,7 +36,7 @@ import { checkSampleShape } from './sampleSchema.js';
 import { createEngine, type EngineKind, type MachineEngine } from './engine.js';
 
 export { assertPlanFitsDevice };
-import { titrationSummary, type SessionSummary, type TelemetryEvent } from './telemetry.js';
+import { finalFio2Summary, titrationSummary, type SessionSummary, type TelemetryEvent } from './telemetry.js';
 
 export type OperatorAction = 'start' | 'confirm' | 'abort' | 'ack' | 'repeat' | 'end';
 
@@ -366,6 +366,7 @@ export class Session {
       titration: titrationSummary(c.titration),
       restoreSettings: restoreTargetOf(c),
       preoxygenation: c.run.preox ?? null,
+      finalFio2: outcomeOf(state) === 'completed' ? finalFio2Summary(c.titration.finalFio2, c.steps) : null,
       ...(this.options.maneuver === 'recruitability-screen' ? { screen: c.run.screen?.result ?? null } : {}),
     };
   }

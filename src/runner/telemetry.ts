@@ -6,6 +6,7 @@ import type {
   AbortRecord,
   ApplyCommand,
   BaselineVitals,
+  FinalFio2State,
   ManeuverEvent,
   PreconditionIssue,
   RecruitabilityResult,
@@ -62,6 +63,46 @@ export interface SessionSummary {
   preoxygenation?: { fio2: number; reason: string; spo2Pct: number | null; settledAt: number | null } | null;
   /** The recruitability screen's R/I and recommendation (recruitability-screen sessions only; null: not computed). */
   screen?: RecruitabilityResult | null;
+  /**
+   * The FiO2 a completed maneuver ended on (protocol finalFio2): weaned by SpO2, kept, or the
+   * baseline's, with the wean steps. Null: not completed. Absent in older journals.
+   */
+  finalFio2?: FinalFio2Summary | null;
+}
+
+/** The FiO2 at the end of a completed maneuver, as summaries, the journal, the report and `run --json` show it. */
+export interface FinalFio2Summary {
+  /** wean, keep, baseline (the protocol's after pre-oxygenation) or not-preoxygenated (the baseline FiO2). */
+  policy: 'wean' | 'keep' | 'baseline' | 'not-preoxygenated';
+  /** The FiO2 ended on (verified). */
+  fio2: number;
+  baselineFio2: number;
+  /** The FiO2 of the final step, where the wean started. */
+  fromFio2: number;
+  /** SpO2 measured on the FiO2 ended on. */
+  spo2Pct: number | null;
+  /** `FiO2 ended at X (baseline Y): wean by SpO2` when X > Y; else null. */
+  message: string | null;
+  /** Why it ended there, in words. */
+  detail: string | null;
+  /** The wean steps: FiO2, the hold's SpO2 (median), and whether it was the step back. */
+  steps: Array<{ fio2: number; spo2Pct: number | null; holdMs: number; stepBack: boolean }>;
+}
+
+/** The final FiO2 summary of a completed run (null before completion). */
+export function finalFio2Summary(ff: FinalFio2State | null | undefined, steps: readonly StepRecord[]): FinalFio2Summary | null {
+  if (!ff || ff.fio2 === null) return null;
+  const wean = steps.filter((r) => r.phase === 'wean');
+  return {
+    policy: ff.policy,
+    fio2: ff.fio2,
+    baselineFio2: ff.baselineFio2,
+    fromFio2: ff.fromFio2,
+    spo2Pct: ff.spo2Pct,
+    message: ff.message,
+    detail: ff.detail,
+    steps: wean.map((r) => ({ fio2: r.settings.fio2, spo2Pct: r.endedAt > r.startedAt ? r.spo2Pct : null, holdMs: r.endedAt - r.startedAt, stepBack: r.endedAt === r.startedAt && !r.aborted })),
+  };
 }
 
 /** The titration as summaries, the journal, the report and the console show it. */

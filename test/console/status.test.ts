@@ -22,6 +22,18 @@ describe('now panel', () => {
     expect(nowView(m, false).detail).toContain('MAP 55 mmHg below 60 (the condition held for 5.2 s before the abort).');
   });
 
+  it('completed after pre-oxygenation above the baseline FiO2: says where FiO2 ended (finalFio2), live and in the summary', () => {
+    const m = model();
+    m.step = { ...m.step, state: 'completed' };
+    m.verified = { ...DEFAULT_SIM_BASELINE, peepCmH2O: 17.5, fio2: 0.8 };
+    expect(nowView(m, false).detail).toContain('FiO2 ended at 0.8 (baseline 0.6): wean by SpO2.');
+    m.verified = { ...DEFAULT_SIM_BASELINE, peepCmH2O: 17.5 };
+    expect(nowView(m, false).detail).not.toContain('FiO2 ended');
+    m.step = { ...m.step, state: 'finished' };
+    m.summary = { outcome: 'completed', finalPeepCmH2O: 17.5, verifiedSettings: { ...DEFAULT_SIM_BASELINE, fio2: 0.8 }, durationMs: 1000, finalFio2: { message: 'FiO2 ended at 0.8 (baseline 0.6): wean by SpO2' } } as unknown as SessionModel['summary'];
+    expect(nowView(m, false).detail).toContain('FiO2 ended at 0.8 (baseline 0.6): wean by SpO2.');
+  });
+
   it('a critical limit aborts at once, and says so', () => {
     expect(heldText(0)).toBe('critical limit crossed: aborted at once');
   });

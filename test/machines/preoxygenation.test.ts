@@ -1,7 +1,8 @@
 /**
  * Pre-oxygenation before the first step (issue 15, item 8): FiO2 raised and held until SpO2
  * settles (bounded), preconditions and the desaturation guard relative to the pre-oxygenated SpO2
- * with an absolute critical floor, FiO2 restored per protocol at the end, and kept on abort.
+ * with an absolute critical floor, FiO2 per protocol at the end (weaned by SpO2 by default:
+ * test/machines/finalFio2.test.ts), and kept on abort.
  */
 import { describe, expect, it } from 'vitest';
 import {
@@ -157,8 +158,8 @@ describe('pre-oxygenation', () => {
     expect(d.context.run.preconditionIssues.some((i) => i.severity === 'block' && /spo2Critical/.test(i.message))).toBe(true);
   });
 
-  it('FiO2 is restored per protocol at the end: the baseline FiO2 in the final settings; SpO2 falls from then on measured from the baseline SpO2', async () => {
-    const d = new Driver('sustained-inflation');
+  it('finalFio2 baseline (chosen by the protocol): the baseline FiO2 in the final settings; SpO2 falls from then on measured from the baseline SpO2', async () => {
+    const d = new Driver('sustained-inflation', { protocol: { finalFio2: { afterPreoxygenation: 'baseline' } } });
     d.vitals = { ...SEVERE };
     oxygenResponder(d, 81, 88, 0);
     d.start();

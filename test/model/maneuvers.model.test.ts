@@ -5,12 +5,17 @@ import { exploreMachine, modelProtocol } from './harness.js';
 
 /**
  * Pre-oxygenation (issue 15, item 8), two holds at most: settled and sufficient (the RM goes on),
- * settled below the minimum (minSpo2Pct 95 against the model's SpO2 94: no RM), not settled in time.
- *  */
+ * settled below the minimum (minSpo2Pct 95 against the model's SpO2 94: no RM), not settled in time;
+ * then the wean of FiO2 at the end (finalFio2): down to the baseline FiO2, and the step back.
+ */
 function preox(maneuver: Protocol['maneuver'], extra: Partial<ProtocolInput> = {}): Protocol[] {
   return [
-    modelProtocol(maneuver, { ...extra, preoxygenation: { when: 'always', maxS: 120 } }),
+    // The wean of FiO2 at the end (finalFio2): 1.0 -> 0.8 -> 0.6 (the baseline's), or a step back.
+    modelProtocol(maneuver, { ...extra, preoxygenation: { when: 'always', maxS: 120 }, finalFio2: { weanStepFio2: 0.2 } }),
     modelProtocol(maneuver, { ...extra, confirmEachStep: true, preoxygenation: { when: 'always', maxS: 120, minSpo2Pct: 95 } }),
+    // The model's SpO2 94 is below a wean threshold of 95: after a hold at 0.8 the FiO2 goes back to 1.0.
+    // (Confirmed steps: the wean steps wait for the operator, the step back does not.)
+    modelProtocol(maneuver, { ...extra, confirmEachStep: true, preoxygenation: { when: 'always', maxS: 120 }, finalFio2: { weanStepFio2: 0.2, weanMinSpo2Pct: 95 } }),
   ];
 }
 
@@ -23,6 +28,8 @@ function handover(maneuver: 'sustained-inflation' | 'high-pressure-pcv'): Protoc
     modelProtocol(maneuver, { postRmPeep: { mode: 'titration' }, decrementalTitration: { ...short, reRecruit: { when: 'always', peepCmH2O: 40 }, fio2Titration: { enabled: false } } }),
     // A stiff lung under a plateau limit of 20: no final setting meets the limits.
     modelProtocol(maneuver, { postRmPeep: { mode: 'titration' }, decrementalTitration: { ...short, fio2Titration: { enabled: false } }, lungProtection: { plateauMaxCmH2O: 20 } }),
+    // Pre-oxygenated: the titrated-PEEP step keeps the FiO2 in use, then FiO2 is weaned by SpO2 (finalFio2).
+    modelProtocol(maneuver, { postRmPeep: { mode: 'titration' }, decrementalTitration: { ...short, fio2Titration: { enabled: false } }, preoxygenation: { when: 'always', maxS: 120 }, finalFio2: { weanStepFio2: 0.2 } }),
   ];
 }
 

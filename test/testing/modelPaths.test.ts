@@ -43,6 +43,18 @@ describe('generateModelPaths', () => {
     expect(new Set(siSet.paths.map((p) => p.id)).size).toBe(siSet.paths.length);
   });
 
+  it('after pre-oxygenation the wean of FiO2 at the end (finalFio2) is in use and covered: down to the baseline FiO2 and the step back', () => {
+    const set = generateModelPaths(ProtocolSchema.parse({ maneuver: 'sustained-inflation', holdS: 20, assessS: 30, preoxygenation: { when: 'always', maxS: 120 }, finalFio2: { weanStepFio2: 0.2 } }), BASELINE);
+    const c = set.coverage;
+    expect(c.unreached).toEqual([]);
+    expect(c.untaken.filter((t) => /wean/.test(t))).toEqual([]);
+    expect(set.paths.some((p) => p.final.state === 'completed' && p.states.includes('active.weanBack.applying'))).toBe(true);
+    // keep: the wean is not in use, so it is not counted.
+    const keep = generateModelPaths(ProtocolSchema.parse({ maneuver: 'sustained-inflation', holdS: 20, assessS: 30, preoxygenation: { when: 'always', maxS: 120 }, finalFio2: { afterPreoxygenation: 'keep' } }), BASELINE);
+    expect(keep.coverage.statesDeclared).toBe(c.statesDeclared - 6);
+    expect(keep.coverage.unreached).toEqual([]);
+  });
+
   it('is deterministic', () => {
     expect(JSON.stringify(generateModelPaths(SI, BASELINE))).toBe(JSON.stringify(siSet));
   });

@@ -110,7 +110,9 @@ export function nowView(m: SessionModel | null, abortPending: boolean): NowView 
   }
   if (st === 'completed') {
     const peep = m.verified ? settingsText(m.verified) : '';
-    return { ...base, tone: 'done', badge: 'COMPLETED', headline: `Maneuver completed${peep ? `: ${peep}` : ''}`, detail: 'The settings are verified on the ventilator.', todo: 'Press End to keep these settings, or Repeat (if allowed). ABORT returns to the baseline.' };
+    const f = m.verified?.fio2;
+    const fio2 = f !== undefined && f > m.info.baseline.fio2 + 1e-9 ? ` FiO2 ended at ${f} (baseline ${m.info.baseline.fio2}): wean by SpO2.` : '';
+    return { ...base, tone: 'done', badge: 'COMPLETED', headline: `Maneuver completed${peep ? `: ${peep}` : ''}`, detail: `The settings are verified on the ventilator.${fio2}`, todo: 'Press End to keep these settings, or Repeat (if allowed). ABORT returns to the baseline.' };
   }
   if (s) return finalView(m);
   return { ...base, tone: 'neutral', badge: st.toUpperCase(), headline: st, detail: '', todo: '' };
@@ -127,7 +129,7 @@ function finalView(m: SessionModel): NowView {
         tone: 'done',
         badge: 'DONE',
         headline: s.finalPeepCmH2O !== null ? `Titrated PEEP ${s.finalPeepCmH2O} cmH2O` : 'Maneuver completed',
-        detail: `${s.verifiedSettings ? `Verified: ${settingsText(s.verifiedSettings)}. ` : ''}Duration ${clock(s.durationMs)}.`,
+        detail: `${s.verifiedSettings ? `Verified: ${settingsText(s.verifiedSettings)}. ` : ''}${s.finalFio2?.message ? `${s.finalFio2.message}. ` : ''}Duration ${clock(s.durationMs)}.`,
         todo: 'Nothing to do. Press "New maneuver" to start another.',
       };
     case 'aborted':
