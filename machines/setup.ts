@@ -481,7 +481,7 @@ export const maneuverSetup = setup({
         ...context.run,
         completedAt: context.now,
         // Judged on the final (post-RM) step, not on a wean hold.
-        response: assessResponse(context.protocol, context.run.baselineVitals, [...context.steps].reverse().find((r) => r.phase !== 'wean')),
+        response: assessResponse(context.protocol, context.run.baselineVitals, [...context.steps].reverse().find((r) => r.phase !== 'wean'), { baselineFio2: context.baseline.fio2, preox: context.run.preox ?? null }),
       },
       current: null,
     })),

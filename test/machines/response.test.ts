@@ -46,3 +46,39 @@ describe('response assessment', () => {
     expect(assessResponse(protocol('spo2'), before, after(94, 33))).toMatchObject({ spo2BeforePct: 92, spo2AfterPct: 94, complianceBefore: 30, complianceAfter: 33 });
   });
 });
+
+describe('response assessment after pre-oxygenation: SpO2 compared only on the same FiO2', () => {
+  const onFio2 = (fio2: number, spo2Pct: number): StepRecord => ({ ...after(spo2Pct, 30), settings: { ...BASELINE, fio2 } });
+  const baselineFio2 = BASELINE.fio2;
+  const preox = { fio2: 1, reason: 'baseline SpO2 79% below 90%', spo2Pct: 88, settledAt: 60_000 };
+
+  it('a post-RM step on the pre-oxygenation FiO2 is compared with the SpO2 settled on it, not with the baseline on a lower FiO2', () => {
+    const low: BaselineVitals = { ...before, spo2Pct: 79 };
+    // 79 % on the baseline FiO2 -> 89 % on FiO2 1.0: oxygen, not recruitment (settled 88 % on FiO2 1.0 before the RM).
+    const r = assessResponse(protocol('spo2'), low, onFio2(1, 89), { baselineFio2, preox });
+    expect(r.met).toBe(false);
+    expect(r.spo2BeforePct).toBe(88);
+    expect(r.detail).toMatch(/SpO2 88\.0 -> 89\.0% \(both on FiO2 1, the pre-oxygenation FiO2\)/);
+    expect(assessResponse(protocol('spo2'), low, onFio2(1, 90), { baselineFio2, preox }).met).toBe(true);
+  });
+
+  it('a post-RM step on the baseline FiO2 is compared with the baseline, as without pre-oxygenation', () => {
+    const r = assessResponse(protocol('spo2'), before, onFio2(baselineFio2, 94), { baselineFio2, preox });
+    expect(r.met).toBe(true);
+    expect(r.spo2BeforePct).toBe(92);
+  });
+
+  it('on a FiO2 that matches neither reference the SpO2 criterion is not assessed (says so), compliance still is', () => {
+    const r = assessResponse(protocol('either'), before, onFio2(0.8, 99), { baselineFio2, preox });
+    expect(r.spo2BeforePct).toBeNull();
+    expect(r.met).toBe(false);
+    expect(r.detail).toMatch(/SpO2 not compared \(FiO2 0\.8 after, no SpO2 measured on it before\)/);
+    expect(assessResponse(protocol('either'), before, { ...onFio2(0.8, 99), complianceMlPerCmH2O: 40 }, { baselineFio2, preox }).met).toBe(true);
+  });
+
+  it('pre-oxygenation not settled: a step on its FiO2 is not compared on SpO2', () => {
+    const r = assessResponse(protocol('spo2'), before, onFio2(1, 99), { baselineFio2, preox: { ...preox, spo2Pct: null } });
+    expect(r.met).toBe(false);
+    expect(r.spo2BeforePct).toBeNull();
+  });
+});

@@ -168,3 +168,15 @@ describe('guided wean (a ventilator the controller does not set: MEDIBUS-style g
     expect(s.finalFio2!.fio2).toBeGreaterThan(0.6);
   }, 30_000);
 });
+
+describe('severe-ards, pre-oxygenated: the response is judged on one FiO2', () => {
+  it.each([1, 2, 3])('high-pressure PCV seed %i: the post-RM SpO2 on FiO2 1.0 is compared with the SpO2 settled on FiO2 1.0, not with the baseline on 0.6', async (seed) => {
+    const { s } = await severe('high-pressure-pcv', seed);
+    const post = [...s.steps].reverse().find((r) => r.phase !== 'wean')!;
+    expect(post.settings.fio2).toBe(1);
+    expect(s.response).not.toBeNull();
+    expect(s.response!.detail).toMatch(/\(both on FiO2 1, the pre-oxygenation FiO2\)/);
+    // The baseline SpO2 (on 0.6) is about 79 %: a comparison with it would call the oxygen a response.
+    expect(s.response!.spo2BeforePct).toBeGreaterThan(83);
+  });
+});
