@@ -8,6 +8,7 @@
  * Patients not pre-oxygenated end on the baseline FiO2 (docs/hazards.md H87-H89).
  */
 import { stepMeasurement, type FinalFio2State, type ManeuverContext } from './context.js';
+import { weanMinSpo2Of } from './config/protocols.js';
 import type { StepPlan } from './types.js';
 
 const EPS = 1e-9;
@@ -47,14 +48,14 @@ export function weanStepDue(ctx: ManeuverContext): boolean {
   if (finalFio2Policy(ctx) !== 'wean' || !ctx.current) return false;
   if (ctx.current.settings.fio2 <= ctx.baseline.fio2 + EPS) return false;
   const spo2 = currentSpo2(ctx);
-  return spo2 !== null && spo2 >= ctx.protocol.finalFio2.weanMinSpo2Pct - EPS;
+  return spo2 !== null && spo2 >= weanMinSpo2Of(ctx.protocol) - EPS;
 }
 
 /** The wean hold now ending measured SpO2 below the threshold (or nothing): step back. */
 export function weanSpo2Low(ctx: ManeuverContext): boolean {
   if (ctx.current?.phase !== 'wean') return false;
   const spo2 = currentSpo2(ctx);
-  return spo2 === null || spo2 < ctx.protocol.finalFio2.weanMinSpo2Pct - EPS;
+  return spo2 === null || spo2 < weanMinSpo2Of(ctx.protocol) - EPS;
 }
 
 /** The final step's FiO2 state as it ends (before any wean step). */
@@ -77,7 +78,7 @@ export function weanPlan(ctx: ManeuverContext): StepPlan {
   const fio2 = weanFio2Value(ff.fromFio2, ff.baselineFio2, f.weanStepFio2, ctx.stepIndex);
   return {
     phase: 'wean',
-    label: `Wean FiO2 ${ctx.stepIndex + 1}: FiO2 ${fio2} (baseline ${ff.baselineFio2}) for ${f.weanHoldS} s; SpO2 >= ${f.weanMinSpo2Pct}% to go on`,
+    label: `Wean FiO2 ${ctx.stepIndex + 1}: FiO2 ${fio2} (baseline ${ff.baselineFio2}) for ${f.weanHoldS} s; SpO2 >= ${weanMinSpo2Of(ctx.protocol)}% to go on`,
     settings: { ...ff.settings, fio2 },
     dwellMs: Math.round(f.weanHoldS * 1000),
     purpose: 'final',
@@ -94,7 +95,7 @@ export function weanBackPlan(ctx: ManeuverContext): StepPlan {
   const spo2 = low?.spo2Pct ?? null;
   return {
     phase: 'wean',
-    label: `FiO2 back to ${fio2}: SpO2 ${spo2 ?? '?'}% below ${f.weanMinSpo2Pct}% on FiO2 ${low?.settings.fio2 ?? '?'}`,
+    label: `FiO2 back to ${fio2}: SpO2 ${spo2 ?? '?'}% below ${weanMinSpo2Of(ctx.protocol)}% on FiO2 ${low?.settings.fio2 ?? '?'}`,
     settings: { ...ff.settings, fio2 },
     dwellMs: 0,
     purpose: 'final',
@@ -130,10 +131,10 @@ export function endFinalFio2State(ctx: ManeuverContext): FinalFio2State | null {
             ? last.label
             : weaned
               ? fio2 <= ff.baselineFio2 + EPS
-                ? `weaned to the baseline FiO2 with SpO2 ${spo2 ?? '?'}% >= ${f.weanMinSpo2Pct}%`
+                ? `weaned to the baseline FiO2 with SpO2 ${spo2 ?? '?'}% >= ${weanMinSpo2Of(ctx.protocol)}%`
                 : `weaned to FiO2 ${fio2}`
               : fio2 <= ff.baselineFio2 + EPS
                 ? 'the final step ran on the baseline FiO2: nothing to wean'
-                : `not weaned: SpO2 ${spo2 ?? '?'}% below ${f.weanMinSpo2Pct}% on FiO2 ${fio2}`;
+                : `not weaned: SpO2 ${spo2 ?? '?'}% below ${weanMinSpo2Of(ctx.protocol)}% on FiO2 ${fio2}`;
   return { ...ff, fio2, spo2Pct: spo2, message: finalFio2Message(fio2, ff.baselineFio2), detail };
 }

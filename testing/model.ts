@@ -13,6 +13,7 @@ import {
   checkCommandLimits,
   deliveringAt,
   ProtocolSchema,
+  weanMinSpo2Of,
   restoreTargetOf,
   settingsMatch,
   stateName,
@@ -142,7 +143,7 @@ export function eventsFor(s: Snap): ManeuverEvent[] {
     // The final settings measured beyond the lung-protective limits.
     if (c.current.phase === 'final' || c.current.phase === 'assessment') evs.push(sample(end, { plateauCmH2O: 40 }));
     // A wean hold ending with SpO2 below the wean threshold, above the desaturation floor: the step back.
-    if (c.current.phase === 'wean') evs.push(sample(end, { spo2Pct: (c.protocol.finalFio2.weanMinSpo2Pct + c.safety.spo2FloorPct) / 2 }));
+    if (c.current.phase === 'wean') evs.push(sample(end, { spo2Pct: (weanMinSpo2Of(c.protocol) + c.safety.spo2FloorPct) / 2 }));
     // The recruitability screen's release breath: it expires Vt plus the released volume.
     if (c.current.phase === 'release' && c.now + 1000 < end) {
       const vt = c.current.settings.tidalVolumeMl ?? 400;

@@ -121,10 +121,26 @@ export const FinalFio2Schema = z
       .default('wean'),
     weanStepFio2: bounded(0.05, 0.2, '(fraction)').default(0.1),
     weanHoldS: bounded(30, 300, 's').default(60),
-    weanMinSpo2Pct: bounded(88, 95, '%').default(90),
+    /**
+     * The SpO2 a wean hold must keep to go on. Absent: 90 % (ARDSnet 88-95 %), or one point
+     * above `safety.spo2FloorPct` when the floor is raised to 90 or more, so a protocol with a
+     * raised floor stays valid and its wean still steps back before the guard (`weanMinSpo2Of`).
+     */
+    weanMinSpo2Pct: bounded(88, 95, '%').optional(),
   })
   .strict();
 export type FinalFio2Policy = z.output<typeof FinalFio2Schema>;
+
+/** The default wean threshold (ARDSnet SpO2 target 88-95 %). */
+export const DEFAULT_WEAN_MIN_SPO2_PCT = 90;
+
+/**
+ * The SpO2 a wean hold must keep: the protocol's `finalFio2.weanMinSpo2Pct` when given (validated
+ * above the desaturation floor), else 90 %, raised to one point above the floor when that is higher.
+ */
+export function weanMinSpo2Of(p: { finalFio2: FinalFio2Policy; safety: { spo2FloorPct: number } }): number {
+  return p.finalFio2.weanMinSpo2Pct ?? Math.max(DEFAULT_WEAN_MIN_SPO2_PCT, p.safety.spo2FloorPct + 1);
+}
 
 /**
  * The decremental PEEP titration's settings (the staircase's, and a single-step RM's when
@@ -252,7 +268,7 @@ const common = {
 
 /** The wean steps back before the desaturation guard's floor (never above spo2FloorPct) is reached. */
 function checkFinalFio2(v: { finalFio2: FinalFio2Policy; safety: { spo2FloorPct: number } }, ctx: z.RefinementCtx): void {
-  if (v.finalFio2.weanMinSpo2Pct <= v.safety.spo2FloorPct) {
+  if (v.finalFio2.weanMinSpo2Pct !== undefined && v.finalFio2.weanMinSpo2Pct <= v.safety.spo2FloorPct) {
     ctx.addIssue({ code: 'custom', path: ['finalFio2', 'weanMinSpo2Pct'], message: `must be above safety.spo2FloorPct (${v.safety.spo2FloorPct}%; got ${v.finalFio2.weanMinSpo2Pct})` });
   }
 }

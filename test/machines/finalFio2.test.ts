@@ -5,7 +5,7 @@
  * the baseline FiO2; `keep` ends on the FiO2 in use; `baseline` drops to the baseline FiO2.
  */
 import { describe, expect, it } from 'vitest';
-import { ProtocolSchema, weanFio2Value } from '../../machines/index.js';
+import { ProtocolSchema, weanFio2Value, weanMinSpo2Of } from '../../machines/index.js';
 import { BASELINE, Driver } from '../support/driver.js';
 
 /** SpO2 as a function of the verified FiO2 (a patient on the flat or steep part of the curve). */
@@ -159,12 +159,22 @@ describe('finalFio2 keep / baseline, and patients not pre-oxygenated', () => {
 
   it('the schema: defaults, and field, value and range on bad input', () => {
     const p = ProtocolSchema.parse({ maneuver: 'staircase' });
-    expect(p.finalFio2).toEqual({ afterPreoxygenation: 'wean', weanStepFio2: 0.1, weanHoldS: 60, weanMinSpo2Pct: 90 });
+    expect(p.finalFio2).toEqual({ afterPreoxygenation: 'wean', weanStepFio2: 0.1, weanHoldS: 60 });
+    expect(weanMinSpo2Of(p)).toBe(90);
     const bad = (finalFio2: object, extra: object = {}) => ProtocolSchema.safeParse({ maneuver: 'sustained-inflation', finalFio2, ...extra }).error?.issues[0];
     expect(bad({ weanStepFio2: 0.3 })).toMatchObject({ path: ['finalFio2', 'weanStepFio2'], message: expect.stringMatching(/between 0.05 and 0.2/) });
     expect(bad({ weanHoldS: 10 })).toMatchObject({ path: ['finalFio2', 'weanHoldS'], message: expect.stringMatching(/between 30 and 300/) });
     expect(bad({ weanMinSpo2Pct: 97 })).toMatchObject({ path: ['finalFio2', 'weanMinSpo2Pct'], message: expect.stringMatching(/between 88 and 95/) });
     expect(bad({ afterPreoxygenation: 'drop' })?.message).toMatch(/wean, keep or baseline \(got "drop"\)/);
     expect(bad({ weanMinSpo2Pct: 88 }, { safety: { spo2FloorPct: 90 } })).toMatchObject({ path: ['finalFio2', 'weanMinSpo2Pct'], message: expect.stringMatching(/above safety.spo2FloorPct \(90%; got 88\)/) });
+  });
+
+  it('a protocol that raises the desaturation floor stays valid: the default wean threshold moves one point above the floor', () => {
+    // A protocol valid before finalFio2 existed (floor 92) must not be rejected for a field it never set.
+    const raised = ProtocolSchema.parse({ maneuver: 'sustained-inflation', safety: { spo2FloorPct: 92 } });
+    expect(weanMinSpo2Of(raised)).toBe(93);
+    expect(weanMinSpo2Of(ProtocolSchema.parse({ maneuver: 'staircase', safety: { spo2FloorPct: 95, spo2DetectCeilingPct: 98 } }))).toBe(96);
+    // Given explicitly, it is the protocol's and validated against the floor.
+    expect(weanMinSpo2Of(ProtocolSchema.parse({ maneuver: 'staircase', finalFio2: { weanMinSpo2Pct: 94 }, safety: { spo2FloorPct: 92 } }))).toBe(94);
   });
 });

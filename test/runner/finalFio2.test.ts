@@ -7,7 +7,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import { VirtualClock } from '../../common/clock.js';
-import { defaultProtocol, ProtocolSchema, type ManeuverKind, type ProtocolInput } from '../../machines/index.js';
+import { defaultProtocol, ProtocolSchema, weanMinSpo2Of, type ManeuverKind, type ProtocolInput } from '../../machines/index.js';
 import { BUILTIN_PROFILES } from '../../sim/index.js';
 import { DEFAULT_SIM_BASELINE } from '../../src/cli/inputs.js';
 import { runSession } from '../../src/runner/drive.js';
@@ -60,7 +60,7 @@ describe('severe-ards, pre-oxygenated: FiO2 weaned by SpO2 at the end (default f
     console.log(`${maneuver} seed ${seed}: PEEP ${s.verifiedSettings?.peepCmH2O}, ${ff.message}; ${ff.detail}; wean ${JSON.stringify(ff.steps)}`);
     // SpO2 on the FiO2 ended on is at or above the wean threshold, unless SpO2 was already below
     // it on the FiO2 in use (nothing to wean: FiO2 stays where it was, and the detail says so).
-    if (ff.spo2Pct! < defaultProtocol(maneuver).finalFio2.weanMinSpo2Pct) {
+    if (ff.spo2Pct! < weanMinSpo2Of(defaultProtocol(maneuver))) {
       expect(ff.fio2).toBe(ff.fromFio2);
       expect(ff.steps).toEqual([]);
       expect(ff.detail).toBe(`not weaned: SpO2 ${ff.spo2Pct}% below 90% on FiO2 ${ff.fio2}`);
