@@ -134,7 +134,7 @@ describe('rmseq screen --readings (the guided procedure: numbers entered)', () =
 });
 
 describe('rmseq run staircase --screen', () => {
-  it('policy block: a low R/I (the non-recruiter) stops before the staircase, exit 5, nothing more changed', async () => {
+  it('policy block: a low R/I stops before the staircase, exit 5, nothing more changed (the non-recruiter: R/I below 0.5)', async () => {
     const r = await rmseq('run', 'staircase', '--patient', 'non-recruiter', '--screen-protocol', file('block.json', { maneuver: 'recruitability-screen', policy: 'block' }), '--json');
     expect(r.code).toBe(5);
     const j = JSON.parse(r.out);
