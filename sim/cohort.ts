@@ -5,7 +5,7 @@
  * docs/simulator.md, "Cohorts").
  */
 import { z } from 'zod';
-import { boundedInt, parseOrThrow } from '../common/validation.js';
+import { bounded, boundedInt, parseOrThrow } from '../common/validation.js';
 import { SimPatient } from './patient.js';
 import { parseProfile, type PatientProfile } from './profile.js';
 import { BUILTIN_PROFILES } from './profiles.js';
@@ -39,6 +39,16 @@ export const COHORT_DISTRIBUTION = {
     /** Below this a patient is labelled a non-recruiter; below the median (9%), a low recruiter. */
     nonRecruiterBelowFraction: 0.03,
     lowRecruiterBelowFraction: 0.09,
+    /**
+     * Share of each patient's recruitable fraction in the low-pressure population (tissue opening
+     * ~10, closing ~7 cmH2O above its layer, placed in every layer: the units the one-breath
+     * release between PEEP 15 and 5 measures, Chen 2020). The built-in templates use 0.5; the
+     * cohort keeps 0 (every recruitable unit closes at 15-25 cmH2O airway pressure, as before
+     * issue 19's calibration) because with 0.5 the titration sees derecruitment in 39% of
+     * completed staircases instead of 51-58% (docs/simulator.md, "Recruitability screen").
+     * `generateCohort({ lowPressureRecruitableShare })` overrides it. Calibration choice (unverified).
+     */
+    lowPressureRecruitableShare: 0,
   },
   /** Berlin definition cohort: mild 22%, moderate 50%, severe 28%. */
   severityShares: { mild: 0.22, moderate: 0.5, severe: 0.28 },
@@ -135,6 +145,8 @@ const CohortOptionsSchema = z
   .object({
     n: boundedInt(1, 1_000_000),
     seed: z.number({ error: 'must be an integer' }).int({ error: 'must be an integer' }),
+    /** Overrides COHORT_DISTRIBUTION.recruitability.lowPressureRecruitableShare. */
+    lowPressureRecruitableShare: bounded(0, 1, '(fraction)').optional(),
   })
   .strict();
 
@@ -202,15 +214,25 @@ export function referencePfRatio(profile: PatientProfile, seed: number, settings
   return p.gas().pfRatio;
 }
 
-function varyLung(rng: SeededRandom, template: PatientProfile): { lung: PatientProfile['lung']; recruitable: number } {
+function varyLung(rng: SeededRandom, template: PatientProfile, lowPressureShare: number): { lung: PatientProfile['lung']; recruitable: number } {
   const v = COHORT_DISTRIBUTION.variation;
   const recruitable = drawRecruitability(rng);
   const lung = structuredClone(template.lung);
+  lung.lowPressureRecruitableShare = lowPressureShare;
   lung.nonRecruitableFraction = round(clamp(lung.nonRecruitableFraction * Math.exp(v.nonRecruitableSdLn * rng.normal()), 0, 0.6), 4);
   // The profile schema caps recruitable + consolidated at 0.95: keep a 1e-4 margin against rounding.
   lung.recruitableFraction = Math.min(round(recruitable, 4), round(0.95 - lung.nonRecruitableFraction - 1e-4, 4));
-  lung.openingPressureMeanCmH2O = round(clamp(lung.openingPressureMeanCmH2O + v.openingPressureSdCmH2O * truncatedZ(rng, 2), 10, 45), 2);
-  lung.closingPressureMeanCmH2O = round(Math.min(lung.closingPressureMeanCmH2O + v.closingPressureSdCmH2O * truncatedZ(rng, 2), lung.openingPressureMeanCmH2O - 2), 2);
+  const opening0 = lung.openingPressureMeanCmH2O;
+  const closing0 = lung.closingPressureMeanCmH2O;
+  lung.openingPressureMeanCmH2O = round(clamp(opening0 + v.openingPressureSdCmH2O * truncatedZ(rng, 2), 10, 45), 2);
+  lung.closingPressureMeanCmH2O = round(Math.min(closing0 + v.closingPressureSdCmH2O * truncatedZ(rng, 2), lung.openingPressureMeanCmH2O - 2), 2);
+  // The patient's offsets move the low-pressure recruitable population alike (as the per-seed
+  // spread of a built-in profile does, sim/lungUnits.ts).
+  lung.lowPressureOpeningMeanCmH2O = round(clamp(lung.lowPressureOpeningMeanCmH2O + lung.openingPressureMeanCmH2O - opening0, 0, 60), 2);
+  lung.lowPressureClosingMeanCmH2O = round(
+    Math.min(lung.lowPressureClosingMeanCmH2O + lung.closingPressureMeanCmH2O - closing0, lung.lowPressureOpeningMeanCmH2O - 2),
+    2,
+  );
   // The spread was drawn here: the patient's seed must not move the means again.
   lung.patientClosingPressureSdCmH2O = 0;
   lung.patientOpeningPressureSdCmH2O = 0;
@@ -219,7 +241,7 @@ function varyLung(rng: SeededRandom, template: PatientProfile): { lung: PatientP
   return { lung, recruitable };
 }
 
-function drawPatient(rng: SeededRandom, index: number): CohortPatient {
+function drawPatient(rng: SeededRandom, index: number, lowPressureShare: number): CohortPatient {
   const d = COHORT_DISTRIBUTION;
   const v = d.variation;
   const severity = pickSeverity(rng.uniform());
@@ -236,7 +258,7 @@ function drawPatient(rng: SeededRandom, index: number): CohortPatient {
   const e = d.eligibility;
   const [lo, hi] = e.pfBandMmHg[severity];
   for (let draw = 1; ; draw++) {
-    const { lung, recruitable } = varyLung(rng, TEMPLATE[severity]);
+    const { lung, recruitable } = varyLung(rng, TEMPLATE[severity], lowPressureShare);
     t.lung = lung;
     const archetype = `${severity}/${recruiterClass(recruitable)}/${fluidResponsive ? 'fluid-responsive' : 'euvolemic'}`;
     t.description = `Cohort patient ${id}: ${archetype}, recruitable ${(100 * recruitable).toFixed(1)}% of lung.`;
@@ -254,14 +276,16 @@ function drawPatient(rng: SeededRandom, index: number): CohortPatient {
  * the first k patients of a larger cohort are the same as those of a smaller one.
  *
  * @example
+ * // lowPressureRecruitableShare (optional, 0-1): see COHORT_DISTRIBUTION.recruitability.
  * for (const p of generateCohort({ n: 1000, seed: 2024 })) {
  *   const patient = new SimPatient(p.profile, { seed: p.seed, settings: baseline });
  * }
  */
-export function generateCohort(options: { n: number; seed: number }): CohortPatient[] {
+export function generateCohort(options: { n: number; seed: number; lowPressureRecruitableShare?: number }): CohortPatient[] {
   const o = parseOrThrow(CohortOptionsSchema, options, 'cohort options');
   const rng = new SeededRandom(o.seed, STREAM.cohort);
+  const share = o.lowPressureRecruitableShare ?? COHORT_DISTRIBUTION.recruitability.lowPressureRecruitableShare;
   const out: CohortPatient[] = [];
-  for (let i = 0; i < o.n; i++) out.push(drawPatient(rng, i));
+  for (let i = 0; i < o.n; i++) out.push(drawPatient(rng, i, share));
   return out;
 }

@@ -22,10 +22,20 @@ import {
 import type { PatientProfile } from './profile.js';
 import { normalQuantile, SeededRandom, STREAM } from './random.js';
 
-/** Unit kinds: normally aerated (opens at low pressure), recruitable (collapsed, opens at high pressure), consolidated (never opens). */
+/** Unit kinds: normally aerated (opens at low pressure), recruitable (collapsed, opens at high pressure), consolidated (never opens), low-pressure recruitable. */
 export const UNIT_AERATED = 0;
 export const UNIT_RECRUITABLE = 1;
 export const UNIT_CONSOLIDATED = 2;
+/**
+ * Recruitable, of the low-pressure population (`lowPressureRecruitableShare`): opens below ~25
+ * and closes between ~5 and 15 cmH2O airway pressure, placed less dependently (Crotti 2001).
+ */
+export const UNIT_RECRUITABLE_LOW_PRESSURE = 3;
+
+/** True for both recruitable populations. */
+export function isRecruitableKind(kind: number): boolean {
+  return kind === UNIT_RECRUITABLE || kind === UNIT_RECRUITABLE_LOW_PRESSURE;
+}
 
 /** Struct-of-arrays over units (index = layer * UNITS_PER_LAYER + k) and layers. */
 export interface LungUnits {
@@ -142,22 +152,36 @@ export function buildLungUnits(profile: PatientProfile, seed: number): LungUnits
   const sp = new Float64Array(LAYER_COUNT);
   const perfusion = new Float64Array(LAYER_COUNT);
   const collapseWeight = new Float64Array(LAYER_COUNT);
+  const lowCollapseWeight = new Float64Array(LAYER_COUNT);
   const consolidationWeight = new Float64Array(LAYER_COUNT);
   for (let l = 0; l < LAYER_COUNT; l++) {
     const depth = (l + 0.5) / LAYER_COUNT;
     sp[l] = lung.superimposedPressureMaxCmH2O * depth;
     perfusion[l] = 1 + (profile.gas.dependentPerfusionRatio - 1) * (l / (LAYER_COUNT - 1));
     collapseWeight[l] = Math.pow(depth, lung.dependentCollapseExponent);
+    lowCollapseWeight[l] = Math.pow(depth, lung.lowPressureCollapseExponent);
     consolidationWeight[l] = Math.pow(depth, lung.consolidationGravityExponent);
   }
   // The patient's own closing and opening pressures (a stream of their own, so the unit pairing
   // drawn from `rng` is the same whatever the spread).
   const offsets = patientPressureOffsets(profile, seed);
   const full = new Float64Array(LAYER_COUNT).fill(UNITS_PER_LAYER);
-  const recruitable = distribute(lung.recruitableFraction * UNIT_COUNT, collapseWeight, full);
+  // Recruitable units: the high-pressure population (dependent) first, then the low-pressure one
+  // (lowPressureRecruitableShare, placed by its own exponent) in the room left.
+  const recruitableTotal = lung.recruitableFraction * UNIT_COUNT;
+  const lowTotal = lung.lowPressureRecruitableShare * recruitableTotal;
+  const recruitable = distribute(recruitableTotal - lowTotal, collapseWeight, full);
+  const afterHigh = new Float64Array(LAYER_COUNT);
+  for (let l = 0; l < LAYER_COUNT; l++) afterHigh[l] = UNITS_PER_LAYER - (recruitable[l] as number);
+  const lowRecruitable = lowTotal > 0 ? distribute(lowTotal, lowCollapseWeight, afterHigh) : new Int32Array(LAYER_COUNT);
   const left = new Float64Array(LAYER_COUNT);
-  for (let l = 0; l < LAYER_COUNT; l++) left[l] = UNITS_PER_LAYER - (recruitable[l] as number);
+  for (let l = 0; l < LAYER_COUNT; l++) left[l] = (afterHigh[l] as number) - (lowRecruitable[l] as number);
   const consolidated = distribute(lung.nonRecruitableFraction * UNIT_COUNT, consolidationWeight, left);
+  // The patient's own offsets move both populations alike.
+  const openShift = offsets.openingMeanCmH2O - lung.openingPressureMeanCmH2O;
+  const closeShift = offsets.closingMeanCmH2O - lung.closingPressureMeanCmH2O;
+  const lowOpeningMean = lung.lowPressureOpeningMeanCmH2O + openShift;
+  const lowClosingMean = Math.min(lung.lowPressureClosingMeanCmH2O + closeShift, lowOpeningMean - 2);
 
   const units: LungUnits = {
     spCmH2O: sp,
@@ -203,17 +227,19 @@ export function buildLungUnits(profile: PatientProfile, seed: number): LungUnits
   for (let l = 0; l < LAYER_COUNT; l++) {
     const c = consolidated[l] as number;
     const r = recruitable[l] as number;
-    const a = UNITS_PER_LAYER - c - r;
+    const rl = lowRecruitable[l] as number;
+    const a = UNITS_PER_LAYER - c - r - rl;
     fill(l, 0, a, UNIT_AERATED, AERATED_OPENING_MEAN_CMH2O, AERATED_OPENING_SD_CMH2O, AERATED_CLOSING_MEAN_CMH2O, AERATED_CLOSING_SD_CMH2O);
     fill(l, a, r, UNIT_RECRUITABLE, offsets.openingMeanCmH2O, lung.openingPressureSdCmH2O, offsets.closingMeanCmH2O, lung.closingPressureSdCmH2O);
-    for (let k = a + r; k < UNITS_PER_LAYER; k++) {
+    fill(l, a + r, rl, UNIT_RECRUITABLE_LOW_PRESSURE, lowOpeningMean, lung.lowPressureOpeningSdCmH2O, lowClosingMean, lung.closingPressureSdCmH2O);
+    for (let k = a + r + rl; k < UNITS_PER_LAYER; k++) {
       const i = l * UNITS_PER_LAYER + k;
       units.kind[i] = UNIT_CONSOLIDATED;
       // Never opens; no pressure moves its trajectory.
       units.openingCmH2O[i] = Number.POSITIVE_INFINITY;
       units.closingCmH2O[i] = Number.NEGATIVE_INFINITY;
     }
-    units.patentCount[l] = a + r;
+    units.patentCount[l] = a + r + rl;
   }
   return units;
 }

@@ -42,6 +42,21 @@ export const LungProfileSchema = z
     patientClosingPressureSdCmH2O: bounded(0, 8, 'cmH2O').default(0),
     /** The same for the tissue opening pressure (de Matos 2012: opening pressure 59.6 +/- 5.9 cmH2O). */
     patientOpeningPressureSdCmH2O: bounded(0, 8, 'cmH2O').default(0),
+    /**
+     * Share of the recruitable units that open and close at lower pressures than the rest (a
+     * second population, placed less dependently): Crotti 2001 found opening pressures spread
+     * over 0-50 cmH2O (mode ~20) and closing pressures mostly 0-25, so part of the recruitable
+     * lung opens below ~25 and closes between ~5 and 15 cmH2O. It is what the one-breath
+     * release (R/I, Chen 2020) between PEEP 15 and 5 measures. 0: one population (the default).
+     */
+    lowPressureRecruitableShare: fraction().default(0),
+    /** Tissue opening pressure of the low-pressure recruitable units: mean and sd. */
+    lowPressureOpeningMeanCmH2O: bounded(0, 60, 'cmH2O').default(15),
+    lowPressureOpeningSdCmH2O: bounded(0, 20, 'cmH2O').default(3),
+    /** Tissue closing pressure mean of the low-pressure recruitable units (sd: closingPressureSdCmH2O). */
+    lowPressureClosingMeanCmH2O: bounded(-10, 40, 'cmH2O').default(5),
+    /** Placement of the low-pressure recruitable units, as dependentCollapseExponent (0: uniform). */
+    lowPressureCollapseExponent: bounded(0, 8).default(1),
     /** Rank correlation between a unit's opening and closing pressure. */
     openClosePressureCorrelation: bounded(0, 0.99).default(0.6),
     /** Median opening speed s_o of the virtual trajectory (per cmH2O above opening pressure, per s). */
@@ -61,6 +76,13 @@ export const LungProfileSchema = z
         code: 'custom',
         path: ['recruitableFraction'],
         message: `recruitableFraction + nonRecruitableFraction must not exceed 0.95 (nonRecruitableFraction is ${v.nonRecruitableFraction})`,
+      });
+    }
+    if (v.lowPressureClosingMeanCmH2O >= v.lowPressureOpeningMeanCmH2O) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['lowPressureClosingMeanCmH2O'],
+        message: `must be below lowPressureOpeningMeanCmH2O (${v.lowPressureOpeningMeanCmH2O} cmH2O)`,
       });
     }
     if (v.closingPressureMeanCmH2O >= v.openingPressureMeanCmH2O) {

@@ -134,13 +134,23 @@ describe('rmseq screen --readings (the guided procedure: numbers entered)', () =
 });
 
 describe('rmseq run staircase --screen', () => {
-  it('policy block: a low R/I stops before the staircase, exit 5, nothing more changed', async () => {
-    const r = await rmseq('run', 'staircase', '--patient', 'moderate-ards', '--screen-protocol', file('block.json', { maneuver: 'recruitability-screen', policy: 'block' }), '--json');
+  it('policy block: a low R/I stops before the staircase, exit 5, nothing more changed (the non-recruiter: R/I below 0.5)', async () => {
+    const r = await rmseq('run', 'staircase', '--patient', 'non-recruiter', '--screen-protocol', file('block.json', { maneuver: 'recruitability-screen', policy: 'block' }), '--json');
     expect(r.code).toBe(5);
     const j = JSON.parse(r.out);
     expect(j.outcome).toBe('not-started');
     expect(j.screenDecision).toMatchObject({ action: 'block', policy: 'block' });
     expect(j.screen.screen.recruitability).toBe('low');
+  });
+
+  it('policy block at the default threshold (Chen 2020: 0.5): a high recruiter (moderate-ards) screens high and proceeds to the staircase', async () => {
+    const r = await rmseq('run', 'staircase', '--patient', 'moderate-ards', '--screen-protocol', file('block-default.json', { maneuver: 'recruitability-screen', policy: 'block' }), '--json');
+    expect(r.code).toBe(0);
+    const j = JSON.parse(r.out);
+    expect(j.screen.screen.recruitability).toBe('high');
+    expect(j.screen.screen.ratio).toBeGreaterThanOrEqual(0.5);
+    expect(j.screenDecision.action).toBe('proceed');
+    expect(j.maneuver).toBe('staircase');
   });
 
   it('policy block with a threshold the patient exceeds: proceeds to the staircase', async () => {
@@ -152,8 +162,8 @@ describe('rmseq run staircase --screen', () => {
     expect(j.screenDecision.action).toBe('proceed');
   });
 
-  it('policy cap: the staircase runs with every step under the cap', async () => {
-    const r = await rmseq('run', 'staircase', '--patient', 'moderate-ards', '--screen-protocol', file('cap.json', { maneuver: 'recruitability-screen', policy: 'cap', capPeakCmH2O: 35 }), '--json');
+  it('policy cap: the staircase runs with every step under the cap (threshold 0.9: moderate-ards screens low)', async () => {
+    const r = await rmseq('run', 'staircase', '--patient', 'moderate-ards', '--screen-protocol', file('cap.json', { maneuver: 'recruitability-screen', policy: 'cap', capPeakCmH2O: 35, thresholdRatio: 0.9 }), '--json');
     expect(r.code).toBe(0);
     const j = JSON.parse(r.out);
     expect(j.screenDecision.action).toBe('cap');

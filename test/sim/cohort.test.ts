@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { referencePfRatio } from '../../sim/cohort.js';
-import { COHORT_DISTRIBUTION, generateCohort, PatientProfileSchema, SimPatient } from '../../sim/index.js';
+import { BUILTIN_PROFILES, COHORT_DISTRIBUTION, generateCohort, PatientProfileSchema, SimPatient } from '../../sim/index.js';
 import { BASELINE_SETTINGS } from './support/defaultStaircase.js';
 
 describe('generateCohort', () => {
@@ -86,5 +86,29 @@ describe('generateCohort', () => {
   it('rejects bad options with the field and range', () => {
     expect(() => generateCohort({ n: 0, seed: 1 })).toThrow(/n = 0: must be a whole number between 1 and 1000000/);
     expect(() => generateCohort({ n: 10, seed: 0.5 })).toThrow(/seed = 0.5/);
+    expect(() => generateCohort({ n: 10, seed: 1, lowPressureRecruitableShare: 1.5 })).toThrow(/lowPressureRecruitableShare = 1.5: must be between 0 and 1/);
+  });
+
+  it('splits each recruitable fraction into the two populations only when asked (lowPressureRecruitableShare); the first patient keeps its severity, circulation and seed', () => {
+    expect(COHORT_DISTRIBUTION.recruitability.lowPressureRecruitableShare).toBe(0);
+    const plain = generateCohort({ n: 20, seed: 3 });
+    for (const p of plain) expect(p.profile.lung.lowPressureRecruitableShare).toBe(0);
+    const split = generateCohort({ n: 20, seed: 3, lowPressureRecruitableShare: 0.5 });
+    const template = BUILTIN_PROFILES['moderate-ards'].lung;
+    for (const [i, p] of split.entries()) {
+      expect(p.profile.lung.lowPressureRecruitableShare).toBe(0.5);
+      if (i === 0) {
+        // Severity, circulation and seed are drawn before the lung (the eligibility check may then
+        // draw other lungs, so later patients of the stream differ).
+        const q = plain[0]!;
+        expect(p.seed).toBe(q.seed);
+        expect(p.archetype.split('/')[0]).toBe(q.archetype.split('/')[0]);
+        expect(p.profile.circulation).toEqual(q.profile.circulation);
+      }
+      // The patient's own offsets move the low-pressure population as they move the other one.
+      const shift = p.profile.lung.openingPressureMeanCmH2O - BUILTIN_PROFILES[`${p.archetype.split('/')[0] as 'mild' | 'moderate' | 'severe'}-ards`].lung.openingPressureMeanCmH2O;
+      expect(p.profile.lung.lowPressureOpeningMeanCmH2O).toBeCloseTo(template.lowPressureOpeningMeanCmH2O + shift, 1);
+      expect(p.profile.lung.lowPressureClosingMeanCmH2O).toBeLessThan(p.profile.lung.lowPressureOpeningMeanCmH2O);
+    }
   });
 });

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { LAYER_COUNT, UNIT_COUNT, UNITS_PER_LAYER } from '../../sim/constants.js';
-import { BUILTIN_PROFILES } from '../../sim/index.js';
-import { buildLungUnits, UNIT_CONSOLIDATED, UNIT_RECRUITABLE, type LungUnits } from '../../sim/lungUnits.js';
+import { buildLungUnits, isRecruitableKind, UNIT_CONSOLIDATED, UNIT_RECRUITABLE, UNIT_RECRUITABLE_LOW_PRESSURE, type LungUnits } from '../../sim/lungUnits.js';
+import { BUILTIN_PROFILES, parseProfile } from '../../sim/index.js';
 import { stepRecruitment } from '../../sim/recruitment.js';
 import { typicalProfile } from './support/typical.js';
 
@@ -9,12 +9,16 @@ const moderate = BUILTIN_PROFILES['moderate-ards'];
 const count = (u: LungUnits, kind: number): number => u.kind.reduce((n, k) => n + (k === kind ? 1 : 0), 0);
 const recruitable = (u: LungUnits, field: 'openingCmH2O' | 'closingCmH2O'): number[] =>
   [...u[field]].filter((_, i) => u.kind[i] === UNIT_RECRUITABLE).sort((a, b) => a - b);
+const recruitableOf = (u: LungUnits, kind: number, field: 'openingCmH2O' | 'closingCmH2O'): number[] =>
+  [...u[field]].filter((_, i) => u.kind[i] === kind).sort((a, b) => a - b);
 const quantile = (xs: number[], q: number): number => xs[Math.round(q * (xs.length - 1))] as number;
 
 describe('lung units (Hickling layers)', () => {
   it('has the profile fractions of recruitable and consolidated units', () => {
     const u = buildLungUnits(moderate, 1);
-    expect(count(u, UNIT_RECRUITABLE) / UNIT_COUNT).toBeCloseTo(moderate.lung.recruitableFraction, 2);
+    expect((count(u, UNIT_RECRUITABLE) + count(u, UNIT_RECRUITABLE_LOW_PRESSURE)) / UNIT_COUNT).toBeCloseTo(moderate.lung.recruitableFraction, 2);
+    expect(count(u, UNIT_RECRUITABLE_LOW_PRESSURE) / UNIT_COUNT).toBeCloseTo(moderate.lung.recruitableFraction * moderate.lung.lowPressureRecruitableShare, 2);
+    expect([...u.kind].filter(isRecruitableKind).length).toBe(count(u, UNIT_RECRUITABLE) + count(u, UNIT_RECRUITABLE_LOW_PRESSURE));
     expect(count(u, UNIT_CONSOLIDATED) / UNIT_COUNT).toBeCloseTo(moderate.lung.nonRecruitableFraction, 2);
   });
 
@@ -46,6 +50,44 @@ describe('lung units (Hickling layers)', () => {
     expect(quantile(po, 0.95)).toBeGreaterThan(40);
     expect(quantile(po, 1)).toBeLessThanOrEqual(50);
     expect(quantile(pc, 0.5)).toBeLessThan(quantile(po, 0.05));
+  });
+
+  it('places the low-pressure recruitable population in every layer (exponent 0), opening ~10 and closing ~7 cmH2O above its layer (Crotti 2001)', () => {
+    const u = buildLungUnits(moderate, 1);
+    const lowIn = (l: number): number => [...u.kind.subarray(l * UNITS_PER_LAYER, (l + 1) * UNITS_PER_LAYER)].filter((k) => k === UNIT_RECRUITABLE_LOW_PRESSURE).length;
+    for (let l = 0; l < LAYER_COUNT; l++) expect(lowIn(l), `layer ${l}`).toBeGreaterThan(0);
+    // The typical patient: tissue thresholds (airway threshold minus the layer's SP) at the profile means.
+    const t = buildLungUnits(typicalProfile('moderate-ards'), 1);
+    const open: number[] = [];
+    const close: number[] = [];
+    for (let i = 0; i < UNIT_COUNT; i++) {
+      if (t.kind[i] !== UNIT_RECRUITABLE_LOW_PRESSURE) continue;
+      const sp = t.spCmH2O[(i / UNITS_PER_LAYER) | 0] as number;
+      open.push((t.openingCmH2O[i] as number) - sp);
+      close.push((t.closingCmH2O[i] as number) - sp);
+      expect(t.closingCmH2O[i] as number).toBeLessThan(t.openingCmH2O[i] as number);
+    }
+    const avg = (xs: number[]): number => xs.reduce((a, b) => a + b, 0) / xs.length;
+    expect(avg(open)).toBeCloseTo(moderate.lung.lowPressureOpeningMeanCmH2O, 0);
+    expect(Math.abs(avg(close) - moderate.lung.lowPressureClosingMeanCmH2O)).toBeLessThan(0.5);
+    // Airway opening pressures below ~25 and closing pressures between 5 and 15: what the release from PEEP 15 to 5 measures.
+    const airwayOpen = recruitableOf(t, UNIT_RECRUITABLE_LOW_PRESSURE, 'openingCmH2O');
+    const airwayClose = recruitableOf(t, UNIT_RECRUITABLE_LOW_PRESSURE, 'closingCmH2O');
+    expect(quantile(airwayOpen, 1)).toBeLessThan(25);
+    expect(quantile(airwayClose, 0.05)).toBeGreaterThan(5);
+    expect(quantile(airwayClose, 1)).toBeLessThan(17);
+  });
+
+  it('without lowPressureRecruitableShare every recruitable unit is of the dependent high-pressure population (custom profiles keep their meaning)', () => {
+    const input = structuredClone(moderate) as Record<string, any>;
+    for (const k of ['lowPressureRecruitableShare', 'lowPressureOpeningMeanCmH2O', 'lowPressureOpeningSdCmH2O', 'lowPressureClosingMeanCmH2O', 'lowPressureCollapseExponent']) delete input.lung[k];
+    const p = parseProfile(input);
+    expect(p.lung.lowPressureRecruitableShare).toBe(0);
+    const u = buildLungUnits(p, 1);
+    expect(count(u, UNIT_RECRUITABLE_LOW_PRESSURE)).toBe(0);
+    expect(count(u, UNIT_RECRUITABLE) / UNIT_COUNT).toBeCloseTo(p.lung.recruitableFraction, 2);
+    const recruitableIn = (l: number): number => [...u.kind.subarray(l * UNITS_PER_LAYER, (l + 1) * UNITS_PER_LAYER)].filter((k) => k === UNIT_RECRUITABLE).length;
+    expect(recruitableIn(0)).toBe(0);
   });
 
   it('is stratified: without a between-patient spread another seed pairs the units differently but keeps the distributions', () => {

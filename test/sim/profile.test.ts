@@ -72,6 +72,19 @@ describe('patient profiles', () => {
     expect(fields).toContain('lung.closingPressureMeanCmH2O');
   });
 
+  it('checks the low-pressure recruitable population: closing below opening, share a fraction, each problem named with its range', () => {
+    const p = moderate();
+    p.lung.lowPressureClosingMeanCmH2O = 12;
+    p.lung.lowPressureOpeningMeanCmH2O = 10;
+    expect(problemsOf(p).map((x) => x.field)).toEqual(['lung.lowPressureClosingMeanCmH2O']);
+    expect(() => parseProfile(p)).toThrowError(/lowPressureClosingMeanCmH2O.*must be below lowPressureOpeningMeanCmH2O \(10 cmH2O\)/);
+    const q = moderate();
+    q.lung.lowPressureRecruitableShare = 1.5;
+    q.lung.lowPressureOpeningSdCmH2O = -1;
+    expect(() => parseProfile(q)).toThrowError(/lung\.lowPressureRecruitableShare = 1\.5: must be between 0 and 1/);
+    expect(problemsOf(q).map((x) => x.field).sort()).toEqual(['lung.lowPressureOpeningSdCmH2O', 'lung.lowPressureRecruitableShare']);
+  });
+
   it('fills documented defaults (pneumothorax off, sea level)', () => {
     const p = moderate();
     delete p.risks;
