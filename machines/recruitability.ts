@@ -55,7 +55,9 @@ export const ReleaseReadingsSchema = z
       ctx.addIssue({ code: 'custom', path: ['lowPlateauCmH2O'], message: `must be above lowPeepCmH2O (${v.lowPeepCmH2O} cmH2O)` });
     }
     // Dropping PEEP releases volume: a release breath that expired less than its tidal volume is a leak or a mistyped number.
-    if (v.releaseExpiredVolumeMl < v.tidalVolumeMl) {
+    // Only between two readings each within its own range (an out-of-range one is already named).
+    const inRange = v.tidalVolumeMl >= 100 && v.tidalVolumeMl <= 1000 && v.releaseExpiredVolumeMl >= 100 && v.releaseExpiredVolumeMl <= 3000;
+    if (inRange && v.releaseExpiredVolumeMl < v.tidalVolumeMl) {
       ctx.addIssue({ code: 'custom', path: ['releaseExpiredVolumeMl'], message: `must be at least tidalVolumeMl (${v.tidalVolumeMl} mL): the release breath expires the tidal volume plus what the PEEP drop released` });
     }
   });

@@ -2,20 +2,30 @@
  * The FiO2 at the end after pre-oxygenation (protocol finalFio2) as the operator and the record
  * see it: the run table's wean rows, the summary line, `run --json`, the journal and the HTML report.
  */
-import { mkdtempSync, readFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
+import { BUILTIN_PROFILES } from '../../sim/index.js';
 import { readJournal } from '../../src/journal/read.js';
 import { assertBuilt, runCli } from '../support/cli.js';
 
 beforeAll(() => assertBuilt());
 
+/**
+ * A severe patient with little low-pressure recruitable lung (severe-ards as calibrated before the
+ * R/I recalibration of issue 19): back near its baseline SpO2 on FiO2 0.6 after the RM, the patient
+ * the wean is for. The recalibrated built-in severe-ards recruits more and tolerates FiO2 0.6.
+ */
+const severeFile = join(mkdtempSync(join(tmpdir(), 'rmseq-severe-')), 'severe-little-recruitable.json');
+const sev = BUILTIN_PROFILES['severe-ards'];
+writeFileSync(severeFile, JSON.stringify({ ...sev, lung: { ...sev.lung, recruitableFraction: 0.22, lowPressureRecruitableShare: 0 } }));
+
 describe('final FiO2 on the CLI, in the journal and in the report', () => {
-  it('severe-ards staircase seed 3: completed at the titrated PEEP, FiO2 weaned by SpO2 (0.9 too low: back to 1), shown everywhere', async () => {
+  it('severe patient (little recruitable lung) staircase seed 3: completed at the titrated PEEP, FiO2 weaned by SpO2 (0.9 too low: back to 1), shown everywhere', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'rmseq-finalfio2-'));
     const journal = join(dir, 'j.jsonl');
-    const r = await runCli(['run', 'staircase', '--patient', 'severe-ards', '--seed', '3', '--json', '--journal', journal]);
+    const r = await runCli(['run', 'staircase', '--patient', severeFile, '--seed', '3', '--json', '--journal', journal]);
     expect(r.code, r.stderr).toBe(0);
     const result = JSON.parse(r.stdout);
     expect(result.outcome).toBe('completed');
@@ -43,7 +53,7 @@ describe('final FiO2 on the CLI, in the journal and in the report', () => {
   }, 60_000);
 
   it('the readable run: wean rows in the run table and the final FiO2 line', async () => {
-    const r = await runCli(['run', 'high-pressure-pcv', '--patient', 'severe-ards', '--seed', '2']);
+    const r = await runCli(['run', 'high-pressure-pcv', '--patient', severeFile, '--seed', '2']);
     expect(r.code, r.stderr).toBe(0);
     expect(r.stdout).toMatch(/COMPLETED: back on baseline PEEP 10 \(verified\); FiO2 ended at 1 \(baseline 0\.6\): wean by SpO2/);
     expect(r.stdout).toMatch(/final FiO2: FiO2 ended at 1 \(baseline 0\.6\): wean by SpO2; not weaned: SpO2 [\d.]+% below 90% on FiO2 1/);

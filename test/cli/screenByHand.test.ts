@@ -176,3 +176,10 @@ describe('StdinLines: the end of the input', () => {
     expect(got).toEqual(['y']);
   });
 });
+
+describe('entered readings: one problem named once', () => {
+  it('an out-of-range release volume is named by its range only, not also as below the tidal volume', () => {
+    const r = ReleaseReadingsSchema.safeParse({ tidalVolumeMl: 400, releaseExpiredVolumeMl: 50, lowPlateauCmH2O: 25 });
+    expect(r.error?.issues.map((i) => i.message)).toEqual(['must be between 100 and 3000 mL']);
+  });
+});

@@ -13,12 +13,20 @@ import { DEFAULT_SIM_BASELINE } from '../../src/cli/inputs.js';
 import { runSession } from '../../src/runner/drive.js';
 import { openSimulatedSession } from '../../src/runner/simulated.js';
 
+/**
+ * A severe patient with little low-pressure recruitable lung: severe-ards as calibrated before the
+ * R/I recalibration (issue 19: recruitable fraction 0.22, no low-pressure recruitable units). On
+ * FiO2 0.6 after the RM it is back near its baseline SpO2 (~79 %): the patient the finding is
+ * about. The recalibrated built-in severe-ards recruits more and tolerates the baseline FiO2.
+ */
+const SEVERE_LITTLE_RECRUITABLE = { ...BUILTIN_PROFILES['severe-ards'], lung: { ...BUILTIN_PROFILES['severe-ards'].lung, recruitableFraction: 0.22, lowPressureRecruitableShare: 0 } };
+
 async function severe(maneuver: ManeuverKind, seed: number, extra: Partial<ProtocolInput> = {}) {
   const protocol = ProtocolSchema.parse({ ...defaultProtocol(maneuver), ...extra });
   const { session, world } = await openSimulatedSession({
     maneuver,
     protocol,
-    profile: BUILTIN_PROFILES['severe-ards'],
+    profile: SEVERE_LITTLE_RECRUITABLE,
     seed,
     clock: new VirtualClock(0),
     baseline: DEFAULT_SIM_BASELINE,
@@ -137,7 +145,7 @@ describe('guided wean (a ventilator the controller does not set: MEDIBUS-style g
     const { session, guided, world } = await openSimulatedSession({
       maneuver: 'staircase',
       protocol: defaultProtocol('staircase'),
-      profile: BUILTIN_PROFILES['severe-ards'],
+      profile: SEVERE_LITTLE_RECRUITABLE,
       seed: 3,
       clock,
       baseline: DEFAULT_SIM_BASELINE,
