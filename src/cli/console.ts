@@ -10,7 +10,7 @@ import { existsSync, statSync } from 'node:fs';
 import { isIP } from 'node:net';
 import { pino, type Logger } from 'pino';
 import { WallClock } from '../../common/clock.js';
-import { startConsole, type ConsoleHandle } from '../console/index.js';
+import { startConsole, type ConsoleHandle, type ScreenEntered } from '../console/index.js';
 import { watchConfigFlag } from './watch.js';
 import type { Journal } from '../journal/journal.js';
 import { identityOf, type DeviceIdentity } from '../journal/identity.js';
@@ -87,8 +87,15 @@ export async function consoleCommand(flags: ConsoleFlags, io: RunIo, options: Co
   try {
     if (!onDevice && journal && flags.journal) checkSimulatorJournal(flags.journal, loadJournalKey(flags.journalKey), journal);
     source = onDevice ? await probeDevice(flags, guidedTimeoutS, journal, io) : simulatorSource(flags, guidedTimeoutS, journal);
-    // A recruitability screen entered by hand on the page is journaled as `rmseq screen --readings` journals it.
-    const onScreenEntered = journal ? (entry: object) => journal.write('screen-entered', { versions: versions(), ...entry, source: 'console', argv: process.argv.slice(2) }) : undefined;
+    // A recruitability screen entered by hand on the page is journaled as `rmseq screen --readings`
+    // journals it: a session of its own (session-start header, then `screen-entered`), so the file
+    // stays a journal of this tool and nothing in it looks like a maneuver to recover.
+    const onScreenEntered = journal
+      ? (entry: ScreenEntered) => {
+          journal.header({ versions: versions(), maneuver: 'recruitability-screen', protocol: entry.protocol, device: 'readings entered on the console (one-breath test by hand)', clock: 'wall', argv: process.argv.slice(2) });
+          journal.write('screen-entered', { versions: versions(), ...entry, source: 'console', argv: process.argv.slice(2) });
+        }
+      : undefined;
     handle = await startConsole({ source, host, port, logger, watch, ...(onScreenEntered ? { onScreenEntered } : {}) });
   } catch (e) {
     journal?.close();

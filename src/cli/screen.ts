@@ -66,7 +66,7 @@ async function byHandScreen(protocol: Protocol, flags: ScreenFlags, io: RunIo): 
   refuseRunFlags(flags, '--by-hand');
   screenOf(protocol);
   // The journal is opened before the first question: a journal that cannot be written is found before the procedure.
-  const journal = openEnteredJournal(flags);
+  const journal = openEnteredJournal(flags, protocol, 'by-hand');
   const stdin = new StdinLines();
   try {
     const r = await askReleaseReadings({ lines$: stdin.lines$, write: io.stderr });
@@ -83,17 +83,25 @@ async function byHandScreen(protocol: Protocol, flags: ScreenFlags, io: RunIo): 
   }
 }
 
-function openEnteredJournal(flags: ScreenFlags): Journal | null {
+/**
+ * The journal of an entered screen: a session of its own, opened by the same `session-start`
+ * header as any run, so the file stays a journal of this tool (the bedside journal the
+ * staircase that follows appends to, `rmseq verify`/`report` read). Nothing was driven: no
+ * device, no baseline, so `rmseq recover` finds nothing to restore in it.
+ */
+function openEnteredJournal(flags: ScreenFlags, protocol: Protocol, entry: 'file' | 'by-hand'): Journal | null {
   if (flags.journal === undefined) return null;
   const key = loadJournalKey(flags.journalKey);
-  return openJournalFile('--journal', flags.journal, { durability: 'fsync', ...(key ? { key } : {}) });
+  const journal = openJournalFile('--journal', flags.journal, { durability: 'fsync', ...(key ? { key } : {}) });
+  journal.header({ versions: versions(), maneuver: 'recruitability-screen', protocol, device: entry === 'file' ? 'readings entered from a file (one-breath test by hand)' : 'readings typed at the terminal (one-breath test by hand)', clock: 'wall', argv: process.argv.slice(2) });
+  return journal;
 }
 
 /** R/I from entered readings: journaled (with where they came from), printed, exit 0. */
 function reportEntered(protocol: Protocol, readings: ReleaseReadings, source: { source: 'file' | 'by-hand'; returnConfirmedAt?: string }, flags: ScreenFlags, io: RunIo, open: Journal | null = null): number {
   const p = screenOf(protocol);
   const result = recruitabilityOf(readings, p.thresholdRatio);
-  const journal = open ?? openEnteredJournal(flags);
+  const journal = open ?? openEnteredJournal(flags, protocol, source.source);
   journal?.write('screen-entered', { versions: versions(), protocol, ...source, readings, result, recommendation: screenRecommendation(result), argv: process.argv.slice(2) });
   if (!open) journal?.close();
   const title = source.source === 'by-hand' ? 'R/I from readings typed at the terminal (one-breath test by hand)' : 'R/I from entered readings (one-breath test by hand)';

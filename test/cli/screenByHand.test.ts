@@ -5,7 +5,7 @@
  * is bounded.
  */
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, readFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Subject } from 'rxjs';
@@ -181,5 +181,32 @@ describe('entered readings: one problem named once', () => {
   it('an out-of-range release volume is named by its range only, not also as below the tidal volume', () => {
     const r = ReleaseReadingsSchema.safeParse({ tidalVolumeMl: 400, releaseExpiredVolumeMl: 50, lowPlateauCmH2O: 25 });
     expect(r.error?.issues.map((i) => i.message)).toEqual(['must be between 100 and 3000 mL']);
+  });
+});
+
+describe('the journal of an entered screen is a journal of this tool', () => {
+  const bin = join(process.cwd(), 'bin', 'rmseq.js');
+  const dir = mkdtempSync(join(tmpdir(), 'rmseq-entered-journal-'));
+  const run = (args: string[], input = '') => spawnSync(process.execPath, [bin, ...args], { input, encoding: 'utf8', timeout: 60_000 });
+
+  it.each([
+    ['--readings', (j: string, f: string) => run(['screen', '--readings', f, '--journal', j])],
+    ['--by-hand', (j: string) => run(['screen', '--by-hand', '--journal', j], '\n\n400\n1000\n25\n\ny\n')],
+  ])('%s: verifies, the staircase that follows appends to it, and recover finds nothing to restore', (_mode, screen) => {
+    const journal = join(dir, `bed4${_mode}.jsonl`);
+    const readings = join(dir, 'r.json');
+    writeFileSync(readings, JSON.stringify({ tidalVolumeMl: 400, releaseExpiredVolumeMl: 1000, lowPlateauCmH2O: 25 }));
+    expect(screen(journal, readings).status).toBe(0);
+    const first = JSON.parse(readFileSync(journal, 'utf8').split('\n')[0]!);
+    expect(first).toMatchObject({ event: 'session-start', maneuver: 'recruitability-screen' });
+    const v = run(['verify', journal]);
+    expect(v.status, v.stderr).toBe(0);
+    const rec = run(['recover', journal]);
+    expect(rec.status, rec.stderr).toBe(0);
+    expect(rec.stdout).toMatch(/nothing to recover/);
+    // The bedside journal: the staircase after the screen appends to the same file, and the chain still verifies.
+    const after = run(['run', 'staircase', '--patient', 'moderate-ards', '--journal', journal, '--watch-min', '0']);
+    expect(after.status, after.stderr).toBe(0);
+    expect(run(['verify', journal]).status).toBe(0);
   });
 });

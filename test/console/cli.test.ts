@@ -7,6 +7,8 @@ import { describe, expect, it } from 'vitest';
 import { consoleCommand, type ConsoleFlags } from '../../src/cli/console.js';
 import { CliError, EXIT } from '../../src/cli/exitCodes.js';
 import type { ConsoleHandle } from '../../src/console/index.js';
+import { isJournalStart } from '../../src/journal/path.js';
+import { readJournalSessions } from '../../src/journal/read.js';
 import { TestClient } from './support.js';
 
 const quiet = { logger: pino({ level: 'silent' }) };
@@ -114,6 +116,12 @@ describe('rmseq console: running', () => {
     const entered = lines().filter((l) => l.event === 'screen-entered');
     expect(entered).toHaveLength(1);
     expect(entered[0]).toMatchObject({ source: 'console', readings: { airwayOpeningPressureCmH2O: 3, releaseExpiredVolumeMl: 650 }, result: { ratio: 0.25, recruitability: 'low' }, recommendation: expect.stringMatching(/^low recruitability/) });
+    // A session of its own: the file stays a journal of this tool (first line a session-start), its chain verifies.
+    const all = lines();
+    expect(all[0]).toMatchObject({ event: 'session-start', maneuver: 'recruitability-screen' });
+    expect(all[all.findIndex((l) => l.event === 'screen-entered') - 1]).toMatchObject({ event: 'session-start', maneuver: 'recruitability-screen' });
+    expect(isJournalStart(readFileSync(journal, 'utf8').split('\n')[0]!)).toBe(true);
+    expect(readJournalSessions(journal).length).toBeGreaterThanOrEqual(1);
     await page.close();
     stop('test');
     expect(await exited.promise).toBe(EXIT.completed);
