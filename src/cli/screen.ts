@@ -23,6 +23,7 @@ import { loadProtocol, readJson } from './inputs.js';
 import type { RunIo } from './io.js';
 import type { Journal } from '../journal/journal.js';
 import { loadJournalKey, openJournalFile } from './journalFiles.js';
+import { describeJournalFailure } from '../runner/journalGuard.js';
 import { runOne, type RunFlags } from './run.js';
 import { askReleaseReadings } from './screenByHand.js';
 import { StdinLines } from './stdinLines.js';
@@ -103,6 +104,8 @@ function reportEntered(protocol: Protocol, readings: ReleaseReadings, source: { 
   const result = recruitabilityOf(readings, p.thresholdRatio);
   const journal = open ?? openEnteredJournal(flags, protocol, source.source);
   journal?.write('screen-entered', { versions: versions(), protocol, ...source, readings, result, recommendation: screenRecommendation(result), argv: process.argv.slice(2) });
+  // A journal that could not be written is said, as a run says it: the record of this screen is not kept.
+  if (journal?.failure) io.stderr(`rmseq: ${describeJournalFailure(journal.path, journal.failure)}\n`);
   if (!open) journal?.close();
   const title = source.source === 'by-hand' ? 'R/I from readings typed at the terminal (one-breath test by hand)' : 'R/I from entered readings (one-breath test by hand)';
   if (flags.json) io.stdout(`${JSON.stringify({ maneuver: 'recruitability-screen', source: 'entered', entry: source.source, outcome: 'completed', screen: result, recommendation: screenRecommendation(result) }, null, 2)}\n`);
