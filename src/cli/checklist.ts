@@ -7,6 +7,7 @@ import type { Observable } from 'rxjs';
 import { z } from 'zod';
 import { CHECKLIST_IDS, CHECKLIST_ITEMS, unconfirmedItems, type ChecklistConfirmation, type ChecklistItemId } from '../../machines/index.js';
 import { CliError } from './exitCodes.js';
+import { lineQueue } from './stdinLines.js';
 
 const ALLOWED = `allowed: all, ${CHECKLIST_IDS.join(', ')} (comma-separated)`;
 
@@ -41,24 +42,8 @@ export function parseChecklistFlag(value: string): ChecklistItemId[] {
  */
 export async function askChecklist(lines$: Observable<string>, write: (s: string) => void): Promise<ChecklistItemId[]> {
   // One subscription for all questions: a line typed ahead is kept for the next question.
-  const queue: string[] = [];
-  let ended = false;
-  let wake: (() => void) | null = null;
-  const sub = lines$.subscribe({
-    next: (l) => {
-      queue.push(l);
-      wake?.();
-    },
-    complete: () => {
-      ended = true;
-      wake?.();
-    },
-  });
-  const next = async (): Promise<string | null> => {
-    while (queue.length === 0 && !ended) await new Promise<void>((r) => (wake = r));
-    wake = null;
-    return queue.shift() ?? null;
-  };
+  const lines = lineQueue(lines$);
+  const next = (): Promise<string | null> => lines.next();
   const confirmed: ChecklistItemId[] = [];
   try {
     write('Operator checklist before the start (y/n for each):\n');
@@ -77,7 +62,7 @@ export async function askChecklist(lines$: Observable<string>, write: (s: string
       }
     }
   } finally {
-    sub.unsubscribe();
+    lines.close();
   }
   const open = unconfirmedItems(confirmed);
   if (open.length > 0) write(`not confirmed: ${open.map((i) => i.id).join(', ')}: the maneuver will not start\n`);

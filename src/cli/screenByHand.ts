@@ -11,6 +11,7 @@
 import type { Observable } from 'rxjs';
 import { z } from 'zod';
 import { ReleaseReadingsSchema, type ReleaseReadings } from '../../machines/index.js';
+import { lineQueue } from './stdinLines.js';
 
 /** One question: the field it fills, what to do on the ventilator first, and the question. */
 interface Question {
@@ -62,8 +63,6 @@ export interface ByHandOptions {
   maxAttempts?: number;
   /** Wall-clock time in ms (injected in tests). */
   now?: () => number;
-  setTimer?: (fn: () => void, ms: number) => unknown;
-  clearTimer?: (t: unknown) => void;
 }
 
 const FIELDS = (ReleaseReadingsSchema as unknown as { innerType?: () => z.ZodObject<z.ZodRawShape> }).innerType?.() ?? null;
@@ -95,35 +94,8 @@ export async function askReleaseReadings(o: ByHandOptions): Promise<ByHandResult
   const timeoutMs = o.answerTimeoutMs ?? 10 * 60_000;
   const maxAttempts = o.maxAttempts ?? 3;
   const now = o.now ?? Date.now;
-  const setTimer = o.setTimer ?? ((fn: () => void, ms: number) => setTimeout(fn, ms));
-  const clearTimer = o.clearTimer ?? ((t: unknown) => clearTimeout(t as NodeJS.Timeout));
-  const queue: string[] = [];
-  let ended = false;
-  let wake: (() => void) | null = null;
-  const sub = o.lines$.subscribe({
-    next: (l) => {
-      queue.push(l);
-      wake?.();
-    },
-    complete: () => {
-      ended = true;
-      wake?.();
-    },
-  });
-  /** The next line, or null when the input ended or no answer came within the timeout. */
-  const next = async (): Promise<string | null> => {
-    if (queue.length === 0 && !ended) {
-      let timedOut = false;
-      const timer = setTimer(() => {
-        timedOut = true;
-        wake?.();
-      }, timeoutMs);
-      while (queue.length === 0 && !ended && !timedOut) await new Promise<void>((r) => (wake = r));
-      clearTimer(timer);
-      wake = null;
-    }
-    return queue.shift() ?? null;
-  };
+  const lines = lineQueue(o.lines$);
+  const next = (): Promise<string | null> => lines.next(timeoutMs);
   const noAnswer = (what: string): ByHandResult => ({
     ok: false,
     kind: 'no-answer',
@@ -166,7 +138,7 @@ export async function askReleaseReadings(o: ByHandOptions): Promise<ByHandResult
       o.write(a === 'n' || a === 'no' ? `   Set PEEP to ${readings.highPeepCmH2O} cmH2O on the ventilator, then answer y.\n` : '   answer y or n\n');
     }
   } finally {
-    sub.unsubscribe();
+    lines.close();
   }
 }
 
