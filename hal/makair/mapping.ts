@@ -85,6 +85,44 @@ function desired(report: SettingsReport, target: VentSettings, acked: AckedValue
   return out;
 }
 
+/**
+ * The device's settings as best known when the last report is older than some acknowledgement:
+ * the report with every control ack received after it applied (the firmware acks the value it
+ * kept; a report that shows it comes only at the next breath). Only the fields a plan reads
+ * are overlaid; a transaction is still confirmed only by a later report.
+ *
+ * @example
+ * withAcksSince(report, new Map([[ControlSetting.PEEP, 250]])).peepCommandCmH2O; // 25
+ */
+export function withAcksSince(report: SettingsReport, ackedSince: ReadonlyMap<number, number>): SettingsReport {
+  const r: SettingsReport = { ...report };
+  for (const [setting, value] of ackedSince) {
+    switch (setting) {
+      case ControlSetting.VentilationMode: {
+        const mode = (Object.keys(MAKAIR_MODE_CODES) as MakAirVentilationMode[]).find((m) => MAKAIR_MODE_CODES[m] === value);
+        if (mode) r.ventilationMode = mode;
+        break;
+      }
+      case ControlSetting.PEEP:
+        r.peepCommandCmH2O = firmwareRoundCmH2O(value);
+        break;
+      case ControlSetting.PlateauPressure:
+        r.plateauCommandCmH2O = firmwareRoundCmH2O(value);
+        break;
+      case ControlSetting.PeakPressureAlarmThreshold:
+        r.peakPressureAlarmThresholdMmH2O = value;
+        break;
+      case ControlSetting.CyclesPerMinute:
+        r.cpmCommand = value;
+        break;
+      case ControlSetting.TargetTidalVolume:
+        r.targetTidalVolumeMl = value;
+        break;
+    }
+  }
+  return r;
+}
+
 function currentWireValue(report: SettingsReport, setting: ControlSettingId, acked: AckedValues): number | undefined {
   switch (setting) {
     case ControlSetting.VentilationMode:

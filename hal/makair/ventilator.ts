@@ -5,7 +5,7 @@
 import { Subject, type Subscription } from 'rxjs';
 import { every, type Clock, type TimerHandle } from '../../common/clock.js';
 import type { DeviceFaultCode, MonitorSample, VentSettings } from '../../machines/types.js';
-import { DisconnectedError, OutOfRangeError } from '../errors.js';
+import { DisconnectedError, OutOfRangeError, TimeoutError } from '../errors.js';
 import { mergeSettings, type DeviceFault, type DeviceInfo, type Ventilator, type VentilatorCapabilities } from '../port.js';
 import { assertWithinCapabilities } from '../ranges.js';
 import type { ByteTransport } from '../serial/transport.js';
@@ -18,7 +18,7 @@ import { encodeControlFrame } from './control.js';
 import { ControlSetting } from './settings.js';
 import type { TelemetryFrame } from './framing.js';
 import { LinkWatchdog } from './link.js';
-import { planCommands, sampleFromState, settingsFromReport } from './mapping.js';
+import { planCommands, sampleFromState, settingsFromReport, withAcksSince } from './mapping.js';
 import type { SettingsMessage, SettingsReport, TelemetryMessage } from './messages.js';
 import { resolveOptions, type MakAirLinkStats, type MakAirVentilatorOptions } from './options.js';
 import { TelemetryParser } from './parser.js';
@@ -48,6 +48,15 @@ export class MakAirVentilator implements Ventilator {
   private readonly link: LinkWatchdog;
   private readonly alarms = new HighPriorityAlarms();
   private readonly acked = new Map<number, number>();
+  /**
+   * Control acks received after the last settings report: the device took these values but no
+   * report has shown them yet (a state snapshot comes once a breath).
+   */
+  private readonly ackedSinceReport = new Map<number, number>();
+  /** From a link loss or a reboot until the next settings report: the last report may no longer be the device's state. */
+  private reportStale = false;
+  /** Who waits for the next settings report (readSettings on a report that is not fresh). */
+  private readonly reportWaiters = new Set<(error: Error | null) => void>();
   private decodeErrors = 0;
   private subscriptions: Subscription[] = [];
   private report: SettingsReport | null = null;
@@ -143,6 +152,9 @@ export class MakAirVentilator implements Ventilator {
 
   async readSettings(): Promise<VentSettings> {
     this.assertLinkUp();
+    // A report older than the link loss, or than the device's last ack, is not a readback.
+    if (!this.reportIsFresh()) await this.nextReport();
+    this.assertLinkUp();
     const settings = settingsFromReport(this.report!, this.fio2, this.acked);
     // Until the adapter changes something, what is read is the baseline a restore returns to.
     if (!this.changedAnything) this.deviceBaseline = captureBaseline(this.report!, this.acked);
@@ -188,6 +200,7 @@ export class MakAirVentilator implements Ventilator {
     const error = new DisconnectedError('MakAirVentilator closed');
     this.abortConnect?.(error);
     this.tx?.fail(error);
+    this.wakeReportWaiters(error);
     this.unsubscribe();
     this.samples.complete();
     this.faults.complete();
@@ -196,7 +209,11 @@ export class MakAirVentilator implements Ventilator {
 
   private async applyNow(change: Partial<VentSettings>): Promise<VentSettings> {
     this.assertLinkUp();
-    const report = this.report!;
+    // Plan from what the device holds as best known: a report received before a link loss, or
+    // before the device acknowledged something, is not its state. Then nothing is taken as
+    // already set: every frame the plan needs is sent and only a later report confirms.
+    const fresh = this.reportIsFresh();
+    const report = fresh ? this.report! : withAcksSince(this.report!, this.ackedSinceReport);
     const current = settingsFromReport(report, this.fio2, this.acked);
     if (change.mode !== undefined && change.mode !== current.mode && change.peakCmH2O === undefined) {
       // peakCmH2O is the inspiratory pressure in PCV but the alarm limit in VC: never carry one over as the other.
@@ -206,19 +223,19 @@ export class MakAirVentilator implements Ventilator {
     assertWithinCapabilities(target, this.capabilities);
     assertMakAirLimits(target);
     const plan = planCommands(report, target, this.acked);
-    if (!this.changedAnything) this.deviceBaseline = captureBaseline(report, this.acked);
+    if (!this.changedAnything) this.deviceBaseline = captureBaseline(this.report!, this.acked);
     const baseline = this.deviceBaseline;
     // A return to the baseline brings back every guarded setting that moved (issue 21: the
     // firmware moves the peak alarm threshold with the plateau) and waits for all of them.
     const restore = baseline && isBaselineTarget(baseline, target) ? restoreGuarded(baseline, report, this.acked, plan.send) : null;
-    if (plan.send.length === 0 && (!restore || restore.stages.length === 0)) return settingsFromReport(report, this.fio2, this.acked);
+    if (fresh && plan.send.length === 0 && (!restore || restore.stages.length === 0)) return settingsFromReport(report, this.fio2, this.acked);
     const write = (cmd: { setting: number; value: number }): Promise<void> => this.transport.write(encodeControlFrame(cmd));
     this.changedAnything = true;
     const sent = [...plan.send, ...(restore?.stages.flat() ?? [])];
     if (sent.some((c) => c.setting === ControlSetting.PEEP || c.setting === ControlSetting.PlateauPressure)) this.alarms.stepChanged(this.clock.now());
     const tx = restore
       ? new ApplyTransaction([plan.send, ...restore.stages], [...plan.all, ...restore.all], write, this.clock, this.timing, { reassert: true })
-      : new ApplyTransaction(plan.send, plan.all, write, this.clock, this.timing);
+      : new ApplyTransaction(plan.send, plan.all, write, this.clock, this.timing, { reassert: !fresh });
     this.tx = tx;
     try {
       tx.start();
@@ -227,6 +244,31 @@ export class MakAirVentilator implements Ventilator {
     } finally {
       this.tx = null;
     }
+  }
+
+  /** The last settings report is the device's state: received after the link last came back and after every ack. */
+  private reportIsFresh(): boolean {
+    return !this.reportStale && this.ackedSinceReport.size === 0;
+  }
+
+  /** Resolves at the next settings report; rejects TimeoutError after the apply deadline, or the link's error when it is lost. */
+  private nextReport(): Promise<void> {
+    const ms = this.timing.deadlineMs;
+    const since = this.reportStale ? 'since the link came back' : 'since its last control ack';
+    return new Promise<void>((resolve, reject) => {
+      const wake = (error: Error | null): void => {
+        this.clock.clearTimeout(timer);
+        this.reportWaiters.delete(wake);
+        if (error) reject(error);
+        else resolve();
+      };
+      const timer = this.clock.setTimeout(() => wake(new TimeoutError(`no MakAir settings report ${since} within ${ms} ms: the settings cannot be read back`)), ms);
+      this.reportWaiters.add(wake);
+    });
+  }
+
+  private wakeReportWaiters(error: Error): void {
+    for (const wake of [...this.reportWaiters]) wake(error);
   }
 
   private assertLinkUp(): void {
@@ -266,6 +308,7 @@ export class MakAirVentilator implements Ventilator {
         break;
       case 'ack':
         this.acked.set(msg.setting, msg.value);
+        this.ackedSinceReport.set(msg.setting, msg.value);
         this.tx?.onAck(msg.setting, msg.value);
         break;
       case 'alarm': {
@@ -278,6 +321,8 @@ export class MakAirVentilator implements Ventilator {
       case 'boot':
         if (this.connected) {
           this.acked.clear();
+          this.ackedSinceReport.clear();
+          this.reportStale = true;
           this.alarms.clear();
           this.fault('device-reset', `MakAir rebooted (firmware ${msg.softwareVersion}): its settings are back to the firmware defaults`);
         }
@@ -293,6 +338,9 @@ export class MakAirVentilator implements Ventilator {
 
   private onReport(report: SettingsMessage): void {
     this.report = report;
+    this.reportStale = false;
+    this.ackedSinceReport.clear();
+    for (const wake of [...this.reportWaiters]) wake(null);
     if (this.connected) {
       for (const message of this.alarms.onCodes(report.currentAlarmCodes, this.clock.now(), report.type === 'state')) this.fault('device-alarm', message);
       this.armAlarmTimer();
@@ -311,6 +359,8 @@ export class MakAirVentilator implements Ventilator {
     const error = new DisconnectedError(`MakAir port lost: ${err.message}`, { cause: err });
     const wasUp = this.connected && this.link.up;
     this.lost = error;
+    this.reportStale = true;
+    this.wakeReportWaiters(error);
     this.link.stop();
     this.abortConnect?.(error);
     this.tx?.fail(error);
@@ -320,6 +370,8 @@ export class MakAirVentilator implements Ventilator {
   /** Telemetry went silent (the watchdog runs only while connected). */
   private onSilence(silentMs: number): void {
     const error = new DisconnectedError(`no MakAir telemetry for ${silentMs} ms`);
+    this.reportStale = true;
+    this.wakeReportWaiters(error);
     this.tx?.fail(error);
     this.fault('link-lost', error.message);
   }

@@ -237,6 +237,95 @@ describe('MakAirVentilator: apply', () => {
 });
 
 describe('MakAirVentilator: link, samples and faults', () => {
+  // A restore after a link loss was "verified" from the settings report received before the loss
+  // (the device had acknowledged the hold's PEEP 25 but not yet reported it): nothing was sent
+  // and the device stayed at PEEP 25 (failsafe CLI test, once in 8 runs). A report counts as the
+  // device's state only when it came after the last ack and after the link came back.
+  it('after the link comes back, a return to the baseline is not verified from a report older than the loss', async () => {
+    const r = await connected({ linkTimeoutMs: 1000, applyDeadlineMs: 5000 });
+    r.device.stateAfterAck = false;
+    const hold = track(r.vent.apply({ peepCmH2O: 25, peakCmH2O: 40 }));
+    await advance(r, 300); // both acked: the device holds 25/40, no report has shown it yet
+    expect(r.device.settings.peepCommandCmH2O).toBe(25);
+    await advance(r, 1100, { chatter: false }); // the cable is pulled
+    expect(hold.error).toBeInstanceOf(DisconnectedError);
+    await advance(r, 300); // the link is back: data snapshots only
+    r.device.received.length = 0;
+    const restore = track(r.vent.apply({ peepCmH2O: 10, peakCmH2O: 25 }));
+    await advance(r, 600);
+    expect(restore.state).toBe('pending');
+    expect(r.device.received).toEqual(expect.arrayContaining([{ setting: ControlSetting.PEEP, value: 100 }, { setting: ControlSetting.PlateauPressure, value: 250 }]));
+    r.device.sendState();
+    await settle();
+    expect(restore.state).toBe('resolved');
+    expect(r.device.settings).toMatchObject({ peepCommandCmH2O: 10, plateauCommandCmH2O: 25 });
+  });
+
+  it('a return to the baseline after an apply that was acknowledged but never reported sends the settings again and waits for a report', async () => {
+    const r = await connected({ applyDeadlineMs: 2000 });
+    r.device.stateAfterAck = false;
+    const hold = track(r.vent.apply({ peepCmH2O: 25, peakCmH2O: 40 }));
+    await advance(r, 2100);
+    expect(hold.error).toBeInstanceOf(TimeoutError);
+    r.device.received.length = 0;
+    const restore = track(r.vent.apply({ peepCmH2O: 10, peakCmH2O: 25 }));
+    await advance(r, 600);
+    expect(restore.state).toBe('pending');
+    // PEEP down before the plateau (peak >= PEEP at every step), then the guarded settings the firmware moved.
+    expect(r.device.received.map((m) => [m.setting, m.value]).slice(0, 2)).toEqual([
+      [ControlSetting.PEEP, 100],
+      [ControlSetting.PlateauPressure, 250],
+    ]);
+    r.device.sendState();
+    await settle();
+    expect(restore.state).toBe('resolved');
+    expect(r.device.settings).toMatchObject({ peepCommandCmH2O: 10, plateauCommandCmH2O: 25 });
+  });
+
+  it('an apply of what the device acknowledged but never reported is confirmed only by a later report, not by an older one', async () => {
+    const r = await connected({ applyDeadlineMs: 2000 });
+    r.device.stateAfterAck = false;
+    const first = track(r.vent.apply({ peepCmH2O: 12 }));
+    await advance(r, 2100);
+    expect(first.error).toBeInstanceOf(TimeoutError);
+    // The device acknowledged 12 (and holds it); the last report still shows 10: asking for 12 again is confirmed
+    // only by a report that shows it.
+    r.device.received.length = 0;
+    const again = track(r.vent.apply({ peepCmH2O: 12 }));
+    await advance(r, 300);
+    expect(again.state).toBe('pending');
+    r.device.sendState();
+    await settle();
+    expect(again.state).toBe('resolved');
+    expect(again.value).toMatchObject({ peepCmH2O: 12 });
+  });
+
+  it('readSettings after the link comes back waits for a fresh report instead of returning the one from before the loss', async () => {
+    const r = await connected({ linkTimeoutMs: 1000 });
+    r.device.stateAfterAck = false;
+    const hold = track(r.vent.apply({ peepCmH2O: 25, peakCmH2O: 40 }));
+    await advance(r, 300);
+    await advance(r, 1100, { chatter: false });
+    expect(hold.state).toBe('rejected');
+    await advance(r, 300);
+    const read = track(r.vent.readSettings());
+    await advance(r, 300);
+    expect(read.state).toBe('pending');
+    r.device.sendState();
+    await settle();
+    expect(read.value).toMatchObject({ peepCmH2O: 25, peakCmH2O: 40 });
+  });
+
+  it('readSettings rejects TimeoutError when no fresh report comes within the apply deadline', async () => {
+    const r = await connected({ linkTimeoutMs: 1000, applyDeadlineMs: 2000 });
+    await advance(r, 1100, { chatter: false });
+    await advance(r, 300);
+    const read = track(r.vent.readSettings());
+    await advance(r, 2100);
+    expect(read.error).toBeInstanceOf(TimeoutError);
+    expect((read.error as Error).message).toMatch(/no MakAir settings report since the link came back/);
+  });
+
   it('emits link-lost and fails a pending apply with DisconnectedError when telemetry stops', async () => {
     const r = await connected({ linkTimeoutMs: 1000 });
     r.device.silentToControl = true;
