@@ -203,14 +203,15 @@ export function incrementalPlan(ctx: ManeuverContext): StepPlan {
 
 export function decrementalPlan(ctx: ManeuverContext): StepPlan {
   const p = titrationOf(ctx.protocol);
-  const peeps = decrementalPeeps(p);
-  const peep = peeps[ctx.stepIndex] ?? p.decremental.floorPeepCmH2O;
+  const peeps = decrementalPeeps(p, ctx.baseline.peepCmH2O);
+  const peep = peeps[ctx.stepIndex] ?? peeps[peeps.length - 1]!;
+  const below = peep < p.decremental.floorPeepCmH2O - 1e-9 ? ` (below the floor ${p.decremental.floorPeepCmH2O}: no derecruitment seen yet)` : '';
   const dp = decrementalDrivingPressure(ctx);
   const peak = peep + dp;
   const capped = dp < p.drivingPressureCmH2O ? ` (driving pressure ${dp}: Vt <= ${ctx.protocol.lungProtection.tidalVolumeMaxMlPerKg} mL/kg PBW)` : '';
   return {
     phase: 'decremental',
-    label: `Titration ${ctx.stepIndex + 1}/${peeps.length}: PEEP ${peep}, peak ${peak} cmH2O${capped}`,
+    label: `Titration ${ctx.stepIndex + 1}/${peeps.length}: PEEP ${peep}, peak ${peak} cmH2O${capped}${below}`,
     settings: { ...pcvSettings(ctx.baseline, peep, peak), fio2: titrationFio2(ctx) },
     dwellMs: s(p.decremental.dwellS),
     purpose: 'step',
@@ -236,7 +237,8 @@ export function reRecruitPlan(ctx: ManeuverContext): StepPlan {
 export function finalPeepPlan(ctx: ManeuverContext): StepPlan {
   const p = titrationOf(ctx.protocol);
   const t = ctx.titration;
-  const peep = t.finalPeepCmH2O ?? p.decremental.floorPeepCmH2O + p.finalMarginCmH2O;
+  // Before the decision: what no derecruitment seen would set (the lowest level the trial may walk + margin).
+  const peep = t.finalPeepCmH2O ?? decrementalPeeps(p, ctx.baseline.peepCmH2O).at(-1)! + p.finalMarginCmH2O;
   const seen = t.derecruitmentSeen ?? t.derecruitmentPeepCmH2O !== null;
   const why = t.decidedBy ? `${t.decidedBy} method, ${seen ? 'derecruitment seen' : 'no derecruitment seen'}` : t.derecruitmentPeepCmH2O !== null ? `derecruitment at ${t.derecruitmentPeepCmH2O}` : 'no derecruitment seen';
   const limited = t.limitsNote ? `; ${t.limitsNote}` : '';
@@ -331,7 +333,7 @@ export function planOf(
         fio2Steps.push(row(fio2Plan({ ...base, stepIndex: i }), true));
       }
     }
-    const dec = decrementalPeeps(t).map((_, i) => row(decrementalPlan({ ...base, stepIndex: i }), i > 0));
+    const dec = decrementalPeeps(t, baseline.peepCmH2O).map((_, i) => row(decrementalPlan({ ...base, stepIndex: i }), i > 0));
     return [...fio2Steps, ...dec, row(reRecruitPlan(base), t.reRecruit.when !== 'always'), row(finalPeepPlan(base))];
   };
   switch (protocol.maneuver) {

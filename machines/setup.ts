@@ -169,7 +169,7 @@ export const maneuverSetup = setup({
     /** A single-step RM hands over to the decremental titration (postRmPeep.mode titration). */
     titrationHandover: ({ context }) => context.protocol.maneuver !== 'staircase' && titrates(context.protocol),
     moreIncremental: ({ context }) => context.stepIndex + 1 < staircaseOf(context.protocol).incrementalPeepsCmH2O.length,
-    moreDecremental: ({ context }) => context.stepIndex + 1 < decrementalPeeps(titrationOf(context.protocol)).length,
+    moreDecremental: ({ context }) => context.stepIndex + 1 < decrementalPeeps(titrationOf(context.protocol), context.baseline.peepCmH2O).length,
     derecruitedNow: ({ context }) => derecruitedAtCurrentStep(context),
     // FiO2 titration before the decremental phase.
     fio2TitrationNeeded: ({ context }) => {
@@ -373,18 +373,20 @@ export const maneuverSetup = setup({
       const dec = context.steps.filter((r) => r.phase === 'decremental' && !r.aborted);
       const trial: TrialStep[] = dec.map((r) => ({ peepCmH2O: r.settings.peepCmH2O, spo2Pct: r.spo2Pct, complianceMlPerCmH2O: r.complianceMlPerCmH2O }));
       const pbw = context.run.patient?.pbwKg ?? null;
+      // No derecruitment seen: the lowest PEEP the trial held (the floor, or below it when the trial went on).
+      const lowestHeld = trial.length > 0 ? Math.min(...trial.map((s) => s.peepCmH2O)) : p.decremental.floorPeepCmH2O;
       const methods = titrationMethods(trial, {
         spo2DropPts: p.derecruitment.spo2DropPts,
         complianceDropPct: p.derecruitment.complianceDropPct,
         finalMarginCmH2O: p.finalMarginCmH2O,
         complianceMarginCmH2O: p.titration.complianceMarginCmH2O,
-        floorPeepCmH2O: p.decremental.floorPeepCmH2O,
+        floorPeepCmH2O: lowestHeld,
         pbwKg: pbw,
         spo2Blind: t.spo2Blind === true,
         fallbackPeepCmH2O: t.fallback?.atPeepCmH2O ?? null,
       });
       const { method, note } = decideMethod(methods, p.titration.decide);
-      const titrated = method.peepCmH2O ?? p.decremental.floorPeepCmH2O + p.finalMarginCmH2O;
+      const titrated = method.peepCmH2O ?? lowestHeld + p.finalMarginCmH2O;
       // The titrated PEEP, then lower PEEPs in decremental steps down to the baseline PEEP.
       const candidates: number[] = [titrated];
       for (let peep = Math.round((titrated - p.decremental.stepCmH2O) * 100) / 100; peep > context.baseline.peepCmH2O + 1e-9; peep = Math.round((peep - p.decremental.stepCmH2O) * 100) / 100) candidates.push(peep);

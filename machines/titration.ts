@@ -59,6 +59,7 @@ export interface MethodOptions {
   complianceDropPct: number;
   finalMarginCmH2O: number;
   complianceMarginCmH2O: number;
+  /** The lowest PEEP the trial held: with no derecruitment seen, the SpO2 method sets this + margin (PHARLAP: the floor). */
   floorPeepCmH2O: number;
   pbwKg: number | null;
   /** SpO2 stayed above the FiO2 titration's target at the lowest FiO2: it cannot show derecruitment. */
@@ -107,8 +108,8 @@ export function titrationMethods(steps: readonly TrialStep[], o: MethodOptions):
           sawDerecruitment: false,
           derecruitmentPeepCmH2O: null,
           detail: o.spo2Blind
-            ? `cannot see derecruitment: SpO2 stayed above the target at the lowest FiO2 (${spo2Values}); floor + ${o.finalMarginCmH2O}`
-            : `no SpO2 fall of ${o.spo2DropPts} points down to the floor (${spo2Values}); floor + ${o.finalMarginCmH2O}`,
+            ? `cannot see derecruitment: SpO2 stayed above the target at the lowest FiO2 (${spo2Values}): lowest PEEP ${o.floorPeepCmH2O} + ${o.finalMarginCmH2O}`
+            : `no SpO2 fall of ${o.spo2DropPts} points down to PEEP ${o.floorPeepCmH2O} (${spo2Values}): ${o.floorPeepCmH2O} + ${o.finalMarginCmH2O}`,
         };
 
   // Compliance: the best (first maximum in walk order, the higher PEEP on a tie).

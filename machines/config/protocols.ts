@@ -154,6 +154,14 @@ const titrationFields = {
         startPeepCmH2O: bounded(10, 35, 'cmH2O').default(25),
         stepCmH2O: bounded(1, 5, 'cmH2O').default(2.5),
         floorPeepCmH2O: bounded(5, 25, 'cmH2O').default(15),
+        /**
+         * When no derecruitment is seen down to the floor (PHARLAP's 15), the trial goes on in the
+         * same steps down to this PEEP, never below the baseline PEEP, to find the lowest PEEP
+         * that keeps oxygenation instead of setting floor + margin without information. Absent:
+         * 10 cmH2O (ART 2017 went down to 11), or the floor when that is lower; equal to the
+         * floor: PHARLAP exactly.
+         */
+        extendToPeepCmH2O: bounded(5, 25, 'cmH2O').optional(),
         dwellS: bounded(60, 600, 's').default(180),
       })
       .strict()
@@ -232,7 +240,10 @@ function checkTitration(v: DecrementalTitration, peakLimitCmH2O: number, ctx: z.
   if (d.startPeepCmH2O <= d.floorPeepCmH2O) {
     ctx.addIssue({ code: 'custom', path: [...at, 'decremental', 'startPeepCmH2O'], message: `must be above decremental.floorPeepCmH2O (${d.floorPeepCmH2O} cmH2O)` });
   }
-  if ((d.startPeepCmH2O - d.floorPeepCmH2O) / d.stepCmH2O > 20) {
+  if (d.extendToPeepCmH2O !== undefined && d.extendToPeepCmH2O > d.floorPeepCmH2O) {
+    ctx.addIssue({ code: 'custom', path: [...at, 'decremental', 'extendToPeepCmH2O'], message: `must not exceed decremental.floorPeepCmH2O (${d.floorPeepCmH2O} cmH2O): allowed 5-${d.floorPeepCmH2O} cmH2O` });
+  }
+  if ((d.startPeepCmH2O - walkFloorOf(d)) / d.stepCmH2O > 20) {
     ctx.addIssue({ code: 'custom', path: [...at, 'decremental', 'stepCmH2O'], message: 'gives more than 20 decremental steps; use a larger step' });
   }
   if (d.floorPeepCmH2O + v.finalMarginCmH2O + dp > peakLimitCmH2O) {
@@ -436,15 +447,39 @@ export function defaultProtocol(maneuver: ManeuverKind | ScreenKind): Protocol {
   return ProtocolSchema.parse({ maneuver });
 }
 
-/** The decremental PEEP levels a staircase protocol walks, from start down to the floor. */
-export function decrementalPeeps(p: Pick<DecrementalTitration, 'decremental'>): number[] {
+/** Where the decremental trial goes below its floor when no derecruitment is seen (absent `extendToPeepCmH2O`). */
+export const DEFAULT_EXTEND_TO_PEEP_CMH2O = 10;
+
+/** The lowest PEEP the decremental trial may walk: `extendToPeepCmH2O` (default 10), never above the floor. */
+export function walkFloorOf(d: { floorPeepCmH2O: number; extendToPeepCmH2O?: number | undefined }): number {
+  return Math.min(d.extendToPeepCmH2O ?? DEFAULT_EXTEND_TO_PEEP_CMH2O, d.floorPeepCmH2O);
+}
+
+/**
+ * The decremental PEEP levels a staircase protocol walks: from start down to the floor (the
+ * floor always one of them), then on in the same steps down to `walkFloorOf` (those run only
+ * while no derecruitment is seen, like every step after the first). With `baselinePeepCmH2O`,
+ * no level below the floor is under the baseline PEEP.
+ *
+ * @example
+ * decrementalPeeps(protocol, 10); // [25, 22.5, 20, 17.5, 15, 12.5, 10]
+ */
+export function decrementalPeeps(p: Pick<DecrementalTitration, 'decremental'>, baselinePeepCmH2O?: number): number[] {
   const { startPeepCmH2O: start, stepCmH2O: step, floorPeepCmH2O: floor } = p.decremental;
+  const r2 = (v: number): number => Math.round(v * 100) / 100;
   const out: number[] = [];
   for (let i = 0; ; i++) {
-    const peep = Math.round((start - i * step) * 100) / 100;
+    const peep = r2(start - i * step);
     if (peep < floor - 1e-9) break;
     out.push(peep);
   }
   if ((out[out.length - 1] ?? floor) > floor + 1e-9) out.push(floor);
+  const lowest = Math.max(walkFloorOf(p.decremental), baselinePeepCmH2O ?? 0);
+  for (let i = 1; ; i++) {
+    const peep = r2(floor - i * step);
+    if (peep < lowest - 1e-9) break;
+    out.push(peep);
+  }
+  if (out[out.length - 1]! > lowest + 1e-9) out.push(lowest);
   return out;
 }

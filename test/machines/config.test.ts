@@ -3,6 +3,7 @@ import { problems } from '../support/problems.js';
 import {
   checkCommandLimits,
   decrementalPeeps,
+  walkFloorOf,
   defaultProtocol,
   SafetyConfigSchema,
   StaircaseProtocolSchema,
@@ -17,13 +18,18 @@ describe('protocol configuration', () => {
     expect(s.incrementalDwellS).toBe(120);
     expect(s.drivingPressureCmH2O).toBe(15);
     expect(s.decremental).toEqual({ startPeepCmH2O: 25, stepCmH2O: 2.5, floorPeepCmH2O: 15, dwellS: 180 });
+    expect(walkFloorOf(s.decremental)).toBe(10);
     expect(s.reRecruit).toEqual({ peepCmH2O: 40, dwellS: 60, when: 'if-derecruited' });
     expect(s.lungProtection).toEqual({ plateauMaxCmH2O: 30, drivingPressureMaxCmH2O: 15, tidalVolumeMaxMlPerKg: 8, tidalVolumeMinMlPerKg: 4 });
     expect(s.fio2Titration).toMatchObject({ enabled: true, targetMinPct: 90, targetMaxPct: 92 });
     expect(s.titration).toEqual({ decide: 'auto', complianceMarginCmH2O: 2 });
     expect(s.finalMarginCmH2O).toBe(2.5);
     expect(s.safety.mapFloorMmHg).toBe(60);
-    expect(decrementalPeeps(s)).toEqual([25, 22.5, 20, 17.5, 15]);
+    // PHARLAP's levels to the floor 15, then (only while no derecruitment is seen) on down to 10.
+    expect(decrementalPeeps(s)).toEqual([25, 22.5, 20, 17.5, 15, 12.5, 10]);
+    expect(decrementalPeeps(s, 10)).toEqual([25, 22.5, 20, 17.5, 15, 12.5, 10]);
+    expect(decrementalPeeps(s, 14)).toEqual([25, 22.5, 20, 17.5, 15, 14]);
+    expect(decrementalPeeps(s, 16)).toEqual([25, 22.5, 20, 17.5, 15]);
     const si = defaultProtocol('sustained-inflation');
     expect(si).toMatchObject({ peepCmH2O: 40, holdS: 30 });
     expect(defaultProtocol('high-pressure-pcv')).toMatchObject({ peepCmH2O: 25, peakCmH2O: 40, holdS: 120 });
@@ -62,7 +68,23 @@ describe('protocol configuration', () => {
 
   it('decremental levels end at the floor even when the step does not divide the range', () => {
     const p = StaircaseProtocolSchema.parse({ maneuver: 'staircase', decremental: { startPeepCmH2O: 25, stepCmH2O: 3, floorPeepCmH2O: 15 } });
-    expect(decrementalPeeps(p)).toEqual([25, 22, 19, 16, 15]);
+    expect(decrementalPeeps(p)).toEqual([25, 22, 19, 16, 15, 12, 10]);
+    const pharlap = StaircaseProtocolSchema.parse({ maneuver: 'staircase', decremental: { startPeepCmH2O: 25, stepCmH2O: 3, floorPeepCmH2O: 15, extendToPeepCmH2O: 15 } });
+    expect(decrementalPeeps(pharlap)).toEqual([25, 22, 19, 16, 15]);
+    // A floor below the default extension: the floor is the lowest level (a protocol valid before stays valid).
+    const low = StaircaseProtocolSchema.parse({ maneuver: 'staircase', decremental: { floorPeepCmH2O: 8 } });
+    expect(walkFloorOf(low.decremental)).toBe(8);
+    expect(decrementalPeeps(low).at(-1)).toBe(8);
+  });
+
+  it('extendToPeepCmH2O above the floor is refused, naming the field, the value and the allowed range', () => {
+    expect(problems({ maneuver: 'staircase', decremental: { extendToPeepCmH2O: 17.5 } })).toEqual([
+      'decremental.extendToPeepCmH2O = 17.5: must not exceed decremental.floorPeepCmH2O (15 cmH2O): allowed 5-15 cmH2O',
+    ]);
+    expect(problems({ maneuver: 'staircase', decremental: { extendToPeepCmH2O: 4 } })).toEqual(['decremental.extendToPeepCmH2O = 4: must be between 5 and 25 cmH2O']);
+    expect(problems({ maneuver: 'sustained-inflation', postRmPeep: { mode: 'titration' }, decrementalTitration: { decremental: { extendToPeepCmH2O: 20 } } })).toEqual([
+      'decrementalTitration.decremental.extendToPeepCmH2O = 20: must not exceed decremental.floorPeepCmH2O (15 cmH2O): allowed 5-15 cmH2O',
+    ]);
   });
 
   it('checkCommandLimits rejects anything beyond the hard limits', () => {

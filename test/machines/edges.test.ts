@@ -121,7 +121,8 @@ describe('titration helpers', () => {
   it('the final step says why it chose its PEEP', () => {
     const seen = { ...context(), titration: { derecruitmentPeepCmH2O: 17.5, finalPeepCmH2O: 20 } };
     expect(finalPeepPlan(seen).label).toBe('Titrated PEEP 20 cmH2O (derecruitment at 17.5); assessing for 60 s');
-    expect(finalPeepPlan(context()).label).toBe('Titrated PEEP 17.5 cmH2O (no derecruitment seen); assessing for 60 s');
+    // Before the decision: the lowest level the trial may walk (10, below PHARLAP's floor) + 2.5.
+    expect(finalPeepPlan(context()).label).toBe('Titrated PEEP 12.5 cmH2O (no derecruitment seen); assessing for 60 s');
   });
 
   it('a CPAP baseline keeps peak = PEEP when its PEEP is changed', () => {

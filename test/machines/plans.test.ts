@@ -34,15 +34,18 @@ describe('plans', () => {
       ['fio2', 'FiO2 titration 2: FiO2 0.4 at PEEP 25 for SpO2 90-92%', 60, 25, 40, true],
       ['fio2', 'FiO2 titration 3: FiO2 0.3 at PEEP 25 for SpO2 90-92%', 60, 25, 40, true],
       ['fio2', 'FiO2 titration 4: FiO2 0.21 at PEEP 25 for SpO2 90-92%', 60, 25, 40, true],
-      ['decremental', 'Titration 1/5: PEEP 25, peak 40 cmH2O', 180, 25, 40, false],
-      ['decremental', 'Titration 2/5: PEEP 22.5, peak 37.5 cmH2O', 180, 22.5, 37.5, true],
-      ['decremental', 'Titration 3/5: PEEP 20, peak 35 cmH2O', 180, 20, 35, true],
-      ['decremental', 'Titration 4/5: PEEP 17.5, peak 32.5 cmH2O', 180, 17.5, 32.5, true],
-      ['decremental', 'Titration 5/5: PEEP 15, peak 30 cmH2O', 180, 15, 30, true],
+      ['decremental', 'Titration 1/7: PEEP 25, peak 40 cmH2O', 180, 25, 40, false],
+      ['decremental', 'Titration 2/7: PEEP 22.5, peak 37.5 cmH2O', 180, 22.5, 37.5, true],
+      ['decremental', 'Titration 3/7: PEEP 20, peak 35 cmH2O', 180, 20, 35, true],
+      ['decremental', 'Titration 4/7: PEEP 17.5, peak 32.5 cmH2O', 180, 17.5, 32.5, true],
+      ['decremental', 'Titration 5/7: PEEP 15, peak 30 cmH2O', 180, 15, 30, true],
+      // Below PHARLAP's floor only while no derecruitment is seen (decremental.extendToPeepCmH2O, default 10).
+      ['decremental', 'Titration 6/7: PEEP 12.5, peak 27.5 cmH2O (below the floor 15: no derecruitment seen yet)', 180, 12.5, 27.5, true],
+      ['decremental', 'Titration 7/7: PEEP 10, peak 25 cmH2O (below the floor 15: no derecruitment seen yet)', 180, 10, 25, true],
       ['re-recruit', 'Re-recruitment: PEEP 40, peak 55 cmH2O for 60 s', 60, 40, 55, true],
-      ['final', 'Titrated PEEP 17.5 cmH2O (no derecruitment seen); assessing for 60 s', 60, 17.5, 37.5, false],
+      ['final', 'Titrated PEEP 12.5 cmH2O (no derecruitment seen); assessing for 60 s', 60, 12.5, 32.5, false],
     ]);
-    expect(plannedDurationMs(defaultProtocol('staircase'), BASELINE, { fio2Steps: true })).toBe((5 * 60 + 3 * 120 + 4 * 60 + 5 * 180 + 60 + 60) * 1000);
+    expect(plannedDurationMs(defaultProtocol('staircase'), BASELINE, { fio2Steps: true })).toBe((5 * 60 + 3 * 120 + 4 * 60 + 7 * 180 + 60 + 60) * 1000);
     expect(plan.filter((s) => s.phase === 'preoxygenation').every((s) => s.settings.fio2 === 1 && s.settings.mode === BASELINE.mode)).toBe(true);
     // Without fio2Steps (the console's rows before issue 15) the FiO2 steps are left out.
     expect(planOf(defaultProtocol('staircase'), BASELINE).map((s) => s.phase)).not.toContain('fio2');

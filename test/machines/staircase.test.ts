@@ -51,12 +51,44 @@ describe('staircase', () => {
     expect(d.context.run.completedAt! - d.context.run.startedAt!).toBe(20 * 60_000);
   });
 
-  it('without derecruitment walks down to the floor and sets floor + margin', async () => {
+  it('without derecruitment down to the floor the trial goes on below it (default to 10): lowest PEEP held + margin', async () => {
     const d = new Driver('staircase');
     await runScripted(d, () => 95);
     expect(d.context.titration.derecruitmentPeepCmH2O).toBeNull();
-    expect(d.context.titration.finalPeepCmH2O).toBe(17.5);
+    expect(d.context.steps.filter((s) => s.phase === 'decremental').map((s) => s.settings.peepCmH2O)).toEqual([25, 22.5, 20, 17.5, 15, 12.5, 10]);
+    expect(d.context.titration.finalPeepCmH2O).toBe(12.5);
+    expect(d.context.titration.methods?.find((m) => m.method === 'spo2')?.detail).toMatch(/PEEP 10 \+ 2\.5/);
+  });
+
+  it('derecruitment seen below the floor (SpO2 falls at 12.5) sets 12.5 + margin after re-recruiting', async () => {
+    const d = new Driver('staircase');
+    await runScripted(d, (peep, state) => (state.includes('decremental') && peep <= 12.5 ? 92 : 95));
+    expect(d.context.steps.filter((s) => s.phase === 'decremental').map((s) => s.settings.peepCmH2O)).toEqual([25, 22.5, 20, 17.5, 15, 12.5]);
+    expect(d.context.titration.derecruitmentPeepCmH2O).toBe(12.5);
+    expect(d.context.titration.derecruitmentSeen).toBe(true);
+    expect(d.context.steps.some((s) => s.phase === 're-recruit')).toBe(true);
+    expect(d.context.titration.finalPeepCmH2O).toBe(15);
+  });
+
+  it('derecruitment seen above the floor: the trial stops there, nothing below the floor runs (PHARLAP unchanged)', async () => {
+    const d = new Driver('staircase');
+    await runScripted(d, (peep, state) => (state.includes('decremental') && peep <= 17.5 ? 92 : 95));
+    expect(d.context.steps.filter((s) => s.phase === 'decremental').map((s) => s.settings.peepCmH2O)).toEqual([25, 22.5, 20, 17.5]);
+    expect(d.context.titration.finalPeepCmH2O).toBe(20);
+  });
+
+  it('extendToPeepCmH2O equal to the floor is PHARLAP exactly: down to 15, then floor + margin', async () => {
+    const d = new Driver('staircase', { protocol: { decremental: { extendToPeepCmH2O: 15 } } });
+    await runScripted(d, () => 95);
     expect(d.context.steps.filter((s) => s.phase === 'decremental').map((s) => s.settings.peepCmH2O)).toEqual([25, 22.5, 20, 17.5, 15]);
+    expect(d.context.titration.finalPeepCmH2O).toBe(17.5);
+  });
+
+  it('the trial never goes below the baseline PEEP when it goes on below the floor', async () => {
+    const d = new Driver('staircase', { baseline: { mode: 'VC', peepCmH2O: 12, peakCmH2O: 30, rateBpm: 20, fio2: 0.6, tidalVolumeMl: 420 } });
+    await runScripted(d, () => 95);
+    expect(d.context.steps.filter((s) => s.phase === 'decremental').map((s) => s.settings.peepCmH2O)).toEqual([25, 22.5, 20, 17.5, 15, 12.5, 12]);
+    expect(d.context.titration.finalPeepCmH2O).toBe(14.5);
   });
 
   it('compliance method detects derecruitment from a compliance fall; best compliance + 2 decides when SpO2 sees none', async () => {

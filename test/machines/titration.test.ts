@@ -142,8 +142,9 @@ describe('staircase decision', () => {
     expect(d.context.titration.decidedBy).toBe('compliance');
     expect(d.context.titration.decisionNote).toContain('SpO2 method could not decide');
     expect(d.context.titration.finalPeepCmH2O).toBe(22);
+    // SpO2 saw nothing down to PEEP 10 (the trial goes on below the floor): 10 + 2.5.
     expect(d.context.titration.methods?.map((m) => [m.method, m.peepCmH2O])).toEqual([
-      ['spo2', 17.5],
+      ['spo2', 12.5],
       ['compliance', 22],
       ['driving-pressure', 20],
     ]);
@@ -209,9 +210,10 @@ describe('staircase decision', () => {
   });
 
   it('the final step measured beyond the limits ends at the baseline; within them it reports plateau, driving pressure and Vt/kg', async () => {
-    const ok = await staircase({ protocol: { fio2Titration: { enabled: false } } });
+    // PHARLAP's trial (no extension below the floor): no derecruitment seen, floor 15 + 2.5.
+    const ok = await staircase({ protocol: { fio2Titration: { enabled: false }, decremental: { extendToPeepCmH2O: 15 } } });
     expect(ok.context.titration.limitsMeasured).toMatchObject({ source: 'measured', plateauCmH2O: 25.5, drivingPressureCmH2O: 8, tidalVolumeMlPerKg: 6, within: true });
-    const high = await staircase({ protocol: { fio2Titration: { enabled: false } }, plateauOffset: 14 });
+    const high = await staircase({ protocol: { fio2Titration: { enabled: false }, decremental: { extendToPeepCmH2O: 15 } }, plateauOffset: 14 });
     expect(high.state).toBe('aborted');
     expect(high.context.abort).toMatchObject({ reason: 'overdistention', guard: 'finalBeyondLungProtectiveLimits' });
     expect(high.context.titration.limitsMeasured?.exceeded).toEqual(['plateau 31.5 > 30 cmH2O']);
@@ -221,7 +223,7 @@ describe('staircase decision', () => {
     // Compliance 60: 15 cmH2O would give 900 mL (12.9 mL/kg); 560 / 60 = 9.3 -> 9.
     const d = await staircase({ protocol: { fio2Titration: { enabled: false } }, compliance: () => 60 });
     const dec = d.context.steps.filter((s) => s.phase === 'decremental');
-    expect(dec.map((s) => s.settings.peakCmH2O - s.settings.peepCmH2O)).toEqual([9, 9, 9, 9, 9]);
+    expect(dec.map((s) => s.settings.peakCmH2O - s.settings.peepCmH2O)).toEqual([9, 9, 9, 9, 9, 9, 9]);
     expect(dec[0]!.label).toContain('Vt <= 8 mL/kg PBW');
   });
 
