@@ -112,7 +112,20 @@ export interface CohortStats {
   /** Completed runs by final PEEP (cmH2O -> count). */
   finalPeepDistribution: Record<string, number>;
   /** Completed staircases: how many were decided by a method that saw derecruitment, and by which method. */
-  titration: { completed: number; derecruitmentSeen: number; decidedBy: Record<string, number>; methodsDisagree: number; fallback: number; spo2Blind: number };
+  titration: {
+    completed: number;
+    derecruitmentSeen: number;
+    decidedBy: Record<string, number>;
+    methodsDisagree: number;
+    fallback: number;
+    spo2Blind: number;
+    /**
+     * The same by recruitability class (Gattinoni 2006: below 3 % of the lung recruitable a
+     * non-recruiter, whose lung has next to nothing to derecruit; below 9 % low): completed
+     * staircases and derecruitment seen by the deciding method.
+     */
+    byRecruiterClass: Record<string, { completed: number; derecruitmentSeen: number }>;
+  };
   /** Completed runs whose measured final settings exceed a lung-protective limit (target 0), and the largest values. */
   limits: { exceeded: number; unmeasured: number; maxPlateauCmH2O: number | null; maxDrivingPressureCmH2O: number | null; maxTidalVolumeMlPerKg: number | null };
   /** Pre-oxygenated runs (issue 15, item 8), by outcome. */
@@ -133,7 +146,7 @@ export function cohortStats(results: readonly CohortResult[]): CohortStats {
     byArchetype: {},
     finalPeep: { n: 0, mean: null, min: null, max: null },
     finalPeepDistribution: {},
-    titration: { completed: 0, derecruitmentSeen: 0, decidedBy: {}, methodsDisagree: 0, fallback: 0, spo2Blind: 0 },
+    titration: { completed: 0, derecruitmentSeen: 0, decidedBy: {}, methodsDisagree: 0, fallback: 0, spo2Blind: 0, byRecruiterClass: {} },
     limits: { exceeded: 0, unmeasured: 0, maxPlateauCmH2O: null, maxDrivingPressureCmH2O: null, maxTidalVolumeMlPerKg: null },
     preoxygenation: { n: 0, outcomes: {} },
     violations: [],
@@ -164,6 +177,12 @@ export function cohortStats(results: readonly CohortResult[]): CohortStats {
         if (r.methodsDisagree) s.titration.methodsDisagree++;
         if (r.fallback) s.titration.fallback++;
         if (r.spo2Blind) s.titration.spo2Blind++;
+        const cls = recruiterClassOf(r.archetype);
+        if (cls !== null) {
+          const c = (s.titration.byRecruiterClass[cls] ??= { completed: 0, derecruitmentSeen: 0 });
+          c.completed++;
+          if (r.derecruitmentSeen) c.derecruitmentSeen++;
+        }
       }
     }
     if (r.preoxygenated) {
@@ -178,7 +197,15 @@ export function cohortStats(results: readonly CohortResult[]): CohortStats {
   return s;
 }
 
+/** The recruitability class of a cohort archetype (`severity/class/volume status`), null for another label. */
+function recruiterClassOf(archetype: string): string | null {
+  const cls = archetype.split('/')[1];
+  return cls === 'non-recruiter' || cls === 'low-recruiter' || cls === 'high-recruiter' ? cls : null;
+}
+
 const pct = (k: number, n: number): string => `${((100 * k) / Math.max(1, n)).toFixed(1)}%`;
+
+const CLASS_ORDER = ['high-recruiter', 'low-recruiter', 'non-recruiter'];
 
 export function formatCohortStats(s: CohortStats, header: string): string {
   const lines = [header, `patients: ${s.n}`, 'outcomes:'];
@@ -197,6 +224,11 @@ export function formatCohortStats(s: CohortStats, header: string): string {
   const t = s.titration;
   if (t.completed) {
     lines.push(`titration (completed staircases: ${t.completed}): derecruitment seen by the deciding method ${t.derecruitmentSeen} (${pct(t.derecruitmentSeen, t.completed)})`);
+    const classes = Object.entries(t.byRecruiterClass).sort((a, b) => CLASS_ORDER.indexOf(a[0]) - CLASS_ORDER.indexOf(b[0]));
+    if (classes.length) {
+      const recruitable = classes.filter(([k]) => k !== 'non-recruiter').reduce((a, [, v]) => ({ completed: a.completed + v.completed, seen: a.seen + v.derecruitmentSeen }), { completed: 0, seen: 0 });
+      lines.push(`  by recruitability: ${classes.map(([k, v]) => `${k} ${v.derecruitmentSeen}/${v.completed} (${pct(v.derecruitmentSeen, v.completed)})`).join(', ')}; with recruitable lung (>= 3 %): ${recruitable.seen}/${recruitable.completed} (${pct(recruitable.seen, recruitable.completed)})`);
+    }
     lines.push(`  decided by: ${Object.entries(t.decidedBy).map(([k, v]) => `${k} ${v}`).join(', ')}; methods disagree > 1 step: ${t.methodsDisagree}; desaturation fallback: ${t.fallback}; SpO2 blind after FiO2 titration: ${t.spo2Blind}`);
   }
   const l = s.limits;

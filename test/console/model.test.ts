@@ -21,13 +21,15 @@ describe('planIndexOf', () => {
     expect(planIndexOf(plan, 'fio2', 3)).toBe(11);
     expect(planIndexOf(plan, 'decremental', 0)).toBe(12);
     expect(planIndexOf(plan, 'decremental', 4)).toBe(16);
-    expect(planIndexOf(plan, 're-recruit', 3)).toBe(17);
-    expect(planIndexOf(plan, 'final', 3)).toBe(18);
+    // Rows 17-18: below PHARLAP's floor (12.5, 10), run only while no derecruitment is seen.
+    expect(planIndexOf(plan, 'decremental', 6)).toBe(18);
+    expect(planIndexOf(plan, 're-recruit', 3)).toBe(19);
+    expect(planIndexOf(plan, 'final', 3)).toBe(20);
     expect(planIndexOf(plan, 'restore', 0)).toBeNull();
     expect(planIndexOf(plan, null, 0)).toBeNull();
   });
   it('describes the titrated PEEP by its rule, not by a guess', () => {
-    expect(plan[18]?.label).toBe('Titrated PEEP: derecruitment PEEP + 2.5 cmH2O, assessed for 60 s');
+    expect(plan[20]?.label).toBe('Titrated PEEP: derecruitment PEEP + 2.5 cmH2O, assessed for 60 s');
   });
 });
 

@@ -157,10 +157,11 @@ describe('console server: protocols', () => {
     expect(ok).toMatchObject({ type: 'preview', problems: [] });
     if (ok.type !== 'preview') throw new Error('no preview');
     const PREOX = ['preoxygenation', 'preoxygenation', 'preoxygenation', 'preoxygenation', 'preoxygenation'];
-    expect(ok.plan.map((s) => s.phase)).toEqual([...PREOX, 'incremental', 'incremental', 'incremental', 'fio2', 'fio2', 'fio2', 'fio2', 'decremental', 'decremental', 'decremental', 'decremental', 'decremental', 're-recruit', 'final']);
+    expect(ok.plan.map((s) => s.phase)).toEqual([...PREOX, 'incremental', 'incremental', 'incremental', 'fio2', 'fio2', 'fio2', 'fio2', 'decremental', 'decremental', 'decremental', 'decremental', 'decremental', 'decremental', 'decremental', 're-recruit', 'final']);
     // The pre-oxygenation (at most 300 s) and the FiO2 titration (4 steps of 60 s from the preview
     // baseline's FiO2 0.6) count in the longest the plan can take.
-    expect(ok.plannedMs).toBe((300 + 3 * 120 + 4 * 60 + 5 * 180 + 60 + 60) * 1000);
+    // Seven decremental levels: PHARLAP's 25-15, then 12.5 and 10 while no derecruitment is seen.
+    expect(ok.plannedMs).toBe((300 + 3 * 120 + 4 * 60 + 7 * 180 + 60 + 60) * 1000);
     const bad = await page.request({ type: 'preview', maneuver: 'sustained-inflation', protocol: { holdS: 300 } });
     expect(bad).toMatchObject({ type: 'preview', plan: [], problems: [{ field: 'holdS', value: 300 }] });
     expect(con.server.hub.snapshot()).toBeNull();
@@ -226,7 +227,7 @@ describe('console server: running a maneuver', () => {
     const snap = await page.next((m) => m.type === 'snapshot');
     if (snap.type !== 'snapshot' || !snap.session) throw new Error('no session in the snapshot');
     expect(snap.session.rows.length).toBeGreaterThanOrEqual(rowsAfter);
-    expect(snap.session.info.plan.length).toBe(19); // 5 pre-oxygenation holds (if needed), 3 recruitment, 4 FiO2, 5 decremental, re-recruit, final;
+    expect(snap.session.info.plan.length).toBe(21); // 5 pre-oxygenation holds (if needed), 3 recruitment, 4 FiO2, 7 decremental (2 below the floor), re-recruit, final;
     expect(snap.session.step.state).toMatch(/^active\./);
     expect(await page.request({ type: 'abort', token: con.token })).toMatchObject({ type: 'accepted' });
     await page.state(/^aborted$/);
