@@ -48,7 +48,7 @@ describe.skipIf(!HAVE_CHROMIUM)('console in a browser (e2e)', () => {
     await expect.poll(() => text('#controls-pill')).toBe('Controls enabled');
     await expect.poll(() => text('#link-pill')).toContain('Connected');
     await page.waitForSelector('#setup-form');
-    await expect.poll(() => text('.plan-preview'), { timeout: 5000 }).toContain('19 steps');
+    await expect.poll(() => text('.plan-preview'), { timeout: 5000 }).toContain('21 steps');
 
     // The operator checklist is a step before Start: Start stays disabled until every box is ticked.
     const boxes = page.locator('#checklist input[type=checkbox]');
@@ -76,8 +76,8 @@ describe.skipIf(!HAVE_CHROMIUM)('console in a browser (e2e)', () => {
     expect(await text('#prompt')).toMatch(/PEEP 20 · peak 35 cmH2O/);
     expect(await text('#now-badge')).toBe('ACTION NEEDED');
     // The 5 pre-oxygenation holds (if needed) this patient did not need are one row, then 3
-    // recruitment, 4 FiO2 titration (if needed), 5 titration steps, re-recruitment (if needed), final.
-    expect(await page.locator('.plan-step').count()).toBe(15);
+    // recruitment, 4 FiO2 titration (if needed), 7 titration steps (12.5 and 10 only while no derecruitment is seen), re-recruitment (if needed), final.
+    expect(await page.locator('.plan-step').count()).toBe(17);
     expect(await page.locator('.plan-step', { hasText: 'Pre-oxygenation' }).allInnerTexts()).toEqual([expect.stringMatching(/Pre-oxygenation: not needed/)]);
     await page.screenshot({ path: join(DOCS, 'console-guided.png') });
     await page.click('#prompt-done');

@@ -58,8 +58,8 @@ describe.skipIf(!HAVE_CHROMIUM)('console: the PEEP titration (e2e)', () => {
     // Shorter steps, as an operator would type them, so the whole maneuver runs in about 25 s.
     await page.fill('[name="incrementalDwellS"]', '30');
     await page.fill('[name="decremental.dwellS"]', '60');
-    // 5 pre-oxygenation holds of 60 s (if needed) come first: 5 more steps, 5 more minutes at most.
-    await expect.poll(() => text('.preview-total'), { timeout: 5000 }).toBe('19 steps, at most 17:30');
+    // 5 pre-oxygenation holds of 60 s (if needed) come first, and 2 titration levels below the floor (12.5, 10) run only while no derecruitment is seen.
+    await expect.poll(() => text('.preview-total'), { timeout: 5000 }).toBe('21 steps, at most 19:30');
     // The plan previewed before Start lists the FiO2 titration, with its SpO2 target.
     const preview = page.locator('.plan-preview li', { hasText: 'FiO2 titration' });
     await expect.poll(() => preview.count(), { timeout: 5000 }).toBeGreaterThan(0);
