@@ -60,7 +60,7 @@ async function checkAll(cp: ConsolePage, when: string, subtitle: RegExp): Promis
     expect(await hitsItself(page, '#abort'), `${when} ${vp.name}: a tap on ABORT reaches it`).toBe(true);
     expect(abort.box!.height, `${when} ${vp.name}: ABORT height`).toBeGreaterThanOrEqual(60);
     expect(abort.box!.width, `${when} ${vp.name}: ABORT width`).toBeGreaterThanOrEqual(140);
-    expect(await page.locator('.abort-main').evaluate((e) => parseFloat(getComputedStyle(e).fontSize))).toBeGreaterThanOrEqual(20);
+    expect(await page.evaluate(`parseFloat(getComputedStyle(document.querySelector('.abort-main')).fontSize)`), `${when} ${vp.name}: ABORT font`).toBeGreaterThanOrEqual(20);
     // The header leaves most of the screen to the patient.
     expect((await page.locator('#topbar').boundingBox())!.height, `${when} ${vp.name}: top bar height`).toBeLessThanOrEqual(vp.height * 0.2);
   }

@@ -66,6 +66,14 @@ describe.skipIf(!HAVE_CHROMIUM)('console: the recruitability screen on a ventila
     await expect.poll(() => page.locator('#screen [data-step="back"]').getAttribute('class')).toContain('screen-done');
     expect(await cp.text('#screen [data-step="back"]')).toMatch(/Return to PEEP 15 cmH2O verified ✓/);
     await expect.poll(() => cp.state(), { timeout: 30_000 }).toMatch(/^(completed|finished)$/);
+    // The plan agrees: every step of the screen done, the verified return too (it read "not run").
+    const planRow = (text: RegExp) => page.locator('#plan .plan-step', { hasText: text }).getAttribute('class');
+    await expect.poll(() => planRow(/R\/I screen: back to PEEP 15 \(verified\)/), { timeout: 5000 }).toMatch(/\bplan-done\b/);
+    expect(await planRow(/R\/I screen: VC at PEEP 15/)).toMatch(/\bplan-done\b/);
+    expect(await planRow(/R\/I screen: one breath at PEEP 5/)).toMatch(/\bplan-done\b/);
+    expect(await page.locator('#plan .plan-step').count()).toBe(4);
+    expect(await page.locator('#plan .plan-not-run, #plan .plan-skipped, #plan .plan-aborted').count()).toBe(0);
+    expect(await cp.text('#plan')).not.toMatch(/not run/);
     const r = cp.con.server.hub.snapshot()!.summary!.screen!;
     expect(r.ratio).not.toBeNull();
     expect(await cp.text('#screen .screen-ri')).toBe(`R/I ${r.ratio}`);
