@@ -73,6 +73,13 @@ describe.skipIf(!HAVE_CHROMIUM)('console layout at every viewport (e2e)', () => 
       const mapLabels = [...(await chartLabels(page))['chart-map']!, ...(await page.locator('#chart-map .chart-key-item').allInnerTexts())];
       expect(mapLabels.filter((t) => /^MAP( abort)? </.test(t)).length, mapInfo).toBeGreaterThanOrEqual(1);
       expect(mapLabels.filter((t) => /^SBP( abort)? </.test(t)).length, mapInfo).toBeGreaterThanOrEqual(1);
+      // No limit line of any chart goes unlabelled: its label is on the plot or in the key.
+      const unlabelled: string[] = await page.evaluate(`[...document.querySelectorAll('.chart-card')].filter((c) => {
+        const drawn = Number(c.dataset.lines || 0);
+        const named = JSON.parse(c.dataset.labels || '[]').length + c.querySelectorAll('.chart-key-item').length;
+        return drawn === 0 || named !== drawn;
+      }).map((c) => c.id + ': ' + c.dataset.lines + ' lines, ' + c.dataset.labels + ' ' + c.querySelector('.chart-key').textContent)`);
+      expect(unlabelled.filter((c) => !c.startsWith('chart-compliance')), `${vp.width}x${vp.height}`).toEqual([]);
       expect(await page.locator('#chart-map .chart-limits').innerText()).toMatch(/abort if MAP < \d+ or SBP < \d+/);
       expect(await labelsOnTrace(page, 'chart-map', cp.con.server.hub.snapshot()!.rows, ['mapMmHg', 'sbpMmHg'])).toEqual([]);
       // The header leaves most of the screen to the patient.

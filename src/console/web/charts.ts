@@ -320,6 +320,8 @@ class Chart {
     // Where the plot draws (canvas pixels) and its scales: the layout tests place the trace with them.
     this.card.dataset['plot'] = JSON.stringify({ left, top, width, height, x: [u.scales['x']!.min, u.scales['x']!.max], y: [u.scales['y']!.min, u.scales['y']!.max] });
     this.card.dataset['labels'] = JSON.stringify(boxes.map((b) => ({ x: Math.round(b.x), y: Math.round(b.y), w: Math.round(b.w), h: Math.round(b.h), text: b.text })));
+    // How many limit lines were drawn: each is labelled on the plot or in the key.
+    this.card.dataset['lines'] = String(boxes.length + keyed.length);
     ctx.restore();
     this.showKey(keyed);
   }
