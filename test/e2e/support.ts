@@ -238,3 +238,31 @@ export async function openConsolePage(o: ConsolePageOptions = {}): Promise<Conso
   }
   return cp;
 }
+
+/** A table's markup as the page drew it: caption, header cells and body cells (tag, class, scope, text), row classes. */
+export interface TableShape {
+  caption: string | null;
+  head: string[][];
+  rows: { cls: string | null; attrs: string[]; cells: string[][] }[];
+}
+
+/**
+ * The markup of the first table matching `selector`, cell by cell: `[tag, class, scope]` and the
+ * text, so a test can pin what a table looks like (the panels build their tables with one helper).
+ */
+export function tableShape(page: Page, selector: string): Promise<TableShape | null> {
+  return page.evaluate(`(() => {
+    const t = document.querySelector(${JSON.stringify(selector)});
+    if (!t) return null;
+    const cell = (c) => [c.tagName.toLowerCase(), c.getAttribute('class'), c.getAttribute('scope'), c.textContent];
+    return {
+      caption: t.caption ? t.caption.textContent : null,
+      head: t.tHead ? [...t.tHead.rows].map((r) => [...r.cells].map((c) => cell(c).join('|'))) : [],
+      rows: [...t.tBodies].flatMap((b) => [...b.rows]).map((r) => ({
+        cls: r.getAttribute('class'),
+        attrs: [...r.attributes].map((a) => a.name).filter((n) => n !== 'class').sort(),
+        cells: [...r.cells].map(cell),
+      })),
+    };
+  })()`);
+}
