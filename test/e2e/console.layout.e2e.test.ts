@@ -14,7 +14,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { belowHeader, confirmChecklist, chartLabels, clippedChartHeaders, labelsOnTrace, overlappingChartLabels, fullyVisible, HAVE_CHROMIUM, hitsItself, noSidewaysScroll, openConsolePage, ROOT, scrollTop, scrollY, VIEWPORTS, type ConsolePage } from './support.js';
+import { belowHeader, confirmChecklist, chartLabels, labelsAcrossLines, labelsNearerAnotherLine, clippedChartHeaders, labelsOnTrace, overlappingChartLabels, fullyVisible, HAVE_CHROMIUM, hitsItself, noSidewaysScroll, openConsolePage, ROOT, scrollTop, scrollY, VIEWPORTS, type ConsolePage } from './support.js';
 
 const DOCS = process.env['UPDATE_SCREENSHOTS'] === '1' ? join(ROOT, 'docs') : mkdtempSync(join(tmpdir(), 'rmseq-console-shots-'));
 const SHOTS: Record<string, string> = { phone: 'console-phone.png', 'tablet-landscape': 'console-tablet.png', desktop: 'console-desktop.png' };
@@ -75,11 +75,16 @@ describe.skipIf(!HAVE_CHROMIUM)('console layout at every viewport (e2e)', () => 
       expect(mapLabels.filter((t) => /^SBP( abort)? </.test(t)).length, mapInfo).toBeGreaterThanOrEqual(1);
       // No limit line of any chart goes unlabelled: its label is on the plot or in the key.
       const unlabelled: string[] = await page.evaluate(`[...document.querySelectorAll('.chart-card')].filter((c) => {
-        const drawn = Number(c.dataset.lines || 0);
+        const drawn = JSON.parse(c.dataset.lines || '[]').length;
         const named = JSON.parse(c.dataset.labels || '[]').length + c.querySelectorAll('.chart-key-item').length;
         return drawn === 0 || named !== drawn;
       }).map((c) => c.id + ': ' + c.dataset.lines + ' lines, ' + c.dataset.labels + ' ' + c.querySelector('.chart-key').textContent)`);
       expect(unlabelled.filter((c) => !c.startsWith('chart-compliance')), `${vp.width}x${vp.height}`).toEqual([]);
+      // And no label has another limit line through it (on a tablet the MAP floor's label sat
+      // between the floor and the relative limit, 4 mmHg apart, struck through by the latter).
+      expect(await labelsAcrossLines(page), `${vp.width}x${vp.height}`).toEqual([]);
+      // Nor is one nearer another limit's line than its own (it would be read as that one's).
+      expect(await labelsNearerAnotherLine(page), `${vp.width}x${vp.height}`).toEqual([]);
       expect(await page.locator('#chart-map .chart-limits').innerText()).toMatch(/abort if MAP < \d+ or SBP < \d+/);
       expect(await labelsOnTrace(page, 'chart-map', cp.con.server.hub.snapshot()!.rows, ['mapMmHg', 'sbpMmHg'])).toEqual([]);
       // The header leaves most of the screen to the patient.
@@ -104,9 +109,15 @@ describe.skipIf(!HAVE_CHROMIUM)('console layout at every viewport (e2e)', () => 
     await expect.poll(() => cp.con.server.hub.snapshot()?.rows.length ?? 0, { timeout: 30_000 }).toBeGreaterThan(40);
     await expect.poll(state, { timeout: 20_000 }).toMatch(/^active\./);
     await page.waitForTimeout(500);
-    const labels = (await chartLabels(page))['chart-map']!;
-    expect(labels.filter((t) => /^(MAP|SBP)( abort)? </.test(t)).length).toBeGreaterThanOrEqual(2);
+    // Both limits labelled: on the plot, or in the key under it when the plot has no room for a
+    // label clear of the trace and of the other limit lines (the MAP floor and the relative MAP
+    // limit are 4 mmHg apart here).
+    const labels = [...(await chartLabels(page))['chart-map']!, ...(await page.locator('#chart-map .chart-key-item').allInnerTexts())];
+    expect(labels.filter((t) => /^MAP( abort)? </.test(t)).length, labels.join(' | ')).toBeGreaterThanOrEqual(1);
+    expect(labels.filter((t) => /^SBP( abort)? </.test(t)).length, labels.join(' | ')).toBeGreaterThanOrEqual(1);
     expect(await overlappingChartLabels(page)).toEqual([]);
+    expect(await labelsAcrossLines(page)).toEqual([]);
+    expect(await labelsNearerAnotherLine(page)).toEqual([]);
     const rows = cp.con.server.hub.snapshot()!.rows;
     expect(await labelsOnTrace(page, 'chart-map', rows, ['mapMmHg', 'sbpMmHg'])).toEqual([]);
     // So on every chart with limits.

@@ -253,7 +253,7 @@ class Chart {
     ctx.font = `${Math.round(13 * dpr)}px system-ui, sans-serif`;
     // Each label goes where it overlaps no other: above its line at the left, at the right,
     // then below it; the boxes are kept on the card (data-labels) for the layout tests.
-    const boxes: { x: number; y: number; w: number; h: number; text: string }[] = [];
+    const boxes: { x: number; y: number; w: number; h: number; text: string; line: string }[] = [];
     const lineH = 15 * dpr;
     const trace = traceEnvelope(u, 2 * dpr);
     // A label may cover neither another label nor the trace (the line's half width as margin).
@@ -265,13 +265,19 @@ class Chart {
       }
       return false;
     };
-    const hits = (b: { x: number; y: number; w: number; h: number }) => onTrace(b) || boxes.some((o) => b.x < o.x + o.w && o.x < b.x + b.w && b.y < o.y + o.h && o.y < b.y + b.h);
+    // Nor may another limit line run through it (two limits a few pixels apart: a label between
+    // them would be struck through); its own line is beside it, never through it.
+    const lineYs = this.lines.map((l) => Math.round(u.valToPos(l.value, 'y', true))).filter((y) => y >= top && y <= top + height);
+    const crossed = (b: { y: number; h: number }) => lineYs.some((ly) => ly >= b.y - 1 * dpr && ly <= b.y + b.h + 1 * dpr);
+    const hits = (b: { x: number; y: number; w: number; h: number }) => onTrace(b) || crossed(b) || boxes.some((o) => b.x < o.x + o.w && o.x < b.x + b.w && b.y < o.y + o.h && o.y < b.y + b.h);
     // On a narrow plot every label goes to the key; on a wider one, those with no room.
     const keyOnly = width / dpr < KEY_BELOW_PLOT_PX;
     const keyed: Line[] = [];
+    const drawn: { y: number; text: string }[] = [];
     for (const line of this.lines) {
       const y = Math.round(u.valToPos(line.value, 'y', true));
       if (y < top || y > top + height) continue;
+      drawn.push({ y, text: line.label });
       const color = lineColor(line.kind);
       ctx.strokeStyle = color;
       ctx.lineWidth = (line.kind === 'ref' ? 1 : 2) * dpr;
@@ -303,6 +309,8 @@ class Chart {
         spot = [above, below, above - lineH, below + lineH, above - 2 * lineH, below + 2 * lineH]
           .flatMap((sy) => xs.map((sx) => ({ x: sx, y: sy })))
           .filter((b) => b.y >= top - 2 * dpr && b.y + lineH <= top + height + 2 * dpr)
+          // Nearer its own line than any other, or it is read as the other's.
+          .filter((b) => lineYs.every((ly) => ly === y || Math.abs(b.y + lineH / 2 - ly) >= Math.abs(b.y + lineH / 2 - y)))
           .find((b) => !hits({ ...b, w, h: lineH }));
         text = candidate;
         if (spot) break;
@@ -311,7 +319,7 @@ class Chart {
         keyed.push(line); // no room clear of the trace: the key under the plot says it
         continue;
       }
-      boxes.push({ x: spot.x, y: spot.y, w, h: lineH, text });
+      boxes.push({ x: spot.x, y: spot.y, w, h: lineH, text, line: line.label });
       ctx.fillStyle = color;
       ctx.textAlign = 'left';
       ctx.textBaseline = 'top';
@@ -319,9 +327,9 @@ class Chart {
     }
     // Where the plot draws (canvas pixels) and its scales: the layout tests place the trace with them.
     this.card.dataset['plot'] = JSON.stringify({ left, top, width, height, x: [u.scales['x']!.min, u.scales['x']!.max], y: [u.scales['y']!.min, u.scales['y']!.max] });
-    this.card.dataset['labels'] = JSON.stringify(boxes.map((b) => ({ x: Math.round(b.x), y: Math.round(b.y), w: Math.round(b.w), h: Math.round(b.h), text: b.text })));
-    // How many limit lines were drawn: each is labelled on the plot or in the key.
-    this.card.dataset['lines'] = String(boxes.length + keyed.length);
+    this.card.dataset['labels'] = JSON.stringify(boxes.map((b) => ({ x: Math.round(b.x), y: Math.round(b.y), w: Math.round(b.w), h: Math.round(b.h), text: b.text, line: b.line })));
+    // The limit lines drawn (each labelled on the plot or in the key), where (canvas pixels).
+    this.card.dataset['lines'] = JSON.stringify(drawn);
     ctx.restore();
     this.showKey(keyed);
   }
