@@ -23,12 +23,22 @@ const REJECTED_SAMPLE_ALARM_EVERY_MS = 30_000;
 const SIGNALS = ['peakCmH2O', 'peepCmH2O', 'spo2Pct', 'mapMmHg', 'sbpMmHg', 'hrBpm', 'complianceMlPerCmH2O'] as const;
 type Signal = (typeof SIGNALS)[number];
 
-/** The plan row of the current step: the `stepIndex`-th planned step of its phase. */
-export function planIndexOf(plan: readonly PlannedStep[], phase: string | null, stepIndex: number): number | null {
+/**
+ * The plan row of the current step: the `stepIndex`-th planned step of its phase, unless that
+ * row says another step and exactly one row of the phase is labelled as the step is. A phase can
+ * come back with its step index at 0: the recruitability screen's return to the high PEEP is a
+ * second `screen` row after the release breath, and without its label it would land on the high
+ * PEEP's row (its own row then read "not run" after a completed screen). A label the plan does
+ * not list (the titrated PEEP, planned by its rule) keeps the step-index rule.
+ */
+export function planIndexOf(plan: readonly PlannedStep[], phase: string | null, stepIndex: number, label: string | null = null): number | null {
   if (phase === null) return null;
   const rows = plan.flatMap((p, i) => (p.phase === phase ? [i] : []));
   if (!rows.length) return null;
-  return rows[Math.min(Math.max(0, stepIndex), rows.length - 1)] ?? null;
+  const byIndex = rows[Math.min(Math.max(0, stepIndex), rows.length - 1)]!;
+  if (label === null || plan[byIndex]!.label === label) return byIndex;
+  const labelled = rows.filter((i) => plan[i]!.label === label);
+  return labelled.length === 1 ? labelled[0]! : byIndex;
 }
 
 export interface TranslatorSink {
@@ -230,7 +240,7 @@ export class Translator {
       phase,
       label: c.current?.label ?? null,
       stepIndex,
-      planIndex: state.startsWith('active') ? planIndexOf(this.info.plan, phase, stepIndex) : null,
+      planIndex: state.startsWith('active') ? planIndexOf(this.info.plan, phase, stepIndex, c.current?.label ?? null) : null,
       dwellEndsAt: state.endsWith('dwelling') ? dwellEndsAt : null,
       settings: c.current?.settings ?? null,
     };

@@ -14,7 +14,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { recruitabilityOf } from '../../machines/index.js';
-import { HAVE_CHROMIUM, noSidewaysScroll, openConsolePage, ROOT, type ConsolePage } from './support.js';
+import { HAVE_CHROMIUM, noSidewaysScroll, openConsolePage, ROOT, tableShape, type ConsolePage } from './support.js';
 
 const SHOTS = process.env['UPDATE_SCREENSHOTS'] === '1' ? join(ROOT, 'docs') : mkdtempSync(join(tmpdir(), 'rmseq-screen-shots-'));
 const SIZES = [
@@ -66,6 +66,14 @@ describe.skipIf(!HAVE_CHROMIUM)('console: the recruitability screen on a ventila
     await expect.poll(() => page.locator('#screen [data-step="back"]').getAttribute('class')).toContain('screen-done');
     expect(await cp.text('#screen [data-step="back"]')).toMatch(/Return to PEEP 15 cmH2O verified ✓/);
     await expect.poll(() => cp.state(), { timeout: 30_000 }).toMatch(/^(completed|finished)$/);
+    // The plan agrees: every step of the screen done, the verified return too (it read "not run").
+    const planRow = (text: RegExp) => page.locator('#plan .plan-step', { hasText: text }).getAttribute('class');
+    await expect.poll(() => planRow(/R\/I screen: back to PEEP 15 \(verified\)/), { timeout: 5000 }).toMatch(/\bplan-done\b/);
+    expect(await planRow(/R\/I screen: VC at PEEP 15/)).toMatch(/\bplan-done\b/);
+    expect(await planRow(/R\/I screen: one breath at PEEP 5/)).toMatch(/\bplan-done\b/);
+    expect(await page.locator('#plan .plan-step').count()).toBe(4);
+    expect(await page.locator('#plan .plan-not-run, #plan .plan-skipped, #plan .plan-aborted').count()).toBe(0);
+    expect(await cp.text('#plan')).not.toMatch(/not run/);
     const r = cp.con.server.hub.snapshot()!.summary!.screen!;
     expect(r.ratio).not.toBeNull();
     expect(await cp.text('#screen .screen-ri')).toBe(`R/I ${r.ratio}`);
@@ -74,6 +82,18 @@ describe.skipIf(!HAVE_CHROMIUM)('console: the recruitability screen on a ventila
     expect(inputs).toMatch(new RegExp(`Crs at low PEEP\\s+${r.lowComplianceMlPerCmH2O} mL/cmH2O`));
     expect(inputs).toMatch(new RegExp(`Recruited volume \\(Vrec\\)\\s+${r.recruitedVolumeMl} mL`));
     expect(inputs).toMatch(/Airway opening pressure\s+none given/);
+    // The table's markup (one table helper draws it and the titration panel's): a caption, no
+    // header row, each input a row header and its value in a number cell.
+    const shape = (await tableShape(page, '#screen table.screen-inputs'))!;
+    expect(shape.caption).toBe(`The published formula's inputs (threshold ${r.thresholdRatio})`);
+    expect(shape.head).toEqual([]);
+    expect(shape.rows.map((x) => x.cells[0]![3])).toEqual(['Released volume (Vrel)', 'Crs at low PEEP', 'Effective pressure change (ΔP)', 'Recruited volume (Vrec)', 'Crec (recruited compliance)', 'Airway opening pressure', 'Readings']);
+    for (const x of shape.rows) {
+      expect(x.cls).toBeNull();
+      expect(x.attrs).toEqual([]);
+      expect(x.cells.map((c) => c.slice(0, 3))).toEqual([['th', null, 'row'], ['td', 'n', null]]);
+    }
+    expect(shape.rows[0]!.cells[1]![3]).toBe(`${r.releasedVolumeMl} mL`);
     expect(await cp.text('#screen .screen-class')).toBe(r.recruitability === 'high' ? 'HIGH recruitability: recruitment maneuver may proceed' : 'LOW recruitability: the staircase recruitment maneuver is not recommended');
     expect(await cp.text('#screen .screen-policy')).toMatch(/^Policy for a staircase that follows: (warn|block|cap)/);
     // Screen readers are told the result (a polite live region, not the whole panel re-read).

@@ -18,7 +18,7 @@ import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ConsoleHandle } from '../../src/console/index.js';
 import { startTestConsole } from '../console/support.js';
-import { buildPage, confirmChecklist, HAVE_CHROMIUM, launch, noSidewaysScroll, ROOT } from './support.js';
+import { buildPage, confirmChecklist, HAVE_CHROMIUM, launch, noSidewaysScroll, ROOT, tableShape } from './support.js';
 
 const DOCS = process.env['UPDATE_SCREENSHOTS'] === '1' ? join(ROOT, 'docs') : mkdtempSync(join(tmpdir(), 'rmseq-console-shots-'));
 
@@ -94,6 +94,21 @@ describe.skipIf(!HAVE_CHROMIUM)('console: the PEEP titration (e2e)', () => {
     await expect.poll(state, { timeout: 60_000 }).toBe('completed');
     await page.waitForSelector('#titration .final-limits', { timeout: 10_000 });
     const limits = await text('#titration table.limits');
+    // The two tables' markup (one table helper draws them and the screen's): headers, cell classes.
+    const methodsShape = (await tableShape(page, '#titration table.methods'))!;
+    expect(methodsShape.caption).toBeNull();
+    expect(methodsShape.head).toEqual([['th|||Method', 'th|n||PEEP', 'th|||Rests on']]);
+    expect(methodsShape.rows).toHaveLength(3);
+    for (const r of methodsShape.rows) {
+      expect(r.attrs).toEqual(['data-method']);
+      expect(r.cells.map((c) => c.slice(0, 3))).toEqual([['td', null, null], ['td', 'n', null], ['td', 'method-basis', null]]);
+    }
+    expect(methodsShape.rows.filter((r) => r.cls === 'method-decided').map((r) => r.cells[0]![3])).toEqual([expect.stringMatching(/^★ /)]);
+    expect(methodsShape.rows.filter((r) => r.cls !== 'method-decided').every((r) => r.cls === null && !r.cells[0]![3]!.startsWith('★'))).toBe(true);
+    const limitsShape = (await tableShape(page, '#titration table.limits'))!;
+    expect(limitsShape.head).toEqual([['th|||', 'th|n||Measured', 'th|n||Limit', 'th|||']]);
+    expect(limitsShape.rows.map((r) => r.cells.map((c) => c.slice(0, 3)))).toEqual(Array(3).fill([['td', null, null], ['td', 'n', null], ['td', 'n', null], ['td', 'ok', null]]));
+    expect(limitsShape.rows.every((r) => r.cls === null && r.attrs.length === 0)).toBe(true);
     expect(limits).toMatch(/Plateau\s+[\d.]+ cmH2O\s+≤ 30 cmH2O\s+✓/);
     expect(limits).toMatch(/Driving pressure\s+[\d.]+ cmH2O\s+≤ 15 cmH2O\s+✓/);
     expect(limits).toMatch(/Vt per kg PBW\s+[\d.]+ mL\/kg\s+≤ 8 mL\/kg\s+✓/);

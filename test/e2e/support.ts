@@ -168,6 +168,43 @@ export async function labelsOnTrace(page: Page, chartId: string, rows: readonly 
   return [...new Set(out)];
 }
 
+/**
+ * Limit labels drawn across a limit line (a dashed line through the text), by chart id: the
+ * lines' heights (data-lines, canvas pixels) against the label boxes (data-labels).
+ */
+export function labelsAcrossLines(page: Page): Promise<string[]> {
+  return page.evaluate(`(() => {
+    const out = [];
+    for (const card of document.querySelectorAll('.chart-card')) {
+      const lines = JSON.parse(card.dataset.lines || '[]');
+      for (const b of JSON.parse(card.dataset.labels || '[]')) {
+        for (const l of lines) if (l.y > b.y && l.y < b.y + b.h) out.push(card.id + ': "' + b.text + '" crossed by the line of "' + l.text + '" at y ' + l.y);
+      }
+    }
+    return out;
+  })()`);
+}
+
+/**
+ * Limit labels drawn nearer another limit line than their own (read as that line's), by chart
+ * id: each label box (data-labels, with the full label of its line) against the lines' heights.
+ */
+export function labelsNearerAnotherLine(page: Page): Promise<string[]> {
+  return page.evaluate(`(() => {
+    const out = [];
+    for (const card of document.querySelectorAll('.chart-card')) {
+      const lines = JSON.parse(card.dataset.lines || '[]');
+      for (const b of JSON.parse(card.dataset.labels || '[]')) {
+        const own = lines.find((l) => l.text === b.line);
+        if (!own) { out.push(card.id + ': "' + b.text + '" has no line'); continue; }
+        const c = b.y + b.h / 2;
+        for (const l of lines) if (l !== own && l.y !== own.y && Math.abs(c - l.y) < Math.abs(c - own.y)) out.push(card.id + ': "' + b.text + '" nearer the line of "' + l.text + '"');
+      }
+    }
+    return out;
+  })()`);
+}
+
 /** Limit labels each chart drew, by chart id. */
 export function chartLabels(page: Page): Promise<Record<string, string[]>> {
   return page.evaluate(`Object.fromEntries([...document.querySelectorAll('.chart-card')].map((c) => [c.id, JSON.parse(c.dataset.labels || '[]').map((b) => b.text)]))`);
@@ -237,4 +274,32 @@ export async function openConsolePage(o: ConsolePageOptions = {}): Promise<Conso
     await page.waitForFunction("document.getElementById('controls-pill')?.textContent === 'Controls enabled'", undefined, { timeout: 10_000 });
   }
   return cp;
+}
+
+/** A table's markup as the page drew it: caption, header cells and body cells (tag, class, scope, text), row classes. */
+export interface TableShape {
+  caption: string | null;
+  head: string[][];
+  rows: { cls: string | null; attrs: string[]; cells: string[][] }[];
+}
+
+/**
+ * The markup of the first table matching `selector`, cell by cell: `[tag, class, scope]` and the
+ * text, so a test can pin what a table looks like (the panels build their tables with one helper).
+ */
+export function tableShape(page: Page, selector: string): Promise<TableShape | null> {
+  return page.evaluate(`(() => {
+    const t = document.querySelector(${JSON.stringify(selector)});
+    if (!t) return null;
+    const cell = (c) => [c.tagName.toLowerCase(), c.getAttribute('class'), c.getAttribute('scope'), c.textContent];
+    return {
+      caption: t.caption ? t.caption.textContent : null,
+      head: t.tHead ? [...t.tHead.rows].map((r) => [...r.cells].map((c) => cell(c).join('|'))) : [],
+      rows: [...t.tBodies].flatMap((b) => [...b.rows]).map((r) => ({
+        cls: r.getAttribute('class'),
+        attrs: [...r.attributes].map((a) => a.name).filter((n) => n !== 'class').sort(),
+        cells: [...r.cells].map(cell),
+      })),
+    };
+  })()`);
 }

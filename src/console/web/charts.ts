@@ -1,7 +1,10 @@
 /**
  * The trend charts (uPlot): airway pressure, SpO2, MAP/SBP, HR, compliance. Each chart
  * draws the safety monitor's limits as labelled dashed lines, and its header shows the
- * current value in large type, so the limit and the value are read together.
+ * current value in large type, so the limit and the value are read together. A plot too
+ * narrow to label its lines clear of the trace (a phone's, about 100 px) draws the lines
+ * alone and lists their labels in a key under it, each in its line's colour; on a wider plot
+ * a label with no room clear of the trace goes to the key too, so no limit goes unlabelled.
  */
 import uPlot from 'uplot';
 import type { BaselineVitals } from '../../../machines/types.js';
@@ -46,6 +49,11 @@ export const COLORS = {
 } as const;
 
 const pad = (lo: number, hi: number, p: number): [number, number] => [lo - p, hi + p];
+
+/** A plot narrower than this (CSS px) lists its limit labels in the key under it, not on it. */
+export const KEY_BELOW_PLOT_PX = 240;
+
+const lineColor = (kind: Line['kind']): string => (kind === 'abort' ? COLORS.abort : kind === 'limit' ? COLORS.limit : COLORS.ref);
 
 const SPECS: ChartSpec[] = [
   {
@@ -150,6 +158,8 @@ class Chart {
   private readonly plotEl: HTMLElement;
   private readonly valueEls: HTMLElement[];
   private readonly limitsEl: HTMLElement;
+  private readonly keyEl: HTMLElement;
+  private keyShown = '';
   private plot: uPlot | null = null;
   private lines: Line[] = [];
 
@@ -157,6 +167,8 @@ class Chart {
     this.valueEls = spec.series.map(() => h('span', { class: 'chart-value' }, '--'));
     this.limitsEl = h('div', { class: 'chart-limits' });
     this.plotEl = h('div', { class: 'chart-plot' });
+    this.keyEl = h('div', { class: 'chart-key' });
+    this.keyEl.hidden = true;
     const values = h('div', { class: 'chart-values' });
     spec.series.forEach((s, i) => {
       // Colours go through the CSSOM: the page's CSP refuses style attributes.
@@ -172,6 +184,7 @@ class Chart {
       h('div', { class: 'chart-head' }, h('h3', { class: 'chart-title' }, spec.title), values),
       this.limitsEl,
       this.plotEl,
+      this.keyEl,
     );
   }
 
@@ -240,7 +253,7 @@ class Chart {
     ctx.font = `${Math.round(13 * dpr)}px system-ui, sans-serif`;
     // Each label goes where it overlaps no other: above its line at the left, at the right,
     // then below it; the boxes are kept on the card (data-labels) for the layout tests.
-    const boxes: { x: number; y: number; w: number; h: number; text: string }[] = [];
+    const boxes: { x: number; y: number; w: number; h: number; text: string; line: string }[] = [];
     const lineH = 15 * dpr;
     const trace = traceEnvelope(u, 2 * dpr);
     // A label may cover neither another label nor the trace (the line's half width as margin).
@@ -252,11 +265,20 @@ class Chart {
       }
       return false;
     };
-    const hits = (b: { x: number; y: number; w: number; h: number }) => onTrace(b) || boxes.some((o) => b.x < o.x + o.w && o.x < b.x + b.w && b.y < o.y + o.h && o.y < b.y + b.h);
+    // Nor may another limit line run through it (two limits a few pixels apart: a label between
+    // them would be struck through); its own line is beside it, never through it.
+    const lineYs = this.lines.map((l) => Math.round(u.valToPos(l.value, 'y', true))).filter((y) => y >= top && y <= top + height);
+    const crossed = (b: { y: number; h: number }) => lineYs.some((ly) => ly >= b.y - 1 * dpr && ly <= b.y + b.h + 1 * dpr);
+    const hits = (b: { x: number; y: number; w: number; h: number }) => onTrace(b) || crossed(b) || boxes.some((o) => b.x < o.x + o.w && o.x < b.x + b.w && b.y < o.y + o.h && o.y < b.y + b.h);
+    // On a narrow plot every label goes to the key; on a wider one, those with no room.
+    const keyOnly = width / dpr < KEY_BELOW_PLOT_PX;
+    const keyed: Line[] = [];
+    const drawn: { y: number; text: string }[] = [];
     for (const line of this.lines) {
       const y = Math.round(u.valToPos(line.value, 'y', true));
       if (y < top || y > top + height) continue;
-      const color = line.kind === 'abort' ? COLORS.abort : line.kind === 'limit' ? COLORS.limit : COLORS.ref;
+      drawn.push({ y, text: line.label });
+      const color = lineColor(line.kind);
       ctx.strokeStyle = color;
       ctx.lineWidth = (line.kind === 'ref' ? 1 : 2) * dpr;
       ctx.setLineDash(line.kind === 'ref' ? [2 * dpr, 4 * dpr] : [8 * dpr, 6 * dpr]);
@@ -264,6 +286,10 @@ class Chart {
       ctx.moveTo(left, y);
       ctx.lineTo(left + width, y);
       ctx.stroke();
+      if (keyOnly) {
+        keyed.push(line);
+        continue;
+      }
       // The full label where it fits; on a small plot a shorter one: without its derivation
       // ("abort < 90"), then without "abort" after a signal's name ("MAP < 64"), never a bare "< 90".
       const noWhy = line.label.replace(/ \(.*\)$/, '');
@@ -283,12 +309,17 @@ class Chart {
         spot = [above, below, above - lineH, below + lineH, above - 2 * lineH, below + 2 * lineH]
           .flatMap((sy) => xs.map((sx) => ({ x: sx, y: sy })))
           .filter((b) => b.y >= top - 2 * dpr && b.y + lineH <= top + height + 2 * dpr)
+          // Nearer its own line than any other, or it is read as the other's.
+          .filter((b) => lineYs.every((ly) => ly === y || Math.abs(b.y + lineH / 2 - ly) >= Math.abs(b.y + lineH / 2 - y)))
           .find((b) => !hits({ ...b, w, h: lineH }));
         text = candidate;
         if (spot) break;
       }
-      if (!spot) continue; // no room: the header says the limit in words
-      boxes.push({ x: spot.x, y: spot.y, w, h: lineH, text });
+      if (!spot) {
+        keyed.push(line); // no room clear of the trace: the key under the plot says it
+        continue;
+      }
+      boxes.push({ x: spot.x, y: spot.y, w, h: lineH, text, line: line.label });
       ctx.fillStyle = color;
       ctx.textAlign = 'left';
       ctx.textBaseline = 'top';
@@ -296,8 +327,35 @@ class Chart {
     }
     // Where the plot draws (canvas pixels) and its scales: the layout tests place the trace with them.
     this.card.dataset['plot'] = JSON.stringify({ left, top, width, height, x: [u.scales['x']!.min, u.scales['x']!.max], y: [u.scales['y']!.min, u.scales['y']!.max] });
-    this.card.dataset['labels'] = JSON.stringify(boxes.map((b) => ({ x: Math.round(b.x), y: Math.round(b.y), w: Math.round(b.w), h: Math.round(b.h), text: b.text })));
+    this.card.dataset['labels'] = JSON.stringify(boxes.map((b) => ({ x: Math.round(b.x), y: Math.round(b.y), w: Math.round(b.w), h: Math.round(b.h), text: b.text, line: b.line })));
+    // The limit lines drawn (each labelled on the plot or in the key), where (canvas pixels).
+    this.card.dataset['lines'] = JSON.stringify(drawn);
     ctx.restore();
+    this.showKey(keyed);
+  }
+
+  /**
+   * The key under the plot, highest line first: each line's label without its derivation ("MAP abort < 64"), after a
+   * short dash of the line's own pattern, in its colour; hidden when every label is on the plot.
+   * Rebuilt only when what it lists changes (the plot redraws on every batch).
+   */
+  private showKey(lines: readonly Line[]): void {
+    // Top to bottom as the lines are drawn.
+    const items = [...lines].sort((a, b) => b.value - a.value).map((l) => ({ text: l.label.replace(/ \(.*\)$/, ''), kind: l.kind }));
+    const shown = JSON.stringify(items);
+    if (shown === this.keyShown) return;
+    this.keyShown = shown;
+    this.keyEl.replaceChildren(
+      ...items.map((it) => {
+        const swatch = h('span', { class: `chart-key-swatch chart-key-${it.kind}`, 'aria-hidden': 'true' });
+        const text = h('span', { class: 'chart-key-text' }, it.text);
+        // Colours go through the CSSOM: the page's CSP refuses style attributes.
+        swatch.style.borderTopColor = lineColor(it.kind);
+        text.style.color = lineColor(it.kind);
+        return h('span', { class: 'chart-key-item' }, swatch, text);
+      }),
+    );
+    this.keyEl.hidden = items.length === 0;
   }
 }
 

@@ -7,7 +7,7 @@
  * hand (the guided procedure) are shown the same way, marked as entered.
  */
 import type { ScreenDecisionView, ScreenView } from '../../wire.js';
-import { byId, fill, h, setText } from '../dom.js';
+import { byId, fill, h, setText, table, type Row } from '../dom.js';
 
 type StepKey = 'high' | 'release' | 'back';
 const ORDER: ScreenView['stage'][] = ['waiting', 'high', 'release', 'back', 'assessment', 'done'];
@@ -106,27 +106,26 @@ export class ScreenPanel {
   private result(v: ScreenView): HTMLElement {
     const r = v.result!;
     const rd = r.readings;
-    const row = (label: string, value: string) => h('tr', {}, h('th', { scope: 'row' }, label), h('td', { class: 'n' }, value));
+    const row = (label: string, value: string): Row => ({ cells: [{ content: label, th: true, attrs: { scope: 'row' } }, { content: value, attrs: { class: 'n' } }] });
     const val = (x: number | null, unit: string) => (x === null ? '--' : `${x} ${unit}`);
     return h(
       'div',
       { class: 'screen-result' },
       h('p', { class: `screen-headline screen-${r.recruitability}` }, h('span', { class: 'screen-ri' }, r.ratio === null ? 'R/I not assessable' : `R/I ${r.ratio}`), ' ', h('span', { class: 'screen-class' }, classText(v.recommendation ?? ''))),
-      h(
-        'table',
+      table(
         { class: 'screen-inputs' },
-        h('caption', {}, `The published formula's inputs (threshold ${r.thresholdRatio})`),
-        h(
-          'tbody',
-          {},
-          row('Released volume (Vrel)', val(r.releasedVolumeMl, 'mL')),
-          row('Crs at low PEEP', val(r.lowComplianceMlPerCmH2O, 'mL/cmH2O')),
-          row('Effective pressure change (ΔP)', val(r.effectivePressureCmH2O, 'cmH2O')),
-          row('Recruited volume (Vrec)', val(r.recruitedVolumeMl, 'mL')),
-          row('Crec (recruited compliance)', val(r.recruitedComplianceMlPerCmH2O, 'mL/cmH2O')),
-          row('Airway opening pressure', rd.airwayOpeningPressureCmH2O === null ? 'none given' : `${rd.airwayOpeningPressureCmH2O} cmH2O`),
-          row('Readings', `Vt ${rd.tidalVolumeMl} mL, release breath ${rd.releaseExpiredVolumeMl} mL, plateau at low PEEP ${rd.lowPlateauCmH2O} cmH2O, PEEP ${rd.highPeepCmH2O} → ${rd.lowPeepCmH2O}`),
-        ),
+        {
+          caption: `The published formula's inputs (threshold ${r.thresholdRatio})`,
+          rows: [
+            row('Released volume (Vrel)', val(r.releasedVolumeMl, 'mL')),
+            row('Crs at low PEEP', val(r.lowComplianceMlPerCmH2O, 'mL/cmH2O')),
+            row('Effective pressure change (ΔP)', val(r.effectivePressureCmH2O, 'cmH2O')),
+            row('Recruited volume (Vrec)', val(r.recruitedVolumeMl, 'mL')),
+            row('Crec (recruited compliance)', val(r.recruitedComplianceMlPerCmH2O, 'mL/cmH2O')),
+            row('Airway opening pressure', rd.airwayOpeningPressureCmH2O === null ? 'none given' : `${rd.airwayOpeningPressureCmH2O} cmH2O`),
+            row('Readings', `Vt ${rd.tidalVolumeMl} mL, release breath ${rd.releaseExpiredVolumeMl} mL, plateau at low PEEP ${rd.lowPlateauCmH2O} cmH2O, PEEP ${rd.highPeepCmH2O} → ${rd.lowPeepCmH2O}`),
+          ],
+        },
       ),
       h('p', { class: 'screen-formula' }, r.ratio === null ? r.detail : 'Vrec = Vrel − Crs,low × ΔP; R/I = (Vrec / ΔP) / Crs,low'),
     );

@@ -4,7 +4,7 @@
  * step the plateau, driving pressure and Vt per kg PBW measured against their limits.
  */
 import type { SessionModel } from '../../wire.js';
-import { byId, fill, h } from '../dom.js';
+import { byId, fill, h, table } from '../dom.js';
 import { titrationView } from '../titration.js';
 
 export class TitrationPanel {
@@ -27,23 +27,15 @@ export class TitrationPanel {
       h('h2', {}, v.title),
       v.fio2 ? h('p', { class: 'titration-fio2' }, v.fio2) : null,
       v.methods.length
-        ? h(
-            'table',
+        ? table(
             { class: 'methods' },
-            h('thead', {}, h('tr', {}, h('th', {}, 'Method'), h('th', { class: 'n' }, 'PEEP'), h('th', {}, 'Rests on'))),
-            h(
-              'tbody',
-              {},
-              ...v.methods.map((r) =>
-                h(
-                  'tr',
-                  { class: r.decided ? 'method-decided' : null, 'data-method': r.method },
-                  h('td', {}, r.decided ? `★ ${r.title}` : r.title),
-                  h('td', { class: 'n' }, r.peep),
-                  h('td', { class: 'method-basis' }, r.basis),
-                ),
-              ),
-            ),
+            {
+              head: ['Method', { content: 'PEEP', attrs: { class: 'n' } }, 'Rests on'],
+              rows: v.methods.map((r) => ({
+                attrs: { class: r.decided ? 'method-decided' : null, 'data-method': r.method },
+                cells: [{ content: r.decided ? `★ ${r.title}` : r.title }, { content: r.peep, attrs: { class: 'n' } }, { content: r.basis, attrs: { class: 'method-basis' } }],
+              })),
+            },
           )
         : null,
       v.decision ? h('p', { class: 'titration-decision' }, v.decision) : null,
@@ -56,24 +48,20 @@ export class TitrationPanel {
             'div',
             { class: 'final-limits' },
             h('h3', {}, 'Final step, measured'),
-            h(
-              'table',
+            table(
               { class: 'limits' },
-              h('thead', {}, h('tr', {}, h('th', {}, ''), h('th', { class: 'n' }, 'Measured'), h('th', { class: 'n' }, 'Limit'), h('th', {}, ''))),
-              h(
-                'tbody',
-                {},
-                ...v.limits.rows.map((r) =>
-                  h(
-                    'tr',
-                    { class: r.within === false ? 'limit-beyond' : null },
-                    h('td', {}, r.name),
-                    h('td', { class: 'n' }, r.value),
-                    h('td', { class: 'n' }, r.limit),
-                    h('td', { class: r.within === false ? 'bad' : r.within ? 'ok' : '' }, mark(r.within)),
-                  ),
-                ),
-              ),
+              {
+                head: ['', { content: 'Measured', attrs: { class: 'n' } }, { content: 'Limit', attrs: { class: 'n' } }, ''],
+                rows: v.limits.rows.map((r) => ({
+                  attrs: { class: r.within === false ? 'limit-beyond' : null },
+                  cells: [
+                    { content: r.name },
+                    { content: r.value, attrs: { class: 'n' } },
+                    { content: r.limit, attrs: { class: 'n' } },
+                    { content: mark(r.within), attrs: { class: r.within === false ? 'bad' : r.within ? 'ok' : '' } },
+                  ],
+                })),
+              },
             ),
             h('p', { class: v.limits.within ? 'ok' : 'bad' }, v.limits.text),
           )
