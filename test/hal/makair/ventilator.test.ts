@@ -236,6 +236,27 @@ describe('MakAirVentilator: apply', () => {
   });
 });
 
+/**
+ * The device holds 25/40 (acknowledged, never reported); the return to 10/25 must send PEEP then
+ * plateau (PEEP lowered first: peak >= PEEP at every step), stay pending, and be confirmed only
+ * by a report that comes after.
+ */
+async function expectRestoreSentAndConfirmedByALaterReport(r: Rig): Promise<void> {
+  r.device.received.length = 0;
+  const restore = track(r.vent.apply({ peepCmH2O: 10, peakCmH2O: 25 }));
+  await advance(r, 600);
+  expect(restore.state).toBe('pending');
+  // Then the guarded settings the firmware moved with the plateau.
+  expect(r.device.received.map((m) => [m.setting, m.value]).slice(0, 2)).toEqual([
+    [ControlSetting.PEEP, 100],
+    [ControlSetting.PlateauPressure, 250],
+  ]);
+  r.device.sendState();
+  await settle();
+  expect(restore.state).toBe('resolved');
+  expect(r.device.settings).toMatchObject({ peepCommandCmH2O: 10, plateauCommandCmH2O: 25 });
+}
+
 describe('MakAirVentilator: link, samples and faults', () => {
   // A restore after a link loss was "verified" from the settings report received before the loss
   // (the device had acknowledged the hold's PEEP 25 but not yet reported it): nothing was sent
@@ -250,15 +271,7 @@ describe('MakAirVentilator: link, samples and faults', () => {
     await advance(r, 1100, { chatter: false }); // the cable is pulled
     expect(hold.error).toBeInstanceOf(DisconnectedError);
     await advance(r, 300); // the link is back: data snapshots only
-    r.device.received.length = 0;
-    const restore = track(r.vent.apply({ peepCmH2O: 10, peakCmH2O: 25 }));
-    await advance(r, 600);
-    expect(restore.state).toBe('pending');
-    expect(r.device.received).toEqual(expect.arrayContaining([{ setting: ControlSetting.PEEP, value: 100 }, { setting: ControlSetting.PlateauPressure, value: 250 }]));
-    r.device.sendState();
-    await settle();
-    expect(restore.state).toBe('resolved');
-    expect(r.device.settings).toMatchObject({ peepCommandCmH2O: 10, plateauCommandCmH2O: 25 });
+    await expectRestoreSentAndConfirmedByALaterReport(r);
   });
 
   it('a return to the baseline after an apply that was acknowledged but never reported sends the settings again and waits for a report', async () => {
@@ -267,19 +280,7 @@ describe('MakAirVentilator: link, samples and faults', () => {
     const hold = track(r.vent.apply({ peepCmH2O: 25, peakCmH2O: 40 }));
     await advance(r, 2100);
     expect(hold.error).toBeInstanceOf(TimeoutError);
-    r.device.received.length = 0;
-    const restore = track(r.vent.apply({ peepCmH2O: 10, peakCmH2O: 25 }));
-    await advance(r, 600);
-    expect(restore.state).toBe('pending');
-    // PEEP down before the plateau (peak >= PEEP at every step), then the guarded settings the firmware moved.
-    expect(r.device.received.map((m) => [m.setting, m.value]).slice(0, 2)).toEqual([
-      [ControlSetting.PEEP, 100],
-      [ControlSetting.PlateauPressure, 250],
-    ]);
-    r.device.sendState();
-    await settle();
-    expect(restore.state).toBe('resolved');
-    expect(r.device.settings).toMatchObject({ peepCommandCmH2O: 10, plateauCommandCmH2O: 25 });
+    await expectRestoreSentAndConfirmedByALaterReport(r);
   });
 
   it('an apply of what the device acknowledged but never reported is confirmed only by a later report, not by an older one', async () => {
