@@ -82,6 +82,12 @@ export interface DeviceFault {
  *   async close() { this.samples$.complete(); this.faults$.complete(); }
  * }
  */
+/** Device settings beyond `VentSettings`, by the device protocol's own setting ids (wire values). */
+export interface DeviceSettingsBaseline {
+  protocol: string;
+  settings: Readonly<Record<string, number>>;
+}
+
 export interface Ventilator {
   connect(): Promise<void>;
   identify(): Promise<DeviceInfo>;
@@ -93,6 +99,20 @@ export interface Ventilator {
    * Sends nothing. Optional: without it, the capability ranges are the whole check.
    */
   checkSettings?(settings: VentSettings): readonly string[];
+  /**
+   * Optional. The device settings beyond `VentSettings` that a return to the baseline restores
+   * (alarm thresholds, timings), as the adapter captured them before it changed anything; null
+   * before the capture. Journaled at the start of a session so that another process can restore
+   * them after a crash (`adoptDeviceSettingsBaseline`).
+   */
+  deviceSettingsBaseline?(): DeviceSettingsBaseline | null;
+  /**
+   * Optional. Takes a capture journaled by the adapter of a session that died, for `baseline`:
+   * the next `apply` of that baseline restores those settings too, as the first adapter would
+   * have. Throws (changing nothing) on a capture of another protocol, an unknown setting or a
+   * value out of range.
+   */
+  adoptDeviceSettingsBaseline?(baseline: VentSettings, captured: DeviceSettingsBaseline): void;
   readonly samples$: Observable<MonitorSample>;
   readonly faults$: Observable<DeviceFault>;
   close(): Promise<void>;

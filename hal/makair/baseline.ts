@@ -15,10 +15,10 @@
  */
 import type { VentSettings } from '../../machines/types.js';
 import type { AckedValues, PlannedCommand } from './mapping.js';
-import { planCommands } from './mapping.js';
+import { planCommands, withAcksSince } from './mapping.js';
 import type { SettingsReport } from './messages.js';
 import { ventModeOf } from './modes.js';
-import { ControlSetting, controlSettingInfo, type ControlSettingId } from './settings.js';
+import { ControlSetting, controlSettingInfo, controlValueWithinBounds, type ControlSettingId } from './settings.js';
 import { firmwareRoundCmH2O } from './units.js';
 
 /** A setting the controller does not drive but a restore must bring back: how to read it from a report. */
@@ -101,6 +101,33 @@ export interface DeviceBaseline {
   readonly acked: AckedValues;
   /** Wire value of every guarded setting, by id. */
   readonly guarded: ReadonlyMap<ControlSettingId, number>;
+}
+
+/**
+ * A baseline captured by another adapter (a session that died, from its journal) for the
+ * driven settings `driven` (wire values by id, as `planCommands(...).all` gives for the
+ * baseline): the current report with those values in, and the captured guarded values. Throws
+ * `RangeError` naming the setting for an id that is not guarded in the baseline's mode or a
+ * value outside the setting's documented bounds; guarded settings the capture lacks keep the
+ * value the device holds now (they are not restored).
+ *
+ * @example
+ * adoptedBaseline(report, new Map([[3, 100], [2, 250]]), new Map([[30, 350]]));
+ */
+export function adoptedBaseline(report: SettingsReport, driven: ReadonlyMap<number, number>, captured: ReadonlyMap<number, number>): DeviceBaseline {
+  const synthetic = withAcksSince(report, driven);
+  const table = guardedIn(synthetic);
+  for (const [id, value] of captured) {
+    const info = controlSettingInfo(id);
+    if (!table.some((g) => g.setting === id)) {
+      throw new RangeError(`captured MakAir setting ${id}${info ? ` (${info.name})` : ''} is not one a return to a ${ventModeOf(synthetic.ventilationMode)} baseline restores`);
+    }
+    if (!controlValueWithinBounds(id, value)) {
+      throw new RangeError(`captured MakAir setting ${id} (${info!.name}) = ${value}: outside its bounds ${info!.bounds[0]}-${info!.bounds[1]} ${info!.unit}`);
+    }
+  }
+  const acked = new Map(driven);
+  return { report: synthetic, acked, guarded: new Map(table.map((g) => [g.setting, captured.get(g.setting) ?? g.read(report, acked)])) };
 }
 
 /**

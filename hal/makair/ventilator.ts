@@ -6,12 +6,12 @@ import { Subject, type Subscription } from 'rxjs';
 import { every, type Clock, type TimerHandle } from '../../common/clock.js';
 import type { DeviceFaultCode, MonitorSample, VentSettings } from '../../machines/types.js';
 import { DisconnectedError, OutOfRangeError, TimeoutError } from '../errors.js';
-import { mergeSettings, type DeviceFault, type DeviceInfo, type Ventilator, type VentilatorCapabilities } from '../port.js';
+import { mergeSettings, type DeviceFault, type DeviceInfo, type DeviceSettingsBaseline, type Ventilator, type VentilatorCapabilities } from '../port.js';
 import { assertWithinCapabilities } from '../ranges.js';
 import type { ByteTransport } from '../serial/transport.js';
 import { HighPriorityAlarms } from './alarms.js';
 import { ApplyTransaction, type ApplyTiming } from './apply.js';
-import { captureBaseline, isBaselineTarget, restoreGuarded, type DeviceBaseline } from './baseline.js';
+import { adoptedBaseline, captureBaseline, isBaselineTarget, restoreGuarded, type DeviceBaseline } from './baseline.js';
 import { assertMakAirLimits, makAirCapabilities } from './capabilities.js';
 import { decodeTelemetryMessage } from './codec.js';
 import { encodeControlFrame } from './control.js';
@@ -168,6 +168,35 @@ export class MakAirVentilator implements Ventilator {
    */
   get capturedBaseline(): ReadonlyMap<number, number> | null {
     return this.deviceBaseline ? new Map(this.deviceBaseline.guarded) : null;
+  }
+
+  /** The guarded settings of the captured baseline, for the journal (`Ventilator.deviceSettingsBaseline`). */
+  deviceSettingsBaseline(): DeviceSettingsBaseline | null {
+    const b = this.deviceBaseline;
+    return b ? { protocol: 'makair', settings: Object.fromEntries([...b.guarded].map(([id, v]) => [String(id), v])) } : null;
+  }
+
+  /**
+   * Crash recovery: the guarded settings another adapter captured (journaled) become this
+   * adapter's baseline for `baseline`, so that `apply(baseline)` restores them too. Validates
+   * everything before it changes anything (`Ventilator.adoptDeviceSettingsBaseline`).
+   */
+  adoptDeviceSettingsBaseline(baseline: VentSettings, captured: DeviceSettingsBaseline): void {
+    this.assertLinkUp();
+    if (captured.protocol !== 'makair') throw new RangeError(`a captured baseline of protocol ${JSON.stringify(captured.protocol)} cannot be restored on a makair`);
+    const ids = new Map<number, number>();
+    for (const [key, value] of Object.entries(captured.settings)) {
+      const id = Number(key);
+      if (!/^\d{1,3}$/.test(key) || !Number.isInteger(value)) throw new RangeError(`captured MakAir setting ${key} = ${String(value)}: not a setting id and whole wire value`);
+      ids.set(id, value);
+    }
+    const report = this.report!;
+    const target = mergeSettings(settingsFromReport(report, this.fio2, this.acked), baseline);
+    assertWithinCapabilities(target, this.capabilities);
+    assertMakAirLimits(target);
+    const driven = new Map(planCommands(report, target, this.acked).all.map((c) => [c.setting as number, c.value]));
+    this.deviceBaseline = adoptedBaseline(report, driven, ids);
+    this.changedAnything = true;
   }
 
   /** The limits that depend on the mode (PCV plateau 10-40, VC alarm threshold 5-70 and a set tidal volume; no CPAP). */

@@ -179,7 +179,7 @@ export class Journal {
         return;
       }
       case 'session':
-        this.write('device', { t: e.t, device: e.device, baseline: e.baseline, maneuver: e.maneuver, ...(e.patient ? { patient: e.patient } : {}) });
+        this.write('device', { t: e.t, device: e.device, baseline: e.baseline, maneuver: e.maneuver, ...(e.patient ? { patient: e.patient } : {}), ...(e.deviceSettings ? { deviceSettings: e.deviceSettings } : {}) });
         return;
       case 'outcome':
         this.write('outcome', { t: e.t, summary: e.summary });

@@ -7,11 +7,20 @@ import { parseJsonStrict, readRegularText } from '../../common/jsonInput.js';
 import { ProtocolSchema, type ManeuverEvent, type ApplyCommand, type VentSettings } from '../../machines/index.js';
 import { readHead } from './head.js';
 import { JOURNAL_FORMAT, JournalError, MAX_JOURNAL_BYTES, MAX_LINE_BYTES, splitLine, verifyChain, type ChainReport } from './chain.js';
+import type { DeviceSettingsBaseline } from '../../hal/port.js';
 
 export { JournalError } from './chain.js';
 
 const LineSchema = z.object({ line: z.number().int(), event: z.string() }).passthrough();
 export type JournalLine = z.output<typeof LineSchema> & Record<string, unknown>;
+
+/** A captured device settings baseline as journaled (bounded: at most 64 settings, ids of 1-3 digits, whole values). */
+export const DeviceSettingsBaselineSchema = z
+  .object({
+    protocol: z.string().min(1).max(32),
+    settings: z.record(z.string().regex(/^\d{1,3}$/, 'a setting id of 1-3 digits'), z.number().int().min(-2_147_483_648).max(4_294_967_295)).refine((r) => Object.keys(r).length <= 64, 'at most 64 settings'),
+  })
+  .strict();
 
 export interface ParsedJournal {
   lines: JournalLine[];
@@ -20,6 +29,13 @@ export interface ParsedJournal {
   header: JournalLine & { maneuver: string; protocol: unknown; seed?: number; patient?: unknown };
   protocol: ReturnType<typeof ProtocolSchema.parse>;
   baseline: VentSettings | null;
+  /**
+   * The device settings beyond `baseline` the adapter captured at the start (MakAir: alarm
+   * thresholds, timings), for crash recovery; null when not recorded, or when the line does not
+   * have the shape (`deviceSettingsProblem` says why).
+   */
+  deviceSettings: DeviceSettingsBaseline | null;
+  deviceSettingsProblem: string | null;
   inputs: ManeuverEvent[];
   commands: ApplyCommand[];
   states: string[];
@@ -102,12 +118,15 @@ function sessionOf(path: string, lines: JournalLine[], torn: number, integrity: 
   if (header['format'] !== JOURNAL_FORMAT) throw new JournalError(`${path}: unknown journal format ${String(header['format'])}`);
   const protocol = ProtocolSchema.parse(header.protocol);
   const device = lines.find((l) => l.event === 'device');
+  const captured = device?.['deviceSettings'] === undefined ? null : DeviceSettingsBaselineSchema.safeParse(device['deviceSettings']);
   return {
     lines,
     torn,
     header,
     protocol,
     baseline: (device?.['baseline'] as VentSettings | undefined) ?? null,
+    deviceSettings: captured?.success ? captured.data : null,
+    deviceSettingsProblem: captured && !captured.success ? `deviceSettings of the device line: ${captured.error.issues.map((i) => `${i.path.join('.') || '(line)'}: ${i.message}`).join('; ')}` : null,
     inputs: lines.filter((l) => l.event === 'input').map((l) => l['input'] as ManeuverEvent),
     commands: lines.filter((l) => l.event === 'command').map((l) => l['command'] as ApplyCommand),
     states: lines.filter((l) => l.event === 'state').map((l) => String(l['state'])),

@@ -4,7 +4,7 @@
  * pressures. Recovery reads the baseline recorded at the start and restores it on the
  * device, verified by readback, and appends what it did to the same journal.
  */
-import type { Ventilator } from '../../hal/port.js';
+import type { DeviceSettingsBaseline, Ventilator } from '../../hal/port.js';
 import { settingsMatch, type VentSettings } from '../../machines/index.js';
 import type { ParsedJournal } from './read.js';
 import type { Journal } from './journal.js';
@@ -28,6 +28,10 @@ export interface Unfinished {
   deviceIdentity: DeviceIdentity | null;
   /** The session id of the unfinished session. */
   session: string | null;
+  /** The device's own settings its adapter captured at the start (MakAir alarm thresholds...): restored too where the adapter can. */
+  deviceSettings?: DeviceSettingsBaseline | null;
+  /** Why a recorded `deviceSettings` was not usable (null: fine or absent). */
+  deviceSettingsProblem?: string | null;
 }
 
 /** The unfinished maneuver of a journal, or null when its last session ended (or never started). */
@@ -48,6 +52,8 @@ export function findUnfinished(j: ParsedJournal): Unfinished | null {
     device: typeof j.header['device'] === 'string' ? j.header['device'] : null,
     deviceIdentity: DeviceIdentitySchema.safeParse(j.header['deviceIdentity']).data ?? null,
     session: typeof j.header['session'] === 'string' ? j.header['session'] : null,
+    deviceSettings: j.deviceSettings,
+    deviceSettingsProblem: j.deviceSettingsProblem,
   };
 }
 
@@ -73,13 +79,17 @@ export async function recoverBaseline(u: Unfinished, ventilator: Ventilator, opt
   const errors: string[] = [];
   const target = u.restore ?? u.baseline;
   journal?.write('recover-start', { recovers: u.session, device: options.device ?? null, maneuver: u.maneuver, baseline: u.baseline, lastState: u.lastState, lastCommand: u.lastCommand });
+  const adopted = adoptCaptured(u, ventilator, errors);
+  if (adopted !== null) journal?.write(adopted.ok ? 'recover-device-settings' : 'recover-error', adopted.ok ? { settings: u.deviceSettings, note: adopted.note } : { attempt: 0, message: adopted.note });
   let readback: VentSettings | null = null;
   try {
     readback = await ventilator.readSettings();
   } catch (e) {
     errors.push(`read settings: ${(e as Error).message}`);
   }
-  if (readback && settingsMatch(target, readback)) {
+  // With the captured device settings adopted, the restore runs even when the five settings match:
+  // an alarm threshold the firmware moved is not in them (it sends nothing when all are back).
+  if (readback && settingsMatch(target, readback) && adopted?.ok !== true) {
     journal?.write('recover-outcome', { restored: true, alreadyAtBaseline: true, readback });
     return { restored: true, alreadyAtBaseline: true, readback, attempts: 0, errors };
   }
@@ -103,4 +113,26 @@ export async function recoverBaseline(u: Unfinished, ventilator: Ventilator, opt
   }
   journal?.write('recover-outcome', { restored: false, readback, attempts: max, errors });
   return { restored: false, alreadyAtBaseline: false, readback, attempts: max, errors };
+}
+
+/**
+ * Gives the adapter the device settings captured at the start of the unfinished session, when
+ * the journal has them and the adapter takes them; null when there is nothing to adopt. A
+ * failure is reported (and the five settings are still restored).
+ */
+function adoptCaptured(u: Unfinished, ventilator: Ventilator, errors: string[]): { ok: boolean; note: string } | null {
+  if (u.deviceSettingsProblem) {
+    const note = `the device settings captured at the start are not usable (${u.deviceSettingsProblem}): only the baseline's mode, pressures and rate are restored; check the alarm thresholds by hand`;
+    errors.push(note);
+    return { ok: false, note };
+  }
+  if (!u.deviceSettings || !ventilator.adoptDeviceSettingsBaseline) return null;
+  try {
+    ventilator.adoptDeviceSettingsBaseline(u.baseline, u.deviceSettings);
+    return { ok: true, note: `${Object.keys(u.deviceSettings.settings).length} device settings captured at the start are restored with the baseline` };
+  } catch (e) {
+    const note = `the device settings captured at the start cannot be restored (${(e as Error).message}): only the baseline's mode, pressures and rate are; check the alarm thresholds by hand`;
+    errors.push(note);
+    return { ok: false, note };
+  }
 }

@@ -9,7 +9,7 @@
 import { merge, Subject, type Subscription } from 'rxjs';
 import { every, type Clock, type TimerHandle } from '../../common/clock.js';
 import { applyErrorCode, VentilatorError } from '../../hal/errors.js';
-import type { DeviceInfo, Ventilator, VitalsSource } from '../../hal/port.js';
+import type { DeviceInfo, DeviceSettingsBaseline, Ventilator, VitalsSource } from '../../hal/port.js';
 import { assertWithinCapabilities } from '../../hal/ranges.js';
 import {
   checkCommandLimits,
@@ -222,6 +222,7 @@ export class Session {
       baseline: this.baseline,
       maneuver: this.options.maneuver,
       ...(patient ? { patient: { ...patient, pbwKg: predictedBodyWeightKg(patient) } } : {}),
+      ...deviceSettingsOf(ventilator),
     });
     this.subs.push(
       merge(ventilator.samples$, vitals.samples$).subscribe((raw) => this.receive(raw)),
@@ -542,4 +543,10 @@ export class Session {
     this.emit({ kind: 'alarm', t: this.clock.now(), priority: 'high', message: `machine error: ${(err as Error).message}` });
     void this.emergencyRestore('machine error').finally(() => this.finish());
   }
+}
+
+/** The device settings the adapter captured, as the session-start journal line carries them (none: nothing). */
+function deviceSettingsOf(ventilator: Ventilator): { deviceSettings?: DeviceSettingsBaseline } {
+  const captured = ventilator.deviceSettingsBaseline?.() ?? null;
+  return captured ? { deviceSettings: captured } : {};
 }

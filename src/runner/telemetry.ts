@@ -23,7 +23,7 @@ import type {
   WatchSummary,
 } from '../../machines/index.js';
 import type { OutcomeKind } from '../../machines/outcome.js';
-import type { DeviceInfo } from '../../hal/port.js';
+import type { DeviceInfo, DeviceSettingsBaseline } from '../../hal/port.js';
 
 export interface SessionSummary {
   outcome: OutcomeKind;
@@ -147,7 +147,16 @@ export function titrationSummary(t: Titration): TitrationSummary {
 }
 
 export type TelemetryEvent =
-  | { kind: 'session'; t: number; device: DeviceInfo; baseline: VentSettings; maneuver: string; patient?: { heightCm: number; sex: 'male' | 'female'; pbwKg: number } }
+  | {
+      kind: 'session';
+      t: number;
+      device: DeviceInfo;
+      baseline: VentSettings;
+      maneuver: string;
+      patient?: { heightCm: number; sex: 'male' | 'female'; pbwKg: number };
+      /** The device's own settings beyond `baseline` that its adapter captured (MakAir: alarm thresholds, timings), for crash recovery. */
+      deviceSettings?: DeviceSettingsBaseline;
+    }
   | { kind: 'input'; t: number; event: ManeuverEvent }
   | { kind: 'rejected-sample'; t: number; problems: string; reason?: 'shape' | 'future-timestamp'; count?: number }
   /** Collecting the baseline window before the start, then the medians taken from it. */

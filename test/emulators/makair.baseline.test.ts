@@ -133,3 +133,54 @@ describe('MakAirVentilator: the baseline includes every firmware setting the man
     await r.emulator.close();
   });
 });
+
+describe('MakAir: a process that takes over after a crash restores every firmware setting from the journaled capture', () => {
+  // `rmseq recover` (or a run's start-up recovery) opens a new adapter on a MakAir left at
+  // maneuver pressures: its own capture would be the maneuver's settings. The first adapter's
+  // capture, journaled at the start (deviceSettingsBaseline), is adopted for the restore.
+  async function crashedAtPlateau40() {
+    const r = await connected();
+    const baseline = await r.vent.readSettings();
+    const before = r.emulator.wireSettings();
+    const captured = r.vent.deviceSettingsBaseline();
+    expect(captured).toMatchObject({ protocol: 'makair' });
+    expect(captured!.settings[String(ControlSetting.PeakPressureAlarmThreshold)]).toBe(before[ControlSetting.PeakPressureAlarmThreshold]);
+    expect((await r.run(r.vent.apply({ peepCmH2O: 20, peakCmH2O: 40 }))).state).toBe('resolved');
+    expect(r.emulator.wireSettings()[ControlSetting.PeakPressureAlarmThreshold]).toBe(500);
+    // The process dies: a new adapter on the same line (the old one's timers are left to run out).
+    const next = new MakAirVentilator({ transport: r.host, clock: r.clock, fio2: 0.4, applyDeadlineMs: 15_000 });
+    expect((await r.run(next.connect())).state).toBe('resolved');
+    return { r, baseline, before, captured: captured!, next };
+  }
+
+  it('with the capture adopted, the return to the baseline brings back the peak alarm threshold the firmware moved', async () => {
+    const { r, baseline, before, captured, next } = await crashedAtPlateau40();
+    next.adoptDeviceSettingsBaseline(baseline, captured);
+    const back = await r.run(next.apply(baseline));
+    expect(back.state).toBe('resolved');
+    expect(r.emulator.wireSettings()).toEqual(before);
+    await next.close();
+    await r.vent.close();
+    await r.emulator.close();
+  });
+
+  it('without it (as before), the five settings come back but the alarm threshold stays where the firmware moved it', async () => {
+    const { r, baseline, before, next } = await crashedAtPlateau40();
+    expect((await r.run(next.apply(baseline))).state).toBe('resolved');
+    expect(r.emulator.wireSettings()[ControlSetting.PeakPressureAlarmThreshold]).not.toBe(before[ControlSetting.PeakPressureAlarmThreshold]);
+    await next.close();
+    await r.vent.close();
+    await r.emulator.close();
+  });
+
+  it('refuses a capture of another protocol, an unknown setting or a value out of range, naming it, and changes nothing', async () => {
+    const { r, baseline, captured, next } = await crashedAtPlateau40();
+    expect(() => next.adoptDeviceSettingsBaseline(baseline, { protocol: 'medibus', settings: {} })).toThrow(/protocol "medibus".*makair/);
+    expect(() => next.adoptDeviceSettingsBaseline(baseline, { protocol: 'makair', settings: { ...captured.settings, '99': 1 } })).toThrow(/setting 99/);
+    expect(() => next.adoptDeviceSettingsBaseline(baseline, { protocol: 'makair', settings: { ...captured.settings, [String(ControlSetting.PeakPressureAlarmThreshold)]: 70_000 } })).toThrow(/PeakPressureAlarmThreshold|setting 30.*70000/);
+    expect(next.deviceSettingsBaseline()).toBeNull();
+    await next.close();
+    await r.vent.close();
+    await r.emulator.close();
+  });
+});
