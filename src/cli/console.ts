@@ -215,6 +215,7 @@ async function recoverFromJournal(path: string, key: Buffer | undefined, journal
     const r = await recoverBaseline(unfinished, dev.ventilator, { journal, device: identity });
     if (!r.restored) throw new CliError(`FAILSAFE: the baseline could not be restored (${r.errors.join('; ')}). CHECK THE VENTILATOR.`, EXIT.failsafe);
     io.stderr(`baseline restored and verified${r.alreadyAtBaseline ? ' (the device already held it)' : ''}.\n`);
+    for (const e of r.errors) io.stderr(`note: ${e}\n`);
   } finally {
     stopPrompts();
   }

@@ -58,6 +58,8 @@ export async function recoverCommand(path: string, flags: RecoverFlags, io: RunI
     const r = await recoverBaseline(u, dev.ventilator, { journal: writer, device: identityOf(choice.spec.protocol, choice.spec.path, dev.info) });
     if (r.restored) {
       io.stdout(`baseline ${r.alreadyAtBaseline ? 'was already in force' : 'restored'} and verified on ${dev.info.vendor} ${dev.info.model}: ${r.readback ? describeSettings(r.readback) : ''}\n`);
+      // Restored with something left undone (the device settings captured at the start): the operator is told what to check.
+      for (const e of r.errors) io.stderr(`note: ${e}\n`);
       return EXIT.aborted;
     }
     io.stderr(`FAILSAFE: the baseline could not be restored (${r.errors.join('; ')}). CHECK THE VENTILATOR.\n`);

@@ -326,6 +326,7 @@ async function recoverOnStartup(path: string, key: Buffer | undefined, journal: 
   const r = await recoverBaseline(unfinished, session.options.ventilator, { journal, device: device.identity });
   if (r.restored) {
     io.stderr(`baseline restored and verified${r.alreadyAtBaseline ? ' (the device already held it)' : ''}. Start the maneuver again when ready.\n`);
+    for (const e of r.errors) io.stderr(`note: ${e}\n`);
     return EXIT.aborted;
   }
   io.stderr(`FAILSAFE: the baseline could not be restored (${r.errors.join('; ')}). CHECK THE VENTILATOR.\n`);
