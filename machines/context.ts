@@ -297,36 +297,49 @@ export function initialContext(input: ManeuverInput): ManeuverContext {
  * older than the one held; its time is the sample's (never later than its receipt).
  */
 export function updateLatest(latest: LatestValues, sample: CheckedSample): LatestValues {
-  const next = { ...latest };
+  // The staleness guard and the sample's assign fold the same sample into the same values one
+  // after the other: the second gets the first's result (one entry, compared by identity; both
+  // are immutable, so the answer is the one a second fold would give).
+  const last = lastFold;
+  if (last !== null && last.latest === latest && last.sample === sample) return last.next;
+  const next = foldLatest(latest, sample);
+  lastFold = { latest, sample, next };
+  return next;
+}
+
+let lastFold: { latest: LatestValues; sample: CheckedSample; next: LatestValues } | null = null;
+
+function foldLatest(latest: LatestValues, sample: CheckedSample): LatestValues {
+  // One fixed-shape object literal, not a spread of `latest` with fields written after: the
+  // hot path of every sample (twice before the memo below), and V8 copies a literal of one
+  // shape far faster than it clones an object whose fields changed representation
+  // (null -> number). The keys come out in `emptyLatest`'s order, the plateau last and only
+  // when held or given, as the spread left them.
   const t = sample.t;
-  const newer = (at: number | null) => at === null || t >= at;
-  if (sample.spo2Pct !== undefined && newer(latest.spo2At)) {
-    next.spo2Pct = sample.spo2Pct;
-    next.spo2At = t;
-  }
-  if (sample.mapMmHg !== undefined && newer(latest.mapAt)) {
-    next.mapMmHg = sample.mapMmHg;
-    next.mapAt = t;
-  }
-  if (sample.sbpMmHg !== undefined && newer(latest.sbpAt)) {
-    next.sbpMmHg = sample.sbpMmHg;
-    next.sbpAt = t;
-  }
-  if (sample.hrBpm !== undefined && newer(latest.hrAt)) {
-    next.hrBpm = sample.hrBpm;
-    next.hrAt = t;
-  }
-  if (sample.peakCmH2O !== undefined && newer(latest.peakAt)) {
-    next.peakCmH2O = sample.peakCmH2O;
-    next.peakAt = t;
-  }
-  if (sample.peepCmH2O !== undefined && newer(latest.peepAt)) {
-    next.peepCmH2O = sample.peepCmH2O;
-    next.peepAt = t;
-  }
-  if (sample.tidalVolumeMl !== undefined) next.tidalVolumeMl = sample.tidalVolumeMl;
+  const spo2 = sample.spo2Pct !== undefined && (latest.spo2At === null || t >= latest.spo2At);
+  const map = sample.mapMmHg !== undefined && (latest.mapAt === null || t >= latest.mapAt);
+  const sbp = sample.sbpMmHg !== undefined && (latest.sbpAt === null || t >= latest.sbpAt);
+  const hr = sample.hrBpm !== undefined && (latest.hrAt === null || t >= latest.hrAt);
+  const peak = sample.peakCmH2O !== undefined && (latest.peakAt === null || t >= latest.peakAt);
+  const peep = sample.peepCmH2O !== undefined && (latest.peepAt === null || t >= latest.peepAt);
+  const next: LatestValues = {
+    spo2Pct: spo2 ? sample.spo2Pct! : latest.spo2Pct,
+    spo2At: spo2 ? t : latest.spo2At,
+    mapMmHg: map ? sample.mapMmHg! : latest.mapMmHg,
+    mapAt: map ? t : latest.mapAt,
+    sbpMmHg: sbp ? sample.sbpMmHg! : latest.sbpMmHg,
+    sbpAt: sbp ? t : latest.sbpAt,
+    hrBpm: hr ? sample.hrBpm! : latest.hrBpm,
+    hrAt: hr ? t : latest.hrAt,
+    peakCmH2O: peak ? sample.peakCmH2O! : latest.peakCmH2O,
+    peakAt: peak ? t : latest.peakAt,
+    peepCmH2O: peep ? sample.peepCmH2O! : latest.peepCmH2O,
+    peepAt: peep ? t : latest.peepAt,
+    tidalVolumeMl: sample.tidalVolumeMl !== undefined ? sample.tidalVolumeMl : latest.tidalVolumeMl,
+    complianceMlPerCmH2O: sample.complianceMlPerCmH2O !== undefined ? sample.complianceMlPerCmH2O : latest.complianceMlPerCmH2O,
+  };
   if (sample.plateauCmH2O !== undefined) next.plateauCmH2O = sample.plateauCmH2O;
-  if (sample.complianceMlPerCmH2O !== undefined) next.complianceMlPerCmH2O = sample.complianceMlPerCmH2O;
+  else if ('plateauCmH2O' in latest) next.plateauCmH2O = latest.plateauCmH2O;
   return next;
 }
 
@@ -479,14 +492,19 @@ export function settingsMatch(requested: VentSettings, readback: VentSettings, p
 }
 
 /** Folds a checked sample into the context's latest values, the baseline window (before the start) and the current step. */
-export function withSample(ctx: ManeuverContext, sample: CheckedSample): Pick<ManeuverContext, 'latest' | 'current'> & { history: VitalsHistory | null } {
+export function withSample(
+  ctx: ManeuverContext,
+  sample: CheckedSample,
+  /** The time it is folded at (default the context's `now`; the sample's assign passes the event's, without a context copy). */
+  now: number = ctx.now,
+): Pick<ManeuverContext, 'latest' | 'current'> & { history: VitalsHistory | null } {
   const latest = updateLatest(ctx.latest, sample);
   let current = ctx.current;
-  if (current && inMeasureWindow(current, ctx.now, ctx.protocol.measureWindowS * 1000)) {
+  if (current && inMeasureWindow(current, now, ctx.protocol.measureWindowS * 1000)) {
     current = { ...current, acc: accumulate(current.acc, sample) };
   }
   const h = ctx.run.history;
-  const history = h && ctx.run.startedAt === null ? recordHistory(h, sample, ctx.now, ctx.safety.baselineWindowS * 1000) : h;
+  const history = h && ctx.run.startedAt === null ? recordHistory(h, sample, now, ctx.safety.baselineWindowS * 1000) : h;
   return { latest, current, history };
 }
 
