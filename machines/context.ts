@@ -414,11 +414,24 @@ const robust = (values: readonly number[]): number | null => {
  * What the current step measured: medians over the window (an artifact shorter than half
  * the window cannot move them), or the latest values when nothing arrived inside the window.
  */
-export function stepMeasurement(
-  step: CurrentStep,
-  latest: LatestValues,
-): Pick<StepRecord, 'spo2Pct' | 'mapMmHg' | 'hrBpm' | 'complianceMlPerCmH2O' | 'peakCmH2O' | 'plateauCmH2O' | 'tidalVolumeMl'> {
+export function stepMeasurement(step: CurrentStep, latest: LatestValues): StepMeasurement {
+  // At a step's end the guards that end it (derecruitment, FiO2 in target), XState's second look
+  // at them and the step's record measure the same window one after the other: measured once
+  // (one entry, by identity of the window and the latest values; both immutable). A copy each
+  // time, so no caller shares the held one.
   const a = step.acc;
+  const last = lastMeasured;
+  if (last !== null && last.acc === a && last.latest === latest) return { ...last.m };
+  const m = measure(a, latest);
+  lastMeasured = { acc: a, latest, m };
+  return { ...m };
+}
+
+type StepMeasurement = Pick<StepRecord, 'spo2Pct' | 'mapMmHg' | 'hrBpm' | 'complianceMlPerCmH2O' | 'peakCmH2O' | 'plateauCmH2O' | 'tidalVolumeMl'>;
+
+let lastMeasured: { acc: StepAccumulator; latest: LatestValues; m: StepMeasurement } | null = null;
+
+function measure(a: StepAccumulator, latest: LatestValues): StepMeasurement {
   return {
     plateauCmH2O: robust(a.plateau ?? []) ?? latest.plateauCmH2O ?? null,
     tidalVolumeMl: robust(a.vt ?? []) ?? latest.tidalVolumeMl,

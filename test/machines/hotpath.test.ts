@@ -10,7 +10,9 @@ import {
   defaultProtocol,
   emptyLatest,
   initialContext,
+  median,
   newStep,
+  stepMeasurement,
   updateLatest,
   withSample,
   type CheckedSample,
@@ -137,5 +139,61 @@ describe('withSample at an explicit time: what it gave on a context copied with 
       }),
       { numRuns: 300 },
     );
+  });
+});
+
+/** median as it was before the third pass: a copy sorted with a comparator. */
+function medianBefore(values: readonly number[]): number | null {
+  const n = values.length;
+  if (n === 0) return null;
+  const sorted = [...values].sort((a, b) => a - b);
+  const mid = n >> 1;
+  return n % 2 ? sorted[mid]! : (sorted[mid - 1]! + sorted[mid]!) / 2;
+}
+
+describe('median: the native numeric sort gives the comparator sort\'s median', () => {
+  it('for any list, with duplicates, zeros of either sign, infinities and NaN', () => {
+    const v = fc.oneof(
+      fc.double({ min: -200, max: 200, noNaN: true }),
+      fc.integer({ min: -3, max: 3 }),
+      fc.constantFrom(0, -0, Number.NaN, Number.POSITIVE_INFINITY, Number.NEGATIVE_INFINITY, 1e-300, -1e-300),
+    );
+    fc.assert(
+      fc.property(fc.array(v, { maxLength: 70 }), (values) => {
+        const before = values.slice();
+        // Object.is: the same number to the sign of a zero and NaN for NaN.
+        expect(Object.is(median(values), medianBefore(values))).toBe(true);
+        expect(values).toEqual(before); // the list itself is not sorted in place
+      }),
+      { numRuns: 2000 },
+    );
+  });
+
+  it('odd and even lengths, and the empty list', () => {
+    expect(median([])).toBeNull();
+    expect(median([3, 1, 2])).toBe(2);
+    expect(median([4, 1, 3, 2])).toBe(2.5);
+    expect(Object.is(median([-0, 0, -0]), medianBefore([-0, 0, -0]))).toBe(true);
+  });
+});
+
+describe('stepMeasurement: measured once per window and latest values, a fresh record each time', () => {
+  it('the same values as measuring anew, and never the held object', () => {
+    const latest = updateLatest(emptyLatest(), { checked: true, t: 0, source: 's', spo2Pct: 95, mapMmHg: 80, peakCmH2O: 30 });
+    const step = { ...newStep('decremental', 'D1', { ...BASELINE }, 180_000), startedAt: 0, acc: { spo2: [93, 91, 92], map: [70, 72], hr: [], compliance: [30, 31], peakMax: 33, plateau: [25], vt: [400, 410] } };
+    const a = stepMeasurement(step, latest);
+    const b = stepMeasurement(step, latest);
+    expect(b).toEqual(a);
+    expect(b).not.toBe(a);
+    expect(a).toEqual({ plateauCmH2O: 25, tidalVolumeMl: 405, spo2Pct: 92, mapMmHg: 71, hrBpm: null, complianceMlPerCmH2O: 30.5, peakCmH2O: 33 });
+    // A caller changing its copy changes nothing for the next.
+    a.spo2Pct = 1;
+    expect(stepMeasurement(step, latest).spo2Pct).toBe(92);
+    // Another window (a new acc) or other latest values: measured again.
+    const step2 = { ...step, acc: { ...step.acc, spo2: [80, 81, 82] } };
+    expect(stepMeasurement(step2, latest).spo2Pct).toBe(81);
+    const latest2 = updateLatest(latest, { checked: true, t: 1, source: 's', hrBpm: 77 });
+    expect(stepMeasurement(step2, latest2).hrBpm).toBe(77);
+    expect(stepMeasurement(step, latest2).spo2Pct).toBe(92);
   });
 });
