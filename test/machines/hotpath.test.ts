@@ -9,13 +9,20 @@ import { describe, expect, it } from 'vitest';
 import {
   defaultProtocol,
   emptyLatest,
+  DEFAULT_SAFETY,
   initialContext,
+  judgeSample,
   median,
+  NO_CONDITIONS,
+  SAMPLE_RULES,
   newStep,
   stepMeasurement,
   updateLatest,
   withSample,
   type CheckedSample,
+  type Conditions,
+  type SampleGuardInput,
+  type SampleVerdict,
   type LatestValues,
   type ManeuverContext,
 } from '../../machines/index.js';
@@ -195,5 +202,74 @@ describe('stepMeasurement: measured once per window and latest values, a fresh r
     const latest2 = updateLatest(latest, { checked: true, t: 1, source: 's', hrBpm: 77 });
     expect(stepMeasurement(step2, latest2).hrBpm).toBe(77);
     expect(stepMeasurement(step, latest2).spo2Pct).toBe(92);
+  });
+});
+
+/** judgeSample as it was before the third pass: the rule's fields tested by name, `also` made up front. */
+function judgeSampleBefore(input: SampleGuardInput, conditions: Conditions, now: number): SampleVerdict {
+  let next: Record<string, number> | null = null;
+  const edit = (): Record<string, number> => (next ??= { ...conditions });
+  let abort: SampleVerdict['abort'] = null;
+  const also: string[] = [];
+  const { sample, safety } = input;
+  for (const rule of SAMPLE_RULES) {
+    if (!rule.fields.some((f) => sample[f] !== undefined)) continue;
+    const since = conditions[rule.guard];
+    if (!rule.check(input)) {
+      if (since !== undefined && !(rule.hysteresis > 0 && rule.check(input, rule.hysteresis))) delete edit()[rule.guard];
+      continue;
+    }
+    const start = since ?? now;
+    if (since === undefined) edit()[rule.guard] = now;
+    const persistence = rule.persistenceMs(safety);
+    const held = now - start;
+    if (persistence === 0 || held > persistence) {
+      if (abort === null) {
+        const heldNote = persistence === 0 ? '' : ` (held ${(held / 1000).toFixed(1)} s, alarm delay ${(persistence / 1000).toFixed(0)} s)`;
+        abort = { guard: rule.guard, reason: rule.reason, priority: rule.priority, message: rule.explain(input) + heldNote, heldMs: held, also };
+      } else also.push(rule.guard);
+    }
+  }
+  return { conditions: next ?? conditions, abort };
+}
+
+describe('judgeSample: the fields a rule reads found by bits give the verdicts found by name', () => {
+  it('over sequences of samples near every limit, with conditions carried from one to the next', () => {
+    const safety = DEFAULT_SAFETY;
+    const baseline = { spo2Pct: 95, mapMmHg: 80, sbpMmHg: 120, hrBpm: 80, complianceMlPerCmH2O: 40, window: { fromMs: 0, toMs: 30_000, samples: { spo2: 30, map: 30, sbp: 30, hr: 30 } } };
+    const near = (lo: number, hi: number) => fc.option(fc.double({ min: lo, max: hi, noNaN: true }), { nil: undefined, freq: 2 });
+    const sample = fc
+      .record({
+        spo2Pct: near(60, 100),
+        mapMmHg: near(30, 100),
+        sbpMmHg: near(50, 140),
+        hrBpm: near(0, 180),
+        peakCmH2O: near(10, 75),
+        plateauCmH2O: near(10, 50),
+        peepCmH2O: near(0, 45),
+        tidalVolumeMl: near(100, 900),
+        complianceMlPerCmH2O: near(5, 80),
+        expiredVolumeMl: near(100, 900),
+      })
+      .map((r) => Object.fromEntries([['checked', true], ['t', 0], ['source', 'prop'], ...Object.entries(r).filter(([, v]) => v !== undefined)]) as unknown as CheckedSample);
+    const delivering = fc.option(fc.constantFrom({ ...BASELINE }, { mode: 'VC' as const, peepCmH2O: 10, peakCmH2O: 30, rateBpm: 20, fio2: 0.5, tidalVolumeMl: 450 }), { nil: null });
+    fc.assert(
+      fc.property(fc.array(fc.tuple(sample, fc.integer({ min: 0, max: 4000 }), delivering), { minLength: 1, maxLength: 25 }), (steps) => {
+        let ca: Conditions = NO_CONDITIONS;
+        let cb: Conditions = NO_CONDITIONS;
+        let now = 0;
+        for (const [s, dt, d] of steps) {
+          now += dt;
+          const input = { sample: s, baseline, safety, peakLimitCmH2O: 45, delivering: d };
+          const a = judgeSample(input, ca, now);
+          const b = judgeSampleBefore(input, cb, now);
+          expect(a).toStrictEqual(b);
+          expect(a.conditions === ca).toBe(b.conditions === cb); // unchanged conditions stay the same object
+          ca = a.conditions;
+          cb = b.conditions;
+        }
+      }),
+      { numRuns: 500 },
+    );
   });
 });
