@@ -53,32 +53,48 @@ function plainSample(input: unknown): MonitorSample | null {
   if (proto !== Object.prototype && proto !== null) return null;
   const o = input as Record<string, unknown>;
   for (const k in o) if (!KNOWN_KEYS.has(k)) return null;
-  const out: Record<string, unknown> = {};
-  for (const k of SHAPE_KEYS) {
-    if (!(k in o)) {
-      if (k === 't' || k === 'source') return null;
-      continue;
-    }
-    const v = o[k];
-    if (k === 'source') {
-      if (typeof v !== 'string' || v.length < 1 || v.length > SOURCE_MAX) return null;
-    } else if (k === 'invalid') {
-      if (v !== undefined) {
-        if (!Array.isArray(v) || v.length > FIELD_NAMES.size) return null;
-        const copy: string[] = [];
-        for (let i = 0; i < v.length; i++) {
-          const f: unknown = v[i];
-          if (typeof f !== 'string' || !FIELD_NAMES.has(f)) return null;
-          copy.push(f);
-        }
-        out[k] = copy;
-        continue;
+  // Field by field with fixed names (the engine caches their lookups), in the schema's order
+  // (checked against the schema when the module loads).
+  const t = o.t;
+  const source = o.source;
+  if (typeof t !== 'number' || !Number.isFinite(t)) return null;
+  if (typeof source !== 'string' || source.length < 1 || source.length > SOURCE_MAX) return null;
+  const out: Record<string, unknown> = { t, source };
+  if ('spo2Pct' in o && !numberInto(out, 'spo2Pct', o.spo2Pct)) return null;
+  if ('mapMmHg' in o && !numberInto(out, 'mapMmHg', o.mapMmHg)) return null;
+  if ('sbpMmHg' in o && !numberInto(out, 'sbpMmHg', o.sbpMmHg)) return null;
+  if ('hrBpm' in o && !numberInto(out, 'hrBpm', o.hrBpm)) return null;
+  if ('peakCmH2O' in o && !numberInto(out, 'peakCmH2O', o.peakCmH2O)) return null;
+  if ('plateauCmH2O' in o && !numberInto(out, 'plateauCmH2O', o.plateauCmH2O)) return null;
+  if ('peepCmH2O' in o && !numberInto(out, 'peepCmH2O', o.peepCmH2O)) return null;
+  if ('tidalVolumeMl' in o && !numberInto(out, 'tidalVolumeMl', o.tidalVolumeMl)) return null;
+  if ('complianceMlPerCmH2O' in o && !numberInto(out, 'complianceMlPerCmH2O', o.complianceMlPerCmH2O)) return null;
+  if ('expiredVolumeMl' in o && !numberInto(out, 'expiredVolumeMl', o.expiredVolumeMl)) return null;
+  if ('invalid' in o) {
+    const v = o.invalid;
+    if (v === undefined) out.invalid = undefined;
+    else {
+      if (!Array.isArray(v) || v.length > FIELD_NAMES.size) return null;
+      const copy: string[] = [];
+      for (let i = 0; i < v.length; i++) {
+        const f: unknown = v[i];
+        if (typeof f !== 'string' || !FIELD_NAMES.has(f)) return null;
+        copy.push(f);
       }
-    } else if (k === 't' || v !== undefined) {
-      // z.number(): a number, neither NaN nor infinite.
-      if (typeof v !== 'number' || !Number.isFinite(v)) return null;
+      out.invalid = copy;
     }
-    out[k] = v;
   }
   return out as unknown as MonitorSample;
+}
+
+/** An optional z.number(): undefined (kept as given), or a number neither NaN nor infinite. */
+function numberInto(out: Record<string, unknown>, key: string, v: unknown): boolean {
+  if (v !== undefined && (typeof v !== 'number' || !Number.isFinite(v))) return false;
+  out[key] = v;
+  return true;
+}
+
+// plainSample writes the schema's keys in this order: the schema must still have them so.
+if (SHAPE_KEYS.join() !== ['t', 'source', ...SAMPLE_FIELDS, 'invalid'].join()) {
+  throw new Error(`src/runner/sampleSchema.ts: the sample schema's keys (${SHAPE_KEYS.join(', ')}) are not the ones plainSample writes, in its order`);
 }
