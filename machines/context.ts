@@ -389,6 +389,10 @@ export function inMeasureWindow(step: CurrentStep, now: number, windowMs: number
 
 /** Adds a sample's values to a step's measurement window. */
 export function accumulate(acc: StepAccumulator, s: CheckedSample): StepAccumulator {
+  // The accumulators the machine makes (emptyAccumulator, the expired-volume lists added as
+  // three): one literal of their keys in their order. Any other shape: the spread below.
+  const keys = acc.plateau !== undefined && acc.vt !== undefined ? keysInMachineOrder(acc) : 0;
+  if (keys !== 0) return accumulateKnown(acc, s, acc.plateau!, acc.vt!, keys === 10);
   const next = { ...acc };
   if (s.spo2Pct !== undefined) next.spo2 = [...acc.spo2, s.spo2Pct];
   if (s.mapMmHg !== undefined) next.map = [...acc.map, s.mapMmHg];
@@ -402,6 +406,38 @@ export function accumulate(acc: StepAccumulator, s: CheckedSample): StepAccumula
     next.vtePeep = [...(acc.vtePeep ?? []), s.peepCmH2O ?? Number.NaN];
   }
   if (s.peakCmH2O !== undefined) next.peakMax = next.peakMax === null ? s.peakCmH2O : Math.max(next.peakMax, s.peakCmH2O);
+  return next;
+}
+
+const ACC_KEYS = ['spo2', 'map', 'hr', 'compliance', 'peakMax', 'plateau', 'vt', 'vte', 'vtePlateau', 'vtePeep'] as const;
+
+/** 7 or 10 when the window's keys are emptyAccumulator's, then the three expired-volume lists or none, in that order; else 0. */
+function keysInMachineOrder(acc: StepAccumulator): 0 | 7 | 10 {
+  let i = 0;
+  for (const k in acc) if (k !== ACC_KEYS[i++]) return 0;
+  return i === 7 || i === 10 ? i : 0;
+}
+
+function accumulateKnown(acc: StepAccumulator, s: CheckedSample, plateau: readonly number[], vt: readonly number[], expired: boolean): StepAccumulator {
+  const peak = s.peakCmH2O;
+  const next: StepAccumulator = {
+    spo2: s.spo2Pct !== undefined ? [...acc.spo2, s.spo2Pct] : acc.spo2,
+    map: s.mapMmHg !== undefined ? [...acc.map, s.mapMmHg] : acc.map,
+    hr: s.hrBpm !== undefined ? [...acc.hr, s.hrBpm] : acc.hr,
+    compliance: s.complianceMlPerCmH2O !== undefined ? [...acc.compliance, s.complianceMlPerCmH2O] : acc.compliance,
+    peakMax: peak !== undefined ? (acc.peakMax === null ? peak : Math.max(acc.peakMax, peak)) : acc.peakMax,
+    plateau: s.plateauCmH2O !== undefined ? [...plateau, s.plateauCmH2O] : plateau,
+    vt: s.tidalVolumeMl !== undefined ? [...vt, s.tidalVolumeMl] : vt,
+  };
+  if (s.expiredVolumeMl !== undefined) {
+    next.vte = [...(acc.vte ?? []), s.expiredVolumeMl];
+    next.vtePlateau = [...(acc.vtePlateau ?? []), s.plateauCmH2O ?? Number.NaN];
+    next.vtePeep = [...(acc.vtePeep ?? []), s.peepCmH2O ?? Number.NaN];
+  } else if (expired) {
+    next.vte = acc.vte;
+    next.vtePlateau = acc.vtePlateau;
+    next.vtePeep = acc.vtePeep;
+  }
   return next;
 }
 
@@ -514,7 +550,8 @@ export function withSample(
   const latest = updateLatest(ctx.latest, sample);
   let current = ctx.current;
   if (current && inMeasureWindow(current, now, ctx.protocol.measureWindowS * 1000)) {
-    current = { ...current, acc: accumulate(current.acc, sample) };
+    // The step's own keys in their order (newStep's; beginDwell and nextPreoxHold keep it).
+    current = { phase: current.phase, label: current.label, settings: current.settings, dwellMs: current.dwellMs, startedAt: current.startedAt, acc: accumulate(current.acc, sample) };
   }
   const h = ctx.run.history;
   const history = h && ctx.run.startedAt === null ? recordHistory(h, sample, now, ctx.safety.baselineWindowS * 1000) : h;

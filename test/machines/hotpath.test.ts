@@ -7,24 +7,27 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import {
+  accumulate,
   defaultProtocol,
-  emptyLatest,
   DEFAULT_SAFETY,
+  emptyAccumulator,
+  emptyLatest,
   initialContext,
   judgeSample,
   median,
+  newStep,
   NO_CONDITIONS,
   SAMPLE_RULES,
-  newStep,
   stepMeasurement,
   updateLatest,
   withSample,
   type CheckedSample,
   type Conditions,
-  type SampleGuardInput,
-  type SampleVerdict,
   type LatestValues,
   type ManeuverContext,
+  type SampleGuardInput,
+  type SampleVerdict,
+  type StepAccumulator,
 } from '../../machines/index.js';
 import { BASELINE } from '../support/driver.js';
 
@@ -270,6 +273,66 @@ describe('judgeSample: the fields a rule reads found by bits give the verdicts f
         }
       }),
       { numRuns: 500 },
+    );
+  });
+});
+
+/** accumulate as it was before the third pass: a spread of the window, lists written after. */
+function accumulateBefore(acc: StepAccumulator, s: CheckedSample): StepAccumulator {
+  const next = { ...acc };
+  if (s.spo2Pct !== undefined) next.spo2 = [...acc.spo2, s.spo2Pct];
+  if (s.mapMmHg !== undefined) next.map = [...acc.map, s.mapMmHg];
+  if (s.hrBpm !== undefined) next.hr = [...acc.hr, s.hrBpm];
+  if (s.complianceMlPerCmH2O !== undefined) next.compliance = [...acc.compliance, s.complianceMlPerCmH2O];
+  if (s.plateauCmH2O !== undefined) next.plateau = [...(acc.plateau ?? []), s.plateauCmH2O];
+  if (s.tidalVolumeMl !== undefined) next.vt = [...(acc.vt ?? []), s.tidalVolumeMl];
+  if (s.expiredVolumeMl !== undefined) {
+    next.vte = [...(acc.vte ?? []), s.expiredVolumeMl];
+    next.vtePlateau = [...(acc.vtePlateau ?? []), s.plateauCmH2O ?? Number.NaN];
+    next.vtePeep = [...(acc.vtePeep ?? []), s.peepCmH2O ?? Number.NaN];
+  }
+  if (s.peakCmH2O !== undefined) next.peakMax = next.peakMax === null ? s.peakCmH2O : Math.max(next.peakMax, s.peakCmH2O);
+  return next;
+}
+
+describe('accumulate and the step it is kept in: literals give what the spreads gave', () => {
+  it('over any sequence of samples, from an empty window and from windows of older shapes', () => {
+    const { plateau: _p, vt: _v, ...older } = emptyAccumulator();
+    const starts: StepAccumulator[] = [
+      emptyAccumulator(),
+      older as StepAccumulator,
+      { ...emptyAccumulator(), vte: [500] } as StepAccumulator,
+      { ...emptyAccumulator(), vte: [500], vtePlateau: [20], vtePeep: [5] },
+      { ...emptyAccumulator(), vte: undefined, vtePlateau: undefined, vtePeep: undefined } as unknown as StepAccumulator,
+    ];
+    fc.assert(
+      fc.property(fc.constantFrom(...starts), fc.array(sampleArb, { maxLength: 30 }), (start, samples) => {
+        let a = start;
+        let b = start;
+        for (const s of samples) {
+          a = accumulate(a, s);
+          b = accumulateBefore(b, s);
+          same(a, b);
+        }
+      }),
+      { numRuns: 300 },
+    );
+  });
+
+  it('withSample keeps the step\'s keys and values, its window grown as before', () => {
+    const base = initialContext({ protocol: defaultProtocol('staircase'), baseline: BASELINE });
+    const windowMs = defaultProtocol('staircase').measureWindowS * 1000;
+    fc.assert(
+      fc.property(fc.array(sampleArb, { minLength: 1, maxLength: 20 }), (samples) => {
+        let step = { ...newStep('decremental', 'D1', { ...BASELINE }, windowMs), startedAt: 0 };
+        for (const s of samples) {
+          const ctx: ManeuverContext = { ...base, current: step, run: { ...base.run, startedAt: 0, history: null } };
+          const got = withSample(ctx, s, 1).current!;
+          same(got, { ...step, acc: accumulateBefore(step.acc, s) });
+          step = got;
+        }
+      }),
+      { numRuns: 200 },
     );
   });
 });
