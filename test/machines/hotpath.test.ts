@@ -23,6 +23,7 @@ import {
   withSample,
   type CheckedSample,
   type Conditions,
+  type CurrentStep,
   type LatestValues,
   type ManeuverContext,
   type SampleGuardInput,
@@ -324,7 +325,7 @@ describe('accumulate and the step it is kept in: literals give what the spreads 
     const windowMs = defaultProtocol('staircase').measureWindowS * 1000;
     fc.assert(
       fc.property(fc.array(sampleArb, { minLength: 1, maxLength: 20 }), (samples) => {
-        let step = { ...newStep('decremental', 'D1', { ...BASELINE }, windowMs), startedAt: 0 };
+        let step: CurrentStep = { ...newStep('decremental', 'D1', { ...BASELINE }, windowMs), startedAt: 0 };
         for (const s of samples) {
           const ctx: ManeuverContext = { ...base, current: step, run: { ...base.run, startedAt: 0, history: null } };
           const got = withSample(ctx, s, 1).current!;

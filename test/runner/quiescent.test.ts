@@ -227,7 +227,7 @@ describe('quiescent step: what it hands to XState', () => {
     }
     // A snapshot with another shape than XState's (an extra key) is copied whole, the key kept.
     const s0 = m.getInitialSnapshot(scope) as AnyMachineSnapshot;
-    const odd = { ...s0, extra: 1 } as AnyMachineSnapshot;
+    const odd = { ...s0, extra: 1 } as unknown as AnyMachineSnapshot;
     const q = quiescentStep(m, odd, { type: 'BUMP' }, scope) as AnyMachineSnapshot & { extra?: number };
     expect(q.extra).toBe(1);
     expect(q.context).toStrictEqual(m.transition(s0, { type: 'BUMP' }, scope).context);
