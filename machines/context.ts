@@ -297,36 +297,49 @@ export function initialContext(input: ManeuverInput): ManeuverContext {
  * older than the one held; its time is the sample's (never later than its receipt).
  */
 export function updateLatest(latest: LatestValues, sample: CheckedSample): LatestValues {
-  const next = { ...latest };
+  // The staleness guard and the sample's assign fold the same sample into the same values one
+  // after the other: the second gets the first's result (one entry, compared by identity; both
+  // are immutable, so the answer is the one a second fold would give).
+  const last = lastFold;
+  if (last !== null && last.latest === latest && last.sample === sample) return last.next;
+  const next = foldLatest(latest, sample);
+  lastFold = { latest, sample, next };
+  return next;
+}
+
+let lastFold: { latest: LatestValues; sample: CheckedSample; next: LatestValues } | null = null;
+
+function foldLatest(latest: LatestValues, sample: CheckedSample): LatestValues {
+  // One fixed-shape object literal, not a spread of `latest` with fields written after: the
+  // hot path of every sample (twice before the memo below), and V8 copies a literal of one
+  // shape far faster than it clones an object whose fields changed representation
+  // (null -> number). The keys come out in `emptyLatest`'s order, the plateau last and only
+  // when held or given, as the spread left them.
   const t = sample.t;
-  const newer = (at: number | null) => at === null || t >= at;
-  if (sample.spo2Pct !== undefined && newer(latest.spo2At)) {
-    next.spo2Pct = sample.spo2Pct;
-    next.spo2At = t;
-  }
-  if (sample.mapMmHg !== undefined && newer(latest.mapAt)) {
-    next.mapMmHg = sample.mapMmHg;
-    next.mapAt = t;
-  }
-  if (sample.sbpMmHg !== undefined && newer(latest.sbpAt)) {
-    next.sbpMmHg = sample.sbpMmHg;
-    next.sbpAt = t;
-  }
-  if (sample.hrBpm !== undefined && newer(latest.hrAt)) {
-    next.hrBpm = sample.hrBpm;
-    next.hrAt = t;
-  }
-  if (sample.peakCmH2O !== undefined && newer(latest.peakAt)) {
-    next.peakCmH2O = sample.peakCmH2O;
-    next.peakAt = t;
-  }
-  if (sample.peepCmH2O !== undefined && newer(latest.peepAt)) {
-    next.peepCmH2O = sample.peepCmH2O;
-    next.peepAt = t;
-  }
-  if (sample.tidalVolumeMl !== undefined) next.tidalVolumeMl = sample.tidalVolumeMl;
+  const spo2 = sample.spo2Pct !== undefined && (latest.spo2At === null || t >= latest.spo2At);
+  const map = sample.mapMmHg !== undefined && (latest.mapAt === null || t >= latest.mapAt);
+  const sbp = sample.sbpMmHg !== undefined && (latest.sbpAt === null || t >= latest.sbpAt);
+  const hr = sample.hrBpm !== undefined && (latest.hrAt === null || t >= latest.hrAt);
+  const peak = sample.peakCmH2O !== undefined && (latest.peakAt === null || t >= latest.peakAt);
+  const peep = sample.peepCmH2O !== undefined && (latest.peepAt === null || t >= latest.peepAt);
+  const next: LatestValues = {
+    spo2Pct: spo2 ? sample.spo2Pct! : latest.spo2Pct,
+    spo2At: spo2 ? t : latest.spo2At,
+    mapMmHg: map ? sample.mapMmHg! : latest.mapMmHg,
+    mapAt: map ? t : latest.mapAt,
+    sbpMmHg: sbp ? sample.sbpMmHg! : latest.sbpMmHg,
+    sbpAt: sbp ? t : latest.sbpAt,
+    hrBpm: hr ? sample.hrBpm! : latest.hrBpm,
+    hrAt: hr ? t : latest.hrAt,
+    peakCmH2O: peak ? sample.peakCmH2O! : latest.peakCmH2O,
+    peakAt: peak ? t : latest.peakAt,
+    peepCmH2O: peep ? sample.peepCmH2O! : latest.peepCmH2O,
+    peepAt: peep ? t : latest.peepAt,
+    tidalVolumeMl: sample.tidalVolumeMl !== undefined ? sample.tidalVolumeMl : latest.tidalVolumeMl,
+    complianceMlPerCmH2O: sample.complianceMlPerCmH2O !== undefined ? sample.complianceMlPerCmH2O : latest.complianceMlPerCmH2O,
+  };
   if (sample.plateauCmH2O !== undefined) next.plateauCmH2O = sample.plateauCmH2O;
-  if (sample.complianceMlPerCmH2O !== undefined) next.complianceMlPerCmH2O = sample.complianceMlPerCmH2O;
+  else if ('plateauCmH2O' in latest) next.plateauCmH2O = latest.plateauCmH2O;
   return next;
 }
 
@@ -376,6 +389,10 @@ export function inMeasureWindow(step: CurrentStep, now: number, windowMs: number
 
 /** Adds a sample's values to a step's measurement window. */
 export function accumulate(acc: StepAccumulator, s: CheckedSample): StepAccumulator {
+  // The accumulators the machine makes (emptyAccumulator, the expired-volume lists added as
+  // three): one literal of their keys in their order. Any other shape: the spread below.
+  const keys = acc.plateau !== undefined && acc.vt !== undefined ? keysInMachineOrder(acc) : 0;
+  if (keys !== 0) return accumulateKnown(acc, s, acc.plateau!, acc.vt!, keys === 10);
   const next = { ...acc };
   if (s.spo2Pct !== undefined) next.spo2 = [...acc.spo2, s.spo2Pct];
   if (s.mapMmHg !== undefined) next.map = [...acc.map, s.mapMmHg];
@@ -392,6 +409,38 @@ export function accumulate(acc: StepAccumulator, s: CheckedSample): StepAccumula
   return next;
 }
 
+const ACC_KEYS = ['spo2', 'map', 'hr', 'compliance', 'peakMax', 'plateau', 'vt', 'vte', 'vtePlateau', 'vtePeep'] as const;
+
+/** 7 or 10 when the window's keys are emptyAccumulator's, then the three expired-volume lists or none, in that order; else 0. */
+function keysInMachineOrder(acc: StepAccumulator): 0 | 7 | 10 {
+  let i = 0;
+  for (const k in acc) if (k !== ACC_KEYS[i++]) return 0;
+  return i === 7 || i === 10 ? i : 0;
+}
+
+function accumulateKnown(acc: StepAccumulator, s: CheckedSample, plateau: readonly number[], vt: readonly number[], expired: boolean): StepAccumulator {
+  const peak = s.peakCmH2O;
+  const next: StepAccumulator = {
+    spo2: s.spo2Pct !== undefined ? [...acc.spo2, s.spo2Pct] : acc.spo2,
+    map: s.mapMmHg !== undefined ? [...acc.map, s.mapMmHg] : acc.map,
+    hr: s.hrBpm !== undefined ? [...acc.hr, s.hrBpm] : acc.hr,
+    compliance: s.complianceMlPerCmH2O !== undefined ? [...acc.compliance, s.complianceMlPerCmH2O] : acc.compliance,
+    peakMax: peak !== undefined ? (acc.peakMax === null ? peak : Math.max(acc.peakMax, peak)) : acc.peakMax,
+    plateau: s.plateauCmH2O !== undefined ? [...plateau, s.plateauCmH2O] : plateau,
+    vt: s.tidalVolumeMl !== undefined ? [...vt, s.tidalVolumeMl] : vt,
+  };
+  if (s.expiredVolumeMl !== undefined) {
+    next.vte = [...(acc.vte ?? []), s.expiredVolumeMl];
+    next.vtePlateau = [...(acc.vtePlateau ?? []), s.plateauCmH2O ?? Number.NaN];
+    next.vtePeep = [...(acc.vtePeep ?? []), s.peepCmH2O ?? Number.NaN];
+  } else if (expired) {
+    next.vte = acc.vte;
+    next.vtePlateau = acc.vtePlateau;
+    next.vtePeep = acc.vtePeep;
+  }
+  return next;
+}
+
 const robust = (values: readonly number[]): number | null => {
   const m = median(values);
   return m === null ? null : Math.round(m * 100) / 100;
@@ -401,11 +450,24 @@ const robust = (values: readonly number[]): number | null => {
  * What the current step measured: medians over the window (an artifact shorter than half
  * the window cannot move them), or the latest values when nothing arrived inside the window.
  */
-export function stepMeasurement(
-  step: CurrentStep,
-  latest: LatestValues,
-): Pick<StepRecord, 'spo2Pct' | 'mapMmHg' | 'hrBpm' | 'complianceMlPerCmH2O' | 'peakCmH2O' | 'plateauCmH2O' | 'tidalVolumeMl'> {
+export function stepMeasurement(step: CurrentStep, latest: LatestValues): StepMeasurement {
+  // At a step's end the guards that end it (derecruitment, FiO2 in target), XState's second look
+  // at them and the step's record measure the same window one after the other: measured once
+  // (one entry, by identity of the window and the latest values; both immutable). A copy each
+  // time, so no caller shares the held one.
   const a = step.acc;
+  const last = lastMeasured;
+  if (last !== null && last.acc === a && last.latest === latest) return { ...last.m };
+  const m = measure(a, latest);
+  lastMeasured = { acc: a, latest, m };
+  return { ...m };
+}
+
+type StepMeasurement = Pick<StepRecord, 'spo2Pct' | 'mapMmHg' | 'hrBpm' | 'complianceMlPerCmH2O' | 'peakCmH2O' | 'plateauCmH2O' | 'tidalVolumeMl'>;
+
+let lastMeasured: { acc: StepAccumulator; latest: LatestValues; m: StepMeasurement } | null = null;
+
+function measure(a: StepAccumulator, latest: LatestValues): StepMeasurement {
   return {
     plateauCmH2O: robust(a.plateau ?? []) ?? latest.plateauCmH2O ?? null,
     tidalVolumeMl: robust(a.vt ?? []) ?? latest.tidalVolumeMl,
@@ -479,14 +541,20 @@ export function settingsMatch(requested: VentSettings, readback: VentSettings, p
 }
 
 /** Folds a checked sample into the context's latest values, the baseline window (before the start) and the current step. */
-export function withSample(ctx: ManeuverContext, sample: CheckedSample): Pick<ManeuverContext, 'latest' | 'current'> & { history: VitalsHistory | null } {
+export function withSample(
+  ctx: ManeuverContext,
+  sample: CheckedSample,
+  /** The time it is folded at (default the context's `now`; the sample's assign passes the event's, without a context copy). */
+  now: number = ctx.now,
+): Pick<ManeuverContext, 'latest' | 'current'> & { history: VitalsHistory | null } {
   const latest = updateLatest(ctx.latest, sample);
   let current = ctx.current;
-  if (current && inMeasureWindow(current, ctx.now, ctx.protocol.measureWindowS * 1000)) {
-    current = { ...current, acc: accumulate(current.acc, sample) };
+  if (current && inMeasureWindow(current, now, ctx.protocol.measureWindowS * 1000)) {
+    // The step's own keys in their order (newStep's; beginDwell and nextPreoxHold keep it).
+    current = { phase: current.phase, label: current.label, settings: current.settings, dwellMs: current.dwellMs, startedAt: current.startedAt, acc: accumulate(current.acc, sample) };
   }
   const h = ctx.run.history;
-  const history = h && ctx.run.startedAt === null ? recordHistory(h, sample, ctx.now, ctx.safety.baselineWindowS * 1000) : h;
+  const history = h && ctx.run.startedAt === null ? recordHistory(h, sample, now, ctx.safety.baselineWindowS * 1000) : h;
   return { latest, current, history };
 }
 

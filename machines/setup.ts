@@ -219,7 +219,7 @@ export const maneuverSetup = setup({
     observeSample: assign(({ context, event }) => {
       const now = clockOf(context, event);
       if (event.type !== 'SAMPLE') return { now };
-      const { latest, current, history } = withSample({ ...context, now }, event.sample);
+      const { latest, current, history } = withSample(context, event.sample, now);
       const { conditions } = sampleVerdict(context, now, event.sample);
       const run = conditions === context.run.conditions && history === context.run.history ? context.run : { ...context.run, conditions, history };
       return { now, latest, current, run };

@@ -80,6 +80,23 @@ export function trustedSample(now: number, source: string, values: Partial<Recor
 export function median(values: readonly number[]): number | null {
   const n = values.length;
   if (n === 0) return null;
+  const mid = n >> 1;
+  // A typed array sorts numbers natively, without calling a comparator per comparison. Its order
+  // is the comparator's (a - b, stable) for every list of finite non-zero numbers: a NaN or an
+  // infinity makes the comparator inconsistent (Infinity - Infinity is NaN), and -0 and 0 compare
+  // equal under it (kept in input order) but not natively, so such lists are sorted as before.
+  const copy = new Float64Array(n);
+  for (let i = 0; i < n; i++) {
+    const v = values[i]!;
+    if (v === 0 || v - v !== 0) return medianByComparator(values);
+    copy[i] = v;
+  }
+  copy.sort();
+  return n % 2 ? copy[mid]! : (copy[mid - 1]! + copy[mid]!) / 2;
+}
+
+function medianByComparator(values: readonly number[]): number {
+  const n = values.length;
   const sorted = [...values].sort((a, b) => a - b);
   const mid = n >> 1;
   return n % 2 ? sorted[mid]! : (sorted[mid - 1]! + sorted[mid]!) / 2;

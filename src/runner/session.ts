@@ -112,6 +112,9 @@ export class Session {
   private stopTicks: (() => void) | null = null;
   private warmup: TimerHandle | null = null;
   private lastState = '';
+  /** The state value last named, and its name (onSnapshot). */
+  private namedValue: unknown = undefined;
+  private valueName = '';
   private finished = false;
   private waitingToStart = false;
   private inflightCount = 0;
@@ -472,7 +475,12 @@ export class Session {
 
   private onSnapshot(): void {
     const snap = this.actor.getSnapshot();
-    const state = stateName(snap.value);
+    // Most events leave the state value as it was (the same object): named once per value.
+    if (snap.value !== this.namedValue) {
+      this.namedValue = snap.value;
+      this.valueName = stateName(snap.value);
+    }
+    const state = this.valueName;
     const c = snap.context;
     this.alarmRestoreFailures(c.restore.failures, c.restore.attempts);
     // The titration's decision and the final step's limits, once each, for the console and the journal.
@@ -511,6 +519,7 @@ export class Session {
    * alarm at once, saying what comes next: another attempt, or FAILSAFE after the last one.
    */
   private alarmRestoreFailures(failures: readonly string[], attempts: number): void {
+    if (failures.length === this.restoreFailuresSeen) return; // nothing new (every event but a failed restore)
     if (failures.length < this.restoreFailuresSeen) this.restoreFailuresSeen = 0; // a repeat starts afresh
     const max = this.options.protocol.safety.restoreAttempts;
     for (const f of failures.slice(this.restoreFailuresSeen)) {

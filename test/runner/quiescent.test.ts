@@ -187,6 +187,80 @@ describe('quiescent step: what it hands to XState', () => {
     expect(both(below, [], { type: 'INC' }).quick?.context.n).toBe(1);
   });
 
+  /** The same snapshot as XState's to the key: context and snapshot keys in the same order, the same values. */
+  const sameSnapshot = (a: AnyMachineSnapshot, b: AnyMachineSnapshot): void => {
+    expect(Object.keys(a)).toEqual(Object.keys(b));
+    expect(JSON.stringify(a.context)).toBe(JSON.stringify(b.context));
+    expect(Object.keys(a.context as object)).toEqual(Object.keys(b.context as object));
+    expect(a.context).toStrictEqual(b.context);
+    for (const k of Object.keys(b) as Array<keyof AnyMachineSnapshot>) if (k !== 'context') expect(a[k]).toEqual(b[k]);
+  };
+
+  it('builds the context and the snapshot XState builds, key for key, over a chain of steps and whatever came before', () => {
+    type Wide = { a: number; b: string | null; c: number[]; d?: number; e?: string };
+    const wide = setup({
+      types: { context: {} as Wide, events: {} as { type: 'BUMP' } | { type: 'ADD' } | { type: 'REPLACE' } | { type: 'TWO' } },
+      actions: {
+        bump: assign(({ context }) => ({ a: context.a + 0.5, c: [...context.c, context.a] })),
+        // A key the context does not have yet, in the middle of the partial: Object.assign's order.
+        add: assign(({ context }) => ({ b: 'x', d: context.a, a: context.a + 1 })),
+        replace: assign({ b: ({ context }) => (context.b === null ? 'y' : null) }),
+        more: assign(() => ({ e: 'e' })),
+      },
+    });
+    const m = wide.createMachine({
+      context: { a: 0, b: null, c: [] },
+      on: { BUMP: { actions: 'bump' }, ADD: { actions: 'add' }, REPLACE: { actions: 'replace' }, TWO: { actions: ['bump', 'more', 'replace', 'bump'] } },
+    });
+    const scope = scopeOf(m);
+    const order = ['BUMP', 'BUMP', 'ADD', 'BUMP', 'REPLACE', 'TWO', 'BUMP', 'ADD', 'TWO', 'REPLACE'] as const;
+    // The same chain twice: once each step fed its own result, once XState's (a snapshot the step did not build).
+    for (const feedOwn of [true, false]) {
+      let s = m.getInitialSnapshot(scope) as AnyMachineSnapshot;
+      for (const type of order) {
+        const quick = quiescentStep(m, s, { type }, scope);
+        const xs = m.transition(s, { type }, scope) as AnyMachineSnapshot;
+        expect(quick).not.toBeNull();
+        sameSnapshot(quick!, xs);
+        s = feedOwn ? quick! : xs;
+      }
+    }
+    // A snapshot with another shape than XState's (an extra key) is copied whole, the key kept.
+    const s0 = m.getInitialSnapshot(scope) as AnyMachineSnapshot;
+    const odd = { ...s0, extra: 1 } as unknown as AnyMachineSnapshot;
+    const q = quiescentStep(m, odd, { type: 'BUMP' }, scope) as AnyMachineSnapshot & { extra?: number };
+    expect(q.extra).toBe(1);
+    expect(q.context).toStrictEqual(m.transition(s0, { type: 'BUMP' }, scope).context);
+  });
+
+  it('two machines stepped in turn, and contexts with a symbol or a __proto__ key, still get XState\'s context', () => {
+    const sym = Symbol('tag');
+    const m1 = base.createMachine({ context: { n: 0, log: [] }, on: { INC: { actions: ['inc', 'note'] } } });
+    const m2 = base.createMachine({ context: ({ input }: { input?: unknown }) => ({ log: ['other'], n: 10, ...(input ? { [sym]: 1 } : {}) } as Ctx), on: { INC: { actions: 'inc' } } });
+    const sc1 = scopeOf(m1);
+    const sc2 = scopeOf(m2);
+    let a = m1.getInitialSnapshot(sc1) as AnyMachineSnapshot;
+    let b = m2.getInitialSnapshot(sc2, true) as AnyMachineSnapshot;
+    for (let i = 0; i < 4; i++) {
+      const qa = quiescentStep(m1, a, { type: 'INC' }, sc1)!;
+      sameSnapshot(qa, m1.transition(a, { type: 'INC' }, sc1) as AnyMachineSnapshot);
+      const qb = quiescentStep(m2, b, { type: 'INC' }, sc2)!;
+      const xb = m2.transition(b, { type: 'INC' }, sc2) as AnyMachineSnapshot;
+      sameSnapshot(qb, xb);
+      expect((qb.context as Record<symbol, unknown>)[sym]).toBe(1);
+      a = qa;
+      b = qb;
+    }
+    const proto = JSON.parse('{"n": 1, "log": [], "__proto__": {"polluted": true}}') as Ctx;
+    const m3 = base.createMachine({ context: () => proto, on: { INC: { actions: 'inc' } } });
+    const sc3 = scopeOf(m3);
+    const s3 = m3.getInitialSnapshot(sc3) as AnyMachineSnapshot;
+    const q3 = quiescentStep(m3, s3, { type: 'INC' }, sc3)!;
+    const x3 = m3.transition(s3, { type: 'INC' }, sc3) as AnyMachineSnapshot;
+    expect(Object.getPrototypeOf(q3.context)).toBe(Object.getPrototypeOf(x3.context));
+    expect(q3.context).toStrictEqual(x3.context);
+  });
+
   it('refuses machines with parallel states or wildcard events, XState events, and a machine that is not active', () => {
     const parallel = base.createMachine({ context: { n: 0, log: [] }, type: 'parallel', states: { p: { on: { INC: { actions: 'inc' } } }, q: {} } });
     expect(supportsQuiescentStep(parallel)).toBe(false);
