@@ -155,74 +155,13 @@ function hasKeys(o: object, keys: readonly string[]): boolean {
   return true;
 }
 
-/**
- * XState's assign: `Object.assign({}, context, partial)`. The same object is built, faster, when
- * every key of `partial` is already one of the context's (the commonest case by far: an assign
- * updates fields, it rarely adds one): a copy of the context by a literal of its keys (made once
- * per key list), then the partial's values written over it, in place. Same keys, same order,
- * same values; anything else (a new key, a symbol key) is left to Object.assign.
- */
+/** XState's assign: a new context with the partial's values over the old one's (the same keys, order and values). */
 function assignContext(context: Record<string, unknown>, partial: Record<string, unknown>): Record<string, unknown> {
-  const copier = copierOf(context);
-  assigned = null;
-  if (copier === null) return Object.assign({}, context, partial);
-  const keys = Object.keys(partial);
-  for (const k of keys) if (!copier.keys.has(k)) return Object.assign({}, context, partial);
-  if (Object.getOwnPropertySymbols(partial).length > 0) return Object.assign({}, context, partial);
-  const next = copier.copy(context);
-  for (const k of keys) next[k] = partial[k];
-  assigned = { context: next, copier };
-  return next;
+  return Object.assign({}, context, partial);
 }
 
-/** The context assignContext built last by its copier (it has that copier's keys), else null. */
-let assigned: { context: object; copier: Copier } | null = null;
-
-interface Copier {
-  keys: ReadonlySet<string>;
-  copy: (c: Record<string, unknown>) => Record<string, unknown>;
-}
-
-/** Copiers by key list (a machine has one or two context shapes; bounded all the same). */
-const copiers = new Map<string, Copier | null>();
-const MAX_COPIERS = 32;
-
-/** The copier of this context's keys (null: none, Object.assign does it). */
-function copierOf(context: Record<string, unknown>): Copier | null {
-  // A context the step built by a copier has that copier's keys: no need to list them again.
-  if (context === lastOut.context) return lastOut.copier;
-  if (assigned !== null && context === assigned.context) return assigned.copier;
-  const keys = Object.keys(context);
-  if (Object.getOwnPropertySymbols(context).length > 0) return null;
-  const id = JSON.stringify(keys);
-  let copier = copiers.get(id);
-  if (copier === undefined) {
-    copier = makeCopier(keys);
-    if (copiers.size < MAX_COPIERS) copiers.set(id, copier);
-  }
-  return copier;
-}
-
-/**
- * A function returning `{ k1: c.k1, k2: c.k2, ... }` for these keys: V8 builds such a literal
- * with its final shape at once, where Object.assign into `{}` adds the keys one by one. Key
- * names are written as JSON string literals (no name can escape them). Null where the runtime
- * forbids code generation from strings: Object.assign then.
- */
-function makeCopier(keys: readonly string[]): Copier | null {
-  // In a literal `"__proto__": v` sets the prototype, not a key: left to Object.assign.
-  if (keys.includes('__proto__')) return null;
-  try {
-    const body = `return {${keys.map((k) => `${JSON.stringify(k)}: c[${JSON.stringify(k)}]`).join(', ')}};`;
-    const copy = new Function('c', body) as Copier['copy'];
-    return { keys: new Set(keys), copy };
-  } catch {
-    return null;
-  }
-}
-
-/** The snapshot and context the step returned last, with the copier of that context's keys. */
-let lastOut: { snapshot: object | null; context: object | null; copier: Copier | null } = { snapshot: null, context: null, copier: null };
+/** The snapshot the step returned last (it has SNAPSHOT_KEYS: no need to check them again). */
+let lastOut: { snapshot: object | null } = { snapshot: null };
 
 /**
  * The snapshot after `event`, or `null` when XState must process it.
@@ -271,7 +210,7 @@ export function quiescentStep<S extends AnyMachineSnapshot>(machine: AnyStateMac
     if (context === snapshot.context) return eventlessEnabled(path, snapshot, event) ? null : snapshot;
     const next = withContext(snapshot, context) as S;
     if (eventlessEnabled(path, next, event)) return null;
-    lastOut = { snapshot: next, context, copier: assigned !== null && assigned.context === context ? assigned.copier : null };
+    lastOut = { snapshot: next };
     return next;
   } catch (err) {
     if (err === REFUSED) return null;
