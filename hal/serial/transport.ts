@@ -21,6 +21,8 @@ export { DIRECT_WRITE_MAX_BYTES, type FdWriter, type WritePath } from './directW
 export interface WriteTiming {
   bytes: number;
   path: WritePath;
+  /** `performance.now()` when `write()` was called (matches a write to its timing). */
+  startedAt: number;
   /** From `write()` to every byte written to the port's fd (handed to the kernel), ms. */
   toKernelMs: number;
   /** From `write()` to its promise settling (after the port drained: `tcdrain`), ms. */
@@ -134,7 +136,7 @@ export class SerialTransport implements ByteTransport {
         const inKernelAt = directAt || performance.now();
         return new Promise<void>((resolve) =>
           this.port.drain(() => {
-            this.onWrite?.({ bytes: bytes.length, path: w.path, toKernelMs: inKernelAt - startedAt, toDoneMs: performance.now() - startedAt });
+            this.onWrite?.({ bytes: bytes.length, path: w.path, startedAt, toKernelMs: inKernelAt - startedAt, toDoneMs: performance.now() - startedAt });
             resolve();
           }),
         );
