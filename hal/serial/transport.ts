@@ -136,7 +136,11 @@ export class SerialTransport implements ByteTransport {
         const inKernelAt = directAt || performance.now();
         return new Promise<void>((resolve) =>
           this.port.drain(() => {
-            this.onWrite?.({ bytes: bytes.length, path: w.path, startedAt, toKernelMs: inKernelAt - startedAt, toDoneMs: performance.now() - startedAt });
+            try {
+              this.onWrite?.({ bytes: bytes.length, path: w.path, startedAt, toKernelMs: inKernelAt - startedAt, toDoneMs: performance.now() - startedAt });
+            } catch {
+              // instrumentation only: a failing observer never fails the write
+            }
             resolve();
           }),
         );

@@ -118,6 +118,20 @@ describe('SerialTransport: small frames written on the port fd, in order with qu
     await r.transport.close();
   });
 
+  it('a throwing onWrite observer never fails a write', async () => {
+    mock.createPort(PATH, { record: true });
+    let port: MockPortBinding | undefined;
+    const binding: typeof mock = { ...mock, open: async (o) => (port = await mock.open(o)) };
+    const t = await SerialTransport.open({ path: PATH, baudRate: 115200, parity: 'none', dataBits: 8, stopBits: 1 }, binding, {
+      onWrite: () => {
+        throw new Error('observer bug');
+      },
+    });
+    await expect(t.write(Uint8Array.from([1, 2]))).resolves.toBeUndefined();
+    expect([...port!.recording]).toEqual([1, 2]);
+    await t.close();
+  });
+
   it('a closed port: the write rejects and the fd is not touched', async () => {
     mock.createPort(PATH, { record: true });
     const r = await open({ fd: 42 });
