@@ -63,8 +63,6 @@ export interface OrderedWrite {
   written: Promise<void>;
 }
 
-const WOULD_BLOCK = new Set(['EAGAIN', 'EWOULDBLOCK']);
-
 export class OrderedWriter {
   /** False sends every write through the queued path (the behaviour before the direct path). */
   enabled = true;
@@ -113,9 +111,4 @@ export class OrderedWriter {
       });
     });
   }
-}
-
-/** True when `e` is the kernel saying the non-blocking fd cannot take bytes now. */
-export function isWouldBlock(e: unknown): boolean {
-  return typeof e === 'object' && e !== null && WOULD_BLOCK.has(String((e as { code?: unknown }).code));
 }
