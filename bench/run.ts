@@ -4,11 +4,13 @@
  *   --quick       smaller sizes (CI smoke: a few seconds)
  *   --long        also a 100,000-patient cohort (cost growth)
  *   --only a,b    run only these sections (staircase, cohort, latency, decode, memory, serial)
+ *   --serial-trials N  trials per write path in each serial placement (default 20 with --quick, else 200)
  */
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { arch, cpus, platform, release, totalmem } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
+import { z } from 'zod';
 import { benchAbortLatency } from './abortLatency.js';
 import { benchCohort, benchCohortBound, benchWorkerMemory, scalingRow } from './cohort.js';
 import { benchDecode } from './decode.js';
@@ -16,10 +18,13 @@ import { benchMemory } from './memory.js';
 import { benchStaircase } from './staircase.js';
 import { fmt, type BenchRow } from './stats.js';
 
-const { values } = parseArgs({ options: { quick: { type: 'boolean', default: false }, long: { type: 'boolean', default: false }, only: { type: 'string' }, out: { type: 'string' } } });
+const { values } = parseArgs({ options: { quick: { type: 'boolean', default: false }, long: { type: 'boolean', default: false }, only: { type: 'string' }, out: { type: 'string' }, 'serial-trials': { type: 'string' } } });
 const quick = values.quick ?? false;
 const only = values.only ? new Set(values.only.split(',')) : null;
 const want = (name: string): boolean => !only || only.has(name);
+const trialsFlag = z.coerce.number().int().min(1).max(10_000).safeParse(values['serial-trials'] ?? (quick ? 20 : 200));
+if (!trialsFlag.success) throw new Error(`--serial-trials: must be a whole number from 1 to 10000, got ${values['serial-trials']}`);
+const serialTrials = trialsFlag.data;
 
 const rows: BenchRow[] = [];
 const notes: string[] = [];
@@ -62,7 +67,7 @@ if (want('serial')) {
   const { benchSerialLatency } = await import('./serialLatency.js');
   for (const placement of ['in-process', 'separate process'] as const) {
     try {
-      add(await benchSerialLatency(quick ? 20 : 200, placement));
+      add(await benchSerialLatency(serialTrials, placement));
     } catch (e) {
       notes.push(`serial latency over a PTY (emulator ${placement}) not measured: ${(e as Error).message}`);
     }

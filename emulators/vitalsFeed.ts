@@ -8,7 +8,7 @@ import { every, type Clock } from '../common/clock.js';
 import type { SimWorld } from '../hal/simulated/world.js';
 import type { ByteTransport } from '../hal/serial/transport.js';
 import { formatVitalsLine } from '../hal/vitals/index.js';
-import { WriteQueue } from './writeQueue.js';
+import { FLUSH_LIMIT_MS, WriteQueue } from './writeQueue.js';
 
 export interface VitalsFeedOptions {
   transport: ByteTransport;
@@ -79,7 +79,7 @@ export class VitalsFeedEmulator {
   async close(): Promise<void> {
     this.stop?.();
     this.stop = null;
-    await this.queue.flushed();
+    await this.queue.flushed({ clock: this.o.clock, limitMs: FLUSH_LIMIT_MS });
   }
 
   private emit(): void {

@@ -74,9 +74,9 @@ export class FrameWriter {
     return true;
   }
 
-  /** Resolves when every write so far has drained. */
-  flushed(): Promise<void> {
-    return this.queue.flushed();
+  /** Resolves when every write so far has drained (with a bound: at the latest `limitMs` later). */
+  flushed(bound?: Parameters<WriteQueue['flushed']>[0]): Promise<void> {
+    return this.queue.flushed(bound);
   }
 
   private write(bytes: Uint8Array): void {

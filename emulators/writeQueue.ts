@@ -4,7 +4,14 @@
  * are still queued (a line nobody reads must not grow the queue without bound: callers skip
  * writes past their own limit).
  */
+import type { Clock } from '../common/clock.js';
 import type { ByteTransport } from '../hal/serial/transport.js';
+
+/**
+ * How long (clock time) an emulator's close() waits for its last writes: on a line nobody
+ * reads they never finish (the kernel's buffers are full), and closing the port cancels them.
+ */
+export const FLUSH_LIMIT_MS = 2000;
 
 /**
  * @example
@@ -36,8 +43,18 @@ export class WriteQueue {
       });
   }
 
-  /** Resolves when every write so far has finished. */
-  flushed(): Promise<void> {
-    return this.chain;
+  /**
+   * Resolves when every write so far has finished; with a bound, at the latest `limitMs` later
+   * on `clock` (a line nobody reads never finishes them).
+   */
+  flushed(bound?: { clock: Clock; limitMs: number }): Promise<void> {
+    if (!bound) return this.chain;
+    return new Promise<void>((resolve) => {
+      const timer = bound.clock.setTimeout(resolve, bound.limitMs);
+      void this.chain.then(() => {
+        bound.clock.clearTimeout(timer);
+        resolve();
+      });
+    });
   }
 }

@@ -18,6 +18,7 @@ import type { VentSettings } from '../../machines/types.js';
 import { FaultSwitches } from '../faults.js';
 import type { DeviceEmulator, EmulatorEvent, EmulatorEventKind, EmulatorStatus } from '../types.js';
 import { FrameWriter } from '../wire.js';
+import { FLUSH_LIMIT_MS } from '../writeQueue.js';
 import { applyControl, copyFirmware, currentValue, firmwareFrom, firmwareSideEffects, knobCommands, patientSettings, reportOf, ventSettingsOf, wireSettingsOf, type FirmwareSettings } from './firmware.js';
 import { BreathClock, alarmTrap, dataSnapshot, isHighPriority, stateSnapshot } from './telemetry.js';
 
@@ -197,7 +198,7 @@ export class MakAirEmulator implements DeviceEmulator {
     this.subs = [];
     this.faults.dispose();
     this.world.halt();
-    await this.wire.flushed();
+    await this.wire.flushed({ clock: this.clock, limitMs: FLUSH_LIMIT_MS });
     this.eventsSubject.complete();
   }
 

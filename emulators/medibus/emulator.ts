@@ -32,6 +32,7 @@ import type { VentilatorReading } from '../../sim/index.js';
 import { FaultSwitches } from '../faults.js';
 import type { DeviceEmulator, EmulatorEvent, EmulatorEventKind, EmulatorStatus } from '../types.js';
 import { FrameWriter } from '../wire.js';
+import { FLUSH_LIMIT_MS } from '../writeQueue.js';
 import { answerFor, corruptChecksum, describeSettings } from './answers.js';
 import { draegerFrom, patientSettings, turn, ventSettingsOf, type DraegerSettings } from './draeger.js';
 
@@ -190,7 +191,7 @@ export class MedibusEmulator implements DeviceEmulator {
     this.subs = [];
     this.faults.dispose();
     this.world.halt();
-    await this.wire.flushed();
+    await this.wire.flushed({ clock: this.clock, limitMs: FLUSH_LIMIT_MS });
     this.eventsSubject.complete();
   }
 

@@ -9,6 +9,6 @@
  * const transport = await SerialTransport.open({ path: '/dev/ttyUSB0', baudRate: 115200, parity: 'none', dataBits: 8, stopBits: 1 });
  */
 export * from './config.js';
-export { SerialTransport, transportPair, type ByteTransport, type SerialBinding } from './transport.js';
+export { SerialTransport, transportPair, DIRECT_WRITE_MAX_BYTES, type ByteTransport, type SerialBinding, type SerialTransportOptions, type WriteTiming, type WritePath, type FdWriter } from './transport.js';
 export { ReopeningTransport, DEFAULT_REOPEN_BACKOFF, type ReopenBackoff, type PortEvent } from './reopening.js';
 export * from '../vitals/index.js';
