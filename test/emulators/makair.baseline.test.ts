@@ -12,7 +12,7 @@ import { ControlSetting, MakAirVentilator, TelemetryParser, decodeTelemetryMessa
 import { transportPair } from '../../hal/serial/transport.js';
 import type { VentSettings } from '../../machines/types.js';
 import { MakAirEmulator } from '../../emulators/index.js';
-import { MAKAIR_BASELINE, settle, track, world } from './support/rig.js';
+import { MAKAIR_BASELINE, clockDriver, track, world } from './support/rig.js';
 
 const VC_BASELINE: VentSettings = { mode: 'VC', peepCmH2O: 10, peakCmH2O: 45, rateBpm: 20, fio2: 0.4, tidalVolumeMl: 420 };
 
@@ -26,18 +26,7 @@ async function connected(baseline: VentSettings = MAKAIR_BASELINE) {
   host.data$.subscribe((chunk) => {
     for (const f of parser.push(chunk)) seen.push(decodeTelemetryMessage(f.body));
   });
-  const advance = async (ms: number, stepMs = 20): Promise<void> => {
-    for (let d = 0; d < ms; d += stepMs) {
-      clock.advanceBy(Math.min(stepMs, ms - d));
-      await settle();
-    }
-  };
-  /** Runs `p` while the clock advances (at most `withinMs`) and returns how it settled. */
-  const run = async <T>(p: Promise<T>, withinMs = 30_000) => {
-    const t = track(p);
-    for (let d = 0; d < withinMs && t.state === 'pending'; d += 100) await advance(100);
-    return t;
-  };
+  const { advance, run } = clockDriver(clock);
   emulator.start();
   const c = track(vent.connect());
   await advance(3100);

@@ -19,7 +19,7 @@ import { Journal } from '../../src/journal/journal.js';
 import { readJournal } from '../../src/journal/read.js';
 import { findUnfinished, recoverBaseline } from '../../src/journal/recover.js';
 import { Session } from '../../src/runner/session.js';
-import { MAKAIR_BASELINE, settle, track, world } from '../emulators/support/rig.js';
+import { MAKAIR_BASELINE, clockDriver, world } from '../emulators/support/rig.js';
 import { NORMAL_VITALS } from '../support/driver.js';
 import { ScriptedVitals } from '../support/scriptedVitals.js';
 
@@ -28,17 +28,7 @@ async function crashedOnMakAir() {
   const clock = new VirtualClock(0);
   const [host, device] = transportPair();
   const emulator = new MakAirEmulator({ transport: device, clock, world: world(clock, MAKAIR_BASELINE) });
-  const advance = async (ms: number): Promise<void> => {
-    for (let d = 0; d < ms; d += 20) {
-      clock.advanceBy(20);
-      await settle();
-    }
-  };
-  const run = async <T>(p: Promise<T>, withinMs = 30_000) => {
-    const t = track(p);
-    for (let d = 0; d < withinMs && t.state === 'pending'; d += 100) await advance(100);
-    return t;
-  };
+  const { advance, run } = clockDriver(clock);
   emulator.start();
   const ventilator = new MakAirVentilator({ transport: host, clock, fio2: 0.4, applyDeadlineMs: 15_000 });
   expect((await run(ventilator.connect())).state).toBe('resolved');

@@ -58,3 +58,25 @@ export function track<T>(p: Promise<T>): { readonly state: 'pending' | 'resolved
   );
   return s;
 }
+
+/**
+ * One VirtualClock driven for a test: `advance` moves it in steps, letting the wire deliver after
+ * each; `run` advances until a promise settles (at most `withinMs`) and returns how it settled.
+ */
+export function clockDriver(clock: VirtualClock): {
+  advance(ms: number, stepMs?: number): Promise<void>;
+  run<T>(p: Promise<T>, withinMs?: number): Promise<ReturnType<typeof track<T>>>;
+} {
+  const advance = async (ms: number, stepMs = 20): Promise<void> => {
+    for (let d = 0; d < ms; d += stepMs) {
+      clock.advanceBy(Math.min(stepMs, ms - d));
+      await settle();
+    }
+  };
+  const run = async <T>(p: Promise<T>, withinMs = 30_000) => {
+    const t = track(p);
+    for (let d = 0; d < withinMs && t.state === 'pending'; d += 100) await advance(100);
+    return t;
+  };
+  return { advance, run };
+}
