@@ -271,7 +271,9 @@ export async function openConsolePage(o: ConsolePageOptions = {}): Promise<Conso
   };
   if (open !== false) {
     await page.goto(con.openUrl);
-    await page.waitForFunction("document.getElementById('controls-pill')?.textContent === 'Controls enabled'", undefined, { timeout: 10_000 });
+    // A locator, not a string predicate: the console's CSP (script-src 'self') refuses the
+    // eval Playwright needs for a string predicate once it has to poll (CI, 2026-12-07).
+    await page.locator('#controls-pill', { hasText: /^Controls enabled$/ }).waitFor({ timeout: 10_000 });
   }
   return cp;
 }
