@@ -47,4 +47,4 @@ export { ALARM_POLICY, HighPriorityAlarms, STEP_GRACE, alarmAction, isHighPriori
 export { FIRMWARE_MOVES, captureBaseline, isBaselineTarget, restoreGuarded, type DeviceBaseline } from './baseline.js';
 export { MAX_REASSERTS, STAGE_SETTLE_MS } from './apply.js';
 export { MakAirVentilator } from './ventilator.js';
-export { HEARTBEAT_INTERVAL_RANGE_MS, type MakAirLinkStats, type MakAirVentilatorOptions } from './options.js';
+export { HEARTBEAT_INTERVAL_RANGE_MS, MAKAIR_WIRE_TIMING, type MakAirLinkStats, type MakAirVentilatorOptions } from './options.js';

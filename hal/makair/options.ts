@@ -29,6 +29,13 @@ export interface MakAirVentilatorOptions {
   heartbeatIntervalMs?: number;
 }
 
+/**
+ * The MakAir's wire timings: bounds on the serial line and the processes at each end, which run
+ * in real time. A host that runs its session clock faster than real time (`--speed` against an
+ * emulator) multiplies them by the speed so that they stay the same in real time.
+ */
+export const MAKAIR_WIRE_TIMING = Object.freeze({ linkTimeoutMs: 1000, ackTimeoutMs: 500, maxAckTimeoutMs: 4000 });
+
 export interface MakAirLinkStats extends TelemetryParserStats {
   /** Frames with a good CRC that do not decode as v2 messages. */
   decodeErrors: number;
@@ -82,10 +89,10 @@ export function resolveOptions(options: MakAirVentilatorOptions): ResolvedOption
     clock: options.clock,
     timing: {
       deadlineMs: positive('applyDeadlineMs', options.applyDeadlineMs, 15_000),
-      ackTimeoutMs: positive('ackTimeoutMs', options.ackTimeoutMs, 500),
-      maxAckTimeoutMs: positive('maxAckTimeoutMs', options.maxAckTimeoutMs, 4000),
+      ackTimeoutMs: positive('ackTimeoutMs', options.ackTimeoutMs, MAKAIR_WIRE_TIMING.ackTimeoutMs),
+      maxAckTimeoutMs: positive('maxAckTimeoutMs', options.maxAckTimeoutMs, MAKAIR_WIRE_TIMING.maxAckTimeoutMs),
     },
-    linkTimeoutMs: positive('linkTimeoutMs', options.linkTimeoutMs, 1000),
+    linkTimeoutMs: positive('linkTimeoutMs', options.linkTimeoutMs, MAKAIR_WIRE_TIMING.linkTimeoutMs),
     connectTimeoutMs: positive('connectTimeoutMs', options.connectTimeoutMs, 15_000),
     fio2,
     source: options.source ?? 'makair',

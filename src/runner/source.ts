@@ -15,7 +15,9 @@ import type { MonitorOptions, PatientProfile } from '../../sim/index.js';
 import { failsafeDigest } from '../journal/failsafeDigest.js';
 import { identityOf, type DeviceIdentity } from '../journal/identity.js';
 import type { Journal, SessionHeader } from '../journal/journal.js';
-import { openDeviceSession, type DeviceSpec } from './device.js';
+import { MAKAIR_WIRE_TIMING } from '../../hal/makair/index.js';
+import { MEDIBUS_TIMING } from '../../hal/medibus/index.js';
+import { openDeviceSession, type DeviceSessionOptions, type DeviceSpec } from './device.js';
 import { announceMonitor, describeVitalsTarget, openVitals, type VitalsTarget } from './vitals.js';
 import { guardJournal } from './journalGuard.js';
 import type { Session, SessionOptions } from './session.js';
@@ -206,6 +208,29 @@ export interface DeviceSourceOptions {
 }
 
 /**
+ * The adapters' wire timings on a session clock `speed` times faster than real time: each
+ * multiplied by the speed, so that it stays the same in real time. `--speed` speeds up the
+ * patient and the protocol, not a serial line or the scheduling of the processes at its ends:
+ * at x4 the MakAir's 1-s telemetry watchdog would otherwise fire after 0.25 s of real silence,
+ * which a loaded machine's scheduler alone can cause. The clinical deadlines (apply, restore,
+ * guided instructions) stay on the session clock.
+ *
+ * @example
+ * wireTimingAtSpeed(4).makair; // { linkTimeoutMs: 4000, ackTimeoutMs: 2000, maxAckTimeoutMs: 16000 }
+ */
+export function wireTimingAtSpeed(speed: number): Required<Pick<DeviceSessionOptions, 'makair' | 'medibus'>> {
+  if (!(Number.isFinite(speed) && speed > 0)) throw new TypeError(`speed must be a positive number (got ${String(speed)})`);
+  return {
+    makair: {
+      linkTimeoutMs: MAKAIR_WIRE_TIMING.linkTimeoutMs * speed,
+      ackTimeoutMs: MAKAIR_WIRE_TIMING.ackTimeoutMs * speed,
+      maxAckTimeoutMs: MAKAIR_WIRE_TIMING.maxAckTimeoutMs * speed,
+    },
+    medibus: { timing: { silenceTimeoutMs: MEDIBUS_TIMING.silenceTimeoutMs * speed, responseTimeoutMs: MEDIBUS_TIMING.responseTimeoutMs * speed } },
+  };
+}
+
+/**
  * A ventilator on a serial port: each session opens the port and the monitor feed afresh on
  * the wall clock, and closes them on `dispose`.
  *
@@ -238,6 +263,7 @@ export function deviceSource(o: DeviceSourceOptions): SessionSource {
           protocol,
           vitals,
           clock,
+          ...wireTimingAtSpeed(speed),
           // The device the source was made for, not another one plugged in since.
           ...(o.info ? { expect: { model: o.info.model, ...(o.info.id !== undefined ? { id: o.info.id } : {}) } } : {}),
           ...(o.guided ? { guided: { timeoutMs: o.guidedTimeoutMs } } : {}),

@@ -5,12 +5,14 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { VirtualClock, WallClock } from '../../common/clock.js';
 import { GUIDED_TIMEOUT_DEFAULT_MS, GUIDED_TIMEOUT_MAX_MS } from '../../hal/guided/index.js';
+import { MAKAIR_WIRE_TIMING } from '../../hal/makair/index.js';
+import { MEDIBUS_TIMING } from '../../hal/medibus/index.js';
 import { CHECKLIST_IDS, defaultProtocol } from '../../machines/index.js';
 import { BUILTIN_PROFILES } from '../../sim/index.js';
 import { DEFAULT_SIM_BASELINE } from '../../src/cli/inputs.js';
 import { Journal } from '../../src/journal/journal.js';
 import { runSession } from '../../src/runner/drive.js';
-import { deviceSource, guidedTimeoutOnSessionClock, journaled, simulatedSource, WAITING_POLICY, type SimulatedSourceOptions } from '../../src/runner/source.js';
+import { deviceSource, guidedTimeoutOnSessionClock, journaled, simulatedSource, WAITING_POLICY, wireTimingAtSpeed, type SimulatedSourceOptions } from '../../src/runner/source.js';
 
 const profile = BUILTIN_PROFILES['moderate-ards'];
 const sim = (o: Partial<SimulatedSourceOptions> = {}) =>
@@ -127,6 +129,18 @@ describe('guidedTimeoutOnSessionClock', () => {
     expect(guidedTimeoutOnSessionClock(60_000, 4)).toBe(240_000);
     expect(guidedTimeoutOnSessionClock(120_000, 10)).toBe(GUIDED_TIMEOUT_MAX_MS);
     expect(GUIDED_TIMEOUT_MAX_MS).toBeLessThan(600_000); // below the machine's largest apply deadline
+  });
+});
+
+describe('wireTimingAtSpeed', () => {
+  it('multiplies the wire timings by the speed, so that they stay the same in real time', () => {
+    expect(wireTimingAtSpeed(1)).toEqual({ makair: { ...MAKAIR_WIRE_TIMING }, medibus: { timing: { silenceTimeoutMs: MEDIBUS_TIMING.silenceTimeoutMs, responseTimeoutMs: MEDIBUS_TIMING.responseTimeoutMs } } });
+    expect(wireTimingAtSpeed(4)).toEqual({ makair: { linkTimeoutMs: 4000, ackTimeoutMs: 2000, maxAckTimeoutMs: 16_000 }, medibus: { timing: { silenceTimeoutMs: 12_000, responseTimeoutMs: 40_000 } } });
+    expect(wireTimingAtSpeed(0.5).makair.linkTimeoutMs).toBe(500);
+  });
+
+  it('refuses a speed that is not a positive number', () => {
+    for (const bad of [0, -1, Number.NaN, Number.POSITIVE_INFINITY]) expect(() => wireTimingAtSpeed(bad)).toThrow(/speed must be a positive number/);
   });
 });
 
