@@ -43,6 +43,13 @@ export const WIDE = {
  */
 export const WIDE_SAFETY = { vitalsStaleS: 30, ventilatorStaleS: 30, applyTimeoutS: 30, restoreTimeoutS: 30 } as const;
 
+/** The session and MakAir link options every bench opens its session with: the timeouts widened (WIDE), the session ending by itself. */
+export const WIDE_SESSION = {
+  connectTimeoutMs: WIDE.connectMs,
+  session: { onCompleted: 'end', onFailsafe: 'end', warmupTimeoutMs: WIDE.warmupMs },
+  makair: { linkTimeoutMs: WIDE.makairLinkMs, applyDeadlineMs: WIDE.makairApplyDeadlineMs },
+} as const satisfies Partial<DeviceSessionOptions>;
+
 export const DEVICE_BASELINE: VentSettings = { mode: 'PCV', peepCmH2O: 10, peakCmH2O: 25, rateBpm: 20, fio2: 0.4 };
 
 /** The protocol a bench session runs: `protocol` as `maneuver`, its safety timings widened (WIDE_SAFETY) unless it sets them. */
@@ -181,9 +188,7 @@ export class Bench extends SessionBench {
       protocol,
       vitals,
       clock: this.clock,
-      connectTimeoutMs: WIDE.connectMs,
-      session: { onCompleted: 'end', onFailsafe: 'end', warmupTimeoutMs: WIDE.warmupMs },
-      makair: { linkTimeoutMs: WIDE.makairLinkMs, applyDeadlineMs: WIDE.makairApplyDeadlineMs },
+      ...WIDE_SESSION,
       medibus: { timing: { silenceTimeoutMs: WIDE.medibusSilenceMs, responseTimeoutMs: WIDE.medibusResponseMs }, reconnectMs: 2000 },
       ...(o.guided ? { guided: o.guided } : {}),
     });

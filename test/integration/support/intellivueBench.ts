@@ -16,7 +16,7 @@ import { defaultLineSettings, openDeviceSession, type DeviceSession } from '../.
 import { announceMonitor, openVitals } from '../../../src/runner/vitals.js';
 import { parseVitalsTarget } from '../../../src/cli/vitals.js';
 import type { TelemetryEvent } from '../../../src/runner/telemetry.js';
-import { benchProtocol, DEVICE_BASELINE, SessionBench, WIDE } from './bench.js';
+import { benchProtocol, DEVICE_BASELINE, SessionBench, WIDE_SESSION } from './bench.js';
 import { ptyPair, type PtyPair } from './pty.js';
 
 /** The IntelliVue host's timings widened like the others (ms of the emulated clock; ~1 s real at 30x). */
@@ -82,9 +82,7 @@ export class IntelliVueBench extends SessionBench {
       protocol,
       vitals,
       clock: this.clock,
-      connectTimeoutMs: WIDE.connectMs,
-      session: { onCompleted: 'end', onFailsafe: 'end', warmupTimeoutMs: WIDE.warmupMs },
-      makair: { linkTimeoutMs: WIDE.makairLinkMs, applyDeadlineMs: WIDE.makairApplyDeadlineMs },
+      ...WIDE_SESSION,
     });
     const telemetry = this.adopt(ds);
     announceMonitor(vitals, ds.session); // as rmseq run does
