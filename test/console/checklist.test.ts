@@ -3,23 +3,16 @@ import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pino } from 'pino';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { CHECKLIST_IDS } from '../../machines/index.js';
 import { DEFAULT_SIM_BASELINE, loadPatient } from '../../src/cli/inputs.js';
 import { simulatedSource, startConsole, type ConsoleHandle } from '../../src/console/index.js';
 import { Journal } from '../../src/journal/journal.js';
 import { journaled } from '../../src/runner/source.js';
 import type { ServerMessage } from '../../src/console/wire.js';
-import { TestClient } from './support.js';
+import { consolePerTest, type TestClient } from './support.js';
 
-let con: ConsoleHandle | null = null;
-let page: TestClient | null = null;
-afterEach(async () => {
-  await page?.close();
-  await con?.shutdown('test end', 3000);
-  con = null;
-  page = null;
-});
+const consoles = consolePerTest(3000);
 
 const errorOf = (m: ServerMessage) => {
   expect(m.type).toBe('error');
@@ -30,8 +23,7 @@ async function open(): Promise<{ con: ConsoleHandle; page: TestClient; journalPa
   const { profile } = loadPatient('moderate-ards');
   const journalPath = join(mkdtempSync(join(tmpdir(), 'rmseq-checklist-console-')), 'console.jsonl');
   const source = simulatedSource({ patientName: 'moderate-ards', profile, seed: 1, baseline: DEFAULT_SIM_BASELINE, speed: 100, guided: false });
-  con = await startConsole({ source: journaled(source, Journal.open(journalPath), () => ({ versions: {} })), port: 0, logger: pino({ level: 'silent' }), batchMs: 50 });
-  page = await TestClient.connect(con.server.port);
+  const { con, page } = await consoles.open(() => startConsole({ source: journaled(source, Journal.open(journalPath), () => ({ versions: {} })), port: 0, logger: pino({ level: 'silent' }), batchMs: 50 }));
   return { con, page, journalPath };
 }
 

@@ -6,27 +6,17 @@
  * breath (guided) the screen is refused with the way by hand, and readings entered are
  * validated as `rmseq screen --readings` validates them (nothing applied on bad input).
  */
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { applyScreenPolicy, defaultProtocol, recruitabilityOf, type StaircaseProtocol } from '../../machines/index.js';
 import type { ConsoleHandle, ScreenEntered } from '../../src/console/index.js';
 import type { ConsoleEvent, ScreenView, ServerMessage } from '../../src/console/wire.js';
-import { isError, startTestConsole, TestClient } from './support.js';
+import { consolePerTest, isError, startTestConsole, TestClient } from './support.js';
 
-let con: ConsoleHandle | null = null;
-let page: TestClient | null = null;
+const consoles = consolePerTest(5000);
 
-afterEach(async () => {
-  await page?.close();
-  await con?.shutdown('test end', 5000);
-  con = null;
-  page = null;
-});
-
-async function open(o: { guided?: boolean; onScreenEntered?: (e: ScreenEntered) => void } = {}): Promise<{ con: ConsoleHandle; page: TestClient }> {
+function open(o: { guided?: boolean; onScreenEntered?: (e: ScreenEntered) => void } = {}): Promise<{ con: ConsoleHandle; page: TestClient }> {
   // 25x: a screen (about 130 s of session) in about 5 s, with room for a loaded machine.
-  con = await startTestConsole({ speed: 25, ...o });
-  page = await TestClient.connect(con.server.port);
-  return { con, page };
+  return consoles.open(() => startTestConsole({ speed: 25, ...o }));
 }
 
 const errorOf = (m: ServerMessage) => {

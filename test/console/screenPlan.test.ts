@@ -9,30 +9,17 @@
  * (the high PEEP and the return to it) and the screen never advances its step index, so the
  * return was placed on the high-PEEP row and its own row was never visited.
  */
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { DEFAULT_SIM_BASELINE } from '../../src/cli/inputs.js';
 import type { ConsoleHandle } from '../../src/console/index.js';
 import { displayPlan, parseProtocol } from '../../src/console/plans.js';
 import { planIndexOf } from '../../src/console/translate.js';
 import { planRows, type PlanStatus } from '../../src/console/web/planRows.js';
 import type { ConsoleEvent, ScreenView, ServerMessage, SessionModel } from '../../src/console/wire.js';
-import { startTestConsole, TestClient } from './support.js';
+import { consolePerTest, startTestConsole, TestClient } from './support.js';
 
-let con: ConsoleHandle | null = null;
-let page: TestClient | null = null;
-
-afterEach(async () => {
-  await page?.close();
-  await con?.shutdown('test end', 5000);
-  con = null;
-  page = null;
-});
-
-async function open(): Promise<{ con: ConsoleHandle; page: TestClient }> {
-  con = await startTestConsole({ speed: 25 });
-  page = await TestClient.connect(con.server.port);
-  return { con, page };
-}
+const consoles = consolePerTest(5000);
+const open = (): Promise<{ con: ConsoleHandle; page: TestClient }> => consoles.open(() => startTestConsole({ speed: 25 }));
 
 /** A short screen: 30 s at the high PEEP, a 3 s return (longer where the test aborts in it). */
 const FAST = { highDwellS: 30, returnDwellS: 3 };

@@ -1,5 +1,6 @@
 /** Test helpers for the console: an in-process console on the simulator and a `ws` page stand-in. */
 import { pino } from 'pino';
+import { afterEach } from 'vitest';
 import { WebSocket } from 'ws';
 import { CHECKLIST_IDS } from '../../machines/index.js';
 import { DEFAULT_SIM_BASELINE, loadPatient } from '../../src/cli/inputs.js';
@@ -30,6 +31,30 @@ export async function startTestConsole(o: TestConsoleOptions = {}): Promise<Cons
     ...(o.maxPages !== undefined ? { maxPages: o.maxPages } : {}),
     ...(o.onScreenEntered ? { onScreenEntered: o.onScreenEntered } : {}),
   });
+}
+
+/**
+ * A console and a page on it for each test of the file, taken down after each test: the page
+ * closed, then the console shut down within `shutdownMs` (a running maneuver aborted). Call at
+ * the top of a test file (it registers the afterEach); `open(start)` starts the test's console
+ * with `start` and connects a page to it.
+ */
+export function consolePerTest(shutdownMs: number): { open(start: () => Promise<ConsoleHandle>): Promise<{ con: ConsoleHandle; page: TestClient }> } {
+  let con: ConsoleHandle | null = null;
+  let page: TestClient | null = null;
+  afterEach(async () => {
+    await page?.close();
+    await con?.shutdown('test end', shutdownMs);
+    con = null;
+    page = null;
+  });
+  return {
+    async open(start) {
+      con = await start();
+      page = await TestClient.connect(con.server.port);
+      return { con, page };
+    },
+  };
 }
 
 /** A page stand-in: every message it got, and a way to wait for the next one that matches. */

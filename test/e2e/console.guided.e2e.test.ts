@@ -7,36 +7,28 @@
  * With UPDATE_SCREENSHOTS=1 it saves docs/console-failsafe.png for docs/console.md.
  */
 import { mkdtempSync } from 'node:fs';
-import { rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { Browser, Page } from 'playwright-core';
+import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ConsoleHandle } from '../../src/console/index.js';
-import { startTestConsole } from '../console/support.js';
-import { buildPage, confirmChecklist, HAVE_CHROMIUM, launch, ROOT } from './support.js';
+import { confirmChecklist, HAVE_CHROMIUM, openConsolePage, ROOT, type ConsolePage } from './support.js';
 
 const DOCS = process.env['UPDATE_SCREENSHOTS'] === '1' ? join(ROOT, 'docs') : mkdtempSync(join(tmpdir(), 'rmseq-console-shots-'));
 const SPEED = 30;
 
 describe.skipIf(!HAVE_CHROMIUM)('guided restore deadline and FAILSAFE acknowledgement (e2e)', () => {
-  let outdir: string;
+  let cp: ConsolePage;
   let con: ConsoleHandle;
-  let browser: Browser;
   let page: Page;
 
   beforeAll(async () => {
-    outdir = await buildPage();
-    con = await startTestConsole({ speed: SPEED, guided: true, staticDir: outdir, batchMs: 100 });
-    browser = await launch();
-    page = await browser.newPage({ viewport: { width: 1440, height: 900 } });
+    // The test opens the page itself (and checks the controls).
+    cp = await openConsolePage({ speed: SPEED, guided: true, batchMs: 100, viewport: { width: 1440, height: 900 }, open: false });
+    ({ con, page } = cp);
   }, 60_000);
 
-  afterAll(async () => {
-    await browser?.close();
-    await con?.shutdown('e2e end', 5000);
-    if (outdir) await rm(outdir, { recursive: true, force: true });
-  });
+  afterAll(async () => cp?.close());
 
   const text = (selector: string) => page.locator(selector).innerText();
   const state = async () => (await page.locator('body').getAttribute('data-state')) ?? '';

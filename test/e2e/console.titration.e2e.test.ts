@@ -11,37 +11,28 @@
  * docs/console-titration-phone.png for docs/console.md.
  */
 import { mkdtempSync } from 'node:fs';
-import { rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { Browser, Page } from 'playwright-core';
+import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ConsoleHandle } from '../../src/console/index.js';
-import { startTestConsole } from '../console/support.js';
-import { buildPage, confirmChecklist, HAVE_CHROMIUM, launch, noSidewaysScroll, ROOT, tableShape } from './support.js';
+import { confirmChecklist, HAVE_CHROMIUM, noSidewaysScroll, openConsolePage, ROOT, tableShape, type ConsolePage } from './support.js';
 
 const DOCS = process.env['UPDATE_SCREENSHOTS'] === '1' ? join(ROOT, 'docs') : mkdtempSync(join(tmpdir(), 'rmseq-console-shots-'));
 
 describe.skipIf(!HAVE_CHROMIUM)('console: the PEEP titration (e2e)', () => {
-  let outdir: string;
+  let cp: ConsolePage;
   let con: ConsoleHandle;
-  let browser: Browser;
   let page: Page;
-  const pageErrors: string[] = [];
+  let pageErrors: string[];
 
   beforeAll(async () => {
-    outdir = await buildPage();
-    con = await startTestConsole({ speed: 30, staticDir: outdir, batchMs: 200 });
-    browser = await launch();
-    page = await browser.newPage({ viewport: { width: 1440, height: 900 } });
-    page.on('pageerror', (e) => pageErrors.push(`pageerror: ${e.message}`));
+    // The test opens the page itself (and checks the controls).
+    cp = await openConsolePage({ speed: 30, batchMs: 200, viewport: { width: 1440, height: 900 }, open: false });
+    ({ con, page, pageErrors } = cp);
   }, 60_000);
 
-  afterAll(async () => {
-    await browser?.close();
-    await con?.shutdown('e2e end', 5000);
-    if (outdir) await rm(outdir, { recursive: true, force: true });
-  });
+  afterAll(async () => cp?.close());
 
   const text = (selector: string) => page.locator(selector).innerText();
   // An abort fails at once, with its reason (not after the wait).

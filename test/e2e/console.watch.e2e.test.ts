@@ -5,26 +5,23 @@
  * the rescue-therapy advisor lists the options, saying it never acts on the ventilator, and
  * takes the operator's PaO2 and mean airway pressure for P/F and OI.
  */
-import { rm } from 'node:fs/promises';
 import { pino } from 'pino';
-import type { Browser, Page } from 'playwright-core';
+import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DEFAULT_WATCH_CONFIG } from '../../machines/index.js';
 import { DEFAULT_SIM_BASELINE, loadPatient } from '../../src/cli/inputs.js';
 import { startConsole, type ConsoleHandle } from '../../src/console/index.js';
 import { simulatedSource, type SessionSource } from '../../src/runner/source.js';
-import { buildPage, confirmChecklist, HAVE_CHROMIUM, launch } from './support.js';
+import { confirmChecklist, HAVE_CHROMIUM, openConsolePage, type ConsolePage } from './support.js';
 
 describe.skipIf(!HAVE_CHROMIUM)('console: post-maneuver watch and rescue-therapy advisor (e2e)', () => {
-  let outdir: string;
+  let cp: ConsolePage;
   let con: ConsoleHandle;
-  let browser: Browser;
   let page: Page;
-  const pageErrors: string[] = [];
+  let pageErrors: string[];
   const writes: number[] = [];
 
   beforeAll(async () => {
-    outdir = await buildPage();
     const { profile } = loadPatient('moderate-ards');
     const base = simulatedSource({ patientName: 'moderate-ards', profile, seed: 1, baseline: DEFAULT_SIM_BASELINE, speed: 30, guided: false });
     // The same source, with a disconnection 20 s into the watch and every ventilator write recorded.
@@ -44,17 +41,16 @@ describe.skipIf(!HAVE_CHROMIUM)('console: post-maneuver watch and rescue-therapy
         return opened;
       },
     };
-    con = await startConsole({ source, port: 0, logger: pino({ level: 'silent' }), staticDir: outdir, batchMs: 100, watch: { ...DEFAULT_WATCH_CONFIG, durationMin: 10 } });
-    browser = await launch();
-    page = await browser.newPage({ viewport: { width: 1280, height: 900 } });
-    page.on('pageerror', (e) => pageErrors.push(`pageerror: ${e.message}`));
+    // The test opens the page itself (and checks the controls).
+    cp = await openConsolePage({
+      start: (staticDir) => startConsole({ source, port: 0, logger: pino({ level: 'silent' }), staticDir, batchMs: 100, watch: { ...DEFAULT_WATCH_CONFIG, durationMin: 10 } }),
+      viewport: { width: 1280, height: 900 },
+      open: false,
+    });
+    ({ con, page, pageErrors } = cp);
   }, 60_000);
 
-  afterAll(async () => {
-    await browser?.close();
-    await con?.shutdown('e2e end', 5000);
-    if (outdir) await rm(outdir, { recursive: true, force: true });
-  });
+  afterAll(async () => cp?.close());
 
   const text = (selector: string) => page.locator(selector).innerText();
 

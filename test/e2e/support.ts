@@ -251,22 +251,37 @@ export interface ConsolePageOptions extends TestConsoleOptions {
 export async function openConsolePage(o: ConsolePageOptions = {}): Promise<ConsolePage> {
   const outdir = await buildPage();
   const { viewport, start, open, ...consoleOptions } = o;
-  const con = start ? await start(outdir) : await startTestConsole({ batchMs: 200, ...consoleOptions, staticDir: outdir });
-  const browser = await launch();
-  const page = await browser.newPage({ viewport: viewport ?? { width: 1440, height: 900 } });
+  // What is up when a later step fails is taken down again (the caller gets no handle to close).
+  const removePage = () => rm(outdir, { recursive: true, force: true });
+  const con = await (start ? start(outdir) : startTestConsole({ batchMs: 200, ...consoleOptions, staticDir: outdir })).catch(async (e: unknown) => {
+    await removePage();
+    throw e;
+  });
+  let browser: Browser | undefined;
+  let page: Page;
+  try {
+    browser = await launch();
+    page = await browser.newPage({ viewport: viewport ?? { width: 1440, height: 900 } });
+  } catch (e) {
+    await browser?.close();
+    await con.shutdown('e2e setup failed', 5000);
+    await removePage();
+    throw e;
+  }
+  const opened = browser;
   const pageErrors: string[] = [];
   page.on('pageerror', (e) => pageErrors.push(`pageerror: ${e.message}`));
   const cp: ConsolePage = {
     con,
-    browser,
+    browser: opened,
     page,
     pageErrors,
     text: (selector) => page.locator(selector).first().innerText(),
     state: async () => (await page.locator('body').getAttribute('data-state')) ?? '',
     async close() {
-      await browser.close();
+      await opened.close();
       await con.shutdown('e2e end', 5000);
-      await rm(outdir, { recursive: true, force: true });
+      await removePage();
     },
   };
   if (open !== false) {

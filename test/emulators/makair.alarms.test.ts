@@ -5,30 +5,12 @@
  * Emulator and adapter on one VirtualClock (20 breaths/min: a state snapshot every 3 s).
  */
 import { describe, expect, it } from 'vitest';
-import { VirtualClock } from '../../common/clock.js';
-import { MakAirVentilator } from '../../hal/makair/index.js';
 import type { DeviceFault } from '../../hal/port.js';
-import { transportPair } from '../../hal/serial/transport.js';
-import { MakAirEmulator } from '../../emulators/index.js';
-import { MAKAIR_BASELINE, settle, track, world } from './support/rig.js';
+import { makairOnOneClock, track } from './support/rig.js';
 
 async function connected() {
-  const clock = new VirtualClock(0);
-  const [host, device] = transportPair();
-  const emulator = new MakAirEmulator({ transport: device, clock, world: world(clock, MAKAIR_BASELINE) });
-  const vent = new MakAirVentilator({ transport: host, clock, fio2: 0.4 });
-  const faults: DeviceFault[] = [];
-  vent.faults$.subscribe((f) => faults.push(f));
-  const advance = async (ms: number, stepMs = 50): Promise<void> => {
-    for (let d = 0; d < ms; d += stepMs) {
-      clock.advanceBy(Math.min(stepMs, ms - d));
-      await settle();
-    }
-  };
-  emulator.start();
-  const c = track(vent.connect());
-  await advance(3100);
-  expect(c.state).toBe('resolved');
+  const { clock, emulator, vent, faults, advance, connect } = makairOnOneClock({ fio2: 0.4 }, 50);
+  expect((await connect()).state).toBe('resolved');
   /** Applies a high-pressure step (PEEP 20, plateau 35) and waits for its confirmation. */
   const step = async () => {
     const p = track(vent.apply({ peepCmH2O: 20, peakCmH2O: 35 }));

@@ -14,10 +14,9 @@ import {
   encodeControlFrame,
   type TelemetryMessage,
 } from '../../hal/makair/index.js';
-import type { DeviceFault } from '../../hal/port.js';
 import { transportPair, type ByteTransport } from '../../hal/serial/transport.js';
 import { MakAirEmulator } from '../../emulators/index.js';
-import { MAKAIR_BASELINE, settle, track, world } from './support/rig.js';
+import { MAKAIR_BASELINE, makairOnOneClock, settle, track, world } from './support/rig.js';
 
 /** The emulator alone, with a host-side decoder recording every message. */
 function bench() {
@@ -41,22 +40,8 @@ function bench() {
 
 /** The emulator against the adapter, one clock. */
 async function connected() {
-  const clock = new VirtualClock(0);
-  const [host, device] = transportPair();
-  const emulator = new MakAirEmulator({ transport: device, clock, world: world(clock, MAKAIR_BASELINE) });
-  const vent = new MakAirVentilator({ transport: host, clock, fio2: 0.4, applyDeadlineMs: 8000 });
-  const faults: DeviceFault[] = [];
-  vent.faults$.subscribe((f) => faults.push(f));
-  const advance = async (ms: number, stepMs = 20): Promise<void> => {
-    for (let d = 0; d < ms; d += stepMs) {
-      clock.advanceBy(Math.min(stepMs, ms - d));
-      await settle();
-    }
-  };
-  emulator.start();
-  const c = track(vent.connect());
-  await advance(3100);
-  expect(c.state).toBe('resolved');
+  const { clock, host, device, emulator, vent, faults, advance, connect } = makairOnOneClock({ fio2: 0.4, applyDeadlineMs: 8000 }, 20);
+  expect((await connect()).state).toBe('resolved');
   return { clock, host, device: device as ByteTransport, emulator, vent, faults, advance };
 }
 

@@ -8,11 +8,10 @@
 import { describe, expect, it } from 'vitest';
 import { VirtualClock } from '../../common/clock.js';
 import { ControlFrameParser, ControlSetting, DISABLE_RPI_WATCHDOG, MakAirVentilator, TelemetryParser, encodeControlFrame } from '../../hal/makair/index.js';
-import type { DeviceFault } from '../../hal/port.js';
 import { transportPair } from '../../hal/serial/transport.js';
 import type { EmulatorEvent } from '../../emulators/types.js';
 import { MakAirEmulator } from '../../emulators/index.js';
-import { MAKAIR_BASELINE, settle, track, world } from './support/rig.js';
+import { MAKAIR_BASELINE, makairOnOneClock, settle, track, world } from './support/rig.js';
 
 /** The emulator with a host that only listens (no heartbeat): when does telemetry stop? */
 function listeningHost() {
@@ -91,9 +90,7 @@ describe('MakAir emulator: the 60-s Raspberry Pi watchdog', () => {
 
 describe('MakAirVentilator: heartbeat', () => {
   async function connected(options: { heartbeatIntervalMs?: number } = {}) {
-    const clock = new VirtualClock(0);
-    const [host, device] = transportPair();
-    const emulator = new MakAirEmulator({ transport: device, clock, world: world(clock, MAKAIR_BASELINE) });
+    const { clock, device, emulator, vent, faults, advance, connect } = makairOnOneClock({ fio2: 0.4, ...options }, 100);
     const events: EmulatorEvent[] = [];
     emulator.events$.subscribe((e) => events.push(e));
     const sent = new ControlFrameParser();
@@ -101,19 +98,7 @@ describe('MakAirVentilator: heartbeat', () => {
     device.data$.subscribe((chunk) => {
       for (const m of sent.push(chunk)) if (m.setting === ControlSetting.Heartbeat) heartbeats.push(clock.now());
     });
-    const vent = new MakAirVentilator({ transport: host, clock, fio2: 0.4, ...options });
-    const faults: DeviceFault[] = [];
-    vent.faults$.subscribe((f) => faults.push(f));
-    const advance = async (ms: number, stepMs = 100): Promise<void> => {
-      for (let d = 0; d < ms; d += stepMs) {
-        clock.advanceBy(Math.min(stepMs, ms - d));
-        await settle();
-      }
-    };
-    emulator.start();
-    const c = track(vent.connect());
-    await advance(3100);
-    expect(c.state).toBe('resolved');
+    expect((await connect()).state).toBe('resolved');
     return { clock, emulator, vent, events, heartbeats, faults, advance };
   }
 

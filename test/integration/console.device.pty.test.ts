@@ -73,6 +73,24 @@ async function withMakAir(name: string, body: (ports: { host: string; vitals: st
   }
 }
 
+/**
+ * A console (child process) on the device at `host`, journaling to `journal`: a page starts a
+ * 25/40 hold with the printed token; once the hold dwells the console is SIGKILLed, leaving the
+ * device at maneuver pressure and the maneuver unfinished in the journal.
+ */
+async function killConsoleMidHold(host: string, vitals: string, journal: string): Promise<void> {
+  const killed = startCli(['console', '--port', '0', '--device', `makair:${host}`, '--fio2', '0.4', '--vitals', `line:${vitals}`, '--journal', journal]);
+  const tokenLine = await waitForOutput(killed.child, /Token: +[0-9a-f]{64}/);
+  const token = tokenLine.match(/Token: +([0-9a-f]{64})/)![1]!;
+  const port = Number(killed.output().match(/http:\/\/127\.0\.0\.1:(\d+)/)![1]);
+  const page = await TestClient.connect(port);
+  await page.request({ type: 'start', token, maneuver: 'high-pressure-pcv', protocol: { peepCmH2O: 25, peakCmH2O: 40, holdS: 60, safety: { baselineWindowS: 10 } } });
+  await page.state(/^active\.highPressure\.dwelling$/, 30_000);
+  killed.child.kill('SIGKILL');
+  await killed.done;
+  await page.close();
+}
+
 describe.skipIf(!SOCAT)(`rmseq console --device on a MakAir over a PTY${SOCAT_NOTE}`, () => {
   it('a page starts a maneuver, Abort restores the baseline on the device, and the journal has it all', { timeout: 60_000 }, async () => {
     const journal = join(scratch!.dir, 'console.jsonl');
@@ -107,17 +125,7 @@ describe.skipIf(!SOCAT)(`rmseq console --device on a MakAir over a PTY${SOCAT_NO
   it('restores the baseline of an unfinished maneuver in its journal before it serves', { timeout: 60_000 }, async () => {
     const journal = join(scratch!.dir, 'killed-console.jsonl');
     await withMakAir('console-recover', async ({ host, vitals, emulator }) => {
-      // A console killed mid-maneuver, as a child process.
-      const killed = startCli(['console', '--port', '0', '--device', `makair:${host}`, '--fio2', '0.4', '--vitals', `line:${vitals}`, '--journal', journal]);
-      const tokenLine = await waitForOutput(killed.child, /Token: +[0-9a-f]{64}/);
-      const token = tokenLine.match(/Token: +([0-9a-f]{64})/)![1]!;
-      const port = Number(killed.output().match(/http:\/\/127\.0\.0\.1:(\d+)/)![1]);
-      const page = await TestClient.connect(port);
-      await page.request({ type: 'start', token, maneuver: 'high-pressure-pcv', protocol: { peepCmH2O: 25, peakCmH2O: 40, holdS: 60, safety: { baselineWindowS: 10 } } });
-      await page.state(/^active\.highPressure\.dwelling$/, 30_000);
-      killed.child.kill('SIGKILL');
-      await killed.done;
-      await page.close();
+      await killConsoleMidHold(host, vitals, journal);
       expect(await deviceSettings(emulator)).toMatchObject({ peepCmH2O: 25 }); // left at maneuver pressure
 
       const c = startConsoleOn({ device: `makair:${host}`, fio2: '0.4', vitals: `line:${vitals}`, journal });
@@ -133,16 +141,7 @@ describe.skipIf(!SOCAT)(`rmseq console --device on a MakAir over a PTY${SOCAT_NO
   it('refuses to restore the journal of a killed console on another device (exit 2), leaving both devices alone', { timeout: 90_000 }, async () => {
     const journal = join(scratch!.dir, 'killed-console-a.jsonl');
     await withMakAir('console-a', async (a) => {
-      const killed = startCli(['console', '--port', '0', '--device', `makair:${a.host}`, '--fio2', '0.4', '--vitals', `line:${a.vitals}`, '--journal', journal]);
-      const tokenLine = await waitForOutput(killed.child, /Token: +[0-9a-f]{64}/);
-      const token = tokenLine.match(/Token: +([0-9a-f]{64})/)![1]!;
-      const port = Number(killed.output().match(/http:\/\/127\.0\.0\.1:(\d+)/)![1]);
-      const page = await TestClient.connect(port);
-      await page.request({ type: 'start', token, maneuver: 'high-pressure-pcv', protocol: { peepCmH2O: 25, peakCmH2O: 40, holdS: 60, safety: { baselineWindowS: 10 } } });
-      await page.state(/^active\.highPressure\.dwelling$/, 30_000);
-      killed.child.kill('SIGKILL');
-      await killed.done;
-      await page.close();
+      await killConsoleMidHold(a.host, a.vitals, journal);
       await withMakAir('console-b', async (b) => {
         const before = await deviceSettings(b.emulator);
         const c = startConsoleOn({ device: `makair:${b.host}`, fio2: '0.4', vitals: `line:${b.vitals}`, journal });

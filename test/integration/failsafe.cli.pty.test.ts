@@ -7,7 +7,7 @@
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { assertBuilt, startCli, waitForOutput } from '../support/cli.js';
+import { assertBuilt, emulatorStatus, startCli, waitForOutput } from '../support/cli.js';
 import { SOCAT, SOCAT_NOTE, ptyPair, scratchDir } from './support/pty.js';
 
 const scratch = SOCAT ? scratchDir() : null;
@@ -37,9 +37,7 @@ async function failsafeRun(extra: string[], during: (run: ReturnType<typeof star
     const t0 = Date.now();
     await during(run, emulator);
     const r = await run.done;
-    emulator.child.stdin.write('status\n');
-    const seen = await waitForOutput(emulator.child, /\{"device":\{[^\n]*\n/);
-    const device = (JSON.parse(seen.match(/\{"device":.*\}/)![0]) as { device: { peepCmH2O: number } }).device;
+    const device = await emulatorStatus(emulator);
     return { r, endedAfterMs: Date.now() - t0, device };
   } finally {
     emulator.child.kill('SIGINT');

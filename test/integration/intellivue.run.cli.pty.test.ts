@@ -10,24 +10,12 @@ import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { assertBuilt, startCli, waitForOutput } from '../support/cli.js';
+import { MAKAIR_STAIRCASE } from './support/protocols.js';
 import { SOCAT, SOCAT_NOTE, ptyPair, scratchDir } from './support/pty.js';
 
 const scratch = SOCAT ? scratchDir() : null;
 afterAll(() => scratch?.cleanup());
 beforeAll(() => assertBuilt());
-
-const MAKAIR_STAIRCASE = {
-  maneuver: 'staircase',
-  incrementalPeepsCmH2O: [20, 25],
-  incrementalDwellS: 30,
-  drivingPressureCmH2O: 15,
-  decremental: { startPeepCmH2O: 20, stepCmH2O: 2.5, floorPeepCmH2O: 12.5, dwellS: 60 },
-  reRecruit: { peepCmH2O: 25, dwellS: 30 },
-  finalMarginCmH2O: 2.5,
-  peakLimitCmH2O: 40,
-  measureWindowS: 20,
-  assessS: 5,
-};
 
 let n = 0;
 async function bedside() {

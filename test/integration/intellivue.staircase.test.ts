@@ -7,24 +7,11 @@
  * silence), the baseline is restored and verified. Wall clock at 30x.
  */
 import { afterAll, describe, expect, it } from 'vitest';
-import type { ProtocolInput } from '../../machines/index.js';
 import { DEVICE_BASELINE, WIDE_SAFETY } from './support/bench.js';
 import { DeviceOpenError } from '../../src/runner/device.js';
 import { IntelliVueBench } from './support/intellivueBench.js';
+import { MAKAIR_STAIRCASE } from './support/protocols.js';
 import { SOCAT, SOCAT_NOTE, scratchDir } from './support/pty.js';
-
-const MAKAIR_STAIRCASE: ProtocolInput = {
-  maneuver: 'staircase',
-  incrementalPeepsCmH2O: [20, 25],
-  incrementalDwellS: 30,
-  drivingPressureCmH2O: 15,
-  decremental: { startPeepCmH2O: 20, stepCmH2O: 2.5, floorPeepCmH2O: 12.5, dwellS: 60 },
-  reRecruit: { peepCmH2O: 25, dwellS: 30 },
-  finalMarginCmH2O: 2.5,
-  peakLimitCmH2O: 40,
-  measureWindowS: 20,
-  assessS: 5,
-};
 
 const scratch = SOCAT ? scratchDir() : null;
 afterAll(() => scratch?.cleanup());

@@ -6,26 +6,13 @@
  * The protocol is one the MakAir can carry out: its firmware takes PEEP 5-30 cmH2O and, in
  * PCV, a plateau (the controller's peak) of 10-40 cmH2O, so the recruitment steps are PEEP 20
  * and 25 with a driving pressure of 15 (peaks 35 and 40), re-recruitment at 25, titration from
- * 20 down to 12.5. Dwells are shortened (30 s / 60 s) and the wall clock runs 30x (timeouts
+ * 20 down to 12.5 (MAKAIR_STAIRCASE in support/protocols.ts). Dwells are shortened (30 s / 60 s) and the wall clock runs 30x (timeouts
  * widened as described in support/bench.ts).
  */
 import { afterAll, describe, expect, it } from 'vitest';
-import type { ProtocolInput } from '../../machines/index.js';
 import { Bench, patientNow } from './support/bench.js';
+import { MAKAIR_STAIRCASE } from './support/protocols.js';
 import { SOCAT, SOCAT_NOTE, scratchDir } from './support/pty.js';
-
-const MAKAIR_STAIRCASE: ProtocolInput = {
-  maneuver: 'staircase',
-  incrementalPeepsCmH2O: [20, 25],
-  incrementalDwellS: 30,
-  drivingPressureCmH2O: 15,
-  decremental: { startPeepCmH2O: 20, stepCmH2O: 2.5, floorPeepCmH2O: 12.5, dwellS: 60 },
-  reRecruit: { peepCmH2O: 25, dwellS: 30 },
-  finalMarginCmH2O: 2.5,
-  peakLimitCmH2O: 40,
-  measureWindowS: 20,
-  assessS: 5,
-};
 
 const scratch = SOCAT ? scratchDir() : null;
 afterAll(() => scratch?.cleanup());

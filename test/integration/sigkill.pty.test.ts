@@ -8,24 +8,13 @@
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { assertBuilt, runCli, startCli, waitForOutput } from '../support/cli.js';
+import { assertBuilt, emulatorStatus, runCli, startCli, waitForOutput } from '../support/cli.js';
+import { MAKAIR_RECOVERY_STAIRCASE } from './support/protocols.js';
 import { SOCAT, SOCAT_NOTE, ptyPair, scratchDir } from './support/pty.js';
 
 const scratch = SOCAT ? scratchDir() : null;
 afterAll(() => scratch?.cleanup());
 beforeAll(() => assertBuilt());
-
-/** A staircase the MakAir can carry out (PCV plateau <= 40, PEEP <= 30), with short dwells. */
-const MAKAIR_STAIRCASE = {
-  maneuver: 'staircase',
-  incrementalPeepsCmH2O: [20, 25],
-  incrementalDwellS: 30,
-  drivingPressureCmH2O: 15,
-  decremental: { startPeepCmH2O: 20, stepCmH2O: 2.5, floorPeepCmH2O: 12.5, dwellS: 60 },
-  reRecruit: { peepCmH2O: 25, dwellS: 30 },
-  peakLimitCmH2O: 45,
-  assessS: 20,
-};
 
 describe.skipIf(!SOCAT)(`SIGKILL mid-maneuver, then rmseq recover${SOCAT_NOTE}`, () => {
   it('restores the recorded baseline on the device after the controller was killed', { timeout: 90_000 }, async () => {
@@ -33,7 +22,7 @@ describe.skipIf(!SOCAT)(`SIGKILL mid-maneuver, then rmseq recover${SOCAT_NOTE}`,
     const dev = await ptyPair(dir, 'kill-makair');
     const vit = await ptyPair(dir, 'kill-vitals');
     const protocol = join(dir, 'makair-staircase.json');
-    writeFileSync(protocol, JSON.stringify(MAKAIR_STAIRCASE));
+    writeFileSync(protocol, JSON.stringify(MAKAIR_RECOVERY_STAIRCASE));
     const journal = join(dir, 'killed.jsonl');
     const emulator = startCli(['emulate', 'makair', '--port', dev.device, '--vitals-port', vit.device, '--patient', 'moderate-ards', '--speed', '4']);
     try {
@@ -46,9 +35,7 @@ describe.skipIf(!SOCAT)(`SIGKILL mid-maneuver, then rmseq recover${SOCAT_NOTE}`,
       const killed = await run.done;
       expect(killed.signal).toBe('SIGKILL');
 
-      emulator.child.stdin.write('status\n');
-      const before = JSON.parse((await waitForOutput(emulator.child, /\{"device":\{[^\n]*\n/)).match(/\{"device":.*\}/)![0]) as { device: { peepCmH2O: number } };
-      expect(before.device.peepCmH2O).toBe(25); // left at maneuver pressure
+      expect((await emulatorStatus(emulator)).peepCmH2O).toBe(25); // left at maneuver pressure
 
       const recovered = await runCli(['recover', journal, '--fio2', '0.4']);
 
@@ -56,10 +43,7 @@ describe.skipIf(!SOCAT)(`SIGKILL mid-maneuver, then rmseq recover${SOCAT_NOTE}`,
       expect(recovered.stdout, recovered.stdout + recovered.stderr).toMatch(/baseline restored and verified on Makers For Life MakAir: PCV PEEP 10\/peak 25/);
       expect(recovered.code).toBe(3);
 
-      emulator.child.stdin.write('status\n');
-      const seen = await waitForOutput(emulator.child, /\{"device":\{[^\n]*\n/);
-      const after = JSON.parse(seen.match(/\{"device":.*\}/)![0]) as { device: { peepCmH2O: number; peakCmH2O: number; mode: string } };
-      expect(after.device).toMatchObject({ mode: 'PCV', peepCmH2O: 10, peakCmH2O: 25 });
+      expect(await emulatorStatus(emulator)).toMatchObject({ mode: 'PCV', peepCmH2O: 10, peakCmH2O: 25 });
 
       const again = await runCli(['recover', journal, '--fio2', '0.4']);
       expect(again.code).toBe(0);

@@ -9,30 +9,13 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { sealLine, GENESIS } from '../../src/journal/chain.js';
-import { assertBuilt, runCli, startCli, waitForOutput } from '../support/cli.js';
+import { assertBuilt, emulatorStatus as status, runCli, startCli, waitForOutput } from '../support/cli.js';
+import { MAKAIR_RECOVERY_STAIRCASE } from './support/protocols.js';
 import { SOCAT, SOCAT_NOTE, ptyPair, scratchDir, type PtyPair } from './support/pty.js';
 
 const scratch = SOCAT ? scratchDir() : null;
 afterAll(() => scratch?.cleanup());
 beforeAll(() => assertBuilt());
-
-const MAKAIR_STAIRCASE = {
-  maneuver: 'staircase',
-  incrementalPeepsCmH2O: [20, 25],
-  incrementalDwellS: 30,
-  drivingPressureCmH2O: 15,
-  decremental: { startPeepCmH2O: 20, stepCmH2O: 2.5, floorPeepCmH2O: 12.5, dwellS: 60 },
-  reRecruit: { peepCmH2O: 25, dwellS: 30 },
-  peakLimitCmH2O: 45,
-  assessS: 20,
-};
-
-type Status = { device: { mode: string; peepCmH2O: number; peakCmH2O: number; rateBpm: number } };
-async function status(emulator: ReturnType<typeof startCli>): Promise<Status['device']> {
-  emulator.child.stdin.write('status\n');
-  const seen = await waitForOutput(emulator.child, /\{"device":\{[^\n]*\n/);
-  return (JSON.parse(seen.match(/\{"device":.*\}/)![0]) as Status).device;
-}
 
 /** Re-chains a journal after editing its lines (what someone without a key could do). */
 function rechain(text: string, edit: (record: Record<string, unknown>) => void): string {
@@ -63,7 +46,7 @@ describe.skipIf(!SOCAT)(`recovery bound to the device${SOCAT_NOTE}`, () => {
     };
     const [devA, vitA, devB, vitB] = [await pair('a'), await pair('a-vitals'), await pair('b'), await pair('b-vitals')];
     const protocol = join(dir, 'protocol.json');
-    writeFileSync(protocol, JSON.stringify(MAKAIR_STAIRCASE));
+    writeFileSync(protocol, JSON.stringify(MAKAIR_RECOVERY_STAIRCASE));
     const baselineB = join(dir, 'baseline-b.json');
     writeFileSync(baselineB, JSON.stringify({ mode: 'PCV', peepCmH2O: 14, peakCmH2O: 32, rateBpm: 28, fio2: 0.4 }));
     const jA = join(dir, 'jA.jsonl');
@@ -138,7 +121,7 @@ describe.skipIf(!SOCAT)(`recovery bound to the device${SOCAT_NOTE}`, () => {
     const first = await ptyPair(dir, 'reenum-1');
     const vit = await ptyPair(dir, 'reenum-vitals');
     const protocol = join(dir, 'protocol-reenum.json');
-    writeFileSync(protocol, JSON.stringify(MAKAIR_STAIRCASE));
+    writeFileSync(protocol, JSON.stringify(MAKAIR_RECOVERY_STAIRCASE));
     const journal = join(dir, 'reenum.jsonl');
     const emu = startCli(['emulate', 'makair', '--port', first.device, '--vitals-port', vit.device, '--patient', 'moderate-ards', '--speed', '4', '--device-id', '4242-7-7']);
     let second: PtyPair | null = null;

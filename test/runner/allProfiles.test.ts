@@ -12,6 +12,7 @@ import { BUILTIN_PROFILE_NAMES, BUILTIN_PROFILES } from '../../sim/index.js';
 import { DEFAULT_SIM_BASELINE } from '../../src/cli/inputs.js';
 import { runSession } from '../../src/runner/drive.js';
 import { openSimulatedSession } from '../../src/runner/simulated.js';
+import { runSimulated } from '../support/simSession.js';
 
 const CLINICAL_REASONS = ['hypotension', 'desaturation', 'heart-rate', 'overdistention'];
 const SEEDS = [1, 2, 3];
@@ -23,17 +24,7 @@ const cases = BUILTIN_PROFILE_NAMES.flatMap((profile) => MANEUVERS.map((maneuver
 describe('every built-in profile x every maneuver at the default baseline', () => {
   it.each(cases)('$profile / $maneuver: completes or aborts for a clinical reason, never not started', async ({ profile, maneuver }) => {
     for (const seed of SEEDS) {
-      const { session } = await openSimulatedSession({
-        maneuver,
-        protocol: defaultProtocol(maneuver),
-        profile: BUILTIN_PROFILES[profile],
-        seed,
-        clock: new VirtualClock(0),
-        baseline: DEFAULT_SIM_BASELINE,
-        session: { onCompleted: 'end', onFailsafe: 'end' },
-      });
-      const s = await runSession(session);
-      await session.close();
+      const { s } = await runSimulated({ maneuver, profile: BUILTIN_PROFILES[profile], seed });
       const where = `${profile} ${maneuver} seed ${seed}: ${s.outcome} ${s.abort?.message ?? ''} ${s.preconditionIssues.map((i) => i.message).join('; ')}`;
       seen.push(`${profile}/${maneuver}/${seed}: ${s.outcome}${s.abort ? ` (${s.abort.reason}: ${s.abort.guard})` : ''}`);
       expect(['completed', 'aborted'], where).toContain(s.outcome);
@@ -54,17 +45,7 @@ describe('every built-in profile x every maneuver at the default baseline', () =
 
 describe('severe-ards at the default baseline is pre-oxygenated, then protected relative to it', () => {
   it.each(MANEUVERS)('%s: FiO2 raised to 1.0 before the first RM step, guard re-anchored, FiO2 1.0 kept on abort', async (maneuver) => {
-    const { session, world } = await openSimulatedSession({
-      maneuver,
-      protocol: defaultProtocol(maneuver),
-      profile: BUILTIN_PROFILES['severe-ards'],
-      seed: 1,
-      clock: new VirtualClock(0),
-      baseline: DEFAULT_SIM_BASELINE,
-      session: { onCompleted: 'end', onFailsafe: 'end' },
-    });
-    const s = await runSession(session);
-    await session.close();
+    const { s, world } = await runSimulated({ maneuver, profile: BUILTIN_PROFILES['severe-ards'], seed: 1 });
     const phases = s.steps.map((r) => r.phase);
     const firstPreox = phases.indexOf('preoxygenation');
     expect(firstPreox).toBe(1); // right after the baseline row

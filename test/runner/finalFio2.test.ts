@@ -12,6 +12,7 @@ import { BUILTIN_PROFILES } from '../../sim/index.js';
 import { DEFAULT_SIM_BASELINE } from '../../src/cli/inputs.js';
 import { runSession } from '../../src/runner/drive.js';
 import { openSimulatedSession } from '../../src/runner/simulated.js';
+import { runSimulated } from '../support/simSession.js';
 
 /**
  * A severe patient with little low-pressure recruitable lung: severe-ards as calibrated before the
@@ -23,18 +24,7 @@ const SEVERE_LITTLE_RECRUITABLE = { ...BUILTIN_PROFILES['severe-ards'], lung: { 
 
 async function severe(maneuver: ManeuverKind, seed: number, extra: Partial<ProtocolInput> = {}) {
   const protocol = ProtocolSchema.parse({ ...defaultProtocol(maneuver), ...extra });
-  const { session, world } = await openSimulatedSession({
-    maneuver,
-    protocol,
-    profile: SEVERE_LITTLE_RECRUITABLE,
-    seed,
-    clock: new VirtualClock(0),
-    baseline: DEFAULT_SIM_BASELINE,
-    session: { onCompleted: 'end', onFailsafe: 'end' },
-  });
-  const s = await runSession(session);
-  await session.close();
-  return { s, world };
+  return runSimulated({ maneuver, protocol, profile: SEVERE_LITTLE_RECRUITABLE, seed });
 }
 
 const COMPLETING: Array<[ManeuverKind, number]> = [
@@ -109,17 +99,7 @@ describe('severe-ards, pre-oxygenated: FiO2 weaned by SpO2 at the end (default f
 
 describe('patients that were not pre-oxygenated: unchanged', () => {
   it.each(['sustained-inflation', 'high-pressure-pcv', 'staircase'] as const)('moderate-ards %s ends on the baseline FiO2, no wean steps, no FiO2 message', async (maneuver) => {
-    const { session } = await openSimulatedSession({
-      maneuver,
-      protocol: defaultProtocol(maneuver),
-      profile: BUILTIN_PROFILES['moderate-ards'],
-      seed: 1,
-      clock: new VirtualClock(0),
-      baseline: DEFAULT_SIM_BASELINE,
-      session: { onCompleted: 'end', onFailsafe: 'end' },
-    });
-    const s = await runSession(session);
-    await session.close();
+    const { s } = await runSimulated({ maneuver, profile: BUILTIN_PROFILES['moderate-ards'], seed: 1 });
     expect(s.preoxygenation).toBeNull();
     expect(s.steps.some((r) => r.phase === 'wean')).toBe(false);
     if (s.outcome === 'completed') {

@@ -6,28 +6,12 @@
  * "overdistention". Found when the recalibrated simulated lungs began to show derecruitment.
  */
 import { describe, expect, it } from 'vitest';
-import { VirtualClock } from '../../common/clock.js';
 import { defaultProtocol, type Protocol } from '../../machines/index.js';
 import { BUILTIN_PROFILES } from '../../sim/index.js';
-import { DEFAULT_SIM_BASELINE } from '../../src/cli/inputs.js';
-import { runSession } from '../../src/runner/drive.js';
-import { openSimulatedSession } from '../../src/runner/simulated.js';
+import { runSimulated } from '../support/simSession.js';
 
 async function run(protocol: Protocol, seed: number) {
-  const { session } = await openSimulatedSession({
-    maneuver: protocol.maneuver,
-    protocol,
-    profile: BUILTIN_PROFILES['moderate-ards'],
-    seed,
-    clock: new VirtualClock(0),
-    baseline: DEFAULT_SIM_BASELINE,
-    session: { onCompleted: 'end', onFailsafe: 'end' },
-  });
-  try {
-    return await runSession(session);
-  } finally {
-    await session.close();
-  }
+  return (await runSimulated({ maneuver: protocol.maneuver, protocol, profile: BUILTIN_PROFILES['moderate-ards'], seed })).s;
 }
 
 describe('the final step is judged on its own readings', () => {

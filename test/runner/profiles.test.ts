@@ -5,12 +5,8 @@
  * desaturation floor and the start is refused; it needs pre-oxygenation, which is not built yet.
  */
 import { describe, expect, it } from 'vitest';
-import { VirtualClock } from '../../common/clock.js';
-import { defaultProtocol } from '../../machines/index.js';
 import { BUILTIN_PROFILES } from '../../sim/index.js';
-import { DEFAULT_SIM_BASELINE } from '../../src/cli/inputs.js';
-import { runSession } from '../../src/runner/drive.js';
-import { openSimulatedSession } from '../../src/runner/simulated.js';
+import { runSimulated } from '../support/simSession.js';
 
 const CLINICAL_REASONS = ['hypotension', 'desaturation', 'heart-rate', 'overdistention'];
 
@@ -18,17 +14,7 @@ describe('built-in profiles at the default baseline', () => {
   it.each(['healthy', 'mild-ards', 'moderate-ards', 'non-recruiter', 'hypovolemic-ards'] as const)(
     '%s completes within the limits or aborts for a stated clinical reason',
     async (name) => {
-      const { session } = await openSimulatedSession({
-        maneuver: 'staircase',
-        protocol: defaultProtocol('staircase'),
-        profile: BUILTIN_PROFILES[name],
-        seed: 1,
-        clock: new VirtualClock(0),
-        baseline: DEFAULT_SIM_BASELINE,
-        session: { onCompleted: 'end', onFailsafe: 'end' },
-      });
-      const s = await runSession(session);
-      await session.close();
+      const { s } = await runSimulated({ maneuver: 'staircase', profile: BUILTIN_PROFILES[name], seed: 1 });
       expect(['completed', 'aborted']).toContain(s.outcome);
       if (s.outcome === 'completed') {
         expect(s.titration.limitsMeasured?.within).toBe(true);

@@ -49,3 +49,18 @@ export function waitForOutput(child: ChildProcessWithoutNullStreams, pattern: Re
     child.on('close', () => reject(new Error(`process ended before printing ${pattern}; got:\n${seen}`)));
   });
 }
+
+/** The device settings an `rmseq emulate` child reports when `status` is typed on its stdin. */
+export interface EmulatedDeviceStatus {
+  mode: string;
+  peepCmH2O: number;
+  peakCmH2O: number;
+  rateBpm: number;
+}
+
+/** Types `status` on an `rmseq emulate` child's stdin and resolves with the device settings it prints. */
+export async function emulatorStatus(emulator: ReturnType<typeof startCli>): Promise<EmulatedDeviceStatus> {
+  emulator.child.stdin.write('status\n');
+  const seen = await waitForOutput(emulator.child, /\{"device":\{[^\n]*\n/);
+  return (JSON.parse(seen.match(/\{"device":.*\}/)![0]) as { device: EmulatedDeviceStatus }).device;
+}

@@ -4,7 +4,11 @@
  * holds only the adapter's timers and the conformance suite can count them).
  */
 import { VirtualClock } from '../../../common/clock.js';
+import { MakAirVentilator, type MakAirVentilatorOptions } from '../../../hal/makair/index.js';
+import type { DeviceFault } from '../../../hal/port.js';
+import { transportPair } from '../../../hal/serial/transport.js';
 import { SimWorld } from '../../../hal/simulated/world.js';
+import { MakAirEmulator } from '../../../emulators/index.js';
 import { BUILTIN_PROFILES, type BuiltinProfileName } from '../../../sim/index.js';
 import type { VentSettings } from '../../../machines/types.js';
 
@@ -79,4 +83,30 @@ export function clockDriver(clock: VirtualClock): {
     return t;
   };
   return { advance, run };
+}
+
+/**
+ * A MakAir emulator (baseline MAKAIR_BASELINE) and a MakAirVentilator on one VirtualClock over
+ * `transportPair()`, the adapter's faults recorded. Nothing runs until `connect()`: subscribe to
+ * the emulator's events or the wire first. `advance` steps the clock by `stepMs` unless told
+ * otherwise (each test file keeps the step it was written with). `connect()` starts the emulator,
+ * connects the adapter and advances 3.1 s (boot, then the first state snapshot at 3 s); the
+ * caller checks how the connect settled.
+ */
+export function makairOnOneClock(vent: Omit<MakAirVentilatorOptions, 'transport' | 'clock'>, stepMs: number) {
+  const clock = new VirtualClock(0);
+  const [host, device] = transportPair();
+  const emulator = new MakAirEmulator({ transport: device, clock, world: world(clock, MAKAIR_BASELINE) });
+  const ventilator = new MakAirVentilator({ transport: host, clock, ...vent });
+  const faults: DeviceFault[] = [];
+  ventilator.faults$.subscribe((f) => faults.push(f));
+  const driver = clockDriver(clock);
+  const advance = (ms: number, step = stepMs): Promise<void> => driver.advance(ms, step);
+  const connect = async (): Promise<ReturnType<typeof track<void>>> => {
+    emulator.start();
+    const c = track(ventilator.connect());
+    await advance(3100);
+    return c;
+  };
+  return { clock, host, device, emulator, vent: ventilator, faults, advance, connect };
 }

@@ -43,7 +43,59 @@ export const WIDE = {
  */
 export const WIDE_SAFETY = { vitalsStaleS: 30, ventilatorStaleS: 30, applyTimeoutS: 30, restoreTimeoutS: 30 } as const;
 
+/** The session and MakAir link options every bench opens its session with: the timeouts widened (WIDE), the session ending by itself. */
+export const WIDE_SESSION = {
+  connectTimeoutMs: WIDE.connectMs,
+  session: { onCompleted: 'end', onFailsafe: 'end', warmupTimeoutMs: WIDE.warmupMs },
+  makair: { linkTimeoutMs: WIDE.makairLinkMs, applyDeadlineMs: WIDE.makairApplyDeadlineMs },
+} as const satisfies Partial<DeviceSessionOptions>;
+
 export const DEVICE_BASELINE: VentSettings = { mode: 'PCV', peepCmH2O: 10, peakCmH2O: 25, rateBpm: 20, fio2: 0.4 };
+
+/** The protocol a bench session runs: `protocol` as `maneuver`, its safety timings widened (WIDE_SAFETY) unless it sets them. */
+export function benchProtocol(o: { maneuver: ManeuverKind; protocol: ProtocolInput }): Protocol {
+  return ProtocolSchema.parse({ ...o.protocol, maneuver: o.maneuver, safety: { ...WIDE_SAFETY, ...(o.protocol.safety ?? {}) } });
+}
+
+/**
+ * What every bench does the same way once its emulators run: one sped-up clock, a list of
+ * closers run in order by `close()` (each one's failure ignored, so the rest still run), a
+ * session run to its end under a wall-clock guard, and a hook on the session's states.
+ */
+export abstract class SessionBench {
+  protected closers: Array<() => Promise<void>> = [];
+
+  protected constructor(readonly clock: WallClock) {}
+
+  /** Collects the session's telemetry from now on, and closes the session first when the bench closes. */
+  protected adopt(ds: DeviceSession): TelemetryEvent[] {
+    const telemetry: TelemetryEvent[] = [];
+    ds.session.telemetry$.subscribe((e) => telemetry.push(e));
+    this.closers.unshift(() => ds.close());
+    return telemetry;
+  }
+
+  /** Runs the session to its end (the wall-clock limit is a guard). */
+  run(ds: DeviceSession, limitMs: number): Promise<SessionSummary> {
+    return within(runSession(ds.session), limitMs, 'session');
+  }
+
+  /** Calls `fn` once, when the session first enters a state `match` accepts (state name such as `active.highPressure.dwelling`, step label). */
+  when(ds: DeviceSession, match: (state: string, step: string | null) => boolean, fn: () => void): void {
+    let fired = false;
+    const sub = ds.session.telemetry$.subscribe((e) => {
+      if (fired || e.kind !== 'state' || !match(e.state, e.step)) return;
+      fired = true;
+      queueMicrotask(() => sub.unsubscribe());
+      fn();
+    });
+  }
+
+  async close(): Promise<void> {
+    for (const c of this.closers) await c().catch(() => undefined);
+    this.closers = [];
+  }
+}
 
 export type BenchDevice = { protocol: 'makair' } | { protocol: 'medibus'; family: MedibusFamily };
 
@@ -58,12 +110,10 @@ export interface BenchOptions {
   seed?: number;
 }
 
-export class Bench {
-  readonly clock: WallClock;
+export class Bench extends SessionBench {
   readonly world: SimWorld;
   readonly emulator: MakAirEmulator | MedibusEmulator;
   readonly feed: VitalsFeedEmulator;
-  private closers: Array<() => Promise<void>> = [];
 
   private constructor(
     readonly o: BenchOptions,
@@ -71,7 +121,7 @@ export class Bench {
     devicePort: ByteTransport,
     vitalsPort: SerialTransport,
   ) {
-    this.clock = new WallClock(o.speed);
+    super(new WallClock(o.speed));
     const settings = o.baseline ?? DEVICE_BASELINE;
     this.world = new SimWorld({ profile: BUILTIN_PROFILES[o.profile ?? 'moderate-ards'], seed: o.seed ?? 1, clock: this.clock, settings });
     this.emulator =
@@ -128,7 +178,7 @@ export class Bench {
     guided?: DeviceSessionOptions['guided'];
   }): Promise<{ ds: DeviceSession; telemetry: TelemetryEvent[]; protocol: Protocol }> {
     const vitals = await openLineVitals({ path: this.pairs.vitals.host }, { clock: this.clock, lostAfterMs: WIDE.vitalsLostMs });
-    const protocol = ProtocolSchema.parse({ ...o.protocol, maneuver: o.maneuver, safety: { ...WIDE_SAFETY, ...(o.protocol.safety ?? {}) } });
+    const protocol = benchProtocol(o);
     const device = this.o.device.protocol === 'makair'
       ? { protocol: 'makair' as const, path: this.hostPath, fio2: (this.o.baseline ?? DEVICE_BASELINE).fio2 }
       : { protocol: 'medibus' as const, path: this.hostPath, family: this.o.device.family };
@@ -138,32 +188,12 @@ export class Bench {
       protocol,
       vitals,
       clock: this.clock,
-      connectTimeoutMs: WIDE.connectMs,
-      session: { onCompleted: 'end', onFailsafe: 'end', warmupTimeoutMs: WIDE.warmupMs },
-      makair: { linkTimeoutMs: WIDE.makairLinkMs, applyDeadlineMs: WIDE.makairApplyDeadlineMs },
+      ...WIDE_SESSION,
       medibus: { timing: { silenceTimeoutMs: WIDE.medibusSilenceMs, responseTimeoutMs: WIDE.medibusResponseMs }, reconnectMs: 2000 },
       ...(o.guided ? { guided: o.guided } : {}),
     });
-    const telemetry: TelemetryEvent[] = [];
-    ds.session.telemetry$.subscribe((e) => telemetry.push(e));
-    this.closers.unshift(() => ds.close());
+    const telemetry = this.adopt(ds);
     return { ds, telemetry, protocol };
-  }
-
-  /** Runs the session to its end (the wall-clock limit is a guard). */
-  run(ds: DeviceSession, limitMs: number): Promise<SessionSummary> {
-    return within(runSession(ds.session), limitMs, 'session');
-  }
-
-  /** Calls `fn` once, when the session first enters a state `match` accepts (state name such as `active.highPressure.dwelling`, step label). */
-  when(ds: DeviceSession, match: (state: string, step: string | null) => boolean, fn: () => void): void {
-    let fired = false;
-    const sub = ds.session.telemetry$.subscribe((e) => {
-      if (fired || e.kind !== 'state' || !match(e.state, e.step)) return;
-      fired = true;
-      queueMicrotask(() => sub.unsubscribe());
-      fn();
-    });
   }
 
   /**
@@ -179,11 +209,6 @@ export class Bench {
       at = this.clock.now();
     }, delayMs);
     return () => at;
-  }
-
-  async close(): Promise<void> {
-    for (const c of this.closers) await c().catch(() => undefined);
-    this.closers = [];
   }
 }
 

@@ -8,31 +8,31 @@
 import { WallClock } from '../../../common/clock.js';
 import { SerialTransport } from '../../../hal/serial/transport.js';
 import { SimWorld } from '../../../hal/simulated/world.js';
-import { ProtocolSchema, type ManeuverKind, type ProtocolInput } from '../../../machines/index.js';
+import type { ManeuverKind, ProtocolInput } from '../../../machines/index.js';
 import { BUILTIN_PROFILES } from '../../../sim/index.js';
 import { MakAirEmulator } from '../../../emulators/index.js';
 import { IntelliVueEmulator, SerialMonitorLink, UdpMonitorLink, type MonitorLink } from '../../../emulators/intellivue/index.js';
 import { defaultLineSettings, openDeviceSession, type DeviceSession } from '../../../src/runner/device.js';
 import { announceMonitor, openVitals } from '../../../src/runner/vitals.js';
 import { parseVitalsTarget } from '../../../src/cli/vitals.js';
-import { runSession } from '../../../src/runner/drive.js';
-import type { SessionSummary, TelemetryEvent } from '../../../src/runner/telemetry.js';
-import { DEVICE_BASELINE, WIDE, WIDE_SAFETY } from './bench.js';
-import { ptyPair, within, type PtyPair } from './pty.js';
+import type { TelemetryEvent } from '../../../src/runner/telemetry.js';
+import { benchProtocol, DEVICE_BASELINE, SessionBench, WIDE_SESSION } from './bench.js';
+import { ptyPair, type PtyPair } from './pty.js';
 
 /** The IntelliVue host's timings widened like the others (ms of the emulated clock; ~1 s real at 30x). */
 export const WIDE_INTELLIVUE = { lostAfterMs: 30_000, associateTimeoutMs: 30_000, connectTimeoutMs: 40_000 } as const;
 
-export class IntelliVueBench {
-  private closers: Array<() => Promise<void>> = [];
+export class IntelliVueBench extends SessionBench {
   private constructor(
-    readonly clock: WallClock,
+    clock: WallClock,
     readonly world: SimWorld,
     readonly makair: MakAirEmulator,
     readonly monitor: IntelliVueEmulator,
     readonly vitalsFlag: string,
     readonly devicePath: string,
-  ) {}
+  ) {
+    super(clock);
+  }
 
   static async start(o: { dir: string; name: string; speed: number; monitorOver: 'udp' | 'serial' }): Promise<IntelliVueBench> {
     const clock = new WallClock(o.speed);
@@ -75,41 +75,17 @@ export class IntelliVueBench {
 
   async openSession(o: { maneuver: ManeuverKind; protocol: ProtocolInput }): Promise<{ ds: DeviceSession; telemetry: TelemetryEvent[] }> {
     const vitals = await openVitals(parseVitalsTarget(this.vitalsFlag), { clock: this.clock, intellivue: WIDE_INTELLIVUE });
-    const protocol = ProtocolSchema.parse({ ...o.protocol, maneuver: o.maneuver, safety: { ...WIDE_SAFETY, ...(o.protocol.safety ?? {}) } });
+    const protocol = benchProtocol(o);
     const ds = await openDeviceSession({
       device: { protocol: 'makair', path: this.devicePath, fio2: DEVICE_BASELINE.fio2 },
       maneuver: o.maneuver,
       protocol,
       vitals,
       clock: this.clock,
-      connectTimeoutMs: WIDE.connectMs,
-      session: { onCompleted: 'end', onFailsafe: 'end', warmupTimeoutMs: WIDE.warmupMs },
-      makair: { linkTimeoutMs: WIDE.makairLinkMs, applyDeadlineMs: WIDE.makairApplyDeadlineMs },
+      ...WIDE_SESSION,
     });
-    const telemetry: TelemetryEvent[] = [];
-    ds.session.telemetry$.subscribe((e) => telemetry.push(e));
+    const telemetry = this.adopt(ds);
     announceMonitor(vitals, ds.session); // as rmseq run does
-    this.closers.unshift(() => ds.close());
     return { ds, telemetry };
-  }
-
-  run(ds: DeviceSession, limitMs: number): Promise<SessionSummary> {
-    return within(runSession(ds.session), limitMs, 'session');
-  }
-
-  /** Calls `fn` once when the session first enters a state `match` accepts. */
-  when(ds: DeviceSession, match: (state: string, step: string | null) => boolean, fn: () => void): void {
-    let fired = false;
-    const sub = ds.session.telemetry$.subscribe((e) => {
-      if (fired || e.kind !== 'state' || !match(e.state, e.step)) return;
-      fired = true;
-      queueMicrotask(() => sub.unsubscribe());
-      fn();
-    });
-  }
-
-  async close(): Promise<void> {
-    for (const c of this.closers) await c().catch(() => undefined);
-    this.closers = [];
   }
 }
