@@ -188,6 +188,18 @@ describe('median: the native numeric sort gives the comparator sort\'s median', 
     expect(median([4, 1, 3, 2])).toBe(2.5);
     expect(Object.is(median([-0, 0, -0]), medianBefore([-0, 0, -0]))).toBe(true);
   });
+
+  it('lists of any length one after the other (the scratch array it sorts in grows and is reused)', () => {
+    // Longer than the scratch's first 128 slots and back: a shorter list never reads a longer one's values.
+    fc.assert(
+      fc.property(fc.array(fc.array(fc.double({ min: 1, max: 500, noNaN: true }), { maxLength: 400 }), { minLength: 2, maxLength: 8 }), (lists) => {
+        for (const values of lists) expect(median(values)).toBe(medianBefore(values));
+      }),
+      { numRuns: 200 },
+    );
+    expect(median(Array.from({ length: 301 }, (_, i) => 1000 - i))).toBe(850);
+    expect(median([7, 5, 6])).toBe(6);
+  });
 });
 
 describe('stepMeasurement: measured once per window and latest values, a fresh record each time', () => {
