@@ -51,7 +51,8 @@ export class Series<T> implements Iterable<T> {
   /** The value at `i` (negative: from the end), as `Array.prototype.at`. */
   at(i: number): T | undefined {
     const n = this.#end - this.#start;
-    const k = i < 0 ? n + Math.trunc(i) : Math.trunc(i);
+    const t = Math.trunc(i) || 0; // as Array.prototype.at: NaN reads index 0
+    const k = t < 0 ? n + t : t;
     return k >= 0 && k < n ? this.#buf[this.#start + k] : undefined;
   }
 
@@ -79,8 +80,8 @@ export class Series<T> implements Iterable<T> {
    * that a list that keeps dropping its oldest values does not hold every value it ever had.
    */
   dropFirst(k: number): Series<T> {
-    if (k <= 0) return this;
-    const start = Math.min(this.#start + k, this.#end);
+    if (!(k > 0)) return this;
+    const start = Math.min(this.#start + Math.floor(k), this.#end);
     if (start > 32 && start > this.#end - start) {
       const copy = this.#buf.slice(start, this.#end);
       return new Series(copy, 0, copy.length, this.#inOrder);

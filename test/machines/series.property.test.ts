@@ -45,6 +45,7 @@ function readsAs<T>(s: Series<T>, values: readonly T[]): void {
   for (let i = 0; i < values.length; i++) expect(s.at(i)).toBe(values[i]);
   expect(s.at(values.length)).toBeUndefined();
   expect(s.at(-1)).toBe(values.at(-1));
+  for (const i of [Number.NaN, -0, 0.7, -1.5, -values.length, -values.length - 1, values.length + 3]) expect(s.at(i)).toBe(values.at(i));
   expect([...s]).toEqual(values);
   expect(s.toArray()).toEqual(values);
   expect(JSON.stringify(s)).toBe(JSON.stringify(values));
