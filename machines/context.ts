@@ -9,6 +9,7 @@ import type { LimitsCheck, MethodResult, TitrationMethod } from './titration.js'
 import type { Watched } from './safety/guards.js';
 import { NO_CONDITIONS, type Conditions } from './safety/rules.js';
 import { median } from './safety/sample.js';
+import { appendTo, Series, valuesOf, type List } from './series.js';
 import type { RecruitabilityResult, ReleaseReadings } from './recruitability.js';
 import type {
   AbortRecord,
@@ -16,6 +17,7 @@ import type {
   CurrentStep,
   CheckedSample,
   LatestValues,
+  NumberList,
   PendingCommand,
   PreconditionIssue,
   ResponseAssessment,
@@ -175,12 +177,18 @@ export interface ScreenState {
   result: RecruitabilityResult | null;
 }
 
-/** Timestamped vitals kept before the start, for the median baseline. */
+/** A timestamped value of the baseline window. */
+export type Timed = readonly [t: number, v: number];
+
+/**
+ * Timestamped vitals kept before the start, for the median baseline. Series as the machine keeps
+ * them (appended in O(1) amortized, machines/series.ts), plain arrays as JSON gives them back.
+ */
 export interface VitalsHistory {
-  spo2: ReadonlyArray<readonly [t: number, v: number]>;
-  map: ReadonlyArray<readonly [t: number, v: number]>;
-  sbp: ReadonlyArray<readonly [t: number, v: number]>;
-  hr: ReadonlyArray<readonly [t: number, v: number]>;
+  spo2: List<Timed>;
+  map: List<Timed>;
+  sbp: List<Timed>;
+  hr: List<Timed>;
 }
 
 /** Progress of the baseline restore after an abort. */
@@ -242,11 +250,11 @@ export function emptyLatest(): LatestValues {
 }
 
 export function emptyAccumulator(): StepAccumulator {
-  return { spo2: [], map: [], hr: [], compliance: [], peakMax: null, plateau: [], vt: [] };
+  return { spo2: Series.empty(), map: Series.empty(), hr: Series.empty(), compliance: Series.empty(), peakMax: null, plateau: Series.empty(), vt: Series.empty() };
 }
 
 export function emptyHistory(): VitalsHistory {
-  return { spo2: [], map: [], sbp: [], hr: [] };
+  return { spo2: Series.empty(), map: Series.empty(), sbp: Series.empty(), hr: Series.empty() };
 }
 
 export function emptyRun(): RunState {
@@ -347,18 +355,42 @@ function foldLatest(latest: LatestValues, sample: CheckedSample): LatestValues {
 export function recordHistory(h: VitalsHistory, sample: CheckedSample, now: number, windowMs: number): VitalsHistory {
   if (sample.spo2Pct === undefined && sample.mapMmHg === undefined && sample.sbpMmHg === undefined && sample.hrBpm === undefined) return h;
   const from = now - windowMs;
-  const add = (list: VitalsHistory['spo2'], v: number | undefined) => {
-    const kept = list.length && list[0]![0] < from ? list.filter(([t]) => t >= from) : list;
-    return v === undefined ? kept : [...kept, [sample.t, v] as const];
+  const t = sample.t;
+  const add = (list: List<Timed>, v: number | undefined): List<Timed> => {
+    // As before: the old values are dropped when the oldest is out of the window (a filter).
+    const kept = list.length && list.at(0)![0] < from ? dropOlder(list, from) : list;
+    if (v === undefined) return kept;
+    const last = kept.at(-1);
+    const inOrder = last === undefined || last[0] <= t;
+    return (kept instanceof Series ? kept : Series.of(kept, timesInOrder(kept))).append([t, v], inOrder);
   };
   return { spo2: add(h.spo2, sample.spo2Pct), map: add(h.map, sample.mapMmHg), sbp: add(h.sbp, sample.sbpMmHg), hr: add(h.hr, sample.hrBpm) };
+}
+
+/**
+ * The list without its values older than `from` (the filter the window always did). A list in
+ * time order loses a prefix (shared, O(values dropped)); one with a value out of order is filtered.
+ */
+function dropOlder(list: List<Timed>, from: number): List<Timed> {
+  if (list instanceof Series && list.inOrder) {
+    let k = 0;
+    while (k < list.length && list.at(k)![0] < from) k++;
+    return list.dropFirst(k);
+  }
+  const kept = valuesOf(list).filter(([t]) => t >= from);
+  return Series.of(kept, timesInOrder(kept));
+}
+
+function timesInOrder(list: readonly Timed[]): boolean {
+  for (let i = 1; i < list.length; i++) if (!(list[i - 1]![0] <= list[i]![0])) return false;
+  return true;
 }
 
 /** The values of the baseline window at `now` (what a start now would take its medians over). */
 export function windowOf(h: VitalsHistory | null, now: number, windowMs: number): VitalsHistory {
   if (!h) return emptyHistory();
   const from = now - windowMs;
-  const keep = (list: VitalsHistory['spo2']) => list.filter(([t]) => t >= from && t <= now);
+  const keep = (list: List<Timed>) => valuesOf(list).filter(([t]) => t >= from && t <= now);
   return { spo2: keep(h.spo2), map: keep(h.map), sbp: keep(h.sbp), hr: keep(h.hr) };
 }
 
@@ -367,7 +399,7 @@ export function windowOf(h: VitalsHistory | null, now: number, windowMs: number)
  * no SpO2 or no MAP). One artifact, high or low, cannot set it.
  */
 export function baselineFromWindow(w: VitalsHistory, now: number, windowMs: number, complianceMlPerCmH2O: number | null): BaselineVitals | null {
-  const m = (list: VitalsHistory['spo2']) => median(list.map(([, v]) => v));
+  const m = (list: List<Timed>) => median(valuesOf(list).map(([, v]) => v));
   const spo2 = m(w.spo2);
   const map = m(w.map);
   if (spo2 === null || map === null) return null;
@@ -387,23 +419,23 @@ export function inMeasureWindow(step: CurrentStep, now: number, windowMs: number
   return now > step.startedAt + Math.max(0, step.dwellMs - windowMs);
 }
 
-/** Adds a sample's values to a step's measurement window. */
+/** Adds a sample's values to a step's measurement window (each list appended in O(1): machines/series.ts). */
 export function accumulate(acc: StepAccumulator, s: CheckedSample): StepAccumulator {
   // The accumulators the machine makes (emptyAccumulator, the expired-volume lists added as
   // three): one literal of their keys in their order. Any other shape: the spread below.
   const keys = acc.plateau !== undefined && acc.vt !== undefined ? keysInMachineOrder(acc) : 0;
   if (keys !== 0) return accumulateKnown(acc, s, acc.plateau!, acc.vt!, keys === 10);
   const next = { ...acc };
-  if (s.spo2Pct !== undefined) next.spo2 = [...acc.spo2, s.spo2Pct];
-  if (s.mapMmHg !== undefined) next.map = [...acc.map, s.mapMmHg];
-  if (s.hrBpm !== undefined) next.hr = [...acc.hr, s.hrBpm];
-  if (s.complianceMlPerCmH2O !== undefined) next.compliance = [...acc.compliance, s.complianceMlPerCmH2O];
-  if (s.plateauCmH2O !== undefined) next.plateau = [...(acc.plateau ?? []), s.plateauCmH2O];
-  if (s.tidalVolumeMl !== undefined) next.vt = [...(acc.vt ?? []), s.tidalVolumeMl];
+  if (s.spo2Pct !== undefined) next.spo2 = appendTo(acc.spo2, s.spo2Pct);
+  if (s.mapMmHg !== undefined) next.map = appendTo(acc.map, s.mapMmHg);
+  if (s.hrBpm !== undefined) next.hr = appendTo(acc.hr, s.hrBpm);
+  if (s.complianceMlPerCmH2O !== undefined) next.compliance = appendTo(acc.compliance, s.complianceMlPerCmH2O);
+  if (s.plateauCmH2O !== undefined) next.plateau = appendTo(acc.plateau, s.plateauCmH2O);
+  if (s.tidalVolumeMl !== undefined) next.vt = appendTo(acc.vt, s.tidalVolumeMl);
   if (s.expiredVolumeMl !== undefined) {
-    next.vte = [...(acc.vte ?? []), s.expiredVolumeMl];
-    next.vtePlateau = [...(acc.vtePlateau ?? []), s.plateauCmH2O ?? Number.NaN];
-    next.vtePeep = [...(acc.vtePeep ?? []), s.peepCmH2O ?? Number.NaN];
+    next.vte = appendTo(acc.vte, s.expiredVolumeMl);
+    next.vtePlateau = appendTo(acc.vtePlateau, s.plateauCmH2O ?? Number.NaN);
+    next.vtePeep = appendTo(acc.vtePeep, s.peepCmH2O ?? Number.NaN);
   }
   if (s.peakCmH2O !== undefined) next.peakMax = next.peakMax === null ? s.peakCmH2O : Math.max(next.peakMax, s.peakCmH2O);
   return next;
@@ -418,21 +450,21 @@ function keysInMachineOrder(acc: StepAccumulator): 0 | 7 | 10 {
   return i === 7 || i === 10 ? i : 0;
 }
 
-function accumulateKnown(acc: StepAccumulator, s: CheckedSample, plateau: readonly number[], vt: readonly number[], expired: boolean): StepAccumulator {
+function accumulateKnown(acc: StepAccumulator, s: CheckedSample, plateau: NumberList, vt: NumberList, expired: boolean): StepAccumulator {
   const peak = s.peakCmH2O;
   const next: StepAccumulator = {
-    spo2: s.spo2Pct !== undefined ? [...acc.spo2, s.spo2Pct] : acc.spo2,
-    map: s.mapMmHg !== undefined ? [...acc.map, s.mapMmHg] : acc.map,
-    hr: s.hrBpm !== undefined ? [...acc.hr, s.hrBpm] : acc.hr,
-    compliance: s.complianceMlPerCmH2O !== undefined ? [...acc.compliance, s.complianceMlPerCmH2O] : acc.compliance,
+    spo2: s.spo2Pct !== undefined ? appendTo(acc.spo2, s.spo2Pct) : acc.spo2,
+    map: s.mapMmHg !== undefined ? appendTo(acc.map, s.mapMmHg) : acc.map,
+    hr: s.hrBpm !== undefined ? appendTo(acc.hr, s.hrBpm) : acc.hr,
+    compliance: s.complianceMlPerCmH2O !== undefined ? appendTo(acc.compliance, s.complianceMlPerCmH2O) : acc.compliance,
     peakMax: peak !== undefined ? (acc.peakMax === null ? peak : Math.max(acc.peakMax, peak)) : acc.peakMax,
-    plateau: s.plateauCmH2O !== undefined ? [...plateau, s.plateauCmH2O] : plateau,
-    vt: s.tidalVolumeMl !== undefined ? [...vt, s.tidalVolumeMl] : vt,
+    plateau: s.plateauCmH2O !== undefined ? appendTo(plateau, s.plateauCmH2O) : plateau,
+    vt: s.tidalVolumeMl !== undefined ? appendTo(vt, s.tidalVolumeMl) : vt,
   };
   if (s.expiredVolumeMl !== undefined) {
-    next.vte = [...(acc.vte ?? []), s.expiredVolumeMl];
-    next.vtePlateau = [...(acc.vtePlateau ?? []), s.plateauCmH2O ?? Number.NaN];
-    next.vtePeep = [...(acc.vtePeep ?? []), s.peepCmH2O ?? Number.NaN];
+    next.vte = appendTo(acc.vte, s.expiredVolumeMl);
+    next.vtePlateau = appendTo(acc.vtePlateau, s.plateauCmH2O ?? Number.NaN);
+    next.vtePeep = appendTo(acc.vtePeep, s.peepCmH2O ?? Number.NaN);
   } else if (expired) {
     next.vte = acc.vte;
     next.vtePlateau = acc.vtePlateau;
@@ -441,8 +473,8 @@ function accumulateKnown(acc: StepAccumulator, s: CheckedSample, plateau: readon
   return next;
 }
 
-const robust = (values: readonly number[]): number | null => {
-  const m = median(values);
+const robust = (values: NumberList | undefined): number | null => {
+  const m = median(valuesOf(values));
   return m === null ? null : Math.round(m * 100) / 100;
 };
 
@@ -469,8 +501,8 @@ let lastMeasured: { acc: StepAccumulator; latest: LatestValues; m: StepMeasureme
 
 function measure(a: StepAccumulator, latest: LatestValues): StepMeasurement {
   return {
-    plateauCmH2O: robust(a.plateau ?? []) ?? latest.plateauCmH2O ?? null,
-    tidalVolumeMl: robust(a.vt ?? []) ?? latest.tidalVolumeMl,
+    plateauCmH2O: robust(a.plateau) ?? latest.plateauCmH2O ?? null,
+    tidalVolumeMl: robust(a.vt) ?? latest.tidalVolumeMl,
     spo2Pct: robust(a.spo2) ?? latest.spo2Pct,
     mapMmHg: robust(a.map) ?? latest.mapMmHg,
     hrBpm: robust(a.hr) ?? latest.hrBpm,
@@ -498,7 +530,7 @@ export function recordOf(step: CurrentStep, latest: LatestValues, now: number): 
  */
 export function ownBreathRecord(step: CurrentStep, latest: LatestValues, now: number): StepRecord {
   const a = step.acc;
-  return { ...recordOf(step, latest, now), plateauCmH2O: robust(a.plateau ?? []), tidalVolumeMl: robust(a.vt ?? []), peakCmH2O: a.peakMax ?? null };
+  return { ...recordOf(step, latest, now), plateauCmH2O: robust(a.plateau), tidalVolumeMl: robust(a.vt), peakCmH2O: a.peakMax ?? null };
 }
 
 /** A zero-length record of the vitals at the start (the baseline medians): the "baseline" row of the step table. */

@@ -47,6 +47,7 @@ export * from './watch.js';
 export * from './advisor.js';
 export * from './recruitability.js';
 export * from './screenPlans.js';
+export * from './series.js';
 export { recruitabilityScreenMachine };
 export { maneuverSetup, sampleAbort, sampleVerdict, startBaseline } from './setup.js';
 export { defineManeuver, stepPhase, MONITOR_EVENTS, type ManeuverMachine, type ManeuverStateConfig } from './shell.js';

@@ -92,13 +92,14 @@ export function releaseReadings(ctx: ManeuverContext): ReleaseReadings | null {
   const c = ctx.current;
   if (!c || c.phase !== 'release') return null;
   const p = screenOf(ctx.protocol);
+  // Read in place (length and at(i): a Series or a plain array alike), not copied per event.
   const vte = c.acc.vte ?? [];
   const plateaus = c.acc.vtePlateau ?? [];
   const peeps = c.acc.vtePeep ?? [];
   let best = -1;
   for (let i = 0; i < vte.length; i++) {
-    const atLow = Math.abs((peeps[i] ?? Number.NaN) - p.lowPeepCmH2O) <= RELEASE_PEEP_TOLERANCE_CMH2O;
-    if (atLow && Number.isFinite(plateaus[i]) && (best < 0 || vte[i]! > vte[best]!)) best = i;
+    const atLow = Math.abs((peeps.at(i) ?? Number.NaN) - p.lowPeepCmH2O) <= RELEASE_PEEP_TOLERANCE_CMH2O;
+    if (atLow && Number.isFinite(plateaus.at(i)) && (best < 0 || vte.at(i)! > vte.at(best)!)) best = i;
   }
   const vt = c.settings.tidalVolumeMl ?? null;
   if (best < 0 || vt === null) return null;
@@ -106,8 +107,8 @@ export function releaseReadings(ctx: ManeuverContext): ReleaseReadings | null {
     highPeepCmH2O: p.highPeepCmH2O,
     lowPeepCmH2O: p.lowPeepCmH2O,
     tidalVolumeMl: vt,
-    releaseExpiredVolumeMl: vte[best]!,
-    lowPlateauCmH2O: plateaus[best]!,
+    releaseExpiredVolumeMl: vte.at(best)!,
+    lowPlateauCmH2O: plateaus.at(best)!,
     airwayOpeningPressureCmH2O: p.airwayOpeningPressureCmH2O,
   };
 }

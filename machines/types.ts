@@ -4,6 +4,7 @@
  * Units are part of every name: `peepCmH2O`, `mapMmHg`, `spo2Pct`, `dwellMs`.
  * Times are milliseconds on the injected clock (virtual in tests, wall clock on a device).
  */
+import type { List } from './series.js';
 
 /** Ventilation modes the maneuvers use. */
 export type VentMode = 'CPAP' | 'PCV' | 'VC';
@@ -270,19 +271,26 @@ export interface StepRecord {
 }
 
 /** The values of the current step's measurement window (medians are taken at the end). */
+/**
+ * A list of a window's values: a Series (machines/series.ts: appended in O(1), shared between
+ * successive contexts, JSON as a plain array) as the machine makes it, or a plain array (a context
+ * restored from JSON, a test). Read it with `length` and `at(i)`, or `valuesOf` for an array.
+ */
+export type NumberList = List<number>;
+
 export interface StepAccumulator {
-  spo2: readonly number[];
-  map: readonly number[];
-  hr: readonly number[];
-  compliance: readonly number[];
+  spo2: NumberList;
+  map: NumberList;
+  hr: NumberList;
+  compliance: NumberList;
   peakMax: number | null;
-  plateau?: readonly number[];
-  vt?: readonly number[];
+  plateau?: NumberList;
+  vt?: NumberList;
   /** Expired volumes (VTe) of the window, in order (the R/I release breath). */
-  vte?: readonly number[];
+  vte?: NumberList;
   /** The plateau and the end-expiratory pressure each of those samples carried (NaN: none), index for index with `vte`. */
-  vtePlateau?: readonly number[];
-  vtePeep?: readonly number[];
+  vtePlateau?: NumberList;
+  vtePeep?: NumberList;
 }
 
 /** The step being applied or dwelt in. */

@@ -31,7 +31,7 @@
  * test/runner/quiescent.test.ts compares both, event for event, on recorded cohort runs
  * (every maneuver, several profiles, aborts) and on small machines built to hit each refusal.
  */
-import type { AnyActorScope, AnyMachineSnapshot, AnyStateMachine, EventObject } from 'xstate';
+import { and, not, or, type AnyActorScope, type AnyMachineSnapshot, type AnyStateMachine, type EventObject } from 'xstate';
 
 /** A state node as the shortcut reads it (XState's StateNode, the parts used here). */
 interface NodeLike {
@@ -88,11 +88,34 @@ function evaluateGuard(guard: unknown, context: unknown, event: EventObject, sna
   // Guard params (a `{ type, params }` reference) are left to XState.
   if (!inline && typeof guard !== 'string' && 'params' in (guard as object)) refuse();
   const fn = resolved as GuardFn;
-  const args = { context, event };
-  // XState's built-in combinators (and, or, not, stateIn) check themselves against the snapshot.
-  if (fn.check) return fn.check(snapshot, args, fn);
-  return fn(args, undefined);
+  // XState's and / or / not (recognised by their own check functions): their guards evaluated
+  // here, in XState's order and with its short cut (checkAnd is `guards.every`, checkOr
+  // `guards.some`, checkNot `!guards[0]`), without a closure and XState's evaluateGuard per guard.
+  // Every `dwelling` state evaluates an `and` on each event (issue 20, fourth pass).
+  const check = fn.check;
+  if (check !== undefined) {
+    const gs = (fn as { guards?: unknown }).guards;
+    if (Array.isArray(gs)) {
+      if (check === AND_CHECK) {
+        for (let i = 0; i < gs.length; i++) if (i in gs && !evaluateGuard(gs[i], context, event, snapshot)) return false;
+        return true;
+      }
+      if (check === OR_CHECK) {
+        for (let i = 0; i < gs.length; i++) if (i in gs && evaluateGuard(gs[i], context, event, snapshot)) return true;
+        return false;
+      }
+      if (check === NOT_CHECK) return !evaluateGuard(gs[0], context, event, snapshot);
+    }
+    // Others (stateIn) check themselves against the snapshot, as in XState.
+    return check(snapshot, { context, event }, fn);
+  }
+  return fn({ context, event }, undefined);
 }
+
+/** XState's own check functions of its combinators (taken from combinators made once here). */
+const AND_CHECK = (and([]) as unknown as GuardFn).check;
+const OR_CHECK = (or([]) as unknown as GuardFn).check;
+const NOT_CHECK = (not('x') as unknown as GuardFn).check;
 
 /** The active atomic state and its ancestors, innermost first (XState's selection order). */
 function activePath(snapshot: AnyMachineSnapshot): NodeLike[] {

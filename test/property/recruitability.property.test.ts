@@ -57,11 +57,14 @@ describe('R/I formula properties', () => {
 
   it('entered readings outside their ranges are refused, never computed', () => {
     fc.assert(
-      fc.property(fc.double({ min: -1e6, max: 1e6, noNaN: true }), (v) => {
-        const ok = ReleaseReadingsSchema.safeParse({ tidalVolumeMl: v, releaseExpiredVolumeMl: 900, lowPlateauCmH2O: 25 }).success;
+      // The release volume at the top of its range: at least any in-range Vt, so only the Vt's own
+      // range decides (with 900, a Vt in (900, 1000] was refused by the cross-field rule: a flaky run).
+      fc.property(fc.oneof(fc.double({ min: -1e6, max: 1e6, noNaN: true }), fc.double({ min: 90, max: 1010, noNaN: true })), (v) => {
+        const ok = ReleaseReadingsSchema.safeParse({ tidalVolumeMl: v, releaseExpiredVolumeMl: 3000, lowPlateauCmH2O: 25 }).success;
         expect(ok).toBe(v >= 100 && v <= 1000);
       }),
       { numRuns: 300 },
     );
+    expect(ReleaseReadingsSchema.safeParse({ tidalVolumeMl: 950, releaseExpiredVolumeMl: 3000, lowPlateauCmH2O: 25 }).success).toBe(true);
   });
 });

@@ -6,7 +6,7 @@
  * small machines built to hit each case the step must hand to XState.
  */
 import { describe, expect, it } from 'vitest';
-import { and, assign, createActor, emit, not, setup, type AnyActorScope, type AnyMachineSnapshot, type AnyStateMachine, type EventObject } from 'xstate';
+import { and, assign, createActor, emit, not, or, setup, type AnyActorScope, type AnyMachineSnapshot, type AnyStateMachine, type EventObject } from 'xstate';
 import { VirtualClock } from '../../common/clock.js';
 import { defaultProtocol, machineFor, MANEUVERS, stateName, type ManeuverEvent, type ManeuverInput, type ManeuverKind } from '../../machines/index.js';
 import { BUILTIN_PROFILES, generateCohort, type PatientProfile } from '../../sim/index.js';
@@ -163,6 +163,44 @@ describe('quiescent step: what it hands to XState', () => {
     const none = both(m, [], { type: 'NOOP' });
     expect(none.quick).toBe(none.before);
     expect(none.xs.context).toBe(none.before.context);
+  });
+
+  it('and, or and not, nested, evaluate the same guards in XState\'s order with its short cuts, and select what XState selects', () => {
+    // Guards g0..g3 read the bits of n; every call is logged, so the order and the short cuts show.
+    const calls: string[] = [];
+    const bit = (i: number) => ({ context }: { context: Ctx }) => {
+      calls.push(`g${i}`);
+      return ((context.n >> i) & 1) === 1;
+    };
+    const logic = setup({
+      types: { context: {} as Ctx, events: {} as { type: 'INC' }, input: {} as { n: number } },
+      guards: { g0: bit(0), g1: bit(1), g2: bit(2), g3: bit(3), inline: and(['g3', not('g0')]) },
+      actions: { hit: assign({ log: ({ context }) => [...context.log, 'hit'] }), miss: assign({ log: ({ context }) => [...context.log, 'miss'] }) },
+    });
+    const expressions = [
+      and(['g0', 'g1', 'g2']),
+      or(['g0', 'g1', 'g2']),
+      not('g3'),
+      and([or(['g0', not('g1')]), 'g2', not(and(['g3', 'g0']))]),
+      or([and(['g1', 'g2']), not(or(['g0', 'g3'])), 'inline']),
+      and([]),
+      or([]),
+    ];
+    for (const [x, guard] of expressions.entries()) {
+      const m = logic.createMachine({ context: ({ input }) => ({ n: input.n, log: [] }), on: { INC: [{ guard, actions: 'hit' }, { actions: 'miss' }] } });
+      for (let n = 0; n < 16; n++) {
+        const scope = scopeOf(m);
+        const s = m.getInitialSnapshot(scope, { n }) as AnyMachineSnapshot;
+        calls.length = 0;
+        const quick = quiescentStep(m, s, { type: 'INC' }, scope);
+        const quickCalls = [...calls];
+        calls.length = 0;
+        const xs = m.transition(s, { type: 'INC' }, scope) as AnyMachineSnapshot;
+        expect(quick, `expression ${x}, n = ${n}`).not.toBeNull();
+        expect(quick!.context, `expression ${x}, n = ${n}`).toEqual(xs.context);
+        expect(quickCalls, `expression ${x}, n = ${n}`).toEqual(calls);
+      }
+    }
   });
 
   it('hands over a target, a non-assign action, guard params, a throwing guard, and an enabled eventless transition', () => {
