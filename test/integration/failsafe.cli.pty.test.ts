@@ -4,11 +4,10 @@
  * say what the device last showed and what to do: at `--failsafe-timeout`, at once when a
  * retry verifies the baseline after all, on `ack` + Enter, or on SIGINT. Never a hang.
  */
-import { writeFileSync } from 'node:fs';
-import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { assertBuilt, emulatorStatus, startCli, waitForOutput } from '../support/cli.js';
-import { SOCAT, SOCAT_NOTE, ptyPair, scratchDir } from './support/pty.js';
+import { makairCliRig } from './support/makairCli.js';
+import { SOCAT, SOCAT_NOTE, scratchDir } from './support/pty.js';
 
 const scratch = SOCAT ? scratchDir() : null;
 afterAll(() => scratch?.cleanup());
@@ -21,16 +20,10 @@ let n = 0;
 
 /** Runs the hold, injects `fault` (an emulator control line) once it runs, waits for FAILSAFE, then calls `during`. */
 async function failsafeRun(extra: string[], during: (run: ReturnType<typeof startCli>, emulator: ReturnType<typeof startCli>) => Promise<void> | void, fault = 'fault drop') {
-  const dir = scratch!.dir;
-  const name = `fs${n++}`;
-  const dev = await ptyPair(dir, `${name}-makair`);
-  const vit = await ptyPair(dir, `${name}-vitals`);
-  const protocol = join(dir, `${name}.json`);
-  writeFileSync(protocol, JSON.stringify(HOLD));
-  const emulator = startCli(['emulate', 'makair', '--port', dev.device, '--vitals-port', vit.device, '--patient', 'moderate-ards', '--speed', SPEED]);
+  const rig = await makairCliRig(scratch!.dir, `fs${n++}`, HOLD, SPEED);
+  const { emulator } = rig;
   try {
-    await waitForOutput(emulator.child, /rmseq emulate makair on/);
-    const run = startCli(['run', 'high-pressure-pcv', '--confirm-checklist', 'all', '--device', `makair:${dev.host}`, '--fio2', '0.4', '--vitals', `line:${vit.host}`, '--protocol', protocol, '--speed', SPEED, ...extra]);
+    const run = startCli(rig.runArgs('high-pressure-pcv', extra));
     await waitForOutput(run.child, /PEEP 25, peak 40/);
     emulator.child.stdin.write(`${fault}\n`);
     await waitForOutput(run.child, /FAILSAFE/);
@@ -40,10 +33,7 @@ async function failsafeRun(extra: string[], during: (run: ReturnType<typeof star
     const device = await emulatorStatus(emulator);
     return { r, endedAfterMs: Date.now() - t0, device };
   } finally {
-    emulator.child.kill('SIGINT');
-    await emulator.done;
-    await dev.close();
-    await vit.close();
+    await rig.close();
   }
 }
 

@@ -5,12 +5,12 @@
  * restores the recorded baseline, verified, and a second recover finds nothing to do.
  * Everything runs as child processes of the built CLI, as at the bedside.
  */
-import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { assertBuilt, emulatorStatus, runCli, startCli, waitForOutput } from '../support/cli.js';
 import { MAKAIR_RECOVERY_STAIRCASE } from './support/protocols.js';
-import { SOCAT, SOCAT_NOTE, ptyPair, scratchDir } from './support/pty.js';
+import { makairCliRig } from './support/makairCli.js';
+import { SOCAT, SOCAT_NOTE, scratchDir } from './support/pty.js';
 
 const scratch = SOCAT ? scratchDir() : null;
 afterAll(() => scratch?.cleanup());
@@ -18,16 +18,11 @@ beforeAll(() => assertBuilt());
 
 describe.skipIf(!SOCAT)(`SIGKILL mid-maneuver, then rmseq recover${SOCAT_NOTE}`, () => {
   it('restores the recorded baseline on the device after the controller was killed', { timeout: 90_000 }, async () => {
-    const dir = scratch!.dir;
-    const dev = await ptyPair(dir, 'kill-makair');
-    const vit = await ptyPair(dir, 'kill-vitals');
-    const protocol = join(dir, 'makair-staircase.json');
-    writeFileSync(protocol, JSON.stringify(MAKAIR_RECOVERY_STAIRCASE));
-    const journal = join(dir, 'killed.jsonl');
-    const emulator = startCli(['emulate', 'makair', '--port', dev.device, '--vitals-port', vit.device, '--patient', 'moderate-ards', '--speed', '4']);
+    const rig = await makairCliRig(scratch!.dir, 'kill', MAKAIR_RECOVERY_STAIRCASE, '4');
+    const { emulator } = rig;
+    const journal = join(scratch!.dir, 'killed.jsonl');
     try {
-      await waitForOutput(emulator.child, /rmseq emulate makair on/);
-      const run = startCli(['run', 'staircase', '--confirm-checklist', 'all', '--device', `makair:${dev.host}`, '--fio2', '0.4', '--vitals', `line:${vit.host}`, '--protocol', protocol, '--speed', '4', '--journal', journal]);
+      const run = startCli(rig.runArgs('staircase', ['--journal', journal]));
       // Kill it during the second recruitment step (PEEP 25, plateau 40).
       await waitForOutput(run.child, /Recruitment 2\/2: PEEP 25, peak 40 cmH2O/);
       await new Promise((r) => setTimeout(r, 1500));
@@ -49,10 +44,7 @@ describe.skipIf(!SOCAT)(`SIGKILL mid-maneuver, then rmseq recover${SOCAT_NOTE}`,
       expect(again.code).toBe(0);
       expect(again.stdout).toMatch(/nothing to recover \(the last session was already recovered\)/);
     } finally {
-      emulator.child.kill('SIGINT');
-      await emulator.done;
-      await dev.close();
-      await vit.close();
+      await rig.close();
     }
   });
 });

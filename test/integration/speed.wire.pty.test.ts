@@ -8,11 +8,10 @@
  * Here, over real pseudo-terminals at --speed 4: a 0.4-s wall pause of the device is no fault;
  * a 2-s one still is (after 1 s, 4 s on the session clock), and the run ends at the verified baseline.
  */
-import { writeFileSync } from 'node:fs';
-import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { assertBuilt, startCli, waitForOutput } from '../support/cli.js';
-import { SOCAT, SOCAT_NOTE, ptyPair, scratchDir } from './support/pty.js';
+import { makairCliRig } from './support/makairCli.js';
+import { SOCAT, SOCAT_NOTE, scratchDir } from './support/pty.js';
 
 const scratch = SOCAT ? scratchDir() : null;
 afterAll(() => scratch?.cleanup());
@@ -24,15 +23,10 @@ const pause = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve,
 
 describe.skipIf(!SOCAT)(`--speed and the MakAir link watchdog${SOCAT_NOTE}`, () => {
   it('at --speed 4 a 0.4-s wall pause of the device is no link loss, a 2-s pause is one, and the run ends at the verified baseline', { timeout: 60_000 }, async () => {
-    const dir = scratch!.dir;
-    const dev = await ptyPair(dir, 'speed-makair');
-    const vit = await ptyPair(dir, 'speed-vitals');
-    const protocol = join(dir, 'hold.json');
-    writeFileSync(protocol, JSON.stringify(HOLD));
-    const emulator = startCli(['emulate', 'makair', '--port', dev.device, '--vitals-port', vit.device, '--patient', 'moderate-ards', '--speed', String(SPEED)]);
+    const rig = await makairCliRig(scratch!.dir, 'speed', HOLD, String(SPEED));
+    const { emulator } = rig;
     try {
-      await waitForOutput(emulator.child, /rmseq emulate makair on/);
-      const run = startCli(['run', 'high-pressure-pcv', '--confirm-checklist', 'all', '--device', `makair:${dev.host}`, '--fio2', '0.4', '--vitals', `line:${vit.host}`, '--protocol', protocol, '--speed', String(SPEED)]);
+      const run = startCli(rig.runArgs('high-pressure-pcv'));
       await waitForOutput(run.child, /PEEP 25, peak 40/);
       // 1.6 s on the emulator's clock at x4: 0.4 s of real time without a frame.
       emulator.child.stdin.write('fault stall 1.6\n');
@@ -52,10 +46,7 @@ describe.skipIf(!SOCAT)(`--speed and the MakAir link watchdog${SOCAT_NOTE}`, () 
       if (r.code === 4) expect(r.stdout).toMatch(/FAILSAFE resolved: baseline [^\n]* verified/);
       else expect(r.stdout + r.stderr).toMatch(/baseline [^\n]* verified/i);
     } finally {
-      emulator.child.kill('SIGINT');
-      await emulator.done;
-      await dev.close();
-      await vit.close();
+      await rig.close();
     }
   });
 });
