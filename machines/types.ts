@@ -270,7 +270,6 @@ export interface StepRecord {
   aborted?: boolean;
 }
 
-/** The values of the current step's measurement window (medians are taken at the end). */
 /**
  * A list of a window's values: a Series (machines/series.ts: appended in O(1), shared between
  * successive contexts, JSON as a plain array) as the machine makes it, or a plain array (a context
@@ -278,6 +277,7 @@ export interface StepRecord {
  */
 export type NumberList = List<number>;
 
+/** The values of the current step's measurement window (medians are taken at the end). */
 export interface StepAccumulator {
   spo2: NumberList;
   map: NumberList;

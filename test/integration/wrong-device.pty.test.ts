@@ -11,6 +11,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { sealLine, GENESIS } from '../../src/journal/chain.js';
 import { assertBuilt, emulatorStatus as status, runCli, startCli, waitForOutput } from '../support/cli.js';
 import { MAKAIR_RECOVERY_STAIRCASE } from './support/protocols.js';
+import { makairCliRig, type MakAirCliRig } from './support/makairCli.js';
 import { SOCAT, SOCAT_NOTE, ptyPair, scratchDir, type PtyPair } from './support/pty.js';
 
 const scratch = SOCAT ? scratchDir() : null;
@@ -38,24 +39,16 @@ function rechain(text: string, edit: (record: Record<string, unknown>) => void):
 describe.skipIf(!SOCAT)(`recovery bound to the device${SOCAT_NOTE}`, () => {
   it('refuses to restore the baseline of device A onto device B, and recovers A', { timeout: 120_000 }, async () => {
     const dir = scratch!.dir;
-    const pairs: PtyPair[] = [];
-    const pair = async (name: string) => {
-      const p = await ptyPair(dir, name);
-      pairs.push(p);
-      return p;
-    };
-    const [devA, vitA, devB, vitB] = [await pair('a'), await pair('a-vitals'), await pair('b'), await pair('b-vitals')];
-    const protocol = join(dir, 'protocol.json');
-    writeFileSync(protocol, JSON.stringify(MAKAIR_RECOVERY_STAIRCASE));
     const baselineB = join(dir, 'baseline-b.json');
     writeFileSync(baselineB, JSON.stringify({ mode: 'PCV', peepCmH2O: 14, peakCmH2O: 32, rateBpm: 28, fio2: 0.4 }));
     const jA = join(dir, 'jA.jsonl');
-    const emuA = startCli(['emulate', 'makair', '--port', devA.device, '--vitals-port', vitA.device, '--patient', 'moderate-ards', '--speed', '4']);
-    const emuB = startCli(['emulate', 'makair', '--port', devB.device, '--vitals-port', vitB.device, '--patient', 'moderate-ards', '--speed', '4', '--baseline', baselineB]);
+    // One after the other: each rig resolves once its own emulator is up.
+    const rigA = await makairCliRig(dir, 'a', MAKAIR_RECOVERY_STAIRCASE, '4');
+    let rigB: MakAirCliRig | null = null;
     try {
-      // Both listeners at once: a banner printed while waiting for the other would be missed.
-      await Promise.all([waitForOutput(emuA.child, /rmseq emulate makair on/), waitForOutput(emuB.child, /rmseq emulate makair on/)]);
-      const run = startCli(['run', 'staircase', '--confirm-checklist', 'all', '--device', `makair:${devA.host}`, '--fio2', '0.4', '--vitals', `line:${vitA.host}`, '--protocol', protocol, '--speed', '4', '--journal', jA]);
+      rigB = await makairCliRig(dir, 'b', MAKAIR_RECOVERY_STAIRCASE, '4', ['--baseline', baselineB]);
+      const [emuA, emuB, devA, devB] = [rigA.emulator, rigB.emulator, rigA.dev, rigB.dev];
+      const run = startCli(rigA.runArgs('staircase', ['--journal', jA]));
       await waitForOutput(run.child, /Recruitment 2\/2: PEEP 25, peak 40 cmH2O/);
       await new Promise((r) => setTimeout(r, 1500));
       run.child.kill('SIGKILL');
@@ -63,7 +56,7 @@ describe.skipIf(!SOCAT)(`recovery bound to the device${SOCAT_NOTE}`, () => {
       expect((await status(emuA)).peepCmH2O).toBe(25);
 
       // The same journal, on device B: refused, B untouched.
-      const onB = await runCli(['run', 'staircase', '--confirm-checklist', 'all', '--device', `makair:${devB.host}`, '--fio2', '0.4', '--vitals', `line:${vitB.host}`, '--protocol', protocol, '--speed', '4', '--journal', jA]);
+      const onB = await runCli(rigB.runArgs('staircase', ['--journal', jA]));
       expect(onB.code, onB.stderr).toBe(2);
       expect(onB.stderr).toMatch(new RegExp(`belongs to Makers For Life MakAir id [0-9-]+ \\(makair on ${devA.host}\\), not to this device Makers For Life MakAir id [0-9-]+ \\(makair on ${devB.host}\\)`));
       expect(onB.stderr).toMatch(/Nothing was sent/);
@@ -108,33 +101,23 @@ describe.skipIf(!SOCAT)(`recovery bound to the device${SOCAT_NOTE}`, () => {
       expect(refused[0]).toMatchObject({ reason: 'wrong-device', device: { port: devB.host }, journalDevice: { port: devA.host } });
       expect(events.find((e) => e['event'] === 'recover-start')).toMatchObject({ device: { port: devA.host, protocol: 'makair' } });
     } finally {
-      for (const e of [emuA, emuB]) {
-        e.child.kill('SIGINT');
-        await e.done;
-      }
-      for (const p of pairs) await p.close();
+      await rigB?.close();
+      await rigA.close();
     }
   });
 
   it('recovers the same MakAir (same board id) after its USB port re-enumerated under another name', { timeout: 120_000 }, async () => {
     const dir = scratch!.dir;
-    const first = await ptyPair(dir, 'reenum-1');
-    const vit = await ptyPair(dir, 'reenum-vitals');
-    const protocol = join(dir, 'protocol-reenum.json');
-    writeFileSync(protocol, JSON.stringify(MAKAIR_RECOVERY_STAIRCASE));
     const journal = join(dir, 'reenum.jsonl');
-    const emu = startCli(['emulate', 'makair', '--port', first.device, '--vitals-port', vit.device, '--patient', 'moderate-ards', '--speed', '4', '--device-id', '4242-7-7']);
+    const first = await makairCliRig(dir, 'reenum-1', MAKAIR_RECOVERY_STAIRCASE, '4', ['--device-id', '4242-7-7']);
     let second: PtyPair | null = null;
     let emu2: ReturnType<typeof startCli> | null = null;
     try {
-      await waitForOutput(emu.child, /rmseq emulate makair on/);
-      const run = startCli(['run', 'staircase', '--confirm-checklist', 'all', '--device', `makair:${first.host}`, '--fio2', '0.4', '--vitals', `line:${vit.host}`, '--protocol', protocol, '--speed', '4', '--journal', journal]);
+      const run = startCli(first.runArgs('staircase', ['--journal', journal]));
       await waitForOutput(run.child, /Recruitment 1\/2: PEEP 20, peak 35 cmH2O/);
       run.child.kill('SIGKILL');
       await run.done;
       // The adapter comes back under another name; the board (id 4242-7-7) still holds maneuver pressures.
-      emu.child.kill('SIGINT');
-      await emu.done;
       await first.close();
       second = await ptyPair(dir, 'reenum-2');
       const atManeuver = join(dir, 'at-maneuver.json');
@@ -147,17 +130,12 @@ describe.skipIf(!SOCAT)(`recovery bound to the device${SOCAT_NOTE}`, () => {
       const start = readFileSync(journal, 'utf8').trim().split('\n').map((l) => JSON.parse(l) as Record<string, unknown>).find((e) => e['event'] === 'recover-start');
       expect(start).toMatchObject({ device: { id: '4242-7-7', port: second.host } });
     } finally {
-      if (emu.child.exitCode === null && emu.child.signalCode === null) {
-        emu.child.kill('SIGINT');
-        await emu.done;
-      }
+      await first.close(); // a second close finds everything stopped
       if (emu2) {
         emu2.child.kill('SIGINT');
         await emu2.done;
       }
-      await first.close();
       await second?.close();
-      await vit.close();
     }
   });
 });

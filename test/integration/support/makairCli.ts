@@ -16,7 +16,7 @@ export interface MakAirCliRig {
   emulator: ReturnType<typeof startCli>;
   /** `rmseq run <maneuver>` on this rig's ports and protocol at its speed, checklist confirmed, FiO2 0.4, then `extra`. */
   runArgs(maneuver: string, extra?: string[]): string[];
-  /** Stops the emulator (SIGINT, waits for it) and closes both pairs. */
+  /** Stops the emulator (SIGINT, waits for it) and closes both pairs; again, it finds them stopped. */
   close(): Promise<void>;
 }
 
@@ -30,7 +30,10 @@ export interface MakAirCliRig {
  */
 export async function makairCliRig(dir: string, name: string, protocol: unknown, speed: string, emulatorArgs: string[] = []): Promise<MakAirCliRig> {
   const dev = await ptyPair(dir, `${name}-makair`);
-  const vit = await ptyPair(dir, `${name}-vitals`);
+  const vit = await ptyPair(dir, `${name}-vitals`).catch(async (e: unknown) => {
+    await dev.close();
+    throw e;
+  });
   const file = join(dir, `${name}.json`);
   writeFileSync(file, JSON.stringify(protocol));
   const emulator = startCli(['emulate', 'makair', '--port', dev.device, '--vitals-port', vit.device, '--patient', 'moderate-ards', '--speed', speed, ...emulatorArgs]);
